@@ -1,0 +1,45 @@
+/**
+ * Random-access bytes to read a file from. The core reads files only through this interface, so
+ * it can run over a local file, a buffer in memory, or (later) HTTP range requests.
+ */
+export interface ByteSource {
+  /** A name for error messages (usually the path). */
+  readonly name: string;
+  /** Total length in bytes. */
+  readonly size: number;
+  /** Reads `length` bytes at `position`; fewer only when the source ends first. */
+  readSync(position: number, length: number): Uint8Array;
+  /** Async {@link readSync}. */
+  read(position: number, length: number): Promise<Uint8Array>;
+  /** Releases the underlying resource; further reads fail. Idempotent. */
+  close(): Promise<void>;
+  /** Sync {@link close}. */
+  closeSync(): void;
+}
+
+/** A {@link ByteSource} over bytes already in memory. Reads return views, not copies. */
+export class MemoryByteSource implements ByteSource {
+  readonly size: number;
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    readonly name = "<memory>",
+  ) {
+    this.size = bytes.length;
+  }
+
+  readSync(position: number, length: number): Uint8Array {
+    const start = Math.min(position, this.size);
+    return this.bytes.subarray(start, Math.min(this.size, start + length));
+  }
+
+  read(position: number, length: number): Promise<Uint8Array> {
+    return Promise.resolve(this.readSync(position, length));
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  closeSync(): void {}
+}
