@@ -1,0 +1,100 @@
+/**
+ * Conformance over every file of ../shared/golden (written by Google's C++ library): each reads
+ * exactly through every access path, and our writer reproduces it (byte for byte when uncompressed).
+ */
+import * as fs from "node:fs";
+import { describe, expect, it } from "vitest";
+import { ArrayRecordReader } from "../../src/format/reader.js";
+import { encodeArrayRecord } from "../../src/format/writer.js";
+import { MemoryByteSource } from "../../src/format/byte-source.js";
+import { isArrayRecordError } from "../../src/format/errors.js";
+import { generateRecords } from "../helpers/generators.js";
+import { GOLDEN_DIR, goldenFiles, parseLengthPrefixed, recordsSha256, shuffled } from "../helpers/golden.js";
+
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
+
+describe.each(goldenFiles())("golden $expect.file", ({ path, expect: golden }) => {
+  const transposed = golden.writer_options_string.includes("transpose:true");
+  const generated = generateRecords(golden.generator);
+
+  it("the ported generator rebuilds the golden records", () => {
+    expect(generated.length).toBe(golden.num_records);
+    expect(recordsSha256(generated)).toBe(golden.records_sha256);
+  });
+
+  it("opens with the stored counts and options string", async () => {
+    const reader = ArrayRecordReader.openSync(path);
+    expect(reader.numRecords).toBe(golden.num_records);
+    expect(reader.writerOptions).toBe(golden.writer_options_string);
+    expect(reader.fileSize).toBe(golden.file_size);
+    reader.closeSync();
+    const asyncReader = await ArrayRecordReader.open(path);
+    expect(asyncReader.numRecords).toBe(golden.num_records);
+    await asyncReader.close();
+  });
+
+  if (transposed) {
+    it("transposed chunks fail with UNSUPPORTED", async () => {
+      const reader = ArrayRecordReader.openSync(path);
+      expect(() => reader.readSync(0)).toThrow(expect.objectContaining({ code: "UNSUPPORTED", file: path }));
+      await expect(reader.readAll()).rejects.toSatisfy((e) => isArrayRecordError(e, "UNSUPPORTED"));
+      reader.closeSync();
+    });
+    return;
+  }
+
+  it("reads exactly through every access path", async () => {
+    const reader = ArrayRecordReader.openSync(path);
+    const all = reader.readAllSync();
+    expect(recordsSha256(all)).toBe(golden.records_sha256);
+    for (const [index, sample] of Object.entries(golden.samples)) {
+      const record = all[Number(index)]!;
+      expect(record.length).toBe(sample.length);
+      expect(hex(sample.truncated ? record.subarray(0, 64) : record)).toBe(sample.hex);
+    }
+    if (golden.records_file) {
+      expect(all.map(hex)).toEqual(parseLengthPrefixed(fs.readFileSync(GOLDEN_DIR + golden.records_file)).map(hex));
+    }
+    const expected = all.map(hex);
+    const sequential: string[] = [];
+    for (let r = reader.readNextSync(); r !== undefined; r = reader.readNextSync()) sequential.push(hex(r));
+    expect(sequential).toEqual(expected);
+    expect(reader.recordIndex).toBe(golden.num_records);
+
+    const order = shuffled(golden.num_records, 7);
+    for (const i of order.slice(0, 2000)) expect(hex(reader.readSync(i))).toBe(expected[i]);
+    expect(reader.readSync(order).map(hex)).toEqual(order.map((i) => expected[i]));
+    const mid = Math.floor(golden.num_records / 3);
+    expect(reader.readRangeSync(mid, golden.num_records - 1).map(hex)).toEqual(expected.slice(mid, -1));
+    expect([...reader].map(hex)).toEqual(expected);
+    reader.closeSync();
+
+    const asyncReader = await ArrayRecordReader.open(path);
+    expect((await asyncReader.readAll()).map(hex)).toEqual(expected);
+    expect((await asyncReader.read(order)).map(hex)).toEqual(order.map((i) => expected[i]));
+    for (const i of order.slice(0, 200)) expect(hex(await asyncReader.read(i))).toBe(expected[i]);
+    expect((await asyncReader.readRange(mid, golden.num_records)).map(hex)).toEqual(expected.slice(mid));
+    const streamed: string[] = [];
+    for await (const r of asyncReader) streamed.push(hex(r));
+    expect(streamed).toEqual(expected);
+    asyncReader.seek(0);
+    const first = await asyncReader.readNext();
+    expect(first === undefined ? undefined : hex(first)).toBe(expected[0]);
+    await asyncReader.close();
+  });
+
+  const uncompressed = golden.writer_options_string.includes(",uncompressed");
+  it(uncompressed ? "our writer reproduces the file byte for byte" : "our writer reproduces the chunk layout", () => {
+    const ours = encodeArrayRecord(generated, golden.writer_options_string);
+    const theirs = fs.readFileSync(path);
+    if (uncompressed) {
+      expect(Buffer.compare(Buffer.from(ours), theirs)).toBe(0);
+    }
+    const a = ArrayRecordReader.openSync(new MemoryByteSource(ours));
+    const b = ArrayRecordReader.openSync(path);
+    expect(a.writerOptions).toBe(golden.writer_options_string);
+    expect(a.numChunks).toBe(b.numChunks);
+    expect(a.groupSize).toBe(b.groupSize);
+    expect(recordsSha256(a.readAllSync())).toBe(golden.records_sha256);
+  });
+});
