@@ -13,7 +13,7 @@ import { Binary, Table, makeBuilder, tableFromArrays } from "apache-arrow";
 import { batchRecordsToTable, recordsToTable, tableToBatchRecords, tableToRecords } from "../src/format/arrow.js";
 import { examplesToTable, tableToExamples } from "../src/format/arrow-examples.js";
 import { encodeExample } from "../src/format/example.js";
-import type { Example } from "../src/format/example.js";
+import type { ExampleInput } from "../src/format/example.js";
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");
@@ -100,14 +100,12 @@ for (const size of [100, 1000]) {
 {
   const rows = 50_000;
   const enc = new TextEncoder();
-  const examples: Example[] = Array.from({ length: rows }, (_, i) => ({
-    features: {
-      id: { kind: "int64", value: [BigInt(i)] },
-      score: { kind: "float", value: [i / 7] },
-      name: { kind: "bytes", value: [enc.encode(`name-${i}`)] },
-      tokens: { kind: "int64", value: [1n, 2n, BigInt(i % 5)].slice(0, 1 + (i % 3)) },
-    },
-  })) as unknown as Example[];
+  const examples: ExampleInput[] = Array.from({ length: rows }, (_, i) => ({
+    id: { kind: "int64", values: [BigInt(i)] },
+    score: { kind: "float", values: [i / 7] },
+    name: { kind: "bytes", values: [enc.encode(`name-${i}`)] },
+    tokens: { kind: "int64", values: [1n, 2n, BigInt(i % 5)].slice(0, 1 + (i % 3)) },
+  }));
   const records = examples.map((e) => encodeExample(e));
   bench("examples→table (4 features)", "rows/s", rows, () => examplesToTable(records));
   const table = examplesToTable(records);

@@ -1,3 +1,4 @@
+import { crc32 } from "@node-rs/crc32";
 import { Gunzip, Gzip, Unzlib, Zlib, type FlateError } from "fflate";
 import { ArrayRecordError } from "./errors.js";
 
@@ -39,52 +40,100 @@ const INFLATE_STEP_BYTES = 64 * 1024;
  * driven synchronously: node:zlib has no public synchronous streaming API, and Beam DoFns can only
  * call synchronous code). Every output chunk is a new buffer that is never reused.
  *
- * fflate checks DEFLATE structure but not the gzip CRC-32 / zlib Adler-32 trailers; the
- * TFRecord CRC32Cs on every record cover integrity instead.
+ * fflate's streaming classes check the DEFLATE data but neither verify the gzip CRC-32 / ISIZE or
+ * zlib Adler-32 trailers nor always notice a stream that stops early, so this class verifies the
+ * trailer itself at the end (for multi-member gzip, the last member's): a truncated or damaged
+ * stream is TRUNCATED or CORRUPT, never silently short.
  */
 export class StreamInflater {
   private readonly inflater: Gunzip | Unzlib;
   private output: Uint8Array[] = [];
-  /** Compressed bytes consumed so far, for error positions. */
+  /** Compressed bytes seen so far, for error positions and the minimum-size check. */
   private consumed = 0;
-  private sawInput = false;
+  /** The last {@link trailerBytes} compressed bytes seen. For ZLIB they are held back from the inflater until the end. */
+  private tail = new Uint8Array(0);
+  private readonly trailerBytes: number;
+  /** Checksum state over the output (of the current gzip member): CRC-32 for gzip, Adler-32 for zlib. */
+  private check: number;
+  private outputBytes = 0;
 
   constructor(
-    compression: "gzip" | "zlib",
+    private readonly compression: "gzip" | "zlib",
     private readonly file?: string,
   ) {
     const onData = (data: Uint8Array): void => {
-      if (data.length > 0) this.output.push(data);
+      if (data.length === 0) return;
+      this.output.push(data);
+      this.outputBytes += data.length;
+      this.check = compression === "gzip" ? crc32(data, this.check) >>> 0 : adler32(data, this.check);
     };
-    this.inflater = compression === "gzip" ? new Gunzip(onData) : new Unzlib(onData);
+    this.trailerBytes = compression === "gzip" ? 8 : 4;
+    this.check = compression === "gzip" ? 0 : 1;
+    if (compression === "gzip") {
+      const gunzip = new Gunzip(onData);
+      // A new member starts: the trailer at the end of the file covers only that member's output.
+      gunzip.onmember = () => {
+        this.check = 0;
+        this.outputBytes = 0;
+      };
+      this.inflater = gunzip;
+    } else {
+      this.inflater = new Unzlib(onData);
+    }
   }
 
   /**
-   * Decompresses the next compressed chunk (`final` marks the last one) and appends the output
-   * chunks to `out`, calling `sink` after every bounded step so callers can consume output
-   * before more is produced.
+   * Decompresses the next compressed chunk (`final` marks the last one), calling `sink` with the
+   * output of every bounded step, so callers consume output before more is produced.
    */
   push(chunk: Uint8Array, final: boolean, sink: (output: Uint8Array[]) => void): void {
-    if (chunk.length > 0) this.sawInput = true;
     // An empty compressed file holds no records (TensorFlow reads it as empty, too).
-    if (final && !this.sawInput) return;
+    if (final && this.consumed === 0 && chunk.length === 0) return;
     let pos = 0;
     do {
       const step = chunk.subarray(pos, pos + INFLATE_STEP_BYTES);
       pos += step.length;
       const last = final && pos >= chunk.length;
+      this.consumed += step.length;
+      const joined = concat(this.tail, step);
+      this.tail = joined.slice(Math.max(0, joined.length - this.trailerBytes));
+      // fflate's Unzlib expects the whole Adler-32 trailer in its final push: hold it back until then.
+      const input = this.compression === "zlib" && !last ? joined.subarray(0, joined.length - this.tail.length) : this.compression === "zlib" ? joined : step;
       try {
-        this.inflater.push(step, last);
+        this.inflater.push(input, last);
       } catch (e) {
         throw this.wrap(e);
       }
-      this.consumed += step.length;
       if (this.output.length > 0) {
         const produced = this.output;
         this.output = [];
         sink(produced);
       }
     } while (pos < chunk.length);
+    if (final) this.verifyTrailer();
+  }
+
+  private verifyTrailer(): void {
+    const minimum = this.compression === "gzip" ? 18 : 6; // header + empty final block + trailer
+    if (this.consumed < minimum) {
+      throw new ArrayRecordError("TRUNCATED", `${this.compression} stream of ${this.consumed} bytes is too short`, {
+        file: this.file,
+        offset: this.consumed,
+      });
+    }
+    const t = this.tail;
+    const ok =
+      this.compression === "gzip"
+        ? (t[0]! | (t[1]! << 8) | (t[2]! << 16) | (t[3]! << 24)) >>> 0 === this.check &&
+          (t[4]! | (t[5]! << 8) | (t[6]! << 16) | (t[7]! << 24)) >>> 0 === this.outputBytes % 0x1_0000_0000
+        : ((t[0]! << 24) | (t[1]! << 16) | (t[2]! << 8) | t[3]!) >>> 0 === this.check;
+    if (!ok) {
+      throw new ArrayRecordError(
+        "CORRUPT",
+        `${this.compression} trailer does not match the decompressed data (stream damaged or cut short)`,
+        { file: this.file, offset: this.consumed - this.trailerBytes },
+      );
+    }
   }
 
   private wrap(e: unknown): ArrayRecordError {
@@ -98,6 +147,32 @@ export class StreamInflater {
       { cause: e },
     );
   }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** Adler-32 (RFC 1950) of `data`, continuing from `adler`. */
+function adler32(data: Uint8Array, adler: number): number {
+  let a = adler & 0xffff;
+  let b = adler >>> 16;
+  let i = 0;
+  while (i < data.length) {
+    // 5552 bytes is the most that can be summed before b might overflow 2^32 (zlib's NMAX).
+    const end = Math.min(i + 5552, data.length);
+    for (; i < end; i++) {
+      a += data[i]!;
+      b += a;
+    }
+    a %= 65521;
+    b %= 65521;
+  }
+  return ((b << 16) | a) >>> 0;
 }
 
 /** Compression level 0–9 of DEFLATE (6 is TensorFlow's and zlib's default). */

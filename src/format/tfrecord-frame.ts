@@ -21,10 +21,11 @@ export const TFRECORD_FOOTER_BYTES = 4;
 export const TFRECORD_FRAME_OVERHEAD = TFRECORD_HEADER_BYTES + TFRECORD_FOOTER_BYTES;
 
 /**
- * Largest record a reader accepts by default: the largest buffer this runtime can allocate.
- * Records are returned as one contiguous `Uint8Array`, so anything larger cannot be returned at all.
+ * Largest record a reader accepts by default: 4 GiB, or less if this runtime cannot allocate a
+ * buffer that large (records are returned as one contiguous `Uint8Array`). A fixed cap also
+ * bounds what a forged length can make a compressed-stream reader buffer before it fails.
  */
-export const DEFAULT_MAX_RECORD_BYTES: number = bufferConstants.MAX_LENGTH;
+export const DEFAULT_MAX_RECORD_BYTES: number = Math.min(bufferConstants.MAX_LENGTH, 2 ** 32);
 
 /** Writes the 12-byte frame header for a record of `length` bytes at `out[pos]`; returns the position after it. */
 export function writeFrameHeader(out: Uint8Array, pos: number, length: number): number {

@@ -103,8 +103,8 @@ function* readSyncGenerator(input: TFRecordInput, options: TFRecordReadOptions):
     const deframe = (chunks: Uint8Array[]): void => {
       for (const c of chunks) deframer.push(c, records);
     };
-    // Compressed input is copied by the inflater, so its read buffer can always be reused.
-    const scratch = reader instanceof SyncFileReader && (options.reuseBuffer || inflater !== undefined) ? new Uint8Array(Math.min(chunkBytes, size)) : undefined;
+    // Never for compressed input: fflate may keep a reference to a pushed chunk between calls.
+    const scratch = reader instanceof SyncFileReader && options.reuseBuffer && inflater === undefined ? new Uint8Array(Math.min(chunkBytes, size)) : undefined;
     for (let position = 0; position < size; ) {
       if (scratch !== undefined) deframer.detach();
       const chunk = reader.read(position, Math.min(chunkBytes, size - position), scratch);
@@ -139,7 +139,7 @@ async function* readAsyncGenerator(input: TFRecordInput, options: TFRecordReadOp
     const deframe = (chunks: Uint8Array[]): void => {
       for (const c of chunks) deframer.push(c, records);
     };
-    const scratch = reader instanceof AsyncFileReader && (options.reuseBuffer || inflater !== undefined) ? new Uint8Array(Math.min(chunkBytes, size)) : undefined;
+    const scratch = reader instanceof AsyncFileReader && options.reuseBuffer && inflater === undefined ? new Uint8Array(Math.min(chunkBytes, size)) : undefined;
     for (let position = 0; position < size; ) {
       if (scratch !== undefined) deframer.detach();
       const chunk = await reader.read(position, Math.min(chunkBytes, size - position), scratch);

@@ -1,6 +1,7 @@
 /** `arrayrecord write OUT [--options STR] [--input-format lines|length-prefixed]`. */
 import { parseArgs } from "node:util";
-import { ArrayRecordError } from "../../format/errors.js";
+import { ArrayRecordError, isArrayRecordError } from "../../format/errors.js";
+import { parseWriterOptions, type WriterOptions } from "../../format/options.js";
 import { ArrayRecordWriter } from "../../format/writer.js";
 import { UsageError } from "../usage.js";
 
@@ -16,7 +17,7 @@ export async function write(args: string[], input: AsyncIterable<Uint8Array> = p
   if (positionals.length !== 1) throw new UsageError("write needs exactly one OUT file");
   const format = values["input-format"];
   if (!(INPUT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown --input-format ${format}; use lines or length-prefixed`);
-  const writer = await ArrayRecordWriter.open(positionals[0]!, values.options);
+  const writer = await ArrayRecordWriter.open(positionals[0]!, writerOptionsArgument(values.options));
   try {
     await writer.writeAll(format === "lines" ? splitLines(input) : splitLengthPrefixed(input));
     await writer.close();
@@ -26,6 +27,16 @@ export async function write(args: string[], input: AsyncIterable<Uint8Array> = p
   }
   process.stderr.write(`wrote ${writer.numRecords} records to ${positionals[0]}\n`);
   return 0;
+}
+
+/** Parses --options; a bad string is a usage error (exit 2), caught before any file is created. */
+export function writerOptionsArgument(text: string): WriterOptions {
+  try {
+    return parseWriterOptions(text);
+  } catch (e) {
+    if (isArrayRecordError(e, "INVALID_OPTIONS")) throw new UsageError(`--options: ${e.message}`);
+    throw e;
+  }
 }
 
 /** Records separated by "\n" (a final line without one is a record too; a trailing "\n" ends the last). */

@@ -1,0 +1,24 @@
+/** Runs the CLI from source in a child process (as a user would run the binary). */
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const ENTRY = fileURLToPath(new URL("./cli-entry.ts", import.meta.url));
+
+/** What a CLI run printed and returned. */
+export interface CliResult {
+  status: number | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+/** Runs `arrayrecord ...args` with optional stdin. */
+export function runCli(args: string[], input?: Uint8Array | string): CliResult {
+  const result = spawnSync(process.execPath, ["--import", "tsx", ENTRY, ...args], {
+    cwd: ROOT,
+    input,
+    maxBuffer: 1 << 28,
+    env: { ...process.env, NODE_NO_WARNINGS: "1" },
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr.toString() };
+}
