@@ -10,8 +10,14 @@
  * Each figure is the median of N runs (default 5) after one warm-up run.
  */
 import { Binary, Table, makeBuilder, tableFromArrays } from "apache-arrow";
-import { batchRecordsToTable, recordsToTable, tableToBatchRecords, tableToRecords } from "../src/format/arrow.js";
-import { examplesToTable, tableToExamples } from "../src/format/arrow-examples.js";
+import {
+  batchRecordsToTable,
+  examplesToTable,
+  recordsToTable,
+  tableToBatchRecords,
+  tableToExamples,
+  tableToRecords,
+} from "../src/format/arrow.js";
 import { encodeExample } from "../src/format/example.js";
 import type { ExampleInput } from "../src/format/example.js";
 

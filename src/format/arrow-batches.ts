@@ -48,10 +48,11 @@ export function recordToRecordBatches(bytes: Uint8Array): RecordBatch[] {
 
 /**
  * Serializes every record batch of `table` with {@link recordBatchToRecord}, in order.
- * A table with no batches gives no records (and so loses its schema); zero-row
- * batches give zero-row records, which keep it. arrow-js gives a table read from an
- * IPC file or stream without batches one zero-row placeholder batch, so such a table
- * gives one schema-only-in-effect record.
+ * A table with no batches gives no records (its schema is then not recorded anywhere;
+ * pass it to {@link batchRecordsToTable} as `{schema}` when reading back). Zero-row
+ * batches give zero-row records, which do carry the schema. Note that arrow-js gives a
+ * table read from an IPC file or stream without batches one zero-row placeholder
+ * batch, so such a table gives one (zero-row) record.
  *
  * @example
  * const records = tableToBatchRecords(tableFromIPC(readFileSync("data.arrow")));
@@ -118,7 +119,14 @@ export function batchRecordsToTable(
   return new Table(schema, batches);
 }
 
-/** Stream (or file) decode with arrow errors turned into ArrayRecordErrors. */
+/**
+ * Decodes an Arrow IPC stream or file image into its schema and record batches, with
+ * arrow-js errors turned into ArrayRecordErrors (CORRUPT / TRUNCATED) that name `what`.
+ * Internal to the arrow-* modules (not re-exported by arrow.ts).
+ *
+ * @example
+ * const { schema, batches } = decodeStream(bytes, "record 7");
+ */
 export function decodeStream(bytes: Uint8Array, what: string): { schema: Schema; batches: RecordBatch[] } {
   const format = detectIpcFormat(bytes);
   if (format === undefined) {
@@ -252,6 +260,9 @@ function shareDictionaries(data: Data, seen: Map<number, Vector>): void {
 /**
  * Deep equality of Arrow values as arrow-js returns them: numbers (NaN equals NaN),
  * bigints, strings, booleans, byte arrays, vectors, struct rows, maps and null.
+ *
+ * @example
+ * valuesEqual(a.getChild("x")!.get(3), b.getChild("x")!.get(3)); // cell equality
  */
 export function valuesEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;

@@ -173,17 +173,11 @@ export function examplesToTable(records: Iterable<ExampleSource>, options: Examp
   let schema = options.schema;
   let input: Iterable<ExampleSource> = records;
   if (schema === undefined) {
-    // decode once, infer from everything, then build from the decoded maps
-    const decoded: ReadonlyMap<string, FeatureValue>[] = [];
-    const inference = new SchemaInference();
-    let index = 0;
-    for (const source of records) {
-      const m = toMap(source, index);
-      inference.add(m, index++);
-      decoded.push(m);
-    }
-    schema = inference.schema(options.bytesAs ?? "binary");
-    input = decoded;
+    // Infer from everything, then build. Serialized records are decoded twice rather
+    // than kept decoded: decoding is cheap, holding every decoded Example is not (GC).
+    const list = Array.isArray(records) ? (records as readonly ExampleSource[]) : Array.from(records);
+    schema = inferExampleSchema(list, options);
+    input = list;
   }
   return new Table(schema, [...examplesToRecordBatches(input, schema, options)]);
 }
@@ -584,6 +578,13 @@ function leafReader(data: Data, field: Field, column: string): LeafReader {
     case Type.Int: {
       const values = data.values as unknown as ArrayLike<number | bigint>;
       const unsigned64 = (type as Int).bitWidth === 64 && !(type as Int).isSigned;
+      if (values instanceof BigInt64Array) {
+        // Int64: hand the encoder a view of the column
+        return (start, end, row) => {
+          checkNoNulls(data, start, end, column, row);
+          return { kind: "int64", values: values.subarray(start, end) };
+        };
+      }
       return (start, end, row) => {
         checkNoNulls(data, start, end, column, row);
         const out: (number | bigint)[] = new Array<number | bigint>(end - start);
@@ -608,6 +609,13 @@ function leafReader(data: Data, field: Field, column: string): LeafReader {
     case Type.Float: {
       const half = (type as Float).precision === Precision.HALF;
       const values = data.values as unknown as ArrayLike<number>;
+      if (values instanceof Float32Array) {
+        // Float32: hand the encoder a view of the column
+        return (start, end, row) => {
+          checkNoNulls(data, start, end, column, row);
+          return { kind: "float", values: values.subarray(start, end) };
+        };
+      }
       return (start, end, row) => {
         checkNoNulls(data, start, end, column, row);
         const out: number[] = new Array<number>(end - start);

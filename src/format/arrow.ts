@@ -22,3 +22,12 @@ export {
 export type { BatchRecordsToTableOptions } from "./arrow-batches.js";
 export { readArrowFile, writeArrowFile } from "./arrow-io.js";
 export type { WriteArrowFileOptions } from "./arrow-io.js";
+export {
+  DEFAULT_EXAMPLE_BATCH_ROWS,
+  examplesToRecordBatches,
+  examplesToTable,
+  inferExampleSchema,
+  iterateTableExamples,
+  tableToExamples,
+} from "./arrow-examples.js";
+export type { BytesAs, ExampleSource, ExamplesToTableOptions, InferExampleSchemaOptions } from "./arrow-examples.js";

@@ -5,17 +5,20 @@
  * Two interchangeable engines compute it; the public functions below hide which one runs:
  *
  * - a WebAssembly SIMD engine (the module bytes are assembled at load time by a small encoder in
- *   this file; each pair of the four 64-bit lanes lives in one `v128`, so the multiply is one
- *   widening multiply and the "zipper merge" one byte shuffle), used when the runtime can compile
- *   it, the host is little-endian, and it agrees with the portable engine on a self-check;
+ *   this file; each pair of the four 64-bit lanes lives in one `v128`, so the 32x32->64 multiplies
+ *   are widening SIMD multiplies and the "zipper merge" is one byte permutation), used when the
+ *   runtime can compile it, the host is little-endian, and it agrees with the portable engine on
+ *   a self-check at load time;
  * - a portable engine in plain TypeScript doing the 64-bit arithmetic on pairs of 32-bit halves,
  *   used otherwise.
  *
  * Neither allocates per call (except for a view per 64 KiB piece of inputs longer than 64 KiB).
+ * Both keep module-level scratch state, which is safe because each call runs to completion
+ * synchronously (worker threads get their own module instance).
  */
 
 /** A HighwayHash key: four 64-bit words, each in [0, 2^64). */
-export type HighwayHashKey = readonly [bigint, bigint, bigint, bigint];
+type HighwayHashKey = readonly [bigint, bigint, bigint, bigint];
 
 /**
  * The key Riegeli uses for every hash in a file: the 32 ASCII bytes
@@ -65,9 +68,12 @@ type Engine = (data: Uint8Array, key: Int32Array | null) => void;
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 // ---------------------------------------------------------------------------------------------
-// Portable engine: u64 lanes as pairs of int32 (lo, hi); every 64-bit add propagates the carry
-// out of the low half branch-free, every 32x32->64 product takes its low half from Math.imul and
-// its high half from the (rounded) double product corrected by the exact low half.
+// Portable engine: u64 lanes as pairs of int32 (lo, hi). Every 64-bit add propagates the carry
+// out of the low half branch-free (carry = top bit of (x & y) | ((x | y) & ~sum); a branch on a
+// random carry mispredicts half the time and costs twice as much). Every 32x32->64 product takes
+// its low half from Math.imul and its high half from the double product a*b: that is rounded by
+// at most 2^10, and so is a*b - lo, so (a*b - lo) / 2^32 is within 2^-21 of the exact integer
+// high half and rounding it (+0.5, truncate) is exact.
 // ---------------------------------------------------------------------------------------------
 
 const INV_2_32 = 1 / 4294967296;
@@ -145,7 +151,9 @@ function portableHash(data: Uint8Array, key: Int32Array | null): void {
       // the packet: the first r & ~3 bytes, then either the last 4 bytes at 28..31 (r >= 16) or
       // the first, middle and last of the r & 3 odd bytes at 16..18
       const pk = scratch8;
-      pk.fill(0, TAIL, TAIL + 32);
+      const tw = TAIL >> 2;
+      w32[tw] = 0; w32[tw + 1] = 0; w32[tw + 2] = 0; w32[tw + 3] = 0;
+      w32[tw + 4] = 0; w32[tw + 5] = 0; w32[tw + 6] = 0; w32[tw + 7] = 0;
       const whole = r & ~3;
       for (let i = 0; i < whole; i++) pk[TAIL + i] = data[fullEnd + i]!;
       if ((r & 16) !== 0) {
@@ -172,24 +180,26 @@ function portableHash(data: Uint8Array, key: Int32Array | null): void {
     a = v1l0 >>> 0; b = v0h0 >>> 0; lo = Math.imul(a, b); m0l0 ^= lo; m0h0 ^= (a * b - (lo >>> 0)) * INV_2_32 + 0.5;
     t = (v0l0 + m1l0) | 0; v0h0 = (v0h0 + m1h0 + (((v0l0 & m1l0) | ((v0l0 | m1l0) & ~t)) >>> 31)) | 0; v0l0 = t;
     a = v0l0 >>> 0; b = v1h0 >>> 0; lo = Math.imul(a, b); m1l0 ^= lo; m1h0 ^= (a * b - (lo >>> 0)) * INV_2_32 + 0.5;
-    // lane 1: v1 += mul0 + packet; mul0 ^= lo32(v1) * hi32(v0); v0 += mul1; mul1 ^= lo32(v0) * hi32(v1)
+    // lane 1
     t = (v1l1 + m0l1) | 0; v1h1 = (v1h1 + m0h1 + (((v1l1 & m0l1) | ((v1l1 | m0l1) & ~t)) >>> 31)) | 0; v1l1 = t;
     t = (v1l1 + p1l) | 0; v1h1 = (v1h1 + p1h + (((v1l1 & p1l) | ((v1l1 | p1l) & ~t)) >>> 31)) | 0; v1l1 = t;
     a = v1l1 >>> 0; b = v0h1 >>> 0; lo = Math.imul(a, b); m0l1 ^= lo; m0h1 ^= (a * b - (lo >>> 0)) * INV_2_32 + 0.5;
     t = (v0l1 + m1l1) | 0; v0h1 = (v0h1 + m1h1 + (((v0l1 & m1l1) | ((v0l1 | m1l1) & ~t)) >>> 31)) | 0; v0l1 = t;
     a = v0l1 >>> 0; b = v1h1 >>> 0; lo = Math.imul(a, b); m1l1 ^= lo; m1h1 ^= (a * b - (lo >>> 0)) * INV_2_32 + 0.5;
-    // lane 2: v1 += mul0 + packet; mul0 ^= lo32(v1) * hi32(v0); v0 += mul1; mul1 ^= lo32(v0) * hi32(v1)
+    // lane 2
     t = (v1l2 + m0l2) | 0; v1h2 = (v1h2 + m0h2 + (((v1l2 & m0l2) | ((v1l2 | m0l2) & ~t)) >>> 31)) | 0; v1l2 = t;
     t = (v1l2 + p2l) | 0; v1h2 = (v1h2 + p2h + (((v1l2 & p2l) | ((v1l2 | p2l) & ~t)) >>> 31)) | 0; v1l2 = t;
     a = v1l2 >>> 0; b = v0h2 >>> 0; lo = Math.imul(a, b); m0l2 ^= lo; m0h2 ^= (a * b - (lo >>> 0)) * INV_2_32 + 0.5;
     t = (v0l2 + m1l2) | 0; v0h2 = (v0h2 + m1h2 + (((v0l2 & m1l2) | ((v0l2 | m1l2) & ~t)) >>> 31)) | 0; v0l2 = t;
     a = v0l2 >>> 0; b = v1h2 >>> 0; lo = Math.imul(a, b); m1l2 ^= lo; m1h2 ^= (a * b - (lo >>> 0)) * INV_2_32 + 0.5;
-    // lane 3: v1 += mul0 + packet; mul0 ^= lo32(v1) * hi32(v0); v0 += mul1; mul1 ^= lo32(v0) * hi32(v1)
+    // lane 3
     t = (v1l3 + m0l3) | 0; v1h3 = (v1h3 + m0h3 + (((v1l3 & m0l3) | ((v1l3 | m0l3) & ~t)) >>> 31)) | 0; v1l3 = t;
     t = (v1l3 + p3l) | 0; v1h3 = (v1h3 + p3h + (((v1l3 & p3l) | ((v1l3 | p3l) & ~t)) >>> 31)) | 0; v1l3 = t;
     a = v1l3 >>> 0; b = v0h3 >>> 0; lo = Math.imul(a, b); m0l3 ^= lo; m0h3 ^= (a * b - (lo >>> 0)) * INV_2_32 + 0.5;
     t = (v0l3 + m1l3) | 0; v0h3 = (v0h3 + m1h3 + (((v0l3 & m1l3) | ((v0l3 | m1l3) & ~t)) >>> 31)) | 0; v0l3 = t;
     a = v0l3 >>> 0; b = v1h3 >>> 0; lo = Math.imul(a, b); m1l3 ^= lo; m1h3 ^= (a * b - (lo >>> 0)) * INV_2_32 + 0.5;
+    // Zipper merge of a lane pair (a, b), bytes listed from least significant: the low lane gets
+    // [a3 b4 a2 a5 b6 a1 b7 a0] added, the high lane [b3 a4 b2 b5 b1 a6 b0 a7].
     // v0[0], v0[1] += zipper(v1[0], v1[1])
     zl = (v1l0 >>> 24) | ((v1h1 & 0xff) << 8) | (v1l0 & 0xff0000) | ((v1h0 & 0xff00) << 16);
     zh = ((v1h1 >>> 16) & 0xff) | (v1l0 & 0xff00) | ((v1h1 >>> 8) & 0xff0000) | (v1l0 << 24);
@@ -260,11 +270,12 @@ const Op = {
 
 /** SIMD opcodes (after the 0xfd prefix, LEB128-encoded). */
 const Simd = {
-  Load: 0x00, Store: 0x0b, Const: 0x0c, Shuffle: 0x0d, I64x2Splat: 0x12,
+  Load: 0x00, Store: 0x0b, Const: 0x0c, Shuffle: 0x0d, Swizzle: 0x0e, I64x2Splat: 0x12,
   I32x4ReplaceLane: 0x1c, I64x2ExtractLane: 0x1d, And: 0x4e, Or: 0x50, Xor: 0x51,
-  I32x4Shl: 0xab, I32x4ShrU: 0xad, I64x2Add: 0xce, I64x2ExtmulLowI32x4U: 0xde,
+  I32x4Shl: 0xab, I32x4ShrU: 0xad, I64x2Add: 0xce, I64x2ExtmulLowI32x4U: 0xde, I64x2ExtmulHighI32x4U: 0xdf,
 } as const;
 
+/** Appends `n` (an unsigned 32-bit integer) as unsigned LEB128. */
 function pushUleb(out: number[], n: number): void {
   for (;;) {
     const b = n & 0x7f;
@@ -277,6 +288,7 @@ function pushUleb(out: number[], n: number): void {
   }
 }
 
+/** Appends `n` (a signed 32-bit integer) as signed LEB128. */
 function pushSleb(out: number[], n: number): void {
   for (;;) {
     const b = n & 0x7f;
@@ -291,18 +303,21 @@ function pushSleb(out: number[], n: number): void {
 
 /** Byte-shuffle patterns (indices into the 16 bytes of one v128, lanes little-endian). */
 const SHUFFLE_SWAP32 = [4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11];
-const SHUFFLE_LO32 = [0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11];
-const SHUFFLE_HI32 = [4, 5, 6, 7, 12, 13, 14, 15, 4, 5, 6, 7, 12, 13, 14, 15];
-/** The zipper merge of two lanes (a = bytes 0..7, b = bytes 8..15) as one byte shuffle. */
+/** Two-input shuffles (indices 16..31 pick from the second v128): the low / high 32-bit words of
+ *  the four 64-bit lanes of a pair of v128s. */
+const SHUFFLE_LO32_PAIR = [0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27];
+const SHUFFLE_HI32_PAIR = [4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31];
+/** The zipper merge of two lanes (a = bytes 0..7, b = bytes 8..15) as one byte permutation. */
 const SHUFFLE_ZIPPER = [3, 12, 2, 5, 14, 1, 15, 0, 11, 4, 10, 13, 9, 6, 8, 7];
 
+/** The 16 little-endian bytes of the two u64 lanes given as [lo32, hi32] words from `first`. */
 function laneBytes(words: readonly number[], first: number): number[] {
   const out: number[] = [];
   for (let i = first; i < first + 4; i++) for (let j = 0; j < 4; j++) out.push((words[i]! >>> (8 * j)) & 0xff);
   return out;
 }
 
-/** Assembles the WebAssembly module (about 1.3 KB). */
+/** Assembles the WebAssembly module (about 1.7 KB). */
 function buildWasmModule(): Uint8Array {
   const c: number[] = [];
   const op = (...bytes: number[]): void => {
@@ -343,33 +358,41 @@ function buildWasmModule(): Uint8Array {
     memarg(0);
   };
 
-  // Locals: params 0 len, 1 flags; i32 2 p, 3 end, 4 r, 5 i; v128 6..16.
+  // Locals: params 0 len, 1 flags; i32 2 p, 3 end, 4 r, 5 i; v128 6..17.
   const LEN = 0, FLAGS = 1, P = 2, END = 3, R = 4, I = 5;
   const V0 = [6, 7], V1 = [8, 9], MUL0 = [10, 11], MUL1 = [12, 13], PACKET = [14, 15], KEY = 16;
+  const TMP_LO = 16, TMP_HI = 17; // TMP_LO shares its local with KEY (used only at the start)
   const STATE = [V0[0]!, V0[1]!, V1[0]!, V1[1]!, MUL0[0]!, MUL0[1]!, MUL1[0]!, MUL1[1]!];
 
-  /** dst ^= lo32(x) * hi32(y) in each 64-bit lane. */
-  const mulXor = (dst: number, x: number, y: number): void => {
-    get(dst);
-    get(x); get(x); shuffle(SHUFFLE_LO32);
-    get(y); get(y); shuffle(SHUFFLE_HI32);
-    simd(Simd.I64x2ExtmulLowI32x4U);
-    simd(Simd.Xor);
-    set(dst);
+  /**
+   * dst ^= lo32(x) * hi32(y) in each 64-bit lane, for both halves at once: gather the low words of
+   * x and the high words of y (one two-input shuffle each), then two widening multiplies.
+   */
+  const mulXor = (dst: number[], x: number[], y: number[]): void => {
+    get(x[0]!); get(x[1]!); shuffle(SHUFFLE_LO32_PAIR); set(TMP_LO);
+    get(y[0]!); get(y[1]!); shuffle(SHUFFLE_HI32_PAIR); set(TMP_HI);
+    get(dst[0]!); get(TMP_LO); get(TMP_HI); simd(Simd.I64x2ExtmulLowI32x4U); simd(Simd.Xor); set(dst[0]!);
+    get(dst[1]!); get(TMP_LO); get(TMP_HI); simd(Simd.I64x2ExtmulHighI32x4U); simd(Simd.Xor); set(dst[1]!);
+  };
+  /** Pushes the zipper merge of `local` (a swizzle with constant in-range indices: one pshufb). */
+  const zipper = (local: number): void => {
+    get(local); const128(SHUFFLE_ZIPPER); simd(Simd.Swizzle);
   };
   /** One HighwayHash update with the packet in PACKET[0], PACKET[1]. */
   const update = (): void => {
     for (let j = 0; j < 2; j++) {
       get(V1[j]!); get(MUL0[j]!); simd(Simd.I64x2Add); get(PACKET[j]!); simd(Simd.I64x2Add); set(V1[j]!);
-      mulXor(MUL0[j]!, V1[j]!, V0[j]!);
+    }
+    mulXor(MUL0, V1, V0);
+    for (let j = 0; j < 2; j++) {
       get(V0[j]!); get(MUL1[j]!); simd(Simd.I64x2Add); set(V0[j]!);
-      mulXor(MUL1[j]!, V0[j]!, V1[j]!);
+    }
+    mulXor(MUL1, V0, V1);
+    for (let j = 0; j < 2; j++) {
+      get(V0[j]!); zipper(V1[j]!); simd(Simd.I64x2Add); set(V0[j]!);
     }
     for (let j = 0; j < 2; j++) {
-      get(V0[j]!); get(V1[j]!); get(V1[j]!); shuffle(SHUFFLE_ZIPPER); simd(Simd.I64x2Add); set(V0[j]!);
-    }
-    for (let j = 0; j < 2; j++) {
-      get(V1[j]!); get(V0[j]!); get(V0[j]!); shuffle(SHUFFLE_ZIPPER); simd(Simd.I64x2Add); set(V1[j]!);
+      get(V1[j]!); zipper(V0[j]!); simd(Simd.I64x2Add); set(V1[j]!);
     }
   };
 
@@ -462,7 +485,7 @@ function buildWasmModule(): Uint8Array {
   op(Op.End);
   op(Op.End); // function body
 
-  const body: number[] = [2, 4, Op.I32, 11, Op.V128]; // locals: 4 x i32, 11 x v128
+  const body: number[] = [2, 4, Op.I32, 12, Op.V128]; // locals: 4 x i32, 12 x v128
   for (const x of c) body.push(x);
   const module: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   const section = (id: number, content: number[]): void => {
@@ -531,13 +554,17 @@ function createWasmEngine(): Engine | null {
   };
 }
 
-/** True when `engine` agrees with the portable engine on a few inputs covering every code path. */
+/**
+ * True when `engine` agrees with the portable engine on inputs reaching every branch of the
+ * module (no, odd, 4-aligned, >= 16-byte partial packets; one and several full packets; both
+ * keys). Kept small: at load time the portable engine still runs unoptimized.
+ */
 function agreesWithPortable(engine: Engine): boolean {
-  const sample = new Uint8Array(WASM_CHUNK + 77);
-  for (let i = 0; i < sample.length; i++) sample[i] = (i * 31 + (i >> 8) + 7) & 0xff;
-  for (const len of [0, 3, 16, 21, 32, 63, 1300, sample.length]) {
+  const sample = new Uint8Array(101);
+  for (let i = 0; i < sample.length; i++) sample[i] = (i * 31 + 7) & 0xff;
+  for (const len of [0, 3, 16, 21, 32, 63, 100]) {
     for (const key of [null, RIEGELI_KEY_WORDS]) {
-      const data = sample.subarray(1, 1 + Math.min(len, sample.length - 1));
+      const data = sample.subarray(1, 1 + len);
       portableHash(data, key);
       const lo = result[0], hi = result[1];
       engine(data, key);
@@ -570,11 +597,12 @@ export function highwayHash64(data: Uint8Array, key: HighwayHashKey = RIEGELI_HA
 
 /**
  * True when the Riegeli-keyed HighwayHash-64 of `data` equals the little-endian u64 stored at
- * `stored[storedOffset, storedOffset + 8)`. Throws RangeError if those 8 bytes are out of bounds.
+ * `stored[storedOffset, storedOffset + 8)`. Throws RangeError unless `storedOffset` is an integer
+ * with those 8 bytes inside `stored`.
  */
 export function riegeliHashMatches(data: Uint8Array, stored: Uint8Array, storedOffset: number): boolean {
   const o = storedOffset;
-  if (!(o >= 0 && o + 8 <= stored.length)) throw new RangeError(`stored hash offset ${o} out of range`);
+  if (o >>> 0 !== o || o + 8 > stored.length) throw new RangeError(`stored hash offset ${o} out of range`);
   engine(data, null);
   const lo = stored[o]! | (stored[o + 1]! << 8) | (stored[o + 2]! << 16) | (stored[o + 3]! << 24);
   const hi = stored[o + 4]! | (stored[o + 5]! << 8) | (stored[o + 6]! << 16) | (stored[o + 7]! << 24);
@@ -583,11 +611,12 @@ export function riegeliHashMatches(data: Uint8Array, stored: Uint8Array, storedO
 
 /**
  * Writes the Riegeli-keyed HighwayHash-64 of `data` as a little-endian u64 at
- * `out[outOffset, outOffset + 8)`. Throws RangeError if those 8 bytes are out of bounds.
+ * `out[outOffset, outOffset + 8)`. Throws RangeError unless `outOffset` is an integer with those
+ * 8 bytes inside `out`.
  */
 export function writeRiegeliHash(data: Uint8Array, out: Uint8Array, outOffset: number): void {
   const o = outOffset;
-  if (!(o >= 0 && o + 8 <= out.length)) throw new RangeError(`hash output offset ${o} out of range`);
+  if (o >>> 0 !== o || o + 8 > out.length) throw new RangeError(`hash output offset ${o} out of range`);
   engine(data, null);
   const lo = result[0]!, hi = result[1]!;
   out[o] = lo; out[o + 1] = lo >>> 8; out[o + 2] = lo >>> 16; out[o + 3] = lo >>> 24;

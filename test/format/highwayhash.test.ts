@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import * as defaultImpl from "../../src/format/highwayhash.js";
-import type { HighwayHashKey } from "../../src/format/highwayhash.js";
 
 type HashModule = typeof defaultImpl;
+type HighwayHashKey = readonly [bigint, bigint, bigint, bigint];
 
 interface VectorFile {
   keys: Record<string, string[]>;
@@ -103,6 +103,11 @@ describe.each(engines)("%s engine", (_name, impl) => {
     }
   });
 
+  it("exports exactly the four documented names", () => {
+    expect(Object.keys(impl()).sort()).toEqual(["RIEGELI_HASH_KEY", "highwayHash64", "riegeliHashMatches", "writeRiegeliHash"]);
+    expect(Object.isFrozen(impl().RIEGELI_HASH_KEY)).toBe(true);
+  });
+
   it("defaults to the Riegeli key", () => {
     const { highwayHash64, RIEGELI_HASH_KEY } = impl();
     expect(RIEGELI_HASH_KEY).toEqual([
@@ -165,6 +170,7 @@ describe.each(engines)("%s engine", (_name, impl) => {
     expect(riegeliHashMatches(changed, stored, 5)).toBe(false);
     expect(() => riegeliHashMatches(data, stored, 13)).toThrow(RangeError);
     expect(() => riegeliHashMatches(data, stored, -1)).toThrow(RangeError);
+    expect(() => riegeliHashMatches(data, stored, 1.5)).toThrow(RangeError);
   });
 
   it("writeRiegeliHash writes the u64 little-endian and leaves other bytes alone", () => {
@@ -176,6 +182,7 @@ describe.each(engines)("%s engine", (_name, impl) => {
     expected.set(u64le(highwayHash64(data)), 3);
     expect(out).toEqual(expected);
     expect(() => writeRiegeliHash(data, out, 5)).toThrow(RangeError);
+    expect(() => writeRiegeliHash(data, out, 0.5)).toThrow(RangeError);
   });
 
   it("hashes unaligned subarrays like copies", () => {
