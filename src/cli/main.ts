@@ -7,7 +7,18 @@ import { verify } from "./commands/verify.js";
 import { write } from "./commands/write.js";
 import { USAGE, UsageError } from "./usage.js";
 
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { info, cat, write, verify };
+/** `import` and `export` load apache-arrow, so they are loaded on first use: the other commands start faster. */
+const importCommand = async (args: string[]): Promise<number> => (await import("./commands/import.js")).importCommand(args);
+const exportCommand = async (args: string[]): Promise<number> => (await import("./commands/export.js")).exportCommand(args);
+
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+  info,
+  cat,
+  write,
+  verify,
+  import: importCommand,
+  export: exportCommand,
+};
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {

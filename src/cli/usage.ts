@@ -10,10 +10,17 @@ export const USAGE = `Usage: arrayrecord <command> [options]
 
 Commands:
   info FILE... [--json]                       record count, chunks, group size, writer options, size
-  cat FILE [--range A:B] [--format F]         print records; F = text|hex|base64|jsonl|length-prefixed
+  cat FILE [--range A:B] [--format F]         print records; F = text|hex|base64|jsonl|length-prefixed|example-json
   write OUT [--options STR] [--input-format lines|length-prefixed]
                                               write records read from stdin
   verify FILE...                              check every hash, chunk and footer entry
+  import --from tfrecord|arrow IN OUT [--options STR] [--as L] [--column NAME]
+                                              convert a TFRecord file or an Arrow IPC file/stream
+                                              into one ArrayRecord file
+  export FILE_OR_PATTERN --to arrow|tfrecord OUT [--as L] [--column NAME]
+                                              convert an ArrayRecord file, or the shards a quoted
+                                              glob pattern matches (in shard order), into one Arrow
+                                              IPC file or TFRecord file
 
 Options for every command:
   --debug     print stack traces of errors
@@ -21,4 +28,11 @@ Options for every command:
   --version   print the version
 
 --range A:B is half-open like readRange; either side may be left out (":10", "5:").
---options takes an ArrayRecord writer options string, e.g. "group_size:64,zstd:3".`;
+--options takes an ArrayRecord writer options string, e.g. "group_size:64,zstd:3".
+--format example-json prints each record, a tf.train.Example, as one JSON line.
+
+Conversions (import/export) write their output atomically. A TFRecord file whose name ends
+in .gz is GZIP-compressed. --as L says how Arrow rows and records correspond (Arrow only):
+  batches   each RecordBatch is one record, an Arrow IPC stream (default)
+  binary    the values of one Binary column are the records: --column NAME (default record)
+  examples  each row is one serialized tf.train.Example, one column per feature`;

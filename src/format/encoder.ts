@@ -6,7 +6,8 @@
 import { ArrayRecordError } from "./errors.js";
 import { StreamCompressor } from "./codecs.js";
 import { ChunkType } from "./chunk-header.js";
-import { layOutChunk, paddingChunkTo, type ChunkContent } from "./chunk-writer.js";
+import { paddingChunkTo, writeChunk, type ChunkContent } from "./chunk-writer.js";
+import { OutputBuffer } from "./output-buffer.js";
 import { encodeFooterEntry, encodeFooterMetadata, encodePostscript, type FooterEntry } from "./footer.js";
 import { SimpleChunkBuilder } from "./simple-chunk.js";
 import { writerOptionsToString, type WriterOptions } from "./options.js";
@@ -23,8 +24,7 @@ export class ArrayRecordEncoder {
   private readonly builder = new SimpleChunkBuilder();
   private readonly compressor: StreamCompressor;
   private readonly entries: FooterEntry[] = [];
-  private pending: Uint8Array[] = [];
-  private pendingSize = 0;
+  private readonly output = new OutputBuffer();
   private recordCount = 0;
   /** The canonical options string stored in the footer. */
   readonly optionsString: string;
@@ -46,7 +46,7 @@ export class ArrayRecordEncoder {
 
   /** Bytes produced and not yet taken by {@link drain}. */
   get pendingBytes(): number {
-    return this.pendingSize;
+    return this.output.length;
   }
 
   /** Adds one record; emits a chunk when a group is full. */
@@ -79,12 +79,12 @@ export class ArrayRecordEncoder {
     this.padToBoundary();
   }
 
-  /** Takes the bytes produced since the last call, in file order. */
-  drain(): Uint8Array[] {
-    const out = this.pending;
-    this.pending = [];
-    this.pendingSize = 0;
-    return out;
+  /**
+   * Takes the bytes produced since the last call. With `reuse` the view is only valid until the
+   * next record is added (for a synchronous consumer that writes it at once).
+   */
+  drain(reuse: boolean): Uint8Array {
+    return this.output.take(reuse);
   }
 
   private flushChunk(): void {
@@ -109,10 +109,7 @@ export class ArrayRecordEncoder {
 
   private emit(content: ChunkContent): number {
     const begin = this.position;
-    const bytes = layOutChunk(begin, content);
-    this.pending.push(bytes);
-    this.pendingSize += bytes.length;
-    this.position += bytes.length;
+    this.position = writeChunk(this.output, begin, content);
     return begin;
   }
 }

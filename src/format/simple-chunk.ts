@@ -65,6 +65,7 @@ export class SimpleChunkBuilder {
   private valuesLength = 0;
   private sizes: Uint8Array = new Uint8Array(1024);
   private sizesLength = 0;
+  private data: Uint8Array = new Uint8Array(0);
   /** Records added since the last {@link finish}. */
   count = 0;
 
@@ -83,11 +84,16 @@ export class SimpleChunkBuilder {
     this.count++;
   }
 
-  /** Encodes the collected records as simple-chunk data and empties the builder. */
+  /**
+   * Encodes the collected records as simple-chunk data and empties the builder. The result is a
+   * view of a buffer the next call reuses: consume it before adding more records.
+   */
   finish(compressor: StreamCompressor): Uint8Array {
     const sizes = compressor.encode(this.sizes.subarray(0, this.sizesLength));
     const values = compressor.encode(this.values.subarray(0, this.valuesLength));
-    const out = new Uint8Array(1 + varintSize(sizes.length) + sizes.length + values.length);
+    const length = 1 + varintSize(sizes.length) + sizes.length + values.length;
+    if (this.data.length < length) this.data = new Uint8Array(Math.max(length, this.data.length * 2));
+    const out = this.data;
     out[0] = compressionByte(compressor.compression);
     let pos = writeVarint(out, 1, sizes.length);
     out.set(sizes, pos);
@@ -96,7 +102,7 @@ export class SimpleChunkBuilder {
     this.sizesLength = 0;
     this.valuesLength = 0;
     this.count = 0;
-    return out;
+    return out.subarray(0, length);
   }
 }
 

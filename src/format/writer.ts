@@ -136,12 +136,11 @@ export class ArrayRecordWriter {
   }
 
   private flushSync(): void {
-    for (const bytes of this.encoder.drain()) this.sink.writeSync(bytes);
+    this.sink.writeSync(this.encoder.drain(true));
   }
 
   private async flush(): Promise<void> {
-    const pieces = this.encoder.drain();
-    await this.sink.write(pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces));
+    await this.sink.write(this.encoder.drain(false));
   }
 
   private guard(action: () => void): void {

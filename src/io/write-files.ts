@@ -1,0 +1,115 @@
+/**
+ * The sharded file sink, built from Beam primitives (the TypeScript SDK has no file sinks):
+ * records → shard keys → group by key → one temporary file per shard and attempt → finalize.
+ * Finalize runs once, from an impulse, with the written shards as a side input, so it waits for
+ * every shard and still runs when there are no records at all (then every shard is an empty file).
+ */
+import * as beam from "apache-beam";
+import type { KV } from "apache-beam/values";
+import { groupByKey } from "apache-beam/transforms/internal";
+import { ArrayRecordError } from "../format/errors.js";
+import { parDoWithCoder, shardedRecordCoder, stringCoder } from "../transforms/coders.js";
+import { registerDoFns } from "../transforms/serialization.js";
+import { AssignShardDoFn, DEFAULT_SHARD_BYTES, checkNumShards, shardCount } from "../transforms/shard.js";
+import { finalizeShards, writeShardFile, type SinkPlan, type WrittenShard } from "./sink-files.js";
+import { newTempDir, shardNaming, DEFAULT_SHARD_NAME_TEMPLATE } from "./shard-names.js";
+import type { RecordFileFormat } from "./record-files.js";
+
+/** Options shared by the sharded sinks (`writeToArrayRecord`, `writeToTFRecord`). */
+export interface ShardedWriteOptions {
+  /**
+   * Number of shards. Absent: computed from the total record bytes (a global sum), one shard per
+   * {@link shardBytes}, at least 1.
+   */
+  numShards?: number;
+  /** Record bytes per shard when {@link numShards} is absent. Default 256 MiB. */
+  shardBytes?: number;
+  /**
+   * Beam-style shard name template between prefix and suffix: runs of S are the shard number,
+   * runs of N the shard count. Default `-SSSSS-of-NNNNN`; `""` writes one unsharded file.
+   */
+  shardNameTemplate?: string;
+  /** Appended to every file name. Default none. */
+  fileNameSuffix?: string;
+  /**
+   * Directory in which the hidden per-run temporary directory is made. Default: the output
+   * directory (the same file system, so publishing is an atomic rename).
+   */
+  tempDirectory?: string;
+}
+
+/** Context of {@link WriteShardDoFn}: the shard count and the sink's counters. */
+export interface WriteShardContext {
+  numShards: beam.ParDoLookupParam<number>;
+  recordsWritten: beam.Counter;
+  bytesWritten: beam.Counter;
+}
+
+/** Writes one shard (a grouped shard key) to a temporary file; emits its description as JSON. */
+export class WriteShardDoFn implements beam.DoFn<KV<number, Iterable<Uint8Array>>, string, WriteShardContext> {
+  constructor(readonly plan: SinkPlan) {}
+
+  *process(group: KV<number, Iterable<Uint8Array>>, context: WriteShardContext): Generator<string> {
+    const written = writeShardFile(this.plan, group.key, context.numShards.lookup(), group.value);
+    context.recordsWritten.increment(written.records);
+    context.bytesWritten.increment(written.bytes);
+    yield JSON.stringify(written);
+  }
+}
+
+/** Context of {@link FinalizeShardsDoFn}: the written shards and the shard count, as side inputs. */
+export interface FinalizeContext {
+  written: beam.ParDoLookupParam<Iterable<string>>;
+  numShards: beam.ParDoLookupParam<number>;
+  filesWritten: beam.Counter;
+}
+
+/** Publishes every shard under its final name (see `finalizeShards`); emits the final names. */
+export class FinalizeShardsDoFn implements beam.DoFn<Uint8Array, string, FinalizeContext> {
+  constructor(readonly plan: SinkPlan) {}
+
+  *process(_impulse: Uint8Array, context: FinalizeContext): Generator<string> {
+    const written = [...context.written.lookup()].map((json) => JSON.parse(json) as WrittenShard);
+    const finals = finalizeShards(this.plan, context.numShards.lookup(), written);
+    context.filesWritten.increment(finals.length);
+    yield* finals;
+  }
+}
+
+/**
+ * `PTransform<PCollection<Uint8Array>, PCollection<string>>` writing records as sharded files of
+ * `format` named `prefix + template + suffix`, atomically; outputs the final file names. Counters
+ * `<counterPrefix>_records_written`, `_bytes_written` (record bytes) and `_files_written`.
+ * The building block of `writeToArrayRecord` and `writeToTFRecord`.
+ */
+export function writeRecordFiles(prefix: string, format: RecordFileFormat, options: ShardedWriteOptions = {}, counterPrefix: string = format.kind) {
+  const naming = shardNaming(prefix, options.shardNameTemplate ?? DEFAULT_SHARD_NAME_TEMPLATE, options.fileNameSuffix ?? "");
+  if (options.numShards !== undefined) checkNumShards(options.numShards);
+  if (naming.template === "" && options.numShards !== undefined && options.numShards !== 1) {
+    throw new ArrayRecordError("INVALID_OPTIONS", `an empty shard name template names one file, but numShards is ${options.numShards}`);
+  }
+  return (records: beam.PCollection<Uint8Array>): beam.PCollection<string> => {
+    // One temporary directory per pipeline construction, i.e. per run.
+    const plan: SinkPlan = { naming, format, tempDir: newTempDir(naming, options.tempDirectory) };
+    const numShards = naming.template === "" ? 1 : options.numShards;
+    const count = shardCount(records, numShards, options.shardBytes ?? DEFAULT_SHARD_BYTES);
+    const keyed = parDoWithCoder(records, "assignShard", new AssignShardDoFn(undefined), shardedRecordCoder(), {
+      shardCount: beam.singletonSideInput(count),
+    });
+    // Output coder KV(varint, iterable(bytes)), derived by groupByKey from the keyed coder.
+    const grouped = keyed.apply(beam.withName("groupShards", groupByKey())) as beam.PCollection<KV<number, Iterable<Uint8Array>>>;
+    const written = parDoWithCoder(grouped, "writeShards", new WriteShardDoFn(plan), stringCoder(), {
+      numShards: beam.singletonSideInput(count),
+      recordsWritten: beam.counter(`${counterPrefix}_records_written`),
+      bytesWritten: beam.counter(`${counterPrefix}_bytes_written`),
+    });
+    const trigger = records.root().apply(beam.withName("finalizeTrigger", beam.impulse()));
+    return parDoWithCoder(trigger, "finalize", new FinalizeShardsDoFn(plan), stringCoder(), {
+      written: beam.iterableSideInput(written),
+      numShards: beam.singletonSideInput(count),
+      filesWritten: beam.counter(`${counterPrefix}_files_written`),
+    });
+  };
+}
+
+registerDoFns({ WriteShardDoFn, FinalizeShardsDoFn });
