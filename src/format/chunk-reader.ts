@@ -57,6 +57,8 @@ export function chunkEndAt(window: FileWindow, begin: number, range: ChunkLimit)
  */
 export function parseChunk(window: FileWindow, begin: number, range: ChunkLimit): Chunk {
   checkBegin(begin);
+  const inBlock = parseChunkWithinBlock(window, begin, range);
+  if (inBlock !== undefined) return inBlock;
   const reader = new BlockSplicer(window, begin, range);
   const headerBytes = reader.take(CHUNK_HEADER_SIZE);
   const header = decodeChunkHeader(headerBytes, begin);
@@ -77,6 +79,31 @@ export function* readChunkAt(fileSize: number, position: number): IoPlan<Chunk> 
   const end = chunkEndAt({ bytes: head, start: position }, position, range);
   const bytes = yield { position, length: end - position };
   return parseChunk({ bytes, start: position }, position, range);
+}
+
+/**
+ * The fast path of {@link parseChunk} for a chunk with no block boundary inside (most small
+ * chunks): header and data are plain views. Undefined when a boundary falls inside.
+ */
+function parseChunkWithinBlock(window: FileWindow, begin: number, range: ChunkLimit): Chunk | undefined {
+  const blockEnd = (Math.floor(begin / BLOCK_SIZE) + 1) * BLOCK_SIZE;
+  if (begin % BLOCK_SIZE === 0 || begin + CHUNK_HEADER_SIZE > blockEnd) return undefined;
+  const at = begin - window.start;
+  const { bytes } = window;
+  if (at + CHUNK_HEADER_SIZE > bytes.length) return undefined;
+  const headerBytes = bytes.subarray(at, at + CHUNK_HEADER_SIZE);
+  const header = decodeChunkHeader(headerBytes, begin);
+  const available = range.limit - begin;
+  if (header.dataSize > available || header.numRecords > available) return undefined;
+  const end = chunkEnd(begin, CHUNK_HEADER_SIZE + header.dataSize, header.numRecords);
+  // The chunk may end exactly on the boundary: that block header belongs to the next chunk.
+  if (end > blockEnd || end > range.limit || at + (end - begin) > bytes.length) return undefined;
+  const data = bytes.subarray(at + CHUNK_HEADER_SIZE, at + CHUNK_HEADER_SIZE + header.dataSize);
+  if (!dataHashMatches(headerBytes, data)) {
+    throw new ArrayRecordError("CORRUPT", "chunk data hash mismatch", { offset: begin });
+  }
+  checkChunkType(header, begin);
+  return { begin, end, header, data };
 }
 
 function checkBegin(begin: number): void {

@@ -48,7 +48,7 @@ export class FileByteSource implements ByteSource {
       if (n === 0) break;
       done += n;
     }
-    return out.subarray(0, done);
+    return plainView(out, done);
   }
 
   async read(position: number, length: number): Promise<Uint8Array> {
@@ -62,7 +62,7 @@ export class FileByteSource implements ByteSource {
       if (n === 0) break;
       done += n;
     }
-    return out.subarray(0, done);
+    return plainView(out, done);
   }
 
   async close(): Promise<void> {
@@ -80,6 +80,14 @@ export class FileByteSource implements ByteSource {
     if (this.fd === undefined) throw new ArrayRecordError("CLOSED", "file is closed", { file: this.name });
     return this.fd;
   }
+}
+
+/**
+ * A plain Uint8Array view of a Buffer's first `length` bytes: decoders take many subarrays, and
+ * Buffer's own subarray is several times slower than Uint8Array's.
+ */
+function plainView(buffer: Buffer, length: number): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, length);
 }
 
 /** Runs a file operation, turning a Node error into an IO {@link ArrayRecordError}. */

@@ -107,8 +107,31 @@ export function decodeFooterMetadata(record: Uint8Array, fileOffset: number): Fo
   return meta;
 }
 
-/** Parses one footer entry (`ArrayRecordFooter`); `index` names it in errors. */
+/**
+ * Parses one footer entry (`ArrayRecordFooter`); `index` names it in errors. A plain loop rather
+ * than {@link fields}: a file has one entry per chunk, often tens of thousands.
+ */
 export function decodeFooterEntry(record: Uint8Array, index: number, fileOffset: number): FooterEntry {
+  let chunkOffset: number | undefined;
+  const entry: FooterEntry = { chunkOffset: 0, decodedDataSize: 0, numRecords: 0 };
+  const c = cursor(record);
+  while (c.offset < c.end) {
+    const tag = readVarint(c);
+    if ((tag & 7) !== WIRE_VARINT || tag < 8) {
+      // Unknown or malformed field: the general parser skips or rejects it.
+      return decodeFooterEntrySlow(record, index, fileOffset);
+    }
+    const value = readVarint(c);
+    if (tag === 0x08) chunkOffset = value;
+    else if (tag === 0x10) entry.decodedDataSize = value;
+    else if (tag === 0x18) entry.numRecords = value;
+  }
+  if (chunkOffset === undefined) fail(`invalid footer at index ${index}: no chunk_offset`, fileOffset);
+  entry.chunkOffset = chunkOffset;
+  return entry;
+}
+
+function decodeFooterEntrySlow(record: Uint8Array, index: number, fileOffset: number): FooterEntry {
   let chunkOffset: number | undefined;
   const entry: FooterEntry = { chunkOffset: 0, decodedDataSize: 0, numRecords: 0 };
   for (const f of fields(record, fileOffset)) {

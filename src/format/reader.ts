@@ -12,7 +12,7 @@ import { parseReaderOptions, type ReaderOptions } from "./options.js";
 import { recordAt, type ChunkRecords } from "./simple-chunk.js";
 
 /** Bytes read per I/O by range and full reads (several adjacent chunks at a time). */
-const DEFAULT_SPAN_BYTES = 4 << 20;
+const DEFAULT_SPAN_BYTES = 1 << 20;
 
 /** Where to read from: a path or any {@link ByteSource}. */
 export type ReaderInput = string | ByteSource;

@@ -6,10 +6,11 @@
  */
 import * as beam from "apache-beam";
 import type { KV } from "apache-beam/values";
-import { groupByKey } from "apache-beam/transforms/internal";
+import { groupByKey, impulse } from "apache-beam/transforms/internal";
 import { ArrayRecordError } from "../format/errors.js";
 import { parDoWithCoder, shardedRecordCoder, stringCoder } from "../transforms/coders.js";
 import { registerDoFns } from "../transforms/serialization.js";
+import { iterableSideInput, singletonSideInput } from "../transforms/side-inputs.js";
 import { AssignShardDoFn, DEFAULT_SHARD_BYTES, checkNumShards, shardCount } from "../transforms/shard.js";
 import { finalizeShards, writeShardFile, type SinkPlan, type WrittenShard } from "./sink-files.js";
 import { newTempDir, shardNaming, DEFAULT_SHARD_NAME_TEMPLATE } from "./shard-names.js";
@@ -94,19 +95,19 @@ export function writeRecordFiles(prefix: string, format: RecordFileFormat, optio
     const numShards = naming.template === "" ? 1 : options.numShards;
     const count = shardCount(records, numShards, options.shardBytes ?? DEFAULT_SHARD_BYTES);
     const keyed = parDoWithCoder(records, "assignShard", new AssignShardDoFn(undefined), shardedRecordCoder(), {
-      shardCount: beam.singletonSideInput(count),
+      shardCount: singletonSideInput(count),
     });
     // Output coder KV(varint, iterable(bytes)), derived by groupByKey from the keyed coder.
     const grouped = keyed.apply(beam.withName("groupShards", groupByKey())) as beam.PCollection<KV<number, Iterable<Uint8Array>>>;
     const written = parDoWithCoder(grouped, "writeShards", new WriteShardDoFn(plan), stringCoder(), {
-      numShards: beam.singletonSideInput(count),
+      numShards: singletonSideInput(count),
       recordsWritten: beam.counter(`${counterPrefix}_records_written`),
       bytesWritten: beam.counter(`${counterPrefix}_bytes_written`),
     });
-    const trigger = records.root().apply(beam.withName("finalizeTrigger", beam.impulse()));
+    const trigger = records.root().apply(beam.withName("finalizeTrigger", impulse()));
     return parDoWithCoder(trigger, "finalize", new FinalizeShardsDoFn(plan), stringCoder(), {
-      written: beam.iterableSideInput(written),
-      numShards: beam.singletonSideInput(count),
+      written: iterableSideInput(written),
+      numShards: singletonSideInput(count),
       filesWritten: beam.counter(`${counterPrefix}_files_written`),
     });
   };

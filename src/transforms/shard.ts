@@ -10,6 +10,7 @@ import type { KV } from "apache-beam/values";
 import { ArrayRecordError } from "../format/errors.js";
 import { countCoder, createStrings, keyedCountCoder, parDoWithCoder, setCoder, shardedRecordCoder } from "./coders.js";
 import { registerDoFns } from "./serialization.js";
+import { singletonSideInput } from "./side-inputs.js";
 
 /** About how many record bytes one shard gets when the shard count is derived from the data size. */
 export const DEFAULT_SHARD_BYTES = 256 * 1024 * 1024;
@@ -119,7 +120,7 @@ export function assignShards(numShards?: number, shardBytes = DEFAULT_SHARD_BYTE
     if (numShards !== undefined) return parDoWithCoder(records, "assignShard", new AssignShardDoFn(checkNumShards(numShards)), shardedRecordCoder());
     const count = shardCount(records, undefined, shardBytes);
     return parDoWithCoder(records, "assignShard", new AssignShardDoFn(undefined), shardedRecordCoder(), {
-      shardCount: beam.singletonSideInput(count),
+      shardCount: singletonSideInput(count),
     });
   });
 }
