@@ -1,6 +1,7 @@
 /** Node file adapters for {@link ByteSource}: positional reads from one file descriptor. */
 import * as fs from "node:fs";
 import { ArrayRecordError } from "./errors.js";
+import { allocBytes } from "./slab.js";
 import type { ByteSource } from "./byte-source.js";
 
 /** A {@link ByteSource} over a local file. */
@@ -41,14 +42,14 @@ export class FileByteSource implements ByteSource {
 
   readSync(position: number, length: number): Uint8Array {
     const fd = this.descriptor();
-    const out = Buffer.allocUnsafe(Math.max(0, Math.min(length, this.size - position)));
+    const out = allocBytes(Math.max(0, Math.min(length, this.size - position)));
     let done = 0;
     while (done < out.length) {
       const n = wrapIo(this.name, () => fs.readSync(fd, out, done, out.length - done, position + done));
       if (n === 0) break;
       done += n;
     }
-    return plainView(out, done);
+    return out.subarray(0, done);
   }
 
   async read(position: number, length: number): Promise<Uint8Array> {

@@ -6,7 +6,7 @@
 import { ArrayRecordError } from "./errors.js";
 import type { ByteSource } from "./byte-source.js";
 import { FileByteSource } from "./file-source.js";
-import { openLayout, readChunks, type FileLayout } from "./array-record-file.js";
+import { decodeDataChunk, openLayout, readChunks, type FileLayout } from "./array-record-file.js";
 import { runAsync, runSync, type IoPlan } from "./io-plan.js";
 import { parseReaderOptions, type ReaderOptions } from "./options.js";
 import { recordAt, type ChunkRecords } from "./simple-chunk.js";
@@ -218,8 +218,21 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
 
   private readOneSync(index: number): Uint8Array {
     const c = this.chunkFor(index, "index");
-    if (c !== this.cachedChunk) this.cache(c, this.runSync(readChunks(this.layout, c, c))[0]!);
+    if (c !== this.cachedChunk) this.cache(c, this.readChunkSync(c));
     return recordAt(this.cached!, index - this.layout.index.firstRecord[c]!);
+  }
+
+  /** One chunk, read and decoded directly: the hot path of random access, without a plan. */
+  private readChunkSync(c: number): ChunkRecords {
+    this.checkOpen();
+    const { offsets } = this.layout.index;
+    const start = offsets[c]!;
+    try {
+      const bytes = this.source.readSync(start, offsets[c + 1]! - start);
+      return decodeDataChunk(this.layout, { bytes, start }, c);
+    } catch (e) {
+      throw withFile(e, this.source.name);
+    }
   }
 
   private readBatch(indices: readonly number[], load: (first: number, last: number) => ChunkRecords[]): Uint8Array[] {

@@ -12,13 +12,14 @@ export interface ChunkRecords {
   readonly count: number;
   /** The concatenated record bytes. */
   readonly values: Uint8Array;
-  /** `count + 1` offsets into {@link values}. */
-  readonly starts: Float64Array;
+  /** `count + 1` offsets into {@link values}; undefined for a single record (it is all of `values`). */
+  readonly starts: Float64Array | undefined;
 }
 
 /** Record `i` of `chunk` as a view (no copy). */
 export function recordAt(chunk: ChunkRecords, i: number): Uint8Array {
-  return chunk.values.subarray(chunk.starts[i], chunk.starts[i + 1]);
+  const { starts } = chunk;
+  return starts === undefined ? chunk.values : chunk.values.subarray(starts[i], starts[i + 1]);
 }
 
 /**
@@ -39,7 +40,16 @@ export function decodeSimpleChunk(data: Uint8Array, numRecords: number, decodedD
   return { count: numRecords, values, starts: recordStarts(sizes, numRecords, decodedDataSize, fileOffset) };
 }
 
-function recordStarts(sizes: Uint8Array, numRecords: number, decodedDataSize: number, fileOffset: number): Float64Array {
+function recordStarts(sizes: Uint8Array, numRecords: number, decodedDataSize: number, fileOffset: number): Float64Array | undefined {
+  if (numRecords === 1) {
+    // The common group_size:1 case: no offsets table, just check the one size.
+    const c = cursor(sizes);
+    const size = readVarint(c);
+    if (size !== decodedDataSize || c.offset !== c.end) {
+      throw new ArrayRecordError("CORRUPT", `record size ${size} does not match the chunk's decoded size ${decodedDataSize}`, { offset: fileOffset });
+    }
+    return undefined;
+  }
   const starts = new Float64Array(numRecords + 1);
   const c = cursor(sizes);
   let total = 0;

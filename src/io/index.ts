@@ -5,6 +5,7 @@ export {
   readAllFromArrayRecord,
   SplitFileDoFn,
   ReadRangeDoFn,
+  MAX_METADATA_INDEX,
   type ReadFromArrayRecordOptions,
   type ReadAllFromArrayRecordOptions,
   type ReadRangeContext,

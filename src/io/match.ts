@@ -4,6 +4,7 @@
  * pipeline was built, are seen.
  */
 import * as fs from "node:fs";
+import * as path from "node:path";
 import * as beam from "apache-beam";
 import { globSync, isDynamicPattern } from "tinyglobby";
 import { orderShards } from "../format/data-source.js";
@@ -15,13 +16,14 @@ import { registerDoFns } from "../transforms/serialization.js";
 export type EmptyMatchTreatment = "disallow" | "allow";
 
 /**
- * The regular files `pattern` names, ordered by shard number then name. A pattern without glob
- * characters is a plain path. No match throws IO unless `emptyMatch` is `"allow"`.
+ * The regular files `pattern` names, ordered by shard number then name (absolute paths for an
+ * absolute pattern). A pattern without glob characters is a plain path. No match throws IO unless `emptyMatch` is `"allow"`.
  */
 export function matchFiles(pattern: string, emptyMatch: EmptyMatchTreatment = "disallow"): string[] {
   let files: string[];
   if (isDynamicPattern(pattern)) {
-    files = orderShards(globSync(pattern, { absolute: false, expandDirectories: false, onlyFiles: true, dot: false }));
+    // Absolute patterns give absolute paths, relative ones paths relative to the working directory.
+    files = orderShards(globSync(pattern, { absolute: path.isAbsolute(pattern), expandDirectories: false, onlyFiles: true, dot: false }));
   } else {
     files = isFile(pattern) ? [pattern] : [];
   }

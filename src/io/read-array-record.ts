@@ -4,6 +4,7 @@
  * range read per split. Every record is read by exactly one split.
  */
 import * as beam from "apache-beam";
+import { ArrayRecordError } from "../format/errors.js";
 import { ArrayRecordReader } from "../format/reader.js";
 import { createStrings, parDoWithCoder, recordCoder, recordWithMetadataCoder, stringCoder, type RecordWithMetadata } from "../transforms/coders.js";
 import { reshuffleStrings } from "../transforms/reshuffle.js";
@@ -21,7 +22,10 @@ export interface ReadFromArrayRecordOptions extends SplitSizeOptions {
 
 /** Options of {@link readAllFromArrayRecord}. */
 export interface ReadAllFromArrayRecordOptions extends ReadFromArrayRecordOptions {
-  /** Emit `{file, index, record}` (row-coded) instead of bare records. Default false. */
+  /**
+   * Emit `{file, index, record}` (row-coded) instead of bare records. Default false. Files of more
+   * than 2^31 records fail with UNSUPPORTED (see {@link MAX_METADATA_INDEX}).
+   */
   withMetadata?: boolean;
 }
 
@@ -39,6 +43,12 @@ export interface ReadRangeContext {
   recordsRead: beam.Counter;
   bytesRead: beam.Counter;
 }
+
+/**
+ * Largest record index `withMetadata` can emit: Beam 2.49's row coder encodes int64 fields with
+ * its 32-bit varint coder, so larger indices would wrap.
+ */
+export const MAX_METADATA_INDEX = 0x7fffffff;
 
 /** Files kept open per bundle by {@link ReadRangeDoFn} (splits of one file tend to come together). */
 const OPEN_READERS = 8;
@@ -58,6 +68,9 @@ export class ReadRangeDoFn implements beam.DoFn<string, Uint8Array | RecordWithM
 
   *process(json: string, context: ReadRangeContext): Generator<Uint8Array | RecordWithMetadata> {
     const range = JSON.parse(json) as RecordRange;
+    if (this.withMetadata && range.end > MAX_METADATA_INDEX + 1) {
+      throw new ArrayRecordError("UNSUPPORTED", `record indices past ${MAX_METADATA_INDEX} cannot be emitted with metadata`, { file: range.file });
+    }
     const reader = this.reader(range.file);
     let bytes = 0;
     let index = range.start;
@@ -99,11 +112,19 @@ export class ReadRangeDoFn implements beam.DoFn<string, Uint8Array | RecordWithM
  * reshuffled and read in parallel. Output coded as bytes (metadata: as a schema row).
  * Counters `arrayrecord_records_read`, `arrayrecord_bytes_read`.
  */
-export function readAllFromArrayRecord(options: ReadAllFromArrayRecordOptions = {}) {
+export function readAllFromArrayRecord(
+  options: ReadAllFromArrayRecordOptions & { withMetadata: true },
+): (patterns: beam.PCollection<string>) => beam.PCollection<RecordWithMetadata>;
+export function readAllFromArrayRecord(
+  options?: ReadAllFromArrayRecordOptions & { withMetadata?: false },
+): (patterns: beam.PCollection<string>) => beam.PCollection<Uint8Array>;
+export function readAllFromArrayRecord(
+  options: ReadAllFromArrayRecordOptions = {},
+): (patterns: beam.PCollection<string>) => beam.PCollection<Uint8Array> | beam.PCollection<RecordWithMetadata> {
   const sizes: SplitSizeOptions = {};
   if (options.desiredSplitBytes !== undefined) sizes.desiredSplitBytes = options.desiredSplitBytes;
   if (options.desiredSplitRecords !== undefined) sizes.desiredSplitRecords = options.desiredSplitRecords;
-  return beam.withName("readAllFromArrayRecord", (patterns: beam.PCollection<string>) => {
+  return beam.withName("readAllFromArrayRecord", (patterns: beam.PCollection<string>): beam.PCollection<Uint8Array> | beam.PCollection<RecordWithMetadata> => {
     const files = patterns.apply(matchAll(options.emptyMatch)) as beam.PCollection<string>;
     const ranges = parDoWithCoder(files, "splitFiles", new SplitFileDoFn(sizes), stringCoder());
     const shuffled = ranges.apply(reshuffleStrings("reshuffleSplits")) as beam.PCollection<string>;

@@ -60,7 +60,10 @@ export interface RecordWithMetadata {
   record: Uint8Array;
 }
 
-/** Row coder of {@link RecordWithMetadata}: a schema row (string, int64, bytes). */
+/**
+ * Row coder of {@link RecordWithMetadata}: a schema row (string, int64, bytes). Beam 2.49 encodes
+ * the int64 field with a 32-bit varint, so indices must stay below 2^31.
+ */
 export function recordWithMetadataCoder(): Coder<RecordWithMetadata> {
   return RowCoder.fromJSON({ file: "", index: 0, record: new Uint8Array(0) }) as Coder<RecordWithMetadata>;
 }

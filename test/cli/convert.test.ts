@@ -32,7 +32,8 @@ const arrowFiles = fs
   .sort();
 
 /** The golden tf.train.Examples (uncompressed records, in order). */
-const goldenExamples = parseLengthPrefixed(fs.readFileSync(path.join(GOLDEN_DIR, "example_gs64_transpose.records")));
+// Plain Uint8Arrays (not Buffers), like the records a reader returns, so decoded Examples compare equal.
+const goldenExamples = parseLengthPrefixed(new Uint8Array(fs.readFileSync(path.join(GOLDEN_DIR, "example_gs64_transpose.records"))));
 
 /** Runs `main(args)` in this process; returns the exit code and what it wrote on stderr. */
 async function runMain(args: string[]): Promise<{ status: number; stderr: string }> {

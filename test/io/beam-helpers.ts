@@ -64,13 +64,19 @@ export function createRecords(root: beam.Root, strings: string[], name = "create
   return setCoder(texts.apply(beam.withName(name, beam.parDo(new StringToRecordDoFn()))) as beam.PCollection<Uint8Array>, recordCoder());
 }
 
-/** Runs a pipeline on the direct runner and waits for it. */
+/** Runs a pipeline on the direct runner and waits for it (without its per-bundle debug lines). */
 export async function runDirect(build: (root: beam.Root) => void): Promise<PipelineResult> {
-  const result = await directRunner().run((root) => {
-    build(root);
-  });
-  await result.waitUntilFinish();
-  return result;
+  const debug = console.debug;
+  console.debug = () => {};
+  try {
+    const result = await directRunner().run((root) => {
+      build(root);
+    });
+    await result.waitUntilFinish();
+    return result;
+  } finally {
+    console.debug = debug;
+  }
 }
 
 /** A fresh temporary directory, removed by the returned cleanup. */
