@@ -13,3 +13,4 @@
 import "apache-beam";
 export * from "./io/index.js";
 export * from "./transforms/index.js";
+export * from "./pipelines/index.js";

@@ -10,6 +10,10 @@ import { USAGE, UsageError } from "./usage.js";
 /** `import` and `export` load apache-arrow, so they are loaded on first use: the other commands start faster. */
 const importCommand = async (args: string[]): Promise<number> => (await import("./commands/import.js")).importCommand(args);
 const exportCommand = async (args: string[]): Promise<number> => (await import("./commands/export.js")).exportCommand(args);
+/** `convert` and `count` run Beam pipelines (apache-beam is an optional peer dependency): loaded on use. */
+const convertCommand = async (args: string[]): Promise<number> => (await import("./commands/convert.js")).convert(args);
+const countCommand = async (args: string[]): Promise<number> => (await import("./commands/count.js")).count(args);
+const headCommand = async (args: string[]): Promise<number> => (await import("./commands/head.js")).head(args);
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   info,
@@ -18,6 +22,9 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   verify,
   import: importCommand,
   export: exportCommand,
+  convert: convertCommand,
+  head: headCommand,
+  count: countCommand,
 };
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */

@@ -21,6 +21,12 @@ Commands:
                                               convert an ArrayRecord file, or the shards a quoted
                                               glob pattern matches (in shard order), into one Arrow
                                               IPC file or TFRecord file
+  convert --from tfrecord|arrow --input PATTERN --output PREFIX [--num-shards N | --match-shards]
+          [--options STR] [--suffix S] [--as batches|examples] [--runner NAME]
+                                              run the Beam conversion pipeline into sharded files
+                                              PREFIX-00000-of-0000N+S (direct runner by default)
+  head PATTERN [-n K] [--format F]            the first K records of the shards, in shard order
+  count PATTERN [--runner NAME]               count records by reading them through the Beam source
 
 Options for every command:
   --debug     print stack traces of errors
