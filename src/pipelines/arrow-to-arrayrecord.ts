@@ -3,33 +3,21 @@ import * as beam from "apache-beam";
 import { readArrowFile, tableToBatchRecords, tableToExamples } from "../format/arrow.js";
 import { ArrayRecordError } from "../format/errors.js";
 import { matchFiles } from "../io/match.js";
-import { shardFileNames, shardNaming, DEFAULT_SHARD_NAME_TEMPLATE } from "../io/shard-names.js";
-import { DEFAULT_SINK_WRITER_OPTIONS } from "../io/record-files.js";
-import { writeToArrayRecord } from "../io/write-array-record.js";
 import { createStrings, parDoWithCoder, recordCoder } from "../transforms/coders.js";
 import { reshuffleStrings } from "../transforms/reshuffle.js";
 import { registerDoFns } from "../transforms/serialization.js";
 import { runPipeline, type RunnerChoice } from "./run.js";
-import { countProgress } from "./progress.js";
-import type { ConversionResult } from "./tfrecord-to-arrayrecord.js";
+import { withOutputFiles, writeShards, type ConversionResult, type ShardedOutput } from "./output.js";
 
 /** How Arrow rows become records. */
 export type ArrowRecordsAs = "batches" | "examples";
 
 /** Options of {@link convertArrowToArrayRecord}. */
-export interface ArrowConversionOptions extends RunnerChoice {
+export interface ArrowConversionOptions extends RunnerChoice, ShardedOutput {
   /** Arrow IPC files or streams: a glob pattern or a list of paths. */
   input: string | readonly string[];
-  /** Output prefix. */
-  output: string;
   /** `batches` (default): one record per record batch; `examples`: one tf.Example per row. */
   as?: ArrowRecordsAs;
-  /** Number of output shards; default from the data size. */
-  numShards?: number;
-  /** ArrayRecord writer options; default `group_size:1`. */
-  writerOptions?: string;
-  /** Appended to every output name. */
-  suffix?: string;
 }
 
 /** Reads one Arrow IPC file and emits its records (batch records or serialized Examples). */
@@ -50,16 +38,9 @@ export async function convertArrowToArrayRecord(options: ArrowConversionOptions)
   if (files.length === 0) throw new ArrayRecordError("IO", `no Arrow files match ${String(options.input)}`);
   const report = await runPipeline((root) => {
     const names = createStrings(root, "arrowFiles", files).apply(reshuffleStrings("spreadFiles")) as beam.PCollection<string>;
-    countProgress(parDoWithCoder(names, "arrowToRecords", new ArrowFileToRecordsDoFn(as), recordCoder())).apply(
-      writeToArrayRecord(options.output, {
-        writerOptions: options.writerOptions ?? DEFAULT_SINK_WRITER_OPTIONS,
-        fileNameSuffix: options.suffix ?? "",
-        ...(options.numShards === undefined ? {} : { numShards: options.numShards }),
-      }),
-    );
+    writeShards(parDoWithCoder(names, "arrowToRecords", new ArrowFileToRecordsDoFn(as), recordCoder()), options);
   }, options);
-  const naming = shardNaming(options.output, DEFAULT_SHARD_NAME_TEMPLATE, options.suffix ?? "");
-  return { ...report, files: shardFileNames(naming, report.counters["arrayrecord_files_written"] ?? 0) };
+  return withOutputFiles(report, options);
 }
 
 registerDoFns({ ArrowFileToRecordsDoFn });

@@ -5,33 +5,21 @@
  */
 import * as beam from "apache-beam";
 import { ArrayRecordError } from "../format/errors.js";
-import { DEFAULT_SINK_WRITER_OPTIONS } from "../io/record-files.js";
-import { shardFileNames, shardNaming, DEFAULT_SHARD_NAME_TEMPLATE } from "../io/shard-names.js";
-import { writeToArrayRecord } from "../io/write-array-record.js";
 import { createStrings, parDoWithCoder, recordCoder } from "../transforms/coders.js";
 import { reshuffleStrings } from "../transforms/reshuffle.js";
 import { registerDoFns } from "../transforms/serialization.js";
 import { runPipeline, type RunnerChoice } from "./run.js";
-import { countProgress } from "./progress.js";
 import { syntheticExample } from "./synthetic-examples.js";
-import type { ConversionResult } from "./tfrecord-to-arrayrecord.js";
+import { withOutputFiles, writeShards, type ConversionResult, type ShardedOutput } from "./output.js";
 
 /** Options of {@link generateDataset}. */
-export interface GenerateDatasetOptions extends RunnerChoice {
-  /** Output prefix. */
-  output: string;
+export interface GenerateDatasetOptions extends RunnerChoice, ShardedOutput {
   /** Number of examples. */
   numExamples: number;
   /** Seed of the generator; default 0. */
   seed?: number;
   /** Examples per parallel split; default 10,000. */
   examplesPerSplit?: number;
-  /** Number of output shards; default from the data size. */
-  numShards?: number;
-  /** ArrayRecord writer options; default `group_size:1`. */
-  writerOptions?: string;
-  /** Appended to every output name. */
-  suffix?: string;
 }
 
 /** Generates the examples of one index range, given as JSON `{seed, start, end}`. */
@@ -54,16 +42,9 @@ export async function generateDataset(options: GenerateDatasetOptions): Promise<
   }
   const report = await runPipeline((root) => {
     const ranges = createStrings(root, "ranges", splits).apply(reshuffleStrings("spreadRanges")) as beam.PCollection<string>;
-    countProgress(parDoWithCoder(ranges, "generateExamples", new GenerateExamplesDoFn(), recordCoder())).apply(
-      writeToArrayRecord(options.output, {
-        writerOptions: options.writerOptions ?? DEFAULT_SINK_WRITER_OPTIONS,
-        fileNameSuffix: options.suffix ?? "",
-        ...(options.numShards === undefined ? {} : { numShards: options.numShards }),
-      }),
-    );
+    writeShards(parDoWithCoder(ranges, "generateExamples", new GenerateExamplesDoFn(), recordCoder()), options);
   }, options);
-  const naming = shardNaming(options.output, DEFAULT_SHARD_NAME_TEMPLATE, options.suffix ?? "");
-  return { ...report, files: shardFileNames(naming, report.counters["arrayrecord_files_written"] ?? 0) };
+  return withOutputFiles(report, options);
 }
 
 registerDoFns({ GenerateExamplesDoFn });

@@ -10,40 +10,26 @@ import { ArrayRecordError } from "../format/errors.js";
 import { readTFRecordsSync, type TFRecordCompressionChoice } from "../format/tfrecord.js";
 import { matchFiles } from "../io/match.js";
 import { arrayRecordFormat, DEFAULT_SINK_WRITER_OPTIONS } from "../io/record-files.js";
-import { shardFileNames, shardNaming, newTempDir, DEFAULT_SHARD_NAME_TEMPLATE } from "../io/shard-names.js";
+import { shardNaming, newTempDir, DEFAULT_SHARD_NAME_TEMPLATE } from "../io/shard-names.js";
 import { writeShardFile, type SinkPlan } from "../io/sink-files.js";
 import { readFromTFRecord } from "../io/tfrecord-io.js";
-import { writeToArrayRecord } from "../io/write-array-record.js";
 import { FinalizeShardsDoFn } from "../io/write-files.js";
 import { createStrings, parDoWithCoder, setCoder, stringCoder } from "../transforms/coders.js";
 import { reshuffleStrings } from "../transforms/reshuffle.js";
 import { registerDoFns } from "../transforms/serialization.js";
 import { iterableSideInput, singletonSideInput } from "../transforms/side-inputs.js";
-import { runPipeline, type PipelineReport, type RunnerChoice } from "./run.js";
-import { CountProgressDoFn, countProgress } from "./progress.js";
+import { runPipeline, type RunnerChoice } from "./run.js";
+import { CountProgressDoFn } from "./progress.js";
+import { withOutputFiles, writeShards, type ConversionResult, type ShardedOutput } from "./output.js";
 
 /** Options of {@link convertTFRecordToArrayRecord}. */
-export interface TFRecordConversionOptions extends RunnerChoice {
+export interface TFRecordConversionOptions extends RunnerChoice, ShardedOutput {
   /** Input TFRecord files: a glob pattern or a list of paths. */
   input: string | readonly string[];
-  /** Output prefix, e.g. `out/train.array_record`. */
-  output: string;
-  /** Number of output shards (reshard mode); default: from the data size (~256 MB per shard). */
-  numShards?: number;
-  /** One output per input file instead of resharding. */
+  /** One output per input file instead of resharding (excludes `numShards`). */
   matchShards?: boolean;
-  /** ArrayRecord writer options; default `group_size:1`. */
-  writerOptions?: string;
-  /** Appended to every output name (e.g. `.array_record` when the prefix has no extension). */
-  suffix?: string;
   /** Input compression; default by file name (`.gz` = GZIP). */
   compression?: TFRecordCompressionChoice;
-}
-
-/** What a conversion produced. */
-export interface ConversionResult extends PipelineReport {
-  /** The output files, in shard order. */
-  files: string[];
 }
 
 /** Converts TFRecord files to sharded ArrayRecord files with a Beam pipeline. */
@@ -51,24 +37,15 @@ export async function convertTFRecordToArrayRecord(options: TFRecordConversionOp
   if (options.matchShards && options.numShards !== undefined) {
     throw new ArrayRecordError("INVALID_OPTIONS", "numShards and matchShards exclude each other");
   }
-  const naming = shardNaming(options.output, DEFAULT_SHARD_NAME_TEMPLATE, options.suffix ?? "");
   if (options.matchShards) {
     const inputs = matchInputs(options.input);
     const report = await runPipeline((root) => matchShardsPipeline(root, inputs, options), options);
-    return { ...report, files: shardFileNames(naming, inputs.length) };
+    return withOutputFiles(report, options, inputs.length);
   }
   const report = await runPipeline((root) => {
-    countProgress(root.apply(readFromTFRecord(options.input, options.compression === undefined ? {} : { compression: options.compression })) as beam.PCollection<Uint8Array>)
-      .apply(
-        writeToArrayRecord(options.output, {
-          writerOptions: options.writerOptions ?? DEFAULT_SINK_WRITER_OPTIONS,
-          fileNameSuffix: options.suffix ?? "",
-          ...(options.numShards === undefined ? {} : { numShards: options.numShards }),
-        }),
-      );
+    writeShards(root.apply(readFromTFRecord(options.input, options.compression === undefined ? {} : { compression: options.compression })) as beam.PCollection<Uint8Array>, options);
   }, options);
-  const numShards = report.counters["arrayrecord_files_written"] ?? 0;
-  return { ...report, files: shardFileNames(naming, numShards) };
+  return withOutputFiles(report, options);
 }
 
 /** Every input file, sorted by name (a pattern is matched now: the shard count names the outputs). */
