@@ -6,11 +6,12 @@
  */
 import { constants as zlibConstants, brotliCompressSync, brotliDecompressSync } from "node:zlib";
 import { createRequire } from "node:module";
-import { compressSync as snappyCompress } from "snappy";
-import { snappyDecompress, snappyLiteral } from "./snappy-decode.js";
+import { compressSync as snappyCompress, uncompressSync as snappyUncompress } from "snappy";
+import { SNAPPY_LITERAL_LIMIT, readSnappyLiteral, snappyLiteral } from "./snappy-literal.js";
 import { ArrayRecordError } from "./errors.js";
 import { cursor, readVarint, varintSize, writeVarint } from "./varint.js";
 import { allocBytes } from "./slab.js";
+import { ZSTD_RAW_LIMIT, readZstdStoredFrame, zstdRawFrame } from "./zstd-small.js";
 import type { Compression } from "./options.js";
 
 // zstd-napi's low-level binding: decompress into a buffer we size ourselves (its high-level
@@ -57,7 +58,7 @@ export class StreamCompressor {
   private compress(raw: Uint8Array): Uint8Array {
     switch (this.compression.type) {
       case "zstd":
-        return this.compressZstd(raw, this.compression.level);
+        return raw.length <= ZSTD_RAW_LIMIT ? zstdRawFrame(raw) : this.compressZstd(raw, this.compression.level);
       case "brotli":
         return brotliCompressSync(raw, {
           params: {
@@ -67,7 +68,7 @@ export class StreamCompressor {
           },
         });
       case "snappy":
-        return raw.length < 15 ? snappyLiteral(raw) : snappyCompress(Buffer.from(raw.buffer, raw.byteOffset, raw.length));
+        return raw.length < SNAPPY_LITERAL_LIMIT ? snappyLiteral(raw) : snappyCompress(Buffer.from(raw.buffer, raw.byteOffset, raw.length));
       case "uncompressed":
         return raw;
     }
@@ -125,12 +126,21 @@ export function decodeStream(type: number, stream: Uint8Array, maxSize: number, 
 function decompress(type: number, payload: Uint8Array, size: number, fileOffset: number): Uint8Array {
   switch (type) {
     case CompressionByte.ZSTD:
-      return decompressZstd(payload, size, fileOffset);
+      return readZstdStoredFrame(payload, size) ?? decompressZstd(payload, size, fileOffset);
     case CompressionByte.BROTLI:
       // maxOutputLength makes zlib stop (and throw) instead of growing past the declared size.
       return brotliDecompressSync(payload, { maxOutputLength: Math.max(1, size) });
-    case CompressionByte.SNAPPY:
-      return snappyDecompress(payload, size, fileOffset);
+    case CompressionByte.SNAPPY: {
+      const literal = readSnappyLiteral(payload);
+      if (literal !== undefined) return literal;
+      // The native decoder sizes its output from the stream's own preamble: check it first.
+      const declared = readVarint(cursor(payload));
+      if (declared !== size) {
+        throw new ArrayRecordError("CORRUPT", `snappy payload declares ${declared} bytes, stream declares ${size}`, { offset: fileOffset });
+      }
+      const out = snappyUncompress(Buffer.from(payload.buffer, payload.byteOffset, payload.length), { asBuffer: true }) as Buffer;
+      return new Uint8Array(out.buffer, out.byteOffset, out.length);
+    }
     default:
       throw new ArrayRecordError("CORRUPT", `unknown compression type 0x${type.toString(16).padStart(2, "0")}`, { offset: fileOffset });
   }

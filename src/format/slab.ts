@@ -12,9 +12,12 @@ const MAX_SLAB_REQUEST = 8 * 1024;
 let slab = new Uint8Array(0);
 let used = 0;
 
-/** A zero-filled array of `n` bytes that no one else uses (slab space is never handed out twice). */
+/**
+ * An array of `n` bytes that no one else uses (slab space is never handed out twice), for the
+ * caller to fill completely: large ones are not zeroed first.
+ */
 export function allocBytes(n: number): Uint8Array {
-  if (n > MAX_SLAB_REQUEST) return new Uint8Array(n);
+  if (n > MAX_SLAB_REQUEST) return largeBytes(n);
   if (used + n > slab.length) {
     slab = new Uint8Array(SLAB_SIZE);
     used = 0;
@@ -23,4 +26,13 @@ export function allocBytes(n: number): Uint8Array {
   // Keep views 8-byte aligned, which Arrow and DataView users appreciate.
   used = (used + n + 7) & ~7;
   return out;
+}
+
+/**
+ * `n` bytes not zeroed first (the caller overwrites them all), as a plain Uint8Array: Buffer's own
+ * subarray is several times slower, and decoders take many views.
+ */
+function largeBytes(n: number): Uint8Array {
+  const buffer = Buffer.allocUnsafeSlow(n);
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, n);
 }
