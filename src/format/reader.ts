@@ -119,7 +119,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
   readSync(indices: readonly number[]): Uint8Array[];
   readSync(which: number | readonly number[]): Uint8Array | Uint8Array[] {
     if (typeof which === "number") return this.readOneSync(which);
-    return this.readBatch(which, (first, last) => this.runSync(readChunks(this.layout, first, last)));
+    return this.runSync(this.batchPlan(which));
   }
 
   /** Async {@link readSync}. */
@@ -131,13 +131,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
       if (c !== this.cachedChunk) this.cache(c, (await this.runAsync(readChunks(this.layout, c, c)))[0]!);
       return recordAt(this.cached!, which - this.layout.index.firstRecord[c]!);
     }
-    const needed = this.chunksOf(which);
-    const decoded = new Map<number, ChunkRecords>();
-    for (const [first, last] of this.spans(needed)) {
-      const chunks = await this.runAsync(readChunks(this.layout, first, last));
-      chunks.forEach((chunk, k) => decoded.set(first + k, chunk));
-    }
-    return this.pick(which, decoded);
+    return this.runAsync(this.batchPlan(which));
   }
 
   /** Records `[start, end)` in order. */
@@ -150,13 +144,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
   /** Async {@link readRangeSync}: reads the next span while decoding the current one. */
   async readRange(start: number, end: number): Promise<Uint8Array[]> {
     const out: Uint8Array[] = [];
-    const spans = [...this.rangeSpans(start, end)];
-    let next = spans.length > 0 ? this.fetch(spans[0]!.bytes) : undefined;
-    for (let s = 0; s < spans.length; s++) {
-      const bytes = await next!;
-      next = s + 1 < spans.length ? this.fetch(spans[s + 1]!.bytes) : undefined;
-      this.collect(this.decodeFetched(spans[s]!.plan, bytes), spans[s]!.first, start, end, out);
-    }
+    for await (const records of this.spanRecordsAsync(start, end)) for (const record of records) out.push(record);
     return out;
   }
 
@@ -181,15 +169,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
 
   /** Async {@link records}: the next span's I/O runs while the current one is consumed. */
   async *recordsAsync(start = 0, end = this.numRecords): AsyncGenerator<Uint8Array> {
-    const spans = [...this.rangeSpans(start, end)];
-    let next = spans.length > 0 ? this.fetch(spans[0]!.bytes) : undefined;
-    for (let s = 0; s < spans.length; s++) {
-      const bytes = await next!;
-      next = s + 1 < spans.length ? this.fetch(spans[s + 1]!.bytes) : undefined;
-      const out: Uint8Array[] = [];
-      this.collect(this.decodeFetched(spans[s]!.plan, bytes), spans[s]!.first, start, end, out);
-      yield* out;
-    }
+    for await (const records of this.spanRecordsAsync(start, end)) yield* records;
   }
 
   [Symbol.iterator](): Iterator<Uint8Array> {
@@ -216,6 +196,19 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     await this.source.close();
   }
 
+  /** The records of `[start, end)` a span at a time; the next span's I/O runs while one is decoded and consumed. */
+  private async *spanRecordsAsync(start: number, end: number): AsyncGenerator<Uint8Array[]> {
+    const spans = [...this.rangeSpans(start, end)];
+    let next = spans.length > 0 ? this.fetch(spans[0]!.bytes) : undefined;
+    for (let s = 0; s < spans.length; s++) {
+      const bytes = await next!;
+      next = s + 1 < spans.length ? this.fetch(spans[s + 1]!.bytes) : undefined;
+      const out: Uint8Array[] = [];
+      this.collect(this.decodeFetched(spans[s]!.plan, bytes), spans[s]!.first, start, end, out);
+      yield out;
+    }
+  }
+
   private readOneSync(index: number): Uint8Array {
     const c = this.chunkFor(index, "index");
     if (c !== this.cachedChunk) this.cache(c, this.readChunkSync(c));
@@ -235,10 +228,12 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     }
   }
 
-  private readBatch(indices: readonly number[], load: (first: number, last: number) => ChunkRecords[]): Uint8Array[] {
+  /** Reads the records at `indices`: each needed chunk once, adjacent chunks in one I/O. */
+  private *batchPlan(indices: readonly number[]): IoPlan<Uint8Array[]> {
     const decoded = new Map<number, ChunkRecords>();
     for (const [first, last] of this.spans(this.chunksOf(indices))) {
-      load(first, last).forEach((chunk, k) => decoded.set(first + k, chunk));
+      const chunks = yield* readChunks(this.layout, first, last);
+      chunks.forEach((chunk, k) => decoded.set(first + k, chunk));
     }
     return this.pick(indices, decoded);
   }
@@ -298,9 +293,13 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     });
   }
 
+  /** Starts reading a span ahead of its use. */
   private fetch(range: { position: number; length: number }): Promise<Uint8Array> {
     this.checkOpen();
-    return this.source.read(range.position, range.length);
+    const pending = this.source.read(range.position, range.length);
+    // A consumer may stop before awaiting a prefetch: its failure must not become an unhandled rejection.
+    pending.catch(() => {});
+    return pending;
   }
 
   private chunkFor(index: number, what: string): number {

@@ -86,37 +86,79 @@ export function decodeTFRecords(bytes: Uint8Array, options: TFRecordDecodeOption
   return deframeAll(framed, { file, maxRecordBytes: options.maxRecordBytes });
 }
 
+/**
+ * The file-independent half of a streaming read: chunks of file bytes in, records out (through
+ * the inflater for compressed files). The sync and async readers differ only in how they fetch.
+ */
+class TFRecordChunkDecoder {
+  private readonly compression: ReturnType<typeof resolveCompression>;
+  private readonly chunkBytes: number;
+  private deframer!: TFRecordDeframer;
+  private inflater: StreamInflater | undefined;
+  private readonly records: Uint8Array[] = [];
+  private readonly deframe = (chunks: Uint8Array[]): void => {
+    for (const c of chunks) this.deframer.push(c, this.records);
+  };
+  /** A buffer the reader may refill for every chunk (only uncompressed, with `reuseBuffer`). */
+  scratch: Uint8Array | undefined;
+  /** Bytes of the file taken so far. */
+  position = 0;
+  private size = 0;
+
+  /** Checks the options (before any file is opened). */
+  constructor(
+    readonly name: string,
+    private readonly options: TFRecordReadOptions,
+    private readonly canReuse: boolean,
+  ) {
+    this.compression = resolveCompression(options.compression, name);
+    this.chunkBytes = checkChunkBytes(options.chunkBytes);
+  }
+
+  /** Starts decoding a file of `size` bytes. */
+  begin(size: number): this {
+    this.size = size;
+    const uncompressed = this.compression === "none";
+    this.deframer = new TFRecordDeframer({ file: this.name, streamBytes: uncompressed ? size : undefined, maxRecordBytes: this.options.maxRecordBytes });
+    this.inflater = uncompressed ? undefined : new StreamInflater(this.compression, this.name);
+    // Never for compressed input: fflate may keep a reference to a pushed chunk between calls.
+    if (this.canReuse && this.options.reuseBuffer && uncompressed) this.scratch = new Uint8Array(Math.min(this.chunkBytes, size));
+    return this;
+  }
+
+  /** How many bytes to fetch next (0 when the file is done). */
+  get nextLength(): number {
+    if (this.scratch !== undefined) this.deframer.detach();
+    return Math.min(this.chunkBytes, this.size - this.position);
+  }
+
+  /** Takes the next chunk of file bytes; returns the records it completed (valid until the next call). */
+  push(chunk: Uint8Array): Uint8Array[] {
+    if (chunk.length === 0) throw fileShrank(this.name, this.position);
+    this.position += chunk.length;
+    this.records.length = 0;
+    if (this.inflater === undefined) this.deframer.push(chunk, this.records);
+    else this.inflater.push(chunk, this.position >= this.size, this.deframe);
+    return this.records;
+  }
+
+  /** Checks that the file ended on a record boundary (and flushes an empty compressed file). */
+  end(): void {
+    if (this.size === 0 && this.inflater !== undefined) this.inflater.push(new Uint8Array(0), true, this.deframe);
+    this.deframer.end();
+  }
+}
+
 function* readSyncGenerator(input: TFRecordInput, options: TFRecordReadOptions): Generator<Uint8Array, void, undefined> {
   const name = typeof input === "string" ? input : input.name;
-  const compression = resolveCompression(options.compression, name);
-  const chunkBytes = checkChunkBytes(options.chunkBytes);
+  const checked = new TFRecordChunkDecoder(name, options, typeof input === "string");
   const reader = typeof input === "string" ? new SyncFileReader(input) : new SyncSourceReader(input);
   try {
-    const size = reader.size;
-    const deframer = new TFRecordDeframer({
-      file: name,
-      streamBytes: compression === "none" ? size : undefined,
-      maxRecordBytes: options.maxRecordBytes,
-    });
-    const inflater = compression === "none" ? undefined : new StreamInflater(compression, name);
-    const records: Uint8Array[] = [];
-    const deframe = (chunks: Uint8Array[]): void => {
-      for (const c of chunks) deframer.push(c, records);
-    };
-    // Never for compressed input: fflate may keep a reference to a pushed chunk between calls.
-    const scratch = reader instanceof SyncFileReader && options.reuseBuffer && inflater === undefined ? new Uint8Array(Math.min(chunkBytes, size)) : undefined;
-    for (let position = 0; position < size; ) {
-      if (scratch !== undefined) deframer.detach();
-      const chunk = reader.read(position, Math.min(chunkBytes, size - position), scratch);
-      if (chunk.length === 0) throw fileShrank(name, position);
-      position += chunk.length;
-      if (inflater === undefined) deframer.push(chunk, records);
-      else inflater.push(chunk, position >= size, deframe);
-      for (let i = 0; i < records.length; i++) yield records[i]!;
-      records.length = 0;
+    const decoder = checked.begin(reader.size);
+    for (let length = decoder.nextLength; length > 0; length = decoder.nextLength) {
+      yield* decoder.push(reader.read(decoder.position, length, decoder.scratch));
     }
-    if (size === 0 && inflater !== undefined) inflater.push(new Uint8Array(0), true, deframe);
-    deframer.end();
+    decoder.end();
   } finally {
     reader.close();
   }
@@ -124,34 +166,14 @@ function* readSyncGenerator(input: TFRecordInput, options: TFRecordReadOptions):
 
 async function* readAsyncGenerator(input: TFRecordInput, options: TFRecordReadOptions): AsyncGenerator<Uint8Array, void, undefined> {
   const name = typeof input === "string" ? input : input.name;
-  const compression = resolveCompression(options.compression, name);
-  const chunkBytes = checkChunkBytes(options.chunkBytes);
+  const checked = new TFRecordChunkDecoder(name, options, typeof input === "string");
   const reader = typeof input === "string" ? await AsyncFileReader.open(input) : new AsyncSourceReader(input);
   try {
-    const size = reader.size;
-    const deframer = new TFRecordDeframer({
-      file: name,
-      streamBytes: compression === "none" ? size : undefined,
-      maxRecordBytes: options.maxRecordBytes,
-    });
-    const inflater = compression === "none" ? undefined : new StreamInflater(compression, name);
-    const records: Uint8Array[] = [];
-    const deframe = (chunks: Uint8Array[]): void => {
-      for (const c of chunks) deframer.push(c, records);
-    };
-    const scratch = reader instanceof AsyncFileReader && options.reuseBuffer && inflater === undefined ? new Uint8Array(Math.min(chunkBytes, size)) : undefined;
-    for (let position = 0; position < size; ) {
-      if (scratch !== undefined) deframer.detach();
-      const chunk = await reader.read(position, Math.min(chunkBytes, size - position), scratch);
-      if (chunk.length === 0) throw fileShrank(name, position);
-      position += chunk.length;
-      if (inflater === undefined) deframer.push(chunk, records);
-      else inflater.push(chunk, position >= size, deframe);
-      for (let i = 0; i < records.length; i++) yield records[i]!;
-      records.length = 0;
+    const decoder = checked.begin(reader.size);
+    for (let length = decoder.nextLength; length > 0; length = decoder.nextLength) {
+      yield* decoder.push(await reader.read(decoder.position, length, decoder.scratch));
     }
-    if (size === 0 && inflater !== undefined) inflater.push(new Uint8Array(0), true, deframe);
-    deframer.end();
+    decoder.end();
   } finally {
     await reader.close();
   }
