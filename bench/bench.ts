@@ -7,6 +7,7 @@
  *   npm run bench -- --json         # JSON
  *   npm run bench -- --runs 5 --records 16384 --configs gs1-zstd:3,gs256-uncompressed
  *
+ * "parallel" is readAllParallel(2): chunks verified and decompressed on 2 worker threads.
  * Random and batched reads with group_size > 1 time the first 2048 indices of the permutation
  * (each random record there costs a whole chunk). Write includes fsync and the atomic rename.
  */
@@ -58,8 +59,21 @@ function permutation(count: number, seed: number): number[] {
   return out;
 }
 
+/** {@link median} for async work. */
+async function medianAsync(fn: () => Promise<void>): Promise<number> {
+  const times: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
 const order = permutation(n, 42);
-const rows = configs.map(({ name, options }) => {
+const rows = [];
+for (const { name, options } of configs) {
   const file = path.join(dir, `${name}.array_record`);
   const write = median(() => {
     fs.rmSync(file, { force: true }); // measure writing, not the unlinking of the last run's file
@@ -81,19 +95,23 @@ const rows = configs.map(({ name, options }) => {
   const batch = median(() => {
     for (let k = 0; k < sample.length; k += 256) for (const r of reader.readSync(sample.slice(k, k + 256))) sink += r.length;
   });
+  const parallel = await medianAsync(async () => {
+    for (const record of await reader.readAllParallel(2)) sink += record.length;
+  });
   reader.closeSync();
   if (sink === 0) throw new Error("nothing read");
   const rate = (seconds: number, count = n) => ({ recordsPerSecond: Math.round(count / seconds), mbPerSecond: Math.round((totalBytes * count) / n / seconds / 1e6) });
-  return {
+  rows.push({
     config: name,
     write: rate(write),
     sequentialRead: rate(sequential),
     randomRead: rate(random, sample.length),
     batchRead: rate(batch, sample.length),
+    parallelRead: rate(parallel),
     fileSize: fs.statSync(file).size,
     openMs: Math.round(open * 1e6) / 1e3,
-  };
-});
+  });
+}
 if (!values.dir) fs.rmSync(dir, { recursive: true, force: true });
 
 if (values.json) {
@@ -101,11 +119,11 @@ if (values.json) {
 } else {
   const k = (x: number) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : `${Math.round(x / 1e3)}k`);
   console.log(`${n} records, ${(totalBytes / 1e6).toFixed(1)} MB, median of ${runs} runs, ${process.version}`);
-  console.log("config              write rec/s (MB/s)   seq read           random read(i)     batch read(idx)    file MB   open ms");
+  console.log("config              write rec/s (MB/s)   seq read           random read(i)     batch read(idx)    parallel (2 wk)    file MB   open ms");
   for (const r of rows) {
     const cell = (m: { recordsPerSecond: number; mbPerSecond: number }) => `${k(m.recordsPerSecond)} (${m.mbPerSecond})`.padEnd(19);
     console.log(
-      `${r.config.padEnd(20)}${cell(r.write)}  ${cell(r.sequentialRead)}${cell(r.randomRead)}${cell(r.batchRead)}${(r.fileSize / 1e6).toFixed(1).padStart(7)}   ${r.openMs}`,
+      `${r.config.padEnd(20)}${cell(r.write)}  ${cell(r.sequentialRead)}${cell(r.randomRead)}${cell(r.batchRead)}${cell(r.parallelRead)}${(r.fileSize / 1e6).toFixed(1).padStart(7)}   ${r.openMs}`,
     );
   }
 }

@@ -58,11 +58,33 @@ export function* readChunks(layout: FileLayout, first: number, last: number): Io
   return out;
 }
 
+/** What the footer says of one data chunk: where it is and what it holds (plain data, for workers too). */
+export interface DataChunkEntry {
+  /** Chunk begin. */
+  begin: number;
+  /** Where the chunk's byte range ends (the next data chunk, or the footer). */
+  limit: number;
+  /** Records the footer lists for it. */
+  numRecords: number;
+  /** Their decoded size, as the footer lists it. */
+  decodedDataSize: number;
+}
+
+/** The footer's entry for data chunk `c`. */
+export function dataChunkEntry(layout: FileLayout, c: number): DataChunkEntry {
+  const { index } = layout;
+  return { begin: index.offsets[c]!, limit: index.offsets[c + 1]!, numRecords: index.recordsIn(c), decodedDataSize: index.decodedSizes[c]! };
+}
+
 /** Decodes data chunk `c` from a window holding its byte range, checking it against the footer. */
 export function decodeDataChunk(layout: FileLayout, window: FileWindow, c: number): ChunkRecords {
-  const { index } = layout;
-  const begin = index.offsets[c]!;
-  const chunk = parseChunk(window, begin, { limit: index.offsets[c + 1]!, limitIsEof: false });
+  return decodeDataChunkAt(window, dataChunkEntry(layout, c));
+}
+
+/** Decodes the data chunk `entry` describes from a window holding its byte range. */
+export function decodeDataChunkAt(window: FileWindow, entry: DataChunkEntry): ChunkRecords {
+  const { begin } = entry;
+  const chunk = parseChunk(window, begin, { limit: entry.limit, limitIsEof: false });
   const { chunkType, numRecords, decodedDataSize } = chunk.header;
   if (chunkType === ChunkType.TRANSPOSED) {
     throw new ArrayRecordError("UNSUPPORTED", "transposed chunks are not supported yet", { offset: begin });
@@ -70,10 +92,10 @@ export function decodeDataChunk(layout: FileLayout, window: FileWindow, c: numbe
   if (chunkType !== ChunkType.SIMPLE) {
     throw new ArrayRecordError("CORRUPT", `footer points at a chunk of type 0x${chunkType.toString(16)}, not records`, { offset: begin });
   }
-  if (numRecords !== index.recordsIn(c) || decodedDataSize !== index.decodedSizes[c]) {
+  if (numRecords !== entry.numRecords || decodedDataSize !== entry.decodedDataSize) {
     throw new ArrayRecordError(
       "CORRUPT",
-      `chunk holds ${numRecords} records of ${decodedDataSize} bytes, footer says ${index.recordsIn(c)} of ${index.decodedSizes[c]}`,
+      `chunk holds ${numRecords} records of ${decodedDataSize} bytes, footer says ${entry.numRecords} of ${entry.decodedDataSize}`,
       { offset: begin },
     );
   }

@@ -187,7 +187,7 @@ function hexPrefix(bytes: Uint8Array): string {
  */
 function aligned(bytes: Uint8Array): Uint8Array {
   if (bytes.byteOffset % 8 === 0) return bytes;
-  return bytes.slice();
+  return new Uint8Array(bytes); // a copy (Buffer#slice would keep the offset)
 }
 
 /** Throws TRUNCATED when a buffer is shorter than the layout of `data` requires. */

@@ -32,10 +32,13 @@ export class ArrayRecordError extends Error {
   file: string | undefined;
   /** Byte offset in {@link file} where the problem was found, when known. */
   offset: number | undefined;
+  /** The message without the location. */
+  readonly reason: string;
 
   constructor(code: ArrayRecordErrorCode, message: string, where: ErrorLocation = {}, options?: { cause?: unknown }) {
     super(formatMessage(message, where), options);
     this.code = code;
+    this.reason = message;
     this.file = where.file;
     this.offset = where.offset;
   }
@@ -44,7 +47,7 @@ export class ArrayRecordError extends Error {
   withFile(file: string | undefined): this {
     if (file !== undefined && this.file === undefined) {
       this.file = file;
-      this.message = formatMessage(this.message, { file });
+      this.message = formatMessage(this.reason, { file, offset: this.offset });
     }
     return this;
   }

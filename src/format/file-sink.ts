@@ -127,7 +127,7 @@ export class MemoryByteSink implements ByteSink {
   constructor(readonly name = "<memory>") {}
 
   writeSync(bytes: Uint8Array): void {
-    this.pieces.push(bytes.slice());
+    this.pieces.push(new Uint8Array(bytes)); // a copy: writers reuse their buffers
   }
 
   async write(bytes: Uint8Array): Promise<void> {
@@ -135,7 +135,13 @@ export class MemoryByteSink implements ByteSink {
   }
 
   commitSync(): void {
-    this.result = Buffer.concat(this.pieces);
+    const result = new Uint8Array(this.pieces.reduce((n, piece) => n + piece.length, 0));
+    let at = 0;
+    for (const piece of this.pieces) {
+      result.set(piece, at);
+      at += piece.length;
+    }
+    this.result = result;
     this.pieces = [];
   }
 
