@@ -78,8 +78,7 @@ function toMap(source: ExampleSource, index: number): ReadonlyMap<string, Featur
       return decodeExampleMap(source);
     } catch (e) {
       if (e instanceof ArrayRecordError) {
-        e.message = `record ${index}: ${e.message}`;
-        throw e;
+        throw new ArrayRecordError(e.code, `record ${index}: ${e.reason}`, { file: e.file, offset: e.offset }, { cause: e });
       }
       throw e;
     }
