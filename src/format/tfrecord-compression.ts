@@ -1,5 +1,6 @@
 import { crc32 } from "@node-rs/crc32";
-import { Gunzip, Gzip, Unzlib, Zlib, type FlateError } from "fflate";
+import { constants as zlibConstants, deflateRawSync } from "node:zlib";
+import { Gunzip, Unzlib, type FlateError } from "fflate";
 import { ArrayRecordError } from "./errors.js";
 
 /**
@@ -178,23 +179,64 @@ function adler32(data: Uint8Array, adler: number): number {
 /** Compression level 0–9 of DEFLATE (6 is TensorFlow's and zlib's default). */
 export type DeflateLevel = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
 
-/** Synchronous streaming compressor producing one GZIP or ZLIB stream (fflate `Gzip` / `Zlib`). */
+/**
+ * Synchronous streaming compressor producing one GZIP or ZLIB stream, with node:zlib: each pushed
+ * piece is deflated on its own and ends with a sync flush, so the pieces concatenate into one
+ * valid DEFLATE stream (no back-reference crosses a piece); `final` adds the empty last block and
+ * the trailer. (fflate's streaming compressor was dropped: about 1% of its streams hold a
+ * back-reference zlib rejects as "invalid distance too far back", which TensorFlow could not read.)
+ */
 export class StreamDeflater {
-  private readonly deflater: Gzip | Zlib;
-  private output: Uint8Array[] = [];
+  private started = false;
+  /** CRC-32 (gzip) or Adler-32 (zlib) of everything pushed. */
+  private checksum: number;
+  /** Uncompressed length modulo 2^32 (gzip's ISIZE). */
+  private length = 0;
 
-  constructor(compression: "gzip" | "zlib", level: DeflateLevel = 6) {
-    const onData = (data: Uint8Array): void => {
-      if (data.length > 0) this.output.push(data);
-    };
-    this.deflater = compression === "gzip" ? new Gzip({ level }, onData) : new Zlib({ level }, onData);
+  constructor(
+    private readonly compression: "gzip" | "zlib",
+    private readonly level: DeflateLevel = 6,
+  ) {
+    this.checksum = compression === "gzip" ? 0 : 1;
   }
 
   /** Compresses `chunk` (`final` ends the stream) and returns the compressed bytes produced so far. */
   push(chunk: Uint8Array, final: boolean): Uint8Array[] {
-    this.deflater.push(chunk, final);
-    const produced = this.output;
-    this.output = [];
-    return produced;
+    const out: Uint8Array[] = [];
+    if (!this.started) {
+      out.push(this.compression === "gzip" ? GZIP_HEADER : ZLIB_HEADER);
+      this.started = true;
+    }
+    if (chunk.length > 0) {
+      out.push(deflateRawSync(chunk, { level: this.level, finishFlush: zlibConstants.Z_SYNC_FLUSH }));
+      this.checksum = this.compression === "gzip" ? crc32(chunk, this.checksum) >>> 0 : adler32(chunk, this.checksum);
+      this.length = (this.length + chunk.length) >>> 0;
+    }
+    if (final) {
+      out.push(FINAL_EMPTY_BLOCK);
+      out.push(this.compression === "gzip" ? gzipTrailer(this.checksum, this.length) : zlibTrailer(this.checksum));
+    }
+    return out;
   }
+}
+
+/** Gzip member header: deflate, no flags, no mtime, OS unix. */
+const GZIP_HEADER = Uint8Array.of(0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03);
+/** Zlib header: deflate with a 32 KiB window, default level. */
+const ZLIB_HEADER = Uint8Array.of(0x78, 0x9c);
+/** A final, empty, fixed-Huffman DEFLATE block: what zlib writes when finishing after a sync flush. */
+const FINAL_EMPTY_BLOCK = Uint8Array.of(0x03, 0x00);
+
+function gzipTrailer(crc: number, length: number): Uint8Array {
+  const out = new Uint8Array(8);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, crc >>> 0, true);
+  view.setUint32(4, length >>> 0, true);
+  return out;
+}
+
+function zlibTrailer(adler: number): Uint8Array {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, adler >>> 0, false);
+  return out;
 }
