@@ -122,7 +122,8 @@ try {
   );
 
   // tf.train.Example decoding, on the golden records (5 features, ~160 bytes each).
-  const golden = readFileSync("/work/shared/golden/example_gs64_transpose.records");
+  // npm scripts run from the repository root, with ../shared beside it.
+  const golden = readFileSync("../shared/golden/example_gs64_transpose.records");
   const examples: Uint8Array[] = [];
   for (let pos = 0; pos < golden.length; ) {
     const length = golden.readUInt32LE(pos);

@@ -83,8 +83,15 @@ export function decodeDataChunk(layout: FileLayout, window: FileWindow, c: numbe
 
 /** Decodes the data chunk `entry` describes from a window holding its byte range. */
 export function decodeDataChunkAt(window: FileWindow, entry: DataChunkEntry): ChunkRecords {
+  return decodeParsedDataChunk(parseChunk(window, entry.begin, { limit: entry.limit, limitIsEof: false }), entry);
+}
+
+/** Decodes an already parsed (and hash-verified) chunk as the data chunk `entry` describes. */
+export function decodeParsedDataChunk(chunk: Chunk, entry: DataChunkEntry): ChunkRecords {
   const { begin } = entry;
-  const chunk = parseChunk(window, begin, { limit: entry.limit, limitIsEof: false });
+  if (chunk.begin !== begin || chunk.end > entry.limit) {
+    throw new ArrayRecordError("CORRUPT", `data chunk [${chunk.begin}, ${chunk.end}) is not within its footer range [${begin}, ${entry.limit})`, { offset: begin });
+  }
   const { chunkType, numRecords, decodedDataSize } = chunk.header;
   if (chunkType === ChunkType.TRANSPOSED) {
     throw new ArrayRecordError("UNSUPPORTED", "transposed chunks are not supported yet", { offset: begin });

@@ -165,7 +165,8 @@ export function temporaryPathFor(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
 }
 
-function syncDirectory(directory: string): void {
+/** Fsyncs a directory so renames in it are durable; best effort where directories cannot be opened. */
+export function syncDirectory(directory: string): void {
   // Makes the rename durable. Some platforms cannot open directories; the rename still happened.
   let fd: number | undefined;
   try {

@@ -5,7 +5,7 @@
  */
 import { ArrayRecordError } from "./errors.js";
 import type { ByteSource } from "./byte-source.js";
-import { openLayout, decodeDataChunk } from "./array-record-file.js";
+import { dataChunkEntry, decodeParsedDataChunk, openLayout } from "./array-record-file.js";
 import { BLOCK_SIZE } from "./blocks.js";
 import { ChunkType } from "./chunk-header.js";
 import { readChunkAt } from "./chunk-reader.js";
@@ -39,8 +39,8 @@ function* verifyPlan(fileSize: number): IoPlan<VerifyReport> {
         if (dataChunks >= index.numChunks || index.offsets[dataChunks] !== position) {
           throw new ArrayRecordError("CORRUPT", "data chunk not listed in the footer", { offset: position });
         }
-        const bytes = yield { position, length: index.offsets[dataChunks + 1]! - position };
-        records += decodeDataChunk(layout, { bytes, start: position }, dataChunks).count;
+        // The chunk is already read and its hashes checked: decode it as the footer describes it.
+        records += decodeParsedDataChunk(chunk, dataChunkEntry(layout, dataChunks)).count;
         dataChunks++;
       }
     }

@@ -10,6 +10,7 @@ import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ArrayRecordError } from "../format/errors.js";
+import { syncDirectory } from "../format/file-sink.js";
 import { openRecordFile, writeEmptyRecordFile, type RecordFileFormat } from "./record-files.js";
 import { outputNamePattern, shardFileName, tempDirPrefix, type ShardNaming } from "./shard-names.js";
 
@@ -171,18 +172,6 @@ function removeDirIfEmpty(dir: string): void {
     fs.rmdirSync(dir);
   } catch {
     // Not empty (other shards are in it) or gone: finalize or the next run removes it.
-  }
-}
-
-function syncDirectory(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(dir, "r");
-    fs.fsyncSync(fd);
-  } catch {
-    // Directories cannot be opened on some platforms: the renames happened anyway.
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 

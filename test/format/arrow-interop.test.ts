@@ -1,6 +1,6 @@
 /**
  * Every Arrow IPC file and stream written by Arrow's C++/Java integration generators
- * (/work/shared/interop/arrow): read it, compare with its integration JSON, turn it into
+ * (../shared/interop/arrow): read it, compare with its integration JSON, turn it into
  * batch records and back, write it to disk in both formats and read it back.
  */
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";

@@ -4,20 +4,11 @@ import { describe, expect, it } from "vitest";
 import { ArrayRecordError } from "../../src/format/errors.js";
 import { decodeExample, decodeExampleMap, encodeExample, exampleToJson, type FeatureValue } from "../../src/format/example.js";
 import { decodeExampleGenerated, encodeExampleGenerated } from "../../src/format/example-generated.js";
+import { GOLDEN_DIR, parseLengthPrefixed } from "../helpers/golden.js";
 
-const GOLDEN = "/work/shared/golden/";
-
-/** Records of a golden `.records` file: a stream of (uint32 LE length, bytes). */
+/** Records of a golden `.records` file, as plain Uint8Arrays. */
 function goldenRecords(name: string): Uint8Array[] {
-  const bytes = new Uint8Array(readFileSync(GOLDEN + name));
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  const out: Uint8Array[] = [];
-  for (let pos = 0; pos < bytes.length; ) {
-    const length = view.getUint32(pos, true);
-    out.push(bytes.subarray(pos + 4, pos + 4 + length));
-    pos += 4 + length;
-  }
-  return out;
+  return parseLengthPrefixed(new Uint8Array(readFileSync(GOLDEN_DIR + name)));
 }
 
 const WORDS = new Set(

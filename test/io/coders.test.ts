@@ -18,6 +18,7 @@ import { TFRecordWriter } from "../../src/format/tfrecord-writer.js";
 import { readAllFromArrayRecord, readFromArrayRecord } from "../../src/io/read-array-record.js";
 import { readFromTFRecord, writeToTFRecord } from "../../src/io/tfrecord-io.js";
 import { writeToArrayRecord } from "../../src/io/write-array-record.js";
+import { GOLDEN_DIR } from "../helpers/golden.js";
 import { fromArrowBatches, toArrowBatches } from "../../src/transforms/arrow-batches.js";
 import {
   countCoder,
@@ -79,8 +80,8 @@ describe("coders", () => {
       records.apply(beam.withName("shards", assignShards(3)));
       records.apply(toArrowBatches(2)).apply(fromArrowBatches());
       records.apply(examplesToArrowBatches(2)).apply(arrowBatchesToExamples());
-      root.apply(readFromArrayRecord("/work/shared/golden/text_default.array_record"));
-      createStrings(root, "metaPatterns", ["/work/shared/golden/text_default.array_record"]).apply(readAllFromArrayRecord({ withMetadata: true }));
+      root.apply(readFromArrayRecord(GOLDEN_DIR + "text_default.array_record"));
+      createStrings(root, "metaPatterns", [GOLDEN_DIR + "text_default.array_record"]).apply(readAllFromArrayRecord({ withMetadata: true }));
     }).catch((e: unknown) => e);
     // The Example steps fail at run time on non-Example records; the proto is what is tested here.
     expect(result).toBeDefined();

@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { tempDir } from "./beam-helpers.js";
+import { GOLDEN_DIR } from "../helpers/golden.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const HERE = fileURLToPath(new URL("./compiled/", import.meta.url));
@@ -45,7 +46,7 @@ describe("compiled package", () => {
     expect(launched.counters.arrayrecord_records_written).toBe(500);
     expect(launched.back).toEqual(["data.tfrecord"]);
 
-    const golden = "/work/shared/golden/small10k_default.array_record";
+    const golden = GOLDEN_DIR + "small10k_default.array_record";
     const worker = JSON.parse(lastLine(execFileSync(process.execPath, [path.join(app, "worker.cjs"), work, golden], { cwd: app, encoding: "utf8" })));
     expect(worker.modules).toContain("arrayrecord/beam");
     expect(Object.values(worker.kinds)).toEqual(expect.arrayContaining(["AssignShardDoFn", "WriteShardDoFn", "FinalizeShardsDoFn", "ReadTFRecordFileDoFn", "MatchFilesDoFn"]));
