@@ -17,9 +17,9 @@ import {
   tableToBatchRecords,
   tableToExamples,
   tableToRecords,
-} from "../src/format/arrow.js";
-import { encodeExample } from "../src/format/example.js";
-import type { ExampleInput } from "../src/format/example.js";
+} from "../src/format/arrow/index.js";
+import { encodeExample } from "../src/format/example/index.js";
+import type { ExampleInput } from "../src/format/example/index.js";
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");

@@ -15,7 +15,7 @@ import { parseArgs } from "node:util";
 import * as beam from "apache-beam";
 import { directRunner } from "apache-beam/runners/direct_runner";
 import { ArrayRecordReader, ArrayRecordWriter } from "../src/index.js";
-import { readTFRecordsSync, TFRecordWriter } from "../src/format/tfrecord.js";
+import { readTFRecordsSync, TFRecordWriter } from "../src/format/tfrecord/index.js";
 import { readFromTFRecord, writeToArrayRecord } from "../src/beam.js";
 
 const { values } = parseArgs({

@@ -22,10 +22,10 @@ const { values } = parseArgs({
 const runs = Number(values.runs);
 const batchMs = Number(values.ms);
 
-type HashModule = typeof import("../src/format/highwayhash.js");
+type HashModule = typeof import("../src/format/riegeli/highwayhash.js");
 
 async function loadDefault(): Promise<HashModule> {
-  return import("../src/format/highwayhash.js");
+  return import("../src/format/riegeli/highwayhash.js");
 }
 
 /** A second copy of the module (distinct URL), evaluated while `WebAssembly` is hidden. */
@@ -34,7 +34,7 @@ async function loadPortable(): Promise<HashModule> {
   const saved = g.WebAssembly;
   delete g.WebAssembly;
   try {
-    return (await import("../src/format/highwayhash.js?portable" as string)) as HashModule;
+    return (await import("../src/format/riegeli/highwayhash.js?portable" as string)) as HashModule;
   } finally {
     g.WebAssembly = saved;
   }

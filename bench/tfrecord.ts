@@ -12,9 +12,9 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { decodeExample } from "../src/format/example.js";
-import { decodeExampleGenerated } from "../src/format/example-generated.js";
-import { TFRecordWriter, decodeTFRecords, readTFRecords, readTFRecordsSync } from "../src/format/tfrecord.js";
+import { decodeExample } from "../src/format/example/index.js";
+import { decodeExampleGenerated } from "../src/format/example/generated.js";
+import { TFRecordWriter, decodeTFRecords, readTFRecords, readTFRecordsSync } from "../src/format/tfrecord/index.js";
 
 const RUNS = 5;
 const RECORD_BYTES = 1300;

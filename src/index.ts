@@ -3,11 +3,11 @@
  * (no Apache Beam): readers, writers, the sharded data source, Riegeli records, options, errors.
  */
 export { ArrayRecordError, isArrayRecordError, type ArrayRecordErrorCode, type ErrorLocation } from "./format/errors.js";
-export { ArrayRecordReader, type ReaderInput } from "./format/reader.js";
-export { ArrayRecordWriter, encodeArrayRecord, type RecordInput } from "./format/writer.js";
-export { ArrayRecordDataSource, orderShards, type DataSourceInput } from "./format/data-source.js";
-export { RiegeliReader, type ChunkInfo } from "./format/riegeli-reader.js";
-export { verifyArrayRecord, verifyArrayRecordSync, type VerifyReport } from "./format/verify.js";
+export { ArrayRecordReader, type ReaderInput } from "./format/array-record/reader.js";
+export { ArrayRecordWriter, encodeArrayRecord, type RecordInput } from "./format/array-record/writer.js";
+export { ArrayRecordDataSource, orderShards, type DataSourceInput } from "./format/array-record/data-source.js";
+export { RiegeliReader, type ChunkInfo } from "./format/riegeli/record-reader.js";
+export { verifyArrayRecord, verifyArrayRecordSync, type VerifyReport } from "./format/array-record/verify.js";
 export {
   parseWriterOptions,
   parseReaderOptions,
@@ -17,11 +17,11 @@ export {
   type WriterOptions,
   type ReaderOptions,
   type Compression,
-} from "./format/options.js";
-export { MemoryByteSource, type ByteSource } from "./format/byte-source.js";
-export { FileByteSource } from "./format/file-source.js";
-export { AtomicFileSink, MemoryByteSink, type ByteSink } from "./format/file-sink.js";
-export { highwayHash64 } from "./format/highwayhash.js";
+} from "./format/array-record/options.js";
+export { MemoryByteSource, type ByteSource } from "./format/bytes/byte-source.js";
+export { FileByteSource } from "./format/bytes/file-source.js";
+export { AtomicFileSink, MemoryByteSink, type ByteSink } from "./format/bytes/file-sink.js";
+export { highwayHash64 } from "./format/riegeli/highwayhash.js";
 export {
   TFRecordWriter,
   writeTFRecordFile,
@@ -39,7 +39,7 @@ export {
   type TFRecordInput,
   type TFRecordCompression,
   type TFRecordCompressionChoice,
-} from "./format/tfrecord.js";
+} from "./format/tfrecord/index.js";
 export {
   decodeExample,
   decodeExampleMap,
@@ -51,7 +51,7 @@ export {
   type FeatureInput,
   type FeatureKind,
   type ExampleJson,
-} from "./format/example.js";
+} from "./format/example/index.js";
 export {
   recordsToTable,
   tableToRecords,
@@ -73,4 +73,4 @@ export {
   type ExamplesToTableOptions,
   type ExampleSource,
   type WriteArrowFileOptions,
-} from "./format/arrow.js";
+} from "./format/arrow/index.js";

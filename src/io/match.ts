@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as beam from "apache-beam";
 import { globSync, isDynamicPattern } from "tinyglobby";
-import { orderShards } from "../format/data-source.js";
+import { orderShards } from "../format/array-record/data-source.js";
 import { ArrayRecordError } from "../format/errors.js";
 import { parDoWithCoder, stringCoder } from "../transforms/coders.js";
 import { registerDoFns } from "../transforms/serialization.js";

@@ -5,7 +5,7 @@
  */
 import * as beam from "apache-beam";
 import { ArrayRecordError } from "../format/errors.js";
-import { ArrayRecordReader } from "../format/reader.js";
+import { ArrayRecordReader } from "../format/array-record/reader.js";
 import { createStrings, parDoWithCoder, recordCoder, recordWithMetadataCoder, stringCoder, type RecordWithMetadata } from "../transforms/coders.js";
 import { reshuffleStrings } from "../transforms/reshuffle.js";
 import { registerDoFns } from "../transforms/serialization.js";

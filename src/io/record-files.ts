@@ -3,10 +3,10 @@
  * serialization) and one synchronous writer interface over them. No Beam here.
  */
 import { ArrayRecordError } from "../format/errors.js";
-import { parseWriterOptions } from "../format/options.js";
-import { TFRecordWriter } from "../format/tfrecord-writer.js";
-import type { TFRecordCompression } from "../format/tfrecord-compression.js";
-import { ArrayRecordWriter } from "../format/writer.js";
+import { parseWriterOptions } from "../format/array-record/options.js";
+import { TFRecordWriter } from "../format/tfrecord/writer.js";
+import type { TFRecordCompression } from "../format/tfrecord/compression.js";
+import { ArrayRecordWriter } from "../format/array-record/writer.js";
 
 /** Default ArrayRecord writer options of the Beam sink: one record per chunk, for fast random access. */
 export const DEFAULT_SINK_WRITER_OPTIONS = "group_size:1";

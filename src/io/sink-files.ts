@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ArrayRecordError } from "../format/errors.js";
-import { syncDirectory } from "../format/file-sink.js";
+import { syncDirectory } from "../format/bytes/file-sink.js";
 import { openRecordFile, writeEmptyRecordFile, type RecordFileFormat } from "./record-files.js";
 import { outputNamePattern, shardFileName, tempDirPrefix, type ShardNaming } from "./shard-names.js";
 

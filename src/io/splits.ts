@@ -4,10 +4,10 @@
  * and a split closes once it reaches the desired bytes or records. Splits cover `[0, numRecords)`
  * exactly once, in order, without gaps or overlap — whatever the sizes asked for. No Beam here.
  */
-import { openLayout } from "../format/array-record-file.js";
+import { openLayout } from "../format/array-record/file-layout.js";
 import { ArrayRecordError } from "../format/errors.js";
-import { FileByteSource } from "../format/file-source.js";
-import { runSync } from "../format/io-plan.js";
+import { FileByteSource } from "../format/bytes/file-source.js";
+import { runSync } from "../format/bytes/io-plan.js";
 
 /** Default bytes per split: large enough that opening a file (reading its footer) is amortized. */
 export const DEFAULT_SPLIT_BYTES = 64 * 1024 * 1024;

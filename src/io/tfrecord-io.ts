@@ -4,8 +4,8 @@
  * sharded, atomic machinery as `writeToArrayRecord`.
  */
 import * as beam from "apache-beam";
-import { readTFRecordsSync } from "../format/tfrecord-reader.js";
-import type { TFRecordCompression, TFRecordCompressionChoice } from "../format/tfrecord-compression.js";
+import { readTFRecordsSync } from "../format/tfrecord/reader.js";
+import type { TFRecordCompression, TFRecordCompressionChoice } from "../format/tfrecord/compression.js";
 import { createStrings, parDoWithCoder, recordCoder } from "../transforms/coders.js";
 import { reshuffleStrings } from "../transforms/reshuffle.js";
 import { registerDoFns } from "../transforms/serialization.js";

@@ -1,6 +1,6 @@
 /** Arrow IPC files → sharded ArrayRecord files: each record batch as a batch record, or each row as a tf.Example. */
 import * as beam from "apache-beam";
-import { readArrowFile, tableToBatchRecords, tableToExamples } from "../format/arrow.js";
+import { readArrowFile, tableToBatchRecords, tableToExamples } from "../format/arrow/index.js";
 import { ArrayRecordError } from "../format/errors.js";
 import { matchFiles } from "../io/match.js";
 import { createStrings, parDoWithCoder, recordCoder } from "../transforms/coders.js";

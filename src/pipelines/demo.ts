@@ -5,9 +5,9 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ArrayRecordDataSource } from "../format/data-source.js";
-import { decodeExample, exampleToJson } from "../format/example.js";
-import { TFRecordWriter } from "../format/tfrecord.js";
+import { ArrayRecordDataSource } from "../format/array-record/data-source.js";
+import { decodeExample, exampleToJson } from "../format/example/index.js";
+import { TFRecordWriter } from "../format/tfrecord/index.js";
 import { readFromArrayRecord } from "../io/read-array-record.js";
 import { digestFromCounters, digestOf, digestRecords } from "./digest.js";
 import { runPipeline } from "./run.js";

@@ -2,7 +2,7 @@
  * Deterministic synthetic tf.train.Examples for dataset generation: example `i` of a seed depends
  * only on `(seed, i)`, so any split of the index range generates the same data in parallel.
  */
-import { encodeExample } from "../format/example.js";
+import { encodeExample } from "../format/example/index.js";
 
 const WORDS = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau upsilon phi chi psi omega".split(" ");
 

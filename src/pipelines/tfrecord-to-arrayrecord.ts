@@ -7,7 +7,7 @@ import * as beam from "apache-beam";
 import { impulse } from "apache-beam/transforms/internal";
 import { VarIntCoder } from "apache-beam/coders/standard_coders";
 import { ArrayRecordError } from "../format/errors.js";
-import { readTFRecordsSync, type TFRecordCompressionChoice } from "../format/tfrecord.js";
+import { readTFRecordsSync, type TFRecordCompressionChoice } from "../format/tfrecord/index.js";
 import { matchFiles } from "../io/match.js";
 import { arrayRecordFormat, DEFAULT_SINK_WRITER_OPTIONS } from "../io/record-files.js";
 import { shardNaming, newTempDir, DEFAULT_SHARD_NAME_TEMPLATE } from "../io/shard-names.js";

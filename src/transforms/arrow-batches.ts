@@ -7,8 +7,8 @@
  */
 import * as beam from "apache-beam";
 import type { Window, WindowedValue } from "apache-beam/values";
-import { recordBatchToRecord, recordToRecordBatches } from "../format/arrow-batches.js";
-import { DEFAULT_RECORD_COLUMN, iterateTableRecords, recordsToTable } from "../format/arrow-records.js";
+import { recordBatchToRecord, recordToRecordBatches } from "../format/arrow/batches.js";
+import { DEFAULT_RECORD_COLUMN, iterateTableRecords, recordsToTable } from "../format/arrow/records.js";
 import { Table } from "apache-arrow";
 import { parDoWithCoder, recordCoder } from "./coders.js";
 import { WindowedBatcher, batchingContext, checkBatchSize, windowed, type BatchingContext } from "./batching.js";

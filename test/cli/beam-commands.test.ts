@@ -4,8 +4,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
-import { TFRecordWriter } from "../../src/format/tfrecord.js";
-import { ArrayRecordDataSource } from "../../src/format/data-source.js";
+import { TFRecordWriter } from "../../src/format/tfrecord/index.js";
+import { ArrayRecordDataSource } from "../../src/format/array-record/data-source.js";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arrayrecord-beam-cli-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

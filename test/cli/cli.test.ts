@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
 import { GOLDEN_DIR, INTEROP_DIR, parseLengthPrefixed } from "../helpers/golden.js";
-import { ArrayRecordReader } from "../../src/format/reader.js";
+import { ArrayRecordReader } from "../../src/format/array-record/reader.js";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arrayrecord-cli-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -12,12 +12,12 @@ import { fileURLToPath } from "node:url";
 import type { Table } from "apache-arrow";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/main.js";
-import { readArrowFile, valuesEqual } from "../../src/format/arrow.js";
-import { decodeExample, decodeExampleMap, exampleToJson } from "../../src/format/example.js";
-import { ArrayRecordReader } from "../../src/format/reader.js";
-import { TFRecordWriter, readTFRecordsSync } from "../../src/format/tfrecord.js";
-import { ArrayRecordWriter, encodeArrayRecord } from "../../src/format/writer.js";
-import { expectBatchesMatch, expectSchemaMatches, readJsonGz } from "../format/arrow-json.js";
+import { readArrowFile, valuesEqual } from "../../src/format/arrow/index.js";
+import { decodeExample, decodeExampleMap, exampleToJson } from "../../src/format/example/index.js";
+import { ArrayRecordReader } from "../../src/format/array-record/reader.js";
+import { TFRecordWriter, readTFRecordsSync } from "../../src/format/tfrecord/index.js";
+import { ArrayRecordWriter, encodeArrayRecord } from "../../src/format/array-record/writer.js";
+import { expectBatchesMatch, expectSchemaMatches, readJsonGz } from "../format/arrow/arrow-json.js";
 import { runCli } from "../helpers/cli.js";
 import { GOLDEN_DIR, INTEROP_DIR, parseLengthPrefixed } from "../helpers/golden.js";
 

@@ -4,9 +4,9 @@
  */
 import * as fs from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ArrayRecordReader } from "../../src/format/reader.js";
-import { encodeArrayRecord } from "../../src/format/writer.js";
-import { MemoryByteSource } from "../../src/format/byte-source.js";
+import { ArrayRecordReader } from "../../src/format/array-record/reader.js";
+import { encodeArrayRecord } from "../../src/format/array-record/writer.js";
+import { MemoryByteSource } from "../../src/format/bytes/byte-source.js";
 import { isArrayRecordError } from "../../src/format/errors.js";
 import { generateRecords } from "../helpers/generators.js";
 import { GOLDEN_DIR, goldenFiles, parseLengthPrefixed, recordsSha256, shuffled } from "../helpers/golden.js";

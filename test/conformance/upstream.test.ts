@@ -7,10 +7,10 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ArrayRecordDataSource } from "../../src/format/data-source.js";
-import { ArrayRecordReader } from "../../src/format/reader.js";
-import { RiegeliReader } from "../../src/format/riegeli-reader.js";
-import { ChunkType } from "../../src/format/chunk-header.js";
+import { ArrayRecordDataSource } from "../../src/format/array-record/data-source.js";
+import { ArrayRecordReader } from "../../src/format/array-record/reader.js";
+import { RiegeliReader } from "../../src/format/riegeli/record-reader.js";
+import { ChunkType } from "../../src/format/riegeli/chunk-header.js";
 import { isArrayRecordError } from "../../src/format/errors.js";
 import { INTEROP_DIR } from "../helpers/golden.js";
 

@@ -14,7 +14,7 @@ import type * as runnerApi from "apache-beam/proto/beam_runner_api";
 import { directRunner } from "apache-beam/runners/direct_runner";
 import { Runner, type PipelineResult } from "apache-beam/runners/runner";
 import { afterAll, describe, expect, it } from "vitest";
-import { TFRecordWriter } from "../../src/format/tfrecord-writer.js";
+import { TFRecordWriter } from "../../src/format/tfrecord/writer.js";
 import { readAllFromArrayRecord, readFromArrayRecord } from "../../src/io/read-array-record.js";
 import { readFromTFRecord, writeToTFRecord } from "../../src/io/tfrecord-io.js";
 import { writeToArrayRecord } from "../../src/io/write-array-record.js";

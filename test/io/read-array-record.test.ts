@@ -1,8 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ArrayRecordReader } from "../../src/format/reader.js";
-import { ArrayRecordWriter } from "../../src/format/writer.js";
+import { ArrayRecordReader } from "../../src/format/array-record/reader.js";
+import { ArrayRecordWriter } from "../../src/format/array-record/writer.js";
 import { readAllFromArrayRecord, readFromArrayRecord } from "../../src/io/read-array-record.js";
 import { writeToArrayRecord } from "../../src/io/write-array-record.js";
 import { createStrings } from "../../src/transforms/coders.js";

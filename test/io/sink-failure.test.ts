@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ArrayRecordReader } from "../../src/format/reader.js";
+import { ArrayRecordReader } from "../../src/format/array-record/reader.js";
 import { shardNaming, tempDirPrefix } from "../../src/io/shard-names.js";
 import { writeToArrayRecord } from "../../src/io/write-array-record.js";
 import { createRecords, hexMultiset, runDirect, tempDir } from "./beam-helpers.js";

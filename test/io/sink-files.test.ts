@@ -1,8 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ArrayRecordReader } from "../../src/format/reader.js";
-import { readTFRecordsSync } from "../../src/format/tfrecord-reader.js";
+import { ArrayRecordReader } from "../../src/format/array-record/reader.js";
+import { readTFRecordsSync } from "../../src/format/tfrecord/reader.js";
 import { arrayRecordFormat, tfRecordFormat } from "../../src/io/record-files.js";
 import { newTempDir, shardNaming } from "../../src/io/shard-names.js";
 import { finalizeShards, writeShardFile, type SinkPlan } from "../../src/io/sink-files.js";

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { readTFRecordsSync } from "../../src/format/tfrecord-reader.js";
+import { readTFRecordsSync } from "../../src/format/tfrecord/reader.js";
 import { readFromTFRecord, writeToTFRecord } from "../../src/io/tfrecord-io.js";
 import { collect, collected, createRecords, hexMultiset, runDirect, tempDir } from "./beam-helpers.js";
 

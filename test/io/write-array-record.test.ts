@@ -1,8 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ArrayRecordReader } from "../../src/format/reader.js";
-import { TFRecordWriter } from "../../src/format/tfrecord-writer.js";
+import { ArrayRecordReader } from "../../src/format/array-record/reader.js";
+import { TFRecordWriter } from "../../src/format/tfrecord/writer.js";
 import { readFromTFRecord } from "../../src/io/tfrecord-io.js";
 import { writeToArrayRecord } from "../../src/io/write-array-record.js";
 import { collect, collected, createRecords, hexMultiset, runDirect, tempDir } from "./beam-helpers.js";

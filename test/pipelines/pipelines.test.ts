@@ -8,11 +8,11 @@ import { convertTFRecordToArrayRecord } from "../../src/pipelines/tfrecord-to-ar
 import { convertArrowToArrayRecord } from "../../src/pipelines/arrow-to-arrayrecord.js";
 import { generateDataset } from "../../src/pipelines/generate-dataset.js";
 import { syntheticExample } from "../../src/pipelines/synthetic-examples.js";
-import { TFRecordWriter } from "../../src/format/tfrecord.js";
-import { ArrayRecordReader } from "../../src/format/reader.js";
-import { ArrayRecordDataSource } from "../../src/format/data-source.js";
-import { decodeExample } from "../../src/format/example.js";
-import { batchRecordsToTable, readArrowFile, tableToBatchRecords } from "../../src/format/arrow.js";
+import { TFRecordWriter } from "../../src/format/tfrecord/index.js";
+import { ArrayRecordReader } from "../../src/format/array-record/reader.js";
+import { ArrayRecordDataSource } from "../../src/format/array-record/data-source.js";
+import { decodeExample } from "../../src/format/example/index.js";
+import { batchRecordsToTable, readArrowFile, tableToBatchRecords } from "../../src/format/arrow/index.js";
 import { INTEROP_DIR } from "../helpers/golden.js";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arrayrecord-pipelines-"));

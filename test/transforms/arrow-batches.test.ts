@@ -1,9 +1,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { batchRecordsToTable, recordToRecordBatches } from "../../src/format/arrow-batches.js";
-import { tableToRecords } from "../../src/format/arrow-records.js";
-import { ArrayRecordReader } from "../../src/format/reader.js";
+import { batchRecordsToTable, recordToRecordBatches } from "../../src/format/arrow/batches.js";
+import { tableToRecords } from "../../src/format/arrow/records.js";
+import { ArrayRecordReader } from "../../src/format/array-record/reader.js";
 import { writeToArrayRecord } from "../../src/io/write-array-record.js";
 import { fromArrowBatches, toArrowBatches } from "../../src/transforms/arrow-batches.js";
 import { collect, collected, createRecords, hexMultiset, runDirect, tempDir } from "../io/beam-helpers.js";

@@ -1,6 +1,6 @@
-import { inferExampleSchema } from "../../src/format/arrow-examples.js";
-import { batchRecordsToTable } from "../../src/format/arrow-batches.js";
-import { decodeExampleMap, encodeExample } from "../../src/format/example.js";
+import { inferExampleSchema } from "../../src/format/arrow/examples.js";
+import { batchRecordsToTable } from "../../src/format/arrow/batches.js";
+import { decodeExampleMap, encodeExample } from "../../src/format/example/index.js";
 import { describe, expect, it } from "vitest";
 import { arrowBatchesToExamples, examplesToArrowBatches, schemaFromIpc, schemaToIpc } from "../../src/transforms/examples.js";
 import { collect, collected, createRecords, hexMultiset, runDirect } from "../io/beam-helpers.js";

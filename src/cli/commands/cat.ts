@@ -1,8 +1,8 @@
 /** `arrayrecord cat FILE [--range A:B] [--format F]`. */
 import { parseArgs } from "node:util";
 import { ArrayRecordError, isArrayRecordError } from "../../format/errors.js";
-import { decodeExampleMap, exampleToJson } from "../../format/example.js";
-import { ArrayRecordReader } from "../../format/reader.js";
+import { decodeExampleMap, exampleToJson } from "../../format/example/index.js";
+import { ArrayRecordReader } from "../../format/array-record/reader.js";
 import { Output, RECORD_FORMATS, formatRecord } from "../output.js";
 import { UsageError } from "../usage.js";
 

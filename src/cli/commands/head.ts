@@ -1,6 +1,6 @@
 /** `arrayrecord head PATTERN [-n K] [--format F]`: the first K records of a sharded data set. */
 import { parseArgs } from "node:util";
-import { ArrayRecordDataSource } from "../../format/data-source.js";
+import { ArrayRecordDataSource } from "../../format/array-record/data-source.js";
 import { Output, formatRecord } from "../output.js";
 import { CAT_FORMATS, exampleJsonLine, type CatFormat } from "./cat.js";
 import { UsageError } from "../usage.js";

@@ -1,13 +1,13 @@
 /** `arrayrecord import --from tfrecord|arrow IN OUT [--options STR] [--as L] [--column NAME]`. */
 import { parseArgs } from "node:util";
 import type { Table } from "apache-arrow";
-import { tableToBatchRecords } from "../../format/arrow-batches.js";
-import { iterateTableExamples } from "../../format/arrow-examples.js";
-import { readArrowFile } from "../../format/arrow-io.js";
-import { iterateTableRecords } from "../../format/arrow-records.js";
-import { encodeExample } from "../../format/example.js";
-import { readTFRecords } from "../../format/tfrecord-reader.js";
-import { ArrayRecordWriter } from "../../format/writer.js";
+import { tableToBatchRecords } from "../../format/arrow/batches.js";
+import { iterateTableExamples } from "../../format/arrow/examples.js";
+import { readArrowFile } from "../../format/arrow/ipc-files.js";
+import { iterateTableRecords } from "../../format/arrow/records.js";
+import { encodeExample } from "../../format/example/index.js";
+import { readTFRecords } from "../../format/tfrecord/reader.js";
+import { ArrayRecordWriter } from "../../format/array-record/writer.js";
 import {
   RecordTally,
   arrowConversionArguments,

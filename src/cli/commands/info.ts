@@ -1,6 +1,6 @@
 /** `arrayrecord info FILE... [--json]`. */
 import { parseArgs } from "node:util";
-import { ArrayRecordReader } from "../../format/reader.js";
+import { ArrayRecordReader } from "../../format/array-record/reader.js";
 import { Output } from "../output.js";
 import { UsageError } from "../usage.js";
 

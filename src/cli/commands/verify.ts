@@ -1,8 +1,8 @@
 /** `arrayrecord verify FILE...`. */
 import { parseArgs } from "node:util";
 import { isArrayRecordError } from "../../format/errors.js";
-import { FileByteSource } from "../../format/file-source.js";
-import { verifyArrayRecord } from "../../format/verify.js";
+import { FileByteSource } from "../../format/bytes/file-source.js";
+import { verifyArrayRecord } from "../../format/array-record/verify.js";
 import { UsageError } from "../usage.js";
 
 /** Checks every file completely; exit 0 when all are clean, 1 naming file and offset otherwise. */

@@ -1,8 +1,8 @@
 /** `arrayrecord write OUT [--options STR] [--input-format lines|length-prefixed]`. */
 import { parseArgs } from "node:util";
 import { ArrayRecordError, isArrayRecordError } from "../../format/errors.js";
-import { parseWriterOptions, type WriterOptions } from "../../format/options.js";
-import { ArrayRecordWriter } from "../../format/writer.js";
+import { parseWriterOptions, type WriterOptions } from "../../format/array-record/options.js";
+import { ArrayRecordWriter } from "../../format/array-record/writer.js";
 import { UsageError } from "../usage.js";
 
 const INPUT_FORMATS = ["lines", "length-prefixed"] as const;

@@ -1,0 +1,115 @@
+/**
+ * The ArrayRecord file layout as a pure byte producer (FORMAT.md §6.1): signature, data chunks of
+ * `group_size` records, optional padding, footer, postscript. Output accumulates in memory until
+ * the owner drains it to a file (sync or async), so the same encoder serves both writer APIs.
+ */
+import { ArrayRecordError } from "../errors.js";
+import { StreamCompressor } from "../riegeli/codecs.js";
+import { ChunkType } from "../riegeli/chunk-header.js";
+import { paddingChunkTo, writeChunk, type ChunkContent } from "../riegeli/chunk-writer.js";
+import { OutputBuffer } from "../bytes/output-buffer.js";
+import { encodeFooterEntry, encodeFooterMetadata, encodePostscript, type FooterEntry } from "./footer.js";
+import { SimpleChunkBuilder } from "../riegeli/simple-chunk.js";
+import { writerOptionsToString, type WriterOptions } from "./options.js";
+
+/** The ArrayRecord footer format version. */
+const FORMAT_VERSION = 1;
+/** The postscript repeats its record this many times, as C++ does. */
+const POSTSCRIPT_COPIES = 3;
+
+/** Encodes records into ArrayRecord file bytes, chunk by chunk. */
+export class ArrayRecordEncoder {
+  /** File position of the next chunk. */
+  private position = 0;
+  private readonly builder = new SimpleChunkBuilder();
+  private readonly compressor: StreamCompressor;
+  private readonly entries: FooterEntry[] = [];
+  private readonly output = new OutputBuffer();
+  private recordCount = 0;
+  /** The canonical options string stored in the footer. */
+  readonly optionsString: string;
+
+  constructor(private readonly options: WriterOptions) {
+    if (options.transpose) {
+      throw new ArrayRecordError("UNSUPPORTED", "transpose:true is not supported yet by the writer (transposed chunks are not implemented)");
+    }
+    this.compressor = new StreamCompressor(options.compression, options.windowLog);
+    // This encoder compresses on one thread; C++ stores the effective parallelism, 1 without a pool.
+    this.optionsString = writerOptionsToString(options, 1);
+    this.emit({ chunkType: ChunkType.SIGNATURE, data: new Uint8Array(0), numRecords: 0, decodedDataSize: 0 });
+  }
+
+  /** Records added so far. */
+  get numRecords(): number {
+    return this.recordCount;
+  }
+
+  /** Bytes produced and not yet taken by {@link drain}. */
+  get pendingBytes(): number {
+    return this.output.length;
+  }
+
+  /** Adds one record; emits a chunk when a group is full. */
+  add(record: Uint8Array): void {
+    this.builder.add(record);
+    this.recordCount++;
+    if (this.builder.count >= this.options.groupSize) this.flushChunk();
+  }
+
+  /** Emits the last partial chunk, the footer and the postscript. No records may follow. */
+  finish(): void {
+    if (this.builder.count > 0) this.flushChunk();
+    const footerOffset = this.position;
+    const footer = new SimpleChunkBuilder();
+    footer.add(
+      encodeFooterMetadata({
+        version: FORMAT_VERSION,
+        numChunks: this.entries.length,
+        numRecords: this.recordCount,
+        writerOptions: this.optionsString,
+      }),
+    );
+    for (const entry of this.entries) footer.add(encodeFooterEntry(entry));
+    this.emitBuilt(footer, this.compressor);
+    this.padToBoundary();
+    const postscript = new SimpleChunkBuilder();
+    const record = encodePostscript(footerOffset);
+    for (let i = 0; i < POSTSCRIPT_COPIES; i++) postscript.add(record);
+    this.emitBuilt(postscript, new StreamCompressor({ type: "uncompressed" }, undefined));
+    this.padToBoundary();
+  }
+
+  /**
+   * Takes the bytes produced since the last call. With `reuse` the view is only valid until the
+   * next record is added (for a synchronous consumer that writes it at once).
+   */
+  drain(reuse: boolean): Uint8Array {
+    return this.output.take(reuse);
+  }
+
+  private flushChunk(): void {
+    const numRecords = this.builder.count;
+    const decodedDataSize = this.builder.decodedDataSize;
+    const chunkOffset = this.emitBuilt(this.builder, this.compressor);
+    this.entries.push({ chunkOffset, decodedDataSize, numRecords });
+    if (this.options.padToBlockBoundary) this.padToBoundary();
+  }
+
+  /** Emits the builder's records as a simple chunk; returns the chunk's begin. */
+  private emitBuilt(builder: SimpleChunkBuilder, compressor: StreamCompressor): number {
+    const numRecords = builder.count;
+    const decodedDataSize = builder.decodedDataSize;
+    return this.emit({ chunkType: ChunkType.SIMPLE, data: builder.finish(compressor), numRecords, decodedDataSize });
+  }
+
+  private padToBoundary(): void {
+    const padding = paddingChunkTo(this.position);
+    if (padding !== undefined) this.emit(padding);
+  }
+
+  private emit(content: ChunkContent): number {
+    const begin = this.position;
+    this.position = writeChunk(this.output, begin, content);
+    return begin;
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Opening an ArrayRecord file and decoding its data chunks, as I/O plans shared by the sync and
+ * async readers (FORMAT.md §7): postscript → footer → index; chunk c = bytes [offset[c], offset[c+1]).
+ */
+import { ArrayRecordError } from "../errors.js";
+import { BLOCK_SIZE } from "../riegeli/blocks.js";
+import { ChunkType } from "../riegeli/chunk-header.js";
+import { parseChunk, type Chunk, type FileWindow } from "../riegeli/chunk-reader.js";
+import { ChunkIndex } from "./chunk-index.js";
+import { decodeFooterEntry, decodeFooterMetadata, decodePostscript, type FooterMetadata } from "./footer.js";
+import type { IoPlan } from "../bytes/io-plan.js";
+import { decodeSimpleChunk, recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
+
+/** What opening a file learns: the footer metadata and the chunk index. */
+export interface FileLayout {
+  /** Footer record 0. */
+  readonly meta: FooterMetadata;
+  /** Where the data chunks are. */
+  readonly index: ChunkIndex;
+  /** Chunk begin of the footer. */
+  readonly footerOffset: number;
+  /** File size in bytes. */
+  readonly fileSize: number;
+}
+
+/** Reads the postscript and the footer of a file of `fileSize` bytes and builds its index. */
+export function* openLayout(fileSize: number): IoPlan<FileLayout> {
+  if (fileSize < BLOCK_SIZE) {
+    throw new ArrayRecordError("CORRUPT", `not an ArrayRecord file: ${fileSize} bytes, it should be at least 64 KiB`);
+  }
+  const postscriptAt = fileSize - BLOCK_SIZE;
+  const tail = yield { position: postscriptAt, length: BLOCK_SIZE };
+  const postscript = decodeRecordsChunk({ bytes: tail, start: postscriptAt }, postscriptAt, fileSize, true, "postscript");
+  if (postscript.count < 1) throw new ArrayRecordError("CORRUPT", "invalid postscript: no records", { offset: postscriptAt });
+  const footerOffset = decodePostscript(recordAt(postscript, 0), postscriptAt);
+  if (footerOffset >= postscriptAt) {
+    throw new ArrayRecordError("CORRUPT", `footer offset ${footerOffset} is not before the postscript`, { offset: postscriptAt });
+  }
+  const footerBytes = yield { position: footerOffset, length: postscriptAt - footerOffset };
+  const footer = decodeRecordsChunk({ bytes: footerBytes, start: footerOffset }, footerOffset, postscriptAt, false, "footer");
+  if (footer.count < 1) throw new ArrayRecordError("CORRUPT", "footer has no records", { offset: footerOffset });
+  const meta = decodeFooterMetadata(recordAt(footer, 0), footerOffset);
+  if (footer.count - 1 < meta.numChunks) {
+    throw new ArrayRecordError("CORRUPT", `footer lists ${footer.count - 1} chunks, its metadata says ${meta.numChunks}`, { offset: footerOffset });
+  }
+  const entries = [];
+  for (let c = 0; c < meta.numChunks; c++) entries.push(decodeFooterEntry(recordAt(footer, c + 1), c, footerOffset));
+  return { meta, index: new ChunkIndex(meta, entries, footerOffset, footerOffset), footerOffset, fileSize };
+}
+
+/** Decodes data chunks `[first, last]`, read with one I/O (they are adjacent in the file). */
+export function* readChunks(layout: FileLayout, first: number, last: number): IoPlan<ChunkRecords[]> {
+  const { offsets } = layout.index;
+  const start = offsets[first]!;
+  const bytes = yield { position: start, length: offsets[last + 1]! - start };
+  const out: ChunkRecords[] = [];
+  for (let c = first; c <= last; c++) out.push(decodeDataChunk(layout, { bytes, start }, c));
+  return out;
+}
+
+/** What the footer says of one data chunk: where it is and what it holds (plain data, for workers too). */
+export interface DataChunkEntry {
+  /** Chunk begin. */
+  begin: number;
+  /** Where the chunk's byte range ends (the next data chunk, or the footer). */
+  limit: number;
+  /** Records the footer lists for it. */
+  numRecords: number;
+  /** Their decoded size, as the footer lists it. */
+  decodedDataSize: number;
+}
+
+/** The footer's entry for data chunk `c`. */
+export function dataChunkEntry(layout: FileLayout, c: number): DataChunkEntry {
+  const { index } = layout;
+  return { begin: index.offsets[c]!, limit: index.offsets[c + 1]!, numRecords: index.recordsIn(c), decodedDataSize: index.decodedSizes[c]! };
+}
+
+/** Decodes data chunk `c` from a window holding its byte range, checking it against the footer. */
+export function decodeDataChunk(layout: FileLayout, window: FileWindow, c: number): ChunkRecords {
+  return decodeDataChunkAt(window, dataChunkEntry(layout, c));
+}
+
+/** Decodes the data chunk `entry` describes from a window holding its byte range. */
+export function decodeDataChunkAt(window: FileWindow, entry: DataChunkEntry): ChunkRecords {
+  return decodeParsedDataChunk(parseChunk(window, entry.begin, { limit: entry.limit, limitIsEof: false }), entry);
+}
+
+/** Decodes an already parsed (and hash-verified) chunk as the data chunk `entry` describes. */
+export function decodeParsedDataChunk(chunk: Chunk, entry: DataChunkEntry): ChunkRecords {
+  const { begin } = entry;
+  if (chunk.begin !== begin || chunk.end > entry.limit) {
+    throw new ArrayRecordError("CORRUPT", `data chunk [${chunk.begin}, ${chunk.end}) is not within its footer range [${begin}, ${entry.limit})`, { offset: begin });
+  }
+  const { chunkType, numRecords, decodedDataSize } = chunk.header;
+  if (chunkType === ChunkType.TRANSPOSED) {
+    throw new ArrayRecordError("UNSUPPORTED", "transposed chunks are not supported yet", { offset: begin });
+  }
+  if (chunkType !== ChunkType.SIMPLE) {
+    throw new ArrayRecordError("CORRUPT", `footer points at a chunk of type 0x${chunkType.toString(16)}, not records`, { offset: begin });
+  }
+  if (numRecords !== entry.numRecords || decodedDataSize !== entry.decodedDataSize) {
+    throw new ArrayRecordError(
+      "CORRUPT",
+      `chunk holds ${numRecords} records of ${decodedDataSize} bytes, footer says ${entry.numRecords} of ${entry.decodedDataSize}`,
+      { offset: begin },
+    );
+  }
+  return decodeSimpleChunk(chunk.data, numRecords, decodedDataSize, begin);
+}
+
+/** Parses the simple chunk at `begin` (postscript or footer) and decodes its records. */
+function decodeRecordsChunk(window: FileWindow, begin: number, limit: number, limitIsEof: boolean, what: string): ChunkRecords {
+  const chunk: Chunk = parseChunk(window, begin, { limit, limitIsEof });
+  if (chunk.header.chunkType !== ChunkType.SIMPLE) {
+    throw new ArrayRecordError("CORRUPT", `${what} is not a simple chunk (type 0x${chunk.header.chunkType.toString(16)})`, { offset: begin });
+  }
+  return decodeSimpleChunk(chunk.data, chunk.header.numRecords, chunk.header.decodedDataSize, begin);
+}

@@ -1,0 +1,121 @@
+/**
+ * Decoding data chunks on worker threads: the main thread reads spans of file bytes and hands each
+ * span to a worker, which verifies and decompresses its chunks and returns the records packed in
+ * one transferred buffer. Used by `ArrayRecordReader.readRangeParallel`.
+ */
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import { ArrayRecordError, type ArrayRecordErrorCode } from "../errors.js";
+import type { DataChunkEntry } from "./file-layout.js";
+
+/** A span to decode: its bytes (their buffer is transferred), where they start, its chunks. */
+export interface DecodeRequest {
+  id: number;
+  bytes: Uint8Array;
+  start: number;
+  entries: DataChunkEntry[];
+}
+
+/** A decoded span: all its records back to back, record i = `values[starts[i], starts[i+1])`; or the error. */
+export type DecodeResponse =
+  | { id: number; values: Uint8Array; starts: Float64Array }
+  | { id: number; error: { code: ArrayRecordErrorCode; reason: string; offset: number | undefined } };
+
+/** Records of a span, packed. */
+export interface PackedRecords {
+  values: Uint8Array;
+  starts: Float64Array;
+}
+
+/** The worker script beside this module. */
+const FROM_SOURCES = import.meta.url.endsWith(".ts");
+const WORKER_URL = new URL(FROM_SOURCES ? "./decode-worker.ts" : "./decode-worker.js", import.meta.url);
+
+/** Starts a worker; run from the TypeScript sources (tests, tsx), it first registers tsx's loader. */
+function startWorker(): Worker {
+  if (!FROM_SOURCES) return new Worker(WORKER_URL);
+  const bootstrap = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
+  return new Worker(bootstrap, { eval: true });
+}
+
+/** Default worker count for a reader's `max_parallelism` option. */
+export function workerCount(maxParallelism: number | "auto"): number {
+  return maxParallelism === "auto" ? Math.max(1, availableParallelism()) : Math.max(1, maxParallelism);
+}
+
+/** A fixed set of decode workers; they keep the process alive only while they have work. */
+export class DecodePool {
+  private readonly workers: { worker: Worker; pending: number; alive: boolean }[] = [];
+  private readonly waiting = new Map<number, { resolve: (records: PackedRecords) => void; reject: (e: unknown) => void; slot: number }>();
+  private nextId = 0;
+
+  constructor(
+    readonly size: number,
+    private readonly file: string,
+  ) {}
+
+  /** Decodes a span on the least busy worker (from a copy of `bytes`, whose buffer the source may share). */
+  decode(bytes: Uint8Array, start: number, entries: DataChunkEntry[]): Promise<PackedRecords> {
+    const slot = this.leastBusy();
+    const state = this.workers[slot]!;
+    const id = this.nextId++;
+    const own = new Uint8Array(bytes); // a copy (Buffer#slice would be a view)
+    const request: DecodeRequest = { id, bytes: own, start, entries };
+    return new Promise<PackedRecords>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject, slot });
+      if (state.pending++ === 0) state.worker.ref();
+      state.worker.postMessage(request, [own.buffer as ArrayBuffer]);
+    });
+  }
+
+  /** Stops every worker. */
+  async close(): Promise<void> {
+    const workers = this.workers.splice(0);
+    await Promise.all(workers.map(({ worker }) => worker.terminate()));
+    for (const { reject } of this.waiting.values()) reject(new ArrayRecordError("CLOSED", "reader closed during a parallel read", { file: this.file }));
+    this.waiting.clear();
+  }
+
+  private leastBusy(): number {
+    const dead = this.workers.findIndex((w) => !w.alive);
+    if (dead >= 0) return this.spawn(dead);
+    if (this.workers.length < this.size) return this.spawn(this.workers.length);
+    let best = 0;
+    for (let k = 1; k < this.workers.length; k++) if (this.workers[k]!.pending < this.workers[best]!.pending) best = k;
+    return best;
+  }
+
+  private spawn(slot: number): number {
+    const worker = startWorker();
+    this.workers[slot] = { worker, pending: 0, alive: true };
+    worker.unref();
+    worker.on("message", (response: DecodeResponse) => this.settle(response));
+    worker.on("error", (e) => this.failAll(slot, e));
+    return slot;
+  }
+
+  private settle(response: DecodeResponse): void {
+    const waiter = this.waiting.get(response.id);
+    if (waiter === undefined) return;
+    this.waiting.delete(response.id);
+    const state = this.workers[waiter.slot];
+    if (state !== undefined && --state.pending === 0) state.worker.unref();
+    if ("error" in response) {
+      const { code, reason, offset } = response.error;
+      waiter.reject(new ArrayRecordError(code, reason, { file: this.file, offset }));
+    } else {
+      waiter.resolve({ values: response.values, starts: response.starts });
+    }
+  }
+
+  /** A worker that crashed fails its pending spans and is replaced on the next request. */
+  private failAll(slot: number, e: unknown): void {
+    const state = this.workers[slot];
+    if (state !== undefined) state.alive = false;
+    for (const [id, waiter] of this.waiting) {
+      if (waiter.slot !== slot) continue;
+      this.waiting.delete(id);
+      waiter.reject(new ArrayRecordError("IO", `decode worker failed: ${(e as Error).message}`, { file: this.file }, { cause: e }));
+    }
+  }
+}

@@ -1,0 +1,413 @@
+/**
+ * `ArrayRecordReader`: random and sequential access to the records of one ArrayRecord file, with
+ * a synchronous API (for Beam DoFns and scripts) and an asynchronous one that batches I/O and
+ * overlaps it with decoding. Records are views into decoded chunks (no per-record copy).
+ */
+import { ArrayRecordError } from "../errors.js";
+import type { ByteSource } from "../bytes/byte-source.js";
+import { FileByteSource } from "../bytes/file-source.js";
+import { dataChunkEntry, decodeDataChunk, openLayout, readChunks, type DataChunkEntry, type FileLayout } from "./file-layout.js";
+import { DecodePool, workerCount, type PackedRecords } from "./parallel-decode.js";
+import { runAsync, runSync, type IoPlan } from "../bytes/io-plan.js";
+import { parseReaderOptions, type ReaderOptions } from "./options.js";
+import { recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
+
+/** Bytes read per I/O by range and full reads (several adjacent chunks at a time). */
+const DEFAULT_SPAN_BYTES = 1 << 20;
+
+/** Where to read from: a path or any {@link ByteSource}. */
+export type ReaderInput = string | ByteSource;
+
+/** Reads records of an ArrayRecord file by index, by batches of indices, by range, or in order. */
+export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Uint8Array> {
+  private position = 0;
+  private cachedChunk = -1;
+  private cached: ChunkRecords | undefined;
+  private closed = false;
+  private readonly spanBytes: number;
+  private pool: DecodePool | undefined;
+
+  private constructor(
+    private readonly source: ByteSource,
+    private readonly layout: FileLayout,
+    /** The parsed reader options. */
+    readonly options: ReaderOptions,
+  ) {
+    this.spanBytes = Math.max(options.readaheadBufferSize, DEFAULT_SPAN_BYTES);
+  }
+
+  /** Opens a file (or byte source) and reads its index. `options` is a C++-style reader options string. */
+  static openSync(input: ReaderInput, options = ""): ArrayRecordReader {
+    const parsed = parseReaderOptions(options);
+    const source = typeof input === "string" ? FileByteSource.openSync(input) : input;
+    try {
+      return new ArrayRecordReader(source, runSync(source, openLayout(source.size)), parsed);
+    } catch (e) {
+      source.closeSync();
+      throw withFile(e, source.name);
+    }
+  }
+
+  /** Async {@link openSync}. */
+  static async open(input: ReaderInput, options = ""): Promise<ArrayRecordReader> {
+    const parsed = parseReaderOptions(options);
+    const source = typeof input === "string" ? await FileByteSource.open(input) : input;
+    try {
+      return new ArrayRecordReader(source, await runAsync(source, openLayout(source.size)), parsed);
+    } catch (e) {
+      await source.close();
+      throw withFile(e, source.name);
+    }
+  }
+
+  /** The file's name (its path when opened from one). */
+  get name(): string {
+    return this.source.name;
+  }
+
+  /** Number of records in the file. */
+  get numRecords(): number {
+    return this.layout.index.numRecords;
+  }
+
+  /** Number of data chunks. */
+  get numChunks(): number {
+    return this.layout.index.numChunks;
+  }
+
+  /** Records per chunk (every chunk but the last), or 0 for a file without records. */
+  get groupSize(): number {
+    return this.layout.index.numChunks === 0 ? 0 : this.layout.index.recordsIn(0);
+  }
+
+  /** The writer options string stored in the file by its writer. */
+  get writerOptions(): string {
+    return this.layout.meta.writerOptions;
+  }
+
+  /** File size in bytes. */
+  get fileSize(): number {
+    return this.layout.fileSize;
+  }
+
+  /** Index of the record {@link readNextSync} returns next. */
+  get recordIndex(): number {
+    return this.position;
+  }
+
+  /** Moves the sequential position to record `index` (0 ≤ index ≤ numRecords). */
+  seek(index: number): void {
+    this.checkOpen();
+    if (!Number.isSafeInteger(index) || index < 0 || index > this.numRecords) {
+      throw this.error("OUT_OF_RANGE", `seek position ${index} out of bounds [0, ${this.numRecords}]`);
+    }
+    this.position = index;
+  }
+
+  /** The record at the sequential position, advancing it; undefined at the end. */
+  readNextSync(): Uint8Array | undefined {
+    if (this.position >= this.numRecords) return this.checkOpen();
+    return this.readSync(this.position++);
+  }
+
+  /** Async {@link readNextSync}. */
+  async readNext(): Promise<Uint8Array | undefined> {
+    if (this.position >= this.numRecords) return this.checkOpen();
+    return this.read(this.position++);
+  }
+
+  /** The record at `index`, or the records at `indices` (in the order given). */
+  readSync(index: number): Uint8Array;
+  readSync(indices: readonly number[]): Uint8Array[];
+  readSync(which: number | readonly number[]): Uint8Array | Uint8Array[] {
+    if (typeof which === "number") return this.readOneSync(which);
+    return this.runSync(this.batchPlan(which));
+  }
+
+  /** Async {@link readSync}. */
+  read(index: number): Promise<Uint8Array>;
+  read(indices: readonly number[]): Promise<Uint8Array[]>;
+  async read(which: number | readonly number[]): Promise<Uint8Array | Uint8Array[]> {
+    if (typeof which === "number") {
+      const c = this.chunkFor(which, "index");
+      if (c !== this.cachedChunk) this.cache(c, (await this.runAsync(readChunks(this.layout, c, c)))[0]!);
+      return recordAt(this.cached!, which - this.layout.index.firstRecord[c]!);
+    }
+    return this.runAsync(this.batchPlan(which));
+  }
+
+  /** Records `[start, end)` in order. */
+  readRangeSync(start: number, end: number): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (const chunks of this.rangeSpans(start, end)) this.collect(this.runSync(chunks.plan), chunks.first, start, end, out);
+    return out;
+  }
+
+  /** Async {@link readRangeSync}: reads the next span while decoding the current one. */
+  async readRange(start: number, end: number): Promise<Uint8Array[]> {
+    const out: Uint8Array[] = [];
+    for await (const records of this.spanRecordsAsync(start, end)) for (const record of records) out.push(record);
+    return out;
+  }
+
+  /**
+   * Records `[start, end)` in order, verified and decompressed on `workers` worker threads while
+   * this thread reads ahead (default: the reader option `max_parallelism`, `auto` = the cores).
+   * Pays off for compressed files on several cores; records are views into per-span buffers.
+   */
+  async readRangeParallel(start: number, end: number, workers = workerCount(this.options.maxParallelism)): Promise<Uint8Array[]> {
+    const spans = [...this.rangeSpans(start, end)];
+    const pool = this.decodePool(workers);
+    const decoded: (Promise<PackedRecords> | undefined)[] = [];
+    const issue = (s: number): void => {
+      const span = spans[s]!;
+      const entries: DataChunkEntry[] = [];
+      for (let c = span.first; c <= span.last; c++) entries.push(dataChunkEntry(this.layout, c));
+      const pending = this.fetch(span.bytes).then((bytes) => pool.decode(bytes, span.bytes.position, entries));
+      pending.catch(() => {}); // awaited in order below; an early failure must not go unhandled meanwhile
+      decoded[s] = pending;
+    };
+    let issued = 0;
+    for (; issued < Math.min(2 * workers, spans.length); issued++) issue(issued);
+    const out: Uint8Array[] = [];
+    const { firstRecord } = this.layout.index;
+    for (let s = 0; s < spans.length; s++) {
+      const { values, starts } = await decoded[s]!;
+      decoded[s] = undefined;
+      if (issued < spans.length) issue(issued++);
+      const base = firstRecord[spans[s]!.first]!;
+      const to = Math.min(end, firstRecord[spans[s]!.last + 1]!) - base;
+      for (let i = Math.max(start, base) - base; i < to; i++) out.push(values.subarray(starts[i], starts[i + 1]));
+    }
+    return out;
+  }
+
+  /** Every record, decoded on worker threads (see {@link readRangeParallel}). */
+  readAllParallel(workers?: number): Promise<Uint8Array[]> {
+    return this.readRangeParallel(0, this.numRecords, workers);
+  }
+
+  /** Every record in order. */
+  readAllSync(): Uint8Array[] {
+    return this.readRangeSync(0, this.numRecords);
+  }
+
+  /** Async {@link readAllSync}. */
+  readAll(): Promise<Uint8Array[]> {
+    return this.readRange(0, this.numRecords);
+  }
+
+  /** Iterates records `[start, end)` (default: all), decoding a span of chunks at a time. */
+  *records(start = 0, end = this.numRecords): Generator<Uint8Array> {
+    for (const span of this.rangeSpans(start, end)) {
+      const out: Uint8Array[] = [];
+      this.collect(this.runSync(span.plan), span.first, start, end, out);
+      yield* out;
+    }
+  }
+
+  /** Async {@link records}: the next span's I/O runs while the current one is consumed. */
+  async *recordsAsync(start = 0, end = this.numRecords): AsyncGenerator<Uint8Array> {
+    for await (const records of this.spanRecordsAsync(start, end)) yield* records;
+  }
+
+  [Symbol.iterator](): Iterator<Uint8Array> {
+    return this.records();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return this.recordsAsync();
+  }
+
+  /** Closes the file (and stops decode workers). Further reads throw CLOSED. */
+  closeSync(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.cached = undefined;
+    void this.pool?.close();
+    this.source.closeSync();
+  }
+
+  /** Async {@link closeSync}. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.cached = undefined;
+    await this.pool?.close();
+    await this.source.close();
+  }
+
+  /** The worker pool for parallel reads, made on first use (again if the size changes). */
+  private decodePool(workers: number): DecodePool {
+    if (!Number.isSafeInteger(workers) || workers < 1) {
+      throw new ArrayRecordError("INVALID_OPTIONS", `workers must be a positive integer, got ${workers}`, { file: this.source.name });
+    }
+    if (this.pool?.size !== workers) {
+      void this.pool?.close();
+      this.pool = new DecodePool(workers, this.source.name);
+    }
+    return this.pool;
+  }
+
+  /** The records of `[start, end)` a span at a time; the next span's I/O runs while one is decoded and consumed. */
+  private async *spanRecordsAsync(start: number, end: number): AsyncGenerator<Uint8Array[]> {
+    const spans = [...this.rangeSpans(start, end)];
+    let next = spans.length > 0 ? this.fetch(spans[0]!.bytes) : undefined;
+    for (let s = 0; s < spans.length; s++) {
+      const bytes = await next!;
+      next = s + 1 < spans.length ? this.fetch(spans[s + 1]!.bytes) : undefined;
+      const out: Uint8Array[] = [];
+      this.collect(this.decodeFetched(spans[s]!.plan, bytes), spans[s]!.first, start, end, out);
+      yield out;
+    }
+  }
+
+  private readOneSync(index: number): Uint8Array {
+    const c = this.chunkFor(index, "index");
+    if (c !== this.cachedChunk) this.cache(c, this.readChunkSync(c));
+    return recordAt(this.cached!, index - this.layout.index.firstRecord[c]!);
+  }
+
+  /** One chunk, read and decoded directly: the hot path of random access, without a plan. */
+  private readChunkSync(c: number): ChunkRecords {
+    this.checkOpen();
+    const { offsets } = this.layout.index;
+    const start = offsets[c]!;
+    try {
+      const bytes = this.source.readSync(start, offsets[c + 1]! - start);
+      return decodeDataChunk(this.layout, { bytes, start }, c);
+    } catch (e) {
+      throw withFile(e, this.source.name);
+    }
+  }
+
+  /** Reads the records at `indices`: each needed chunk once, adjacent chunks in one I/O. */
+  private *batchPlan(indices: readonly number[]): IoPlan<Uint8Array[]> {
+    const decoded = new Map<number, ChunkRecords>();
+    for (const [first, last] of this.spans(this.chunksOf(indices))) {
+      const chunks = yield* readChunks(this.layout, first, last);
+      chunks.forEach((chunk, k) => decoded.set(first + k, chunk));
+    }
+    return this.pick(indices, decoded);
+  }
+
+  /** Sorted distinct chunks holding `indices` (validated). */
+  private chunksOf(indices: readonly number[]): number[] {
+    const chunks = new Set<number>();
+    for (const i of indices) chunks.add(this.chunkFor(i, "index"));
+    return [...chunks].sort((a, b) => a - b);
+  }
+
+  /** Groups sorted chunks into runs of adjacent chunks, each at most one span of bytes. */
+  private *spans(chunks: number[]): Generator<[number, number]> {
+    const { offsets } = this.layout.index;
+    let k = 0;
+    while (k < chunks.length) {
+      const first = chunks[k]!;
+      let last = first;
+      while (k + 1 < chunks.length && chunks[k + 1] === last + 1 && offsets[last + 2]! - offsets[first]! <= this.spanBytes) last = chunks[++k]!;
+      k++;
+      yield [first, last];
+    }
+  }
+
+  private pick(indices: readonly number[], decoded: Map<number, ChunkRecords>): Uint8Array[] {
+    const { firstRecord } = this.layout.index;
+    return indices.map((i) => {
+      const c = this.layout.index.chunkOf(i);
+      return recordAt(decoded.get(c)!, i - firstRecord[c]!);
+    });
+  }
+
+  /** Spans of adjacent chunks covering records `[start, end)`, each with its plan and byte range. */
+  private *rangeSpans(start: number, end: number) {
+    this.checkOpen();
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end > this.numRecords || start > end) {
+      throw this.error("OUT_OF_RANGE", `invalid range [${start}, ${end}) for ${this.numRecords} records`);
+    }
+    if (start === end) return;
+    const { index } = this.layout;
+    const lastChunk = index.chunkOf(end - 1);
+    const all: number[] = [];
+    for (let c = index.chunkOf(start); c <= lastChunk; c++) all.push(c);
+    for (const [first, last] of this.spans(all)) {
+      const position = index.offsets[first]!;
+      yield { first, last, plan: readChunks(this.layout, first, last), bytes: { position, length: index.offsets[last + 1]! - position } };
+    }
+  }
+
+  private collect(chunks: ChunkRecords[], first: number, start: number, end: number, out: Uint8Array[]): void {
+    const { firstRecord } = this.layout.index;
+    chunks.forEach((chunk, k) => {
+      const base = firstRecord[first + k]!;
+      const from = Math.max(start, base) - base;
+      const to = Math.min(end, base + chunk.count) - base;
+      for (let i = from; i < to; i++) out.push(recordAt(chunk, i));
+    });
+  }
+
+  /** Starts reading a span ahead of its use. */
+  private fetch(range: { position: number; length: number }): Promise<Uint8Array> {
+    this.checkOpen();
+    const pending = this.source.read(range.position, range.length);
+    // A consumer may stop before awaiting a prefetch: its failure must not become an unhandled rejection.
+    pending.catch(() => {});
+    return pending;
+  }
+
+  private chunkFor(index: number, what: string): number {
+    this.checkOpen();
+    if (!Number.isSafeInteger(index) || index < 0 || index >= this.numRecords) {
+      throw this.error("OUT_OF_RANGE", `${what} ${index} out of bounds [0, ${this.numRecords})`);
+    }
+    return this.layout.index.chunkOf(index);
+  }
+
+  private cache(c: number, chunk: ChunkRecords): void {
+    this.cachedChunk = c;
+    this.cached = chunk;
+  }
+
+  private runSync<T>(plan: IoPlan<T>): T {
+    this.checkOpen();
+    try {
+      return runSync(this.source, plan);
+    } catch (e) {
+      throw withFile(e, this.source.name);
+    }
+  }
+
+  private async runAsync<T>(plan: IoPlan<T>): Promise<T> {
+    this.checkOpen();
+    try {
+      return await runAsync(this.source, plan);
+    } catch (e) {
+      throw withFile(e, this.source.name);
+    }
+  }
+
+  /** Feeds a one-read plan with bytes already fetched. */
+  private decodeFetched<T>(plan: IoPlan<T>, bytes: Uint8Array): T {
+    try {
+      plan.next();
+      const step = plan.next(bytes);
+      if (!step.done) throw new Error("internal: plan asked for more than one read");
+      return step.value;
+    } catch (e) {
+      throw withFile(e, this.source.name);
+    }
+  }
+
+  private checkOpen(): undefined {
+    if (this.closed) throw this.error("CLOSED", "reader is closed");
+    return undefined;
+  }
+
+  private error(code: "OUT_OF_RANGE" | "CLOSED", message: string): ArrayRecordError {
+    return new ArrayRecordError(code, message, { file: this.source.name });
+  }
+}
+
+function withFile(e: unknown, file: string): unknown {
+  return e instanceof ArrayRecordError ? e.withFile(file) : e;
+}

@@ -1,0 +1,108 @@
+/** Node file adapters for {@link ByteSource}: positional reads from one file descriptor. */
+import * as fs from "node:fs";
+import { ArrayRecordError } from "../errors.js";
+import { allocBytes } from "./slab.js";
+import type { ByteSource } from "./byte-source.js";
+
+/** A {@link ByteSource} over a local file. */
+export class FileByteSource implements ByteSource {
+  private fd: number | undefined;
+
+  private constructor(
+    readonly name: string,
+    fd: number,
+    readonly size: number,
+  ) {
+    this.fd = fd;
+  }
+
+  /** Opens `path` for reading. */
+  static openSync(path: string): FileByteSource {
+    const fd = wrapIo(path, () => fs.openSync(path, "r"));
+    try {
+      return new FileByteSource(path, fd, fs.fstatSync(fd).size);
+    } catch (e) {
+      fs.closeSync(fd);
+      throw ioError(path, e);
+    }
+  }
+
+  /** Async {@link openSync}. */
+  static async open(path: string): Promise<FileByteSource> {
+    // A plain descriptor (not a FileHandle, which closes itself when collected) serves both read paths.
+    const fd = await new Promise<number>((resolve, reject) => fs.open(path, "r", (err, fd) => (err ? reject(ioError(path, err)) : resolve(fd))));
+    try {
+      const stats = await new Promise<fs.Stats>((resolve, reject) => fs.fstat(fd, (err, st) => (err ? reject(err) : resolve(st))));
+      return new FileByteSource(path, fd, stats.size);
+    } catch (e) {
+      fs.closeSync(fd);
+      throw ioError(path, e);
+    }
+  }
+
+  readSync(position: number, length: number): Uint8Array {
+    const fd = this.descriptor();
+    const out = allocBytes(Math.max(0, Math.min(length, this.size - position)));
+    let done = 0;
+    while (done < out.length) {
+      const n = wrapIo(this.name, () => fs.readSync(fd, out, done, out.length - done, position + done));
+      if (n === 0) break;
+      done += n;
+    }
+    return out.subarray(0, done);
+  }
+
+  async read(position: number, length: number): Promise<Uint8Array> {
+    const fd = this.descriptor();
+    const out = Buffer.allocUnsafe(Math.max(0, Math.min(length, this.size - position)));
+    let done = 0;
+    while (done < out.length) {
+      const n = await new Promise<number>((resolve, reject) =>
+        fs.read(fd, out, done, out.length - done, position + done, (err, bytesRead) => (err ? reject(ioError(this.name, err)) : resolve(bytesRead))),
+      );
+      if (n === 0) break;
+      done += n;
+    }
+    return plainView(out, done);
+  }
+
+  async close(): Promise<void> {
+    this.closeSync();
+  }
+
+  closeSync(): void {
+    if (this.fd === undefined) return;
+    const fd = this.fd;
+    this.fd = undefined;
+    fs.closeSync(fd);
+  }
+
+  private descriptor(): number {
+    if (this.fd === undefined) throw new ArrayRecordError("CLOSED", "file is closed", { file: this.name });
+    return this.fd;
+  }
+}
+
+/**
+ * A plain Uint8Array view of a Buffer's first `length` bytes: decoders take many subarrays, and
+ * Buffer's own subarray is several times slower than Uint8Array's.
+ */
+function plainView(buffer: Buffer, length: number): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, length);
+}
+
+/** Runs a file operation, turning a Node error into an IO {@link ArrayRecordError}. */
+export function wrapIo<T>(file: string, operation: () => T): T {
+  try {
+    return operation();
+  } catch (e) {
+    throw ioError(file, e);
+  }
+}
+
+/** An IO {@link ArrayRecordError} for a Node error on `file`. */
+export function ioError(file: string, e: unknown): ArrayRecordError {
+  if (e instanceof ArrayRecordError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  return new ArrayRecordError("IO", message, { file }, { cause: e });
+}

@@ -1,0 +1,190 @@
+/**
+ * Compression of chunk streams (FORMAT.md §4): none, Brotli (node:zlib), Zstd (zstd-napi, sync),
+ * Snappy (snappy, raw block format). A compressed stream is `varint(uncompressed length)` + payload.
+ * Decompression never allocates more than the caller's bound, which comes from trusted sizes
+ * (the chunk header's decoded size, or a record count).
+ */
+import { constants as zlibConstants, brotliCompressSync, brotliDecompressSync } from "node:zlib";
+import { createRequire } from "node:module";
+import { compressSync as snappyCompress, uncompressSync as snappyUncompress } from "snappy";
+import { SNAPPY_LITERAL_LIMIT, readSnappyLiteral, snappyLiteral } from "./snappy-literal.js";
+import { ArrayRecordError } from "../errors.js";
+import { cursor, readVarint, varintSize, writeVarint } from "../varint.js";
+import { allocBytes } from "../bytes/slab.js";
+import { ZSTD_RAW_LIMIT, readZstdStoredFrame, zstdRawFrame } from "./zstd-small.js";
+import type { Compression } from "../array-record/options.js";
+
+// zstd-napi's low-level binding: decompress into a buffer we size ourselves (its high-level
+// Decompressor trusts the frame's content size for the allocation).
+const require = createRequire(import.meta.url);
+const zstd = require("zstd-napi/binding.js") as typeof import("zstd-napi/binding.js");
+
+/** Compression type bytes stored in chunk data. */
+export const CompressionByte = { NONE: 0x00, BROTLI: 0x62, ZSTD: 0x7a, SNAPPY: 0x73 } as const;
+
+/** The type byte stored for `compression`. */
+export function compressionByte(compression: Compression): number {
+  switch (compression.type) {
+    case "uncompressed":
+      return CompressionByte.NONE;
+    case "brotli":
+      return CompressionByte.BROTLI;
+    case "zstd":
+      return CompressionByte.ZSTD;
+    case "snappy":
+      return CompressionByte.SNAPPY;
+  }
+}
+
+/** Compresses chunk streams with fixed settings, reusing native contexts across calls. */
+export class StreamCompressor {
+  private zstdContext: InstanceType<typeof zstd.CCtx> | undefined;
+  private zstdLimited: InstanceType<typeof zstd.CCtx> | undefined;
+
+  constructor(
+    readonly compression: Compression,
+    private readonly windowLog: number | undefined,
+  ) {}
+
+  /** Encodes `raw` as a chunk stream: itself when uncompressed, else varint length + payload. */
+  encode(raw: Uint8Array): Uint8Array {
+    if (this.compression.type === "uncompressed") return raw;
+    const payload = this.compress(raw);
+    const out = allocBytes(varintSize(raw.length) + payload.length);
+    out.set(payload, writeVarint(out, 0, raw.length));
+    return out;
+  }
+
+  private compress(raw: Uint8Array): Uint8Array {
+    switch (this.compression.type) {
+      case "zstd":
+        return raw.length <= ZSTD_RAW_LIMIT ? zstdRawFrame(raw) : this.compressZstd(raw, this.compression.level);
+      case "brotli":
+        return brotliCompressSync(raw, {
+          params: {
+            [zlibConstants.BROTLI_PARAM_QUALITY]: this.compression.level,
+            [zlibConstants.BROTLI_PARAM_LGWIN]: this.windowLog ?? 22,
+            [zlibConstants.BROTLI_PARAM_SIZE_HINT]: raw.length,
+          },
+        });
+      case "snappy":
+        return raw.length < SNAPPY_LITERAL_LIMIT ? snappyLiteral(raw) : snappyCompress(Buffer.from(raw.buffer, raw.byteOffset, raw.length));
+      case "uncompressed":
+        return raw;
+    }
+  }
+
+  private compressZstd(raw: Uint8Array, level: number): Uint8Array {
+    // An explicit window_log stops zstd from shrinking its tables to the input, which makes small
+    // chunks 2-3x slower to compress. A stream no longer than the window cannot use a larger
+    // window anyway, so the limit is only set where it can matter.
+    const limitWindow = this.windowLog !== undefined && raw.length > 2 ** this.windowLog;
+    const ctx = limitWindow ? (this.zstdLimited ??= this.newZstdContext(level, this.windowLog)) : (this.zstdContext ??= this.newZstdContext(level, undefined));
+    ctx.setPledgedSrcSize(raw.length);
+    const out = Buffer.allocUnsafe(zstd.compressBound(raw.length));
+    const written = ctx.compress2(out, raw);
+    return out.subarray(0, written);
+  }
+
+  private newZstdContext(level: number, windowLog: number | undefined): InstanceType<typeof zstd.CCtx> {
+    const ctx = new zstd.CCtx();
+    ctx.setParameter(zstd.CParameter.compressionLevel, level);
+    if (windowLog !== undefined) ctx.setParameter(zstd.CParameter.windowLog, windowLog);
+    return ctx;
+  }
+}
+
+let sharedZstdDecoder: InstanceType<typeof zstd.DCtx> | undefined;
+
+/**
+ * Decodes a chunk stream compressed with `type` (a compression byte). `maxSize` bounds the
+ * uncompressed length; `exactSize` (when known) must match it. Returns the uncompressed bytes
+ * (a view of `stream` when uncompressed). `fileOffset` locates errors.
+ */
+export function decodeStream(type: number, stream: Uint8Array, maxSize: number, fileOffset: number, exactSize?: number): Uint8Array {
+  if (type === CompressionByte.NONE) {
+    checkSize(stream.length, maxSize, exactSize, fileOffset);
+    return stream;
+  }
+  const c = cursor(stream);
+  const size = readVarint(c);
+  checkSize(size, maxSize, exactSize, fileOffset);
+  const payload = stream.subarray(c.offset);
+  let out: Uint8Array;
+  try {
+    out = decompress(type, payload, size, fileOffset);
+  } catch (e) {
+    if (e instanceof ArrayRecordError) throw e;
+    throw new ArrayRecordError("CORRUPT", `cannot decompress chunk stream: ${(e as Error).message}`, { offset: fileOffset }, { cause: e });
+  }
+  if (out.length !== size) {
+    throw new ArrayRecordError("CORRUPT", `decompressed ${out.length} bytes, stream declares ${size}`, { offset: fileOffset });
+  }
+  return out;
+}
+
+function decompress(type: number, payload: Uint8Array, size: number, fileOffset: number): Uint8Array {
+  switch (type) {
+    case CompressionByte.ZSTD:
+      return readZstdStoredFrame(payload, size) ?? decompressZstd(payload, size, fileOffset);
+    case CompressionByte.BROTLI:
+      // maxOutputLength makes zlib stop (and throw) instead of growing past the declared size.
+      return brotliDecompressSync(payload, { maxOutputLength: Math.max(1, size) });
+    case CompressionByte.SNAPPY: {
+      const literal = readSnappyLiteral(payload);
+      if (literal !== undefined) return literal;
+      // The native decoder sizes its output from the stream's own preamble: check it first.
+      const declared = readVarint(cursor(payload));
+      if (declared !== size) {
+        throw new ArrayRecordError("CORRUPT", `snappy payload declares ${declared} bytes, stream declares ${size}`, { offset: fileOffset });
+      }
+      const out = snappyUncompress(Buffer.from(payload.buffer, payload.byteOffset, payload.length), { asBuffer: true }) as Buffer;
+      return new Uint8Array(out.buffer, out.byteOffset, out.length);
+    }
+    default:
+      throw new ArrayRecordError("CORRUPT", `unknown compression type 0x${type.toString(16).padStart(2, "0")}`, { offset: fileOffset });
+  }
+}
+
+/** Declared sizes up to this many bytes are allocated up front; larger ones only as output appears. */
+const TRUSTED_ALLOCATION = 64 << 20;
+
+function decompressZstd(payload: Uint8Array, size: number, fileOffset: number): Uint8Array {
+  if (sharedZstdDecoder === undefined) {
+    sharedZstdDecoder = new zstd.DCtx();
+    // Accept every window a writer may choose (window_log up to 31).
+    sharedZstdDecoder.setParameter(zstd.DParameter.windowLogMax, 31);
+  }
+  const dctx = sharedZstdDecoder;
+  if (size <= TRUSTED_ALLOCATION) {
+    const out = allocBytes(size);
+    return out.subarray(0, dctx.decompress(out, payload));
+  }
+  // A large declared size may be a lie: grow the output as the decoder really produces bytes.
+  dctx.reset(zstd.ResetDirective.sessionOnly);
+  const pieces: Buffer[] = [];
+  let produced = 0;
+  let input = payload;
+  for (;;) {
+    const piece = Buffer.allocUnsafe(Math.min(TRUSTED_ALLOCATION, size - produced + 1));
+    const [remaining, written, consumed] = dctx.decompressStream(piece, input);
+    input = input.subarray(consumed);
+    produced += written;
+    pieces.push(piece.subarray(0, written));
+    if (produced > size) break;
+    if (remaining === 0 && input.length === 0) break;
+    if (written === 0 && consumed === 0) {
+      throw new ArrayRecordError("CORRUPT", "truncated zstd stream", { offset: fileOffset });
+    }
+  }
+  return Buffer.concat(pieces, produced);
+}
+
+function checkSize(size: number, maxSize: number, exactSize: number | undefined, fileOffset: number): void {
+  if (exactSize !== undefined && size !== exactSize) {
+    throw new ArrayRecordError("CORRUPT", `chunk stream holds ${size} bytes, expected ${exactSize}`, { offset: fileOffset });
+  }
+  if (size > maxSize) {
+    throw new ArrayRecordError("CORRUPT", `chunk stream claims ${size} bytes, at most ${maxSize} allowed`, { offset: fileOffset });
+  }
+}

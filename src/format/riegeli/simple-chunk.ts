@@ -1,0 +1,123 @@
+/**
+ * Simple chunks (type 'r', FORMAT.md §4): a compression byte, the record sizes as a stream of
+ * varints, then the concatenated records as a second stream.
+ */
+import { ArrayRecordError } from "../errors.js";
+import { compressionByte, decodeStream, type StreamCompressor } from "./codecs.js";
+import { cursor, readVarint, varintSize, writeVarint } from "../varint.js";
+
+/** Records decoded from one chunk: `values` holds them back to back; record i is `[starts[i], starts[i+1])`. */
+export interface ChunkRecords {
+  /** Number of records. */
+  readonly count: number;
+  /** The concatenated record bytes. */
+  readonly values: Uint8Array;
+  /** `count + 1` offsets into {@link values}; undefined for a single record (it is all of `values`). */
+  readonly starts: Float64Array | undefined;
+}
+
+/** Record `i` of `chunk` as a view (no copy). */
+export function recordAt(chunk: ChunkRecords, i: number): Uint8Array {
+  const { starts } = chunk;
+  return starts === undefined ? chunk.values : chunk.values.subarray(starts[i], starts[i + 1]);
+}
+
+/**
+ * Decodes the data of a simple chunk holding `numRecords` records of `decodedDataSize` bytes in
+ * all (both from its verified header). `fileOffset` locates errors.
+ */
+export function decodeSimpleChunk(data: Uint8Array, numRecords: number, decodedDataSize: number, fileOffset: number): ChunkRecords {
+  if (data.length < 1) throw new ArrayRecordError("CORRUPT", "simple chunk has no compression byte", { offset: fileOffset });
+  const type = data[0]!;
+  const c = cursor(data, 1);
+  const sizesLength = readVarint(c);
+  if (sizesLength > c.end - c.offset) {
+    throw new ArrayRecordError("CORRUPT", "simple chunk sizes run past the chunk data", { offset: fileOffset });
+  }
+  // Each size is a varint of at most 10 bytes: a bound that needs no trust in the stream.
+  const sizes = decodeStream(type, data.subarray(c.offset, c.offset + sizesLength), 10 * numRecords, fileOffset);
+  const values = decodeStream(type, data.subarray(c.offset + sizesLength), decodedDataSize, fileOffset, decodedDataSize);
+  return { count: numRecords, values, starts: recordStarts(sizes, numRecords, decodedDataSize, fileOffset) };
+}
+
+function recordStarts(sizes: Uint8Array, numRecords: number, decodedDataSize: number, fileOffset: number): Float64Array | undefined {
+  if (numRecords === 1) {
+    // The common group_size:1 case: no offsets table, just check the one size.
+    const c = cursor(sizes);
+    const size = readVarint(c);
+    if (size !== decodedDataSize || c.offset !== c.end) {
+      throw new ArrayRecordError("CORRUPT", `record size ${size} does not match the chunk's decoded size ${decodedDataSize}`, { offset: fileOffset });
+    }
+    return undefined;
+  }
+  const starts = new Float64Array(numRecords + 1);
+  const c = cursor(sizes);
+  let total = 0;
+  for (let i = 0; i < numRecords; i++) {
+    total += readVarint(c);
+    if (total > decodedDataSize) {
+      throw new ArrayRecordError("CORRUPT", "record sizes exceed the chunk's decoded size", { offset: fileOffset });
+    }
+    starts[i + 1] = total;
+  }
+  if (total !== decodedDataSize) {
+    throw new ArrayRecordError("CORRUPT", `record sizes sum to ${total}, chunk header says ${decodedDataSize}`, { offset: fileOffset });
+  }
+  if (c.offset !== c.end) {
+    throw new ArrayRecordError("CORRUPT", "unconsumed bytes after record sizes", { offset: fileOffset });
+  }
+  return starts;
+}
+
+/** Collects records for one simple chunk, copying them so callers may reuse their buffers. */
+export class SimpleChunkBuilder {
+  private values: Uint8Array = new Uint8Array(64 * 1024);
+  private valuesLength = 0;
+  private sizes: Uint8Array = new Uint8Array(1024);
+  private sizesLength = 0;
+  private data: Uint8Array = new Uint8Array(0);
+  /** Records added since the last {@link finish}. */
+  count = 0;
+
+  /** Sum of the lengths of the records added. */
+  get decodedDataSize(): number {
+    return this.valuesLength;
+  }
+
+  /** Appends one record. */
+  add(record: Uint8Array): void {
+    if (this.sizesLength + 10 > this.sizes.length) this.sizes = grow(this.sizes, this.sizesLength + 10);
+    this.sizesLength = writeVarint(this.sizes, this.sizesLength, record.length);
+    if (this.valuesLength + record.length > this.values.length) this.values = grow(this.values, this.valuesLength + record.length);
+    this.values.set(record, this.valuesLength);
+    this.valuesLength += record.length;
+    this.count++;
+  }
+
+  /**
+   * Encodes the collected records as simple-chunk data and empties the builder. The result is a
+   * view of a buffer the next call reuses: consume it before adding more records.
+   */
+  finish(compressor: StreamCompressor): Uint8Array {
+    const sizes = compressor.encode(this.sizes.subarray(0, this.sizesLength));
+    const values = compressor.encode(this.values.subarray(0, this.valuesLength));
+    const length = 1 + varintSize(sizes.length) + sizes.length + values.length;
+    if (this.data.length < length) this.data = new Uint8Array(Math.max(length, this.data.length * 2));
+    const out = this.data;
+    out[0] = compressionByte(compressor.compression);
+    let pos = writeVarint(out, 1, sizes.length);
+    out.set(sizes, pos);
+    pos += sizes.length;
+    out.set(values, pos);
+    this.sizesLength = 0;
+    this.valuesLength = 0;
+    this.count = 0;
+    return out.subarray(0, length);
+  }
+}
+
+function grow(buffer: Uint8Array, needed: number): Uint8Array {
+  const next = new Uint8Array(Math.max(needed, buffer.length * 2));
+  next.set(buffer);
+  return next;
+}

@@ -1,0 +1,308 @@
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { open } from "node:fs/promises";
+import { gunzipSync, inflateSync } from "node:zlib";
+import type { ByteSource } from "../bytes/byte-source.js";
+import { ArrayRecordError } from "../errors.js";
+import { StreamInflater, resolveCompression, type TFRecordCompressionChoice } from "./compression.js";
+import { TFRecordDeframer, deframeAll } from "./frame.js";
+
+/**
+ * Streaming TFRecord readers. Memory stays bounded by one read chunk plus the largest record
+ * (plus, for compressed files, one bounded decompression step), whatever the file size.
+ */
+
+/** Options of the TFRecord readers. */
+export interface TFRecordReadOptions {
+  /** Whole-file compression; default `"auto"` (GZIP when the name ends in `.gz`). */
+  compression?: TFRecordCompressionChoice;
+  /** Bytes read from the file per call. Default 1 MiB. */
+  chunkBytes?: number;
+  /** Records longer than this fail with UNSUPPORTED. Default: the largest buffer the runtime allows. */
+  maxRecordBytes?: number;
+  /**
+   * Read every chunk of an uncompressed file into ONE reused buffer, so that a record (a view
+   * into it) is valid only until the iterator advances — `slice()` any record you keep. About
+   * twice as fast, because the default allocates a fresh buffer per chunk and the kernel must
+   * fault in its pages. Ignored for ByteSource inputs and compressed files (whose records are
+   * views into fresh inflater output anyway). Default false.
+   */
+  reuseBuffer?: boolean;
+}
+
+/** Options of {@link decodeTFRecords}. */
+export interface TFRecordDecodeOptions {
+  /** Compression of the bytes; default `"none"` (`"auto"` looks at {@link file}). */
+  compression?: TFRecordCompressionChoice;
+  /** File name for error messages (and for `"auto"` compression). */
+  file?: string;
+  /** Records longer than this fail with UNSUPPORTED. */
+  maxRecordBytes?: number;
+}
+
+/** Where a reader gets its bytes: a file path, or any {@link ByteSource} (which the reader does not close). */
+export type TFRecordInput = string | ByteSource;
+
+const DEFAULT_CHUNK_BYTES = 1 << 20;
+
+/**
+ * Reads the records of a TFRecord file synchronously, streaming it in chunks; each pass of the
+ * returned iterable reopens the input. Both CRCs of every record are verified (CORRUPT on
+ * mismatch, TRUNCATED when the file stops inside a record, both naming the file and offset —
+ * for compressed files the offset is in the decompressed stream).
+ *
+ * Each record is a view into a freshly allocated read buffer, valid forever; keeping one record
+ * keeps its whole chunk (1 MiB by default) alive, so `slice()` records you retain in bulk.
+ */
+export function readTFRecordsSync(input: TFRecordInput, options: TFRecordReadOptions = {}): Iterable<Uint8Array> {
+  return { [Symbol.iterator]: () => readSyncGenerator(input, options) };
+}
+
+/**
+ * Async twin of {@link readTFRecordsSync}: reads the file with non-blocking I/O, one chunk at a
+ * time. Records are views into freshly allocated read buffers, as there.
+ */
+export function readTFRecords(input: TFRecordInput, options: TFRecordReadOptions = {}): AsyncIterable<Uint8Array> {
+  return { [Symbol.asyncIterator]: () => readAsyncGenerator(input, options) };
+}
+
+/**
+ * Splits a whole TFRecord file already in memory into records — the fast path. Uncompressed
+ * records are `subarray` views of `bytes` (no copies); compressed input is first inflated in one
+ * go with node:zlib and the records are views of the inflated buffer.
+ */
+export function decodeTFRecords(bytes: Uint8Array, options: TFRecordDecodeOptions = {}): Uint8Array[] {
+  const file = options.file;
+  const compression = resolveCompression(options.compression ?? "none", file ?? "");
+  let framed = bytes;
+  if (compression !== "none" && bytes.length > 0) {
+    try {
+      const inflated = compression === "gzip" ? gunzipSync(bytes) : inflateSync(bytes);
+      framed = new Uint8Array(inflated.buffer, inflated.byteOffset, inflated.length);
+    } catch (e) {
+      const truncated = (e as { code?: string }).code === "Z_BUF_ERROR";
+      throw new ArrayRecordError(truncated ? "TRUNCATED" : "CORRUPT", `cannot decompress: ${(e as Error).message}`, { file }, { cause: e });
+    }
+  }
+  return deframeAll(framed, { file, maxRecordBytes: options.maxRecordBytes });
+}
+
+/**
+ * The file-independent half of a streaming read: chunks of file bytes in, records out (through
+ * the inflater for compressed files). The sync and async readers differ only in how they fetch.
+ */
+class TFRecordChunkDecoder {
+  private readonly compression: ReturnType<typeof resolveCompression>;
+  private readonly chunkBytes: number;
+  private deframer!: TFRecordDeframer;
+  private inflater: StreamInflater | undefined;
+  private readonly records: Uint8Array[] = [];
+  private readonly deframe = (chunks: Uint8Array[]): void => {
+    for (const c of chunks) this.deframer.push(c, this.records);
+  };
+  /** A buffer the reader may refill for every chunk (only uncompressed, with `reuseBuffer`). */
+  scratch: Uint8Array | undefined;
+  /** Bytes of the file taken so far. */
+  position = 0;
+  private size = 0;
+
+  /** Checks the options (before any file is opened). */
+  constructor(
+    readonly name: string,
+    private readonly options: TFRecordReadOptions,
+    private readonly canReuse: boolean,
+  ) {
+    this.compression = resolveCompression(options.compression, name);
+    this.chunkBytes = checkChunkBytes(options.chunkBytes);
+  }
+
+  /** Starts decoding a file of `size` bytes. */
+  begin(size: number): this {
+    this.size = size;
+    const uncompressed = this.compression === "none";
+    this.deframer = new TFRecordDeframer({ file: this.name, streamBytes: uncompressed ? size : undefined, maxRecordBytes: this.options.maxRecordBytes });
+    this.inflater = uncompressed ? undefined : new StreamInflater(this.compression, this.name);
+    // Never for compressed input: fflate may keep a reference to a pushed chunk between calls.
+    if (this.canReuse && this.options.reuseBuffer && uncompressed) this.scratch = new Uint8Array(Math.min(this.chunkBytes, size));
+    return this;
+  }
+
+  /** How many bytes to fetch next (0 when the file is done). */
+  get nextLength(): number {
+    if (this.scratch !== undefined) this.deframer.detach();
+    return Math.min(this.chunkBytes, this.size - this.position);
+  }
+
+  /** Takes the next chunk of file bytes; returns the records it completed (valid until the next call). */
+  push(chunk: Uint8Array): Uint8Array[] {
+    if (chunk.length === 0) throw fileShrank(this.name, this.position);
+    this.position += chunk.length;
+    this.records.length = 0;
+    if (this.inflater === undefined) this.deframer.push(chunk, this.records);
+    else this.inflater.push(chunk, this.position >= this.size, this.deframe);
+    return this.records;
+  }
+
+  /** Checks that the file ended on a record boundary (and flushes an empty compressed file). */
+  end(): void {
+    if (this.size === 0 && this.inflater !== undefined) this.inflater.push(new Uint8Array(0), true, this.deframe);
+    this.deframer.end();
+  }
+}
+
+function* readSyncGenerator(input: TFRecordInput, options: TFRecordReadOptions): Generator<Uint8Array, void, undefined> {
+  const name = typeof input === "string" ? input : input.name;
+  const checked = new TFRecordChunkDecoder(name, options, typeof input === "string");
+  const reader = typeof input === "string" ? new SyncFileReader(input) : new SyncSourceReader(input);
+  try {
+    const decoder = checked.begin(reader.size);
+    for (let length = decoder.nextLength; length > 0; length = decoder.nextLength) {
+      yield* decoder.push(reader.read(decoder.position, length, decoder.scratch));
+    }
+    decoder.end();
+  } finally {
+    reader.close();
+  }
+}
+
+async function* readAsyncGenerator(input: TFRecordInput, options: TFRecordReadOptions): AsyncGenerator<Uint8Array, void, undefined> {
+  const name = typeof input === "string" ? input : input.name;
+  const checked = new TFRecordChunkDecoder(name, options, typeof input === "string");
+  const reader = typeof input === "string" ? await AsyncFileReader.open(input) : new AsyncSourceReader(input);
+  try {
+    const decoder = checked.begin(reader.size);
+    for (let length = decoder.nextLength; length > 0; length = decoder.nextLength) {
+      yield* decoder.push(await reader.read(decoder.position, length, decoder.scratch));
+    }
+    decoder.end();
+  } finally {
+    await reader.close();
+  }
+}
+
+function checkChunkBytes(chunkBytes: number | undefined): number {
+  if (chunkBytes === undefined) return DEFAULT_CHUNK_BYTES;
+  if (!Number.isSafeInteger(chunkBytes) || chunkBytes < 1) {
+    throw new ArrayRecordError("INVALID_OPTIONS", `chunkBytes must be a positive integer, got ${chunkBytes}`);
+  }
+  return chunkBytes;
+}
+
+function fileShrank(file: string, offset: number): ArrayRecordError {
+  return new ArrayRecordError("TRUNCATED", "file ended before its reported size (modified while reading?)", { file, offset });
+}
+
+function ioError(e: unknown, file: string, what: string): ArrayRecordError {
+  if (e instanceof ArrayRecordError) return e;
+  return new ArrayRecordError("IO", `cannot ${what}: ${(e as Error).message}`, { file }, { cause: e });
+}
+
+/** Reads a local file by position with synchronous calls; every read returns a new buffer. */
+class SyncFileReader {
+  private readonly fd: number;
+  readonly size: number;
+
+  constructor(private readonly path: string) {
+    try {
+      this.fd = openSync(path, "r");
+    } catch (e) {
+      throw ioError(e, path, "open");
+    }
+    try {
+      this.size = fstatSync(this.fd).size;
+    } catch (e) {
+      closeSync(this.fd);
+      throw ioError(e, path, "stat");
+    }
+  }
+
+  /** Reads into `into` when given, else into a new buffer (records are views into it, so by default it is never reused). */
+  read(position: number, length: number, into?: Uint8Array): Uint8Array {
+    const buffer = into ?? Buffer.allocUnsafeSlow(length);
+    let filled = 0;
+    try {
+      while (filled < length) {
+        const n = readSync(this.fd, buffer, filled, length - filled, position + filled);
+        if (n === 0) break;
+        filled += n;
+      }
+    } catch (e) {
+      throw ioError(e, this.path, "read");
+    }
+    // A plain Uint8Array view (no copy), so records do not carry Buffer's differing methods.
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, filled);
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+/** Adapts a {@link ByteSource} to the reader loop; the source stays open (its owner closes it). */
+class SyncSourceReader {
+  readonly size: number;
+  constructor(private readonly source: ByteSource) {
+    this.size = source.size;
+  }
+  read(position: number, length: number): Uint8Array {
+    return this.source.readSync(position, length);
+  }
+  close(): void {}
+}
+
+/** Async twin of {@link SyncFileReader}. */
+class AsyncFileReader {
+  private constructor(
+    private readonly handle: import("node:fs/promises").FileHandle,
+    private readonly path: string,
+    readonly size: number,
+  ) {}
+
+  static async open(path: string): Promise<AsyncFileReader> {
+    let handle;
+    try {
+      handle = await open(path, "r");
+    } catch (e) {
+      throw ioError(e, path, "open");
+    }
+    try {
+      return new AsyncFileReader(handle, path, (await handle.stat()).size);
+    } catch (e) {
+      await handle.close();
+      throw ioError(e, path, "stat");
+    }
+  }
+
+  async read(position: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
+    const buffer = into ?? Buffer.allocUnsafeSlow(length); // see SyncFileReader.read
+    let filled = 0;
+    try {
+      while (filled < length) {
+        const { bytesRead } = await this.handle.read(buffer, filled, length - filled, position + filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+    } catch (e) {
+      throw ioError(e, this.path, "read");
+    }
+    // A plain Uint8Array view (no copy), so records do not carry Buffer's differing methods.
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, filled);
+  }
+
+  close(): Promise<void> {
+    return this.handle.close();
+  }
+}
+
+/** Adapts a {@link ByteSource} to the async reader loop; the source stays open. */
+class AsyncSourceReader {
+  readonly size: number;
+  constructor(private readonly source: ByteSource) {
+    this.size = source.size;
+  }
+  read(position: number, length: number): Promise<Uint8Array> {
+    return this.source.read(position, length);
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

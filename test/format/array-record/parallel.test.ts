@@ -1,0 +1,55 @@
+/** Parallel reads (worker threads) give exactly the records of the sequential reader, and its errors. */
+import * as fs from "node:fs";
+import { describe, expect, it } from "vitest";
+import { ArrayRecordReader } from "../../../src/format/array-record/reader.js";
+import { MemoryByteSource } from "../../../src/format/bytes/byte-source.js";
+import { encodeArrayRecord } from "../../../src/format/array-record/writer.js";
+import { isArrayRecordError } from "../../../src/format/errors.js";
+import { goldenFiles, recordsSha256 } from "../../helpers/golden.js";
+import { textRecords } from "../../helpers/generators.js";
+
+describe("readRangeParallel / readAllParallel", () => {
+  it("reads every golden file exactly (transposed ones fail with UNSUPPORTED)", async () => {
+    for (const { path, expect: golden } of goldenFiles()) {
+      const reader = await ArrayRecordReader.open(path, "readahead_buffer_size:64k");
+      if (golden.writer_options_string.includes("transpose:true")) {
+        await expect(reader.readAllParallel(2)).rejects.toSatisfy((e) => isArrayRecordError(e, "UNSUPPORTED") && e.file === path);
+      } else {
+        expect(recordsSha256(await reader.readAllParallel(2)), golden.file).toBe(golden.records_sha256);
+      }
+      await reader.close();
+    }
+  });
+
+  it("partial ranges across many spans match the sequential reader", async () => {
+    const records = textRecords(5, 3000, 0, 2000);
+    const bytes = encodeArrayRecord(records, "group_size:10,zstd:1");
+    const reader = await ArrayRecordReader.open(new MemoryByteSource(bytes));
+    for (const [start, end] of [[0, 3000], [1, 2], [15, 2985], [2990, 3000], [100, 100]] as const) {
+      const got = await reader.readRangeParallel(start, end, 3);
+      expect(recordsSha256(got)).toBe(recordsSha256(records.slice(start, end)));
+    }
+    await expect(reader.readRangeParallel(0, 3001)).rejects.toMatchObject({ code: "OUT_OF_RANGE" });
+    await reader.close();
+  });
+
+  it("a damaged chunk fails with CORRUPT naming file and offset", async () => {
+    const bytes = encodeArrayRecord(textRecords(6, 400, 100, 300), "group_size:4,snappy");
+    const damaged = bytes.slice();
+    damaged[20_000]! ^= 0x40;
+    const reader = await ArrayRecordReader.open(new MemoryByteSource(damaged, "damaged.array_record"));
+    const error = await reader.readAllParallel(2).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "CORRUPT", file: "damaged.array_record" });
+    expect(typeof (error as { offset?: number }).offset).toBe("number");
+    await reader.close();
+  });
+
+  it("workers do not outlive the reader", async () => {
+    const file = goldenFiles().find((g) => g.expect.file === "text_gs7_zstd.array_record")!.path;
+    const reader = await ArrayRecordReader.open(file);
+    await reader.readAllParallel(2);
+    await reader.close();
+    await expect(reader.readAllParallel(2)).rejects.toMatchObject({ code: "CLOSED" });
+    expect(fs.existsSync(file)).toBe(true);
+  });
+});
