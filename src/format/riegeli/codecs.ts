@@ -12,7 +12,7 @@ import { ArrayRecordError } from "../errors.js";
 import { cursor, readVarint, varintSize, writeVarint } from "../varint.js";
 import { allocBytes } from "../bytes/slab.js";
 import { ZSTD_RAW_LIMIT, readZstdStoredFrame, zstdRawFrame } from "./zstd-small.js";
-import type { Compression } from "../array-record/options.js";
+import type { Compression } from "./compressor-options.js";
 
 // zstd-napi's low-level binding: decompress into a buffer we size ourselves (its high-level
 // Decompressor trusts the frame's content size for the allocation).
