@@ -9,6 +9,7 @@ import { parseChunk, type Chunk, type FileWindow } from "../riegeli/chunk-reader
 import { ChunkIndex } from "./chunk-index.js";
 import { decodeFooterEntry, decodeFooterMetadata, decodePostscript, type FooterMetadata } from "./footer.js";
 import type { IoPlan } from "../bytes/io-plan.js";
+import { decodeTransposedChunk } from "../riegeli/transposed-chunk-decoder.js";
 import { decodeSimpleChunk, recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
 
 /** What opening a file learns: the footer metadata and the chunk index. */
@@ -93,10 +94,7 @@ export function decodeParsedDataChunk(chunk: Chunk, entry: DataChunkEntry): Chun
     throw new ArrayRecordError("CORRUPT", `data chunk [${chunk.begin}, ${chunk.end}) is not within its footer range [${begin}, ${entry.limit})`, { offset: begin });
   }
   const { chunkType, numRecords, decodedDataSize } = chunk.header;
-  if (chunkType === ChunkType.TRANSPOSED) {
-    throw new ArrayRecordError("UNSUPPORTED", "transposed chunks are not supported yet", { offset: begin });
-  }
-  if (chunkType !== ChunkType.SIMPLE) {
+  if (chunkType !== ChunkType.SIMPLE && chunkType !== ChunkType.TRANSPOSED) {
     throw new ArrayRecordError("CORRUPT", `footer points at a chunk of type 0x${chunkType.toString(16)}, not records`, { offset: begin });
   }
   if (numRecords !== entry.numRecords || decodedDataSize !== entry.decodedDataSize) {
@@ -106,7 +104,9 @@ export function decodeParsedDataChunk(chunk: Chunk, entry: DataChunkEntry): Chun
       { offset: begin },
     );
   }
-  return decodeSimpleChunk(chunk.data, numRecords, decodedDataSize, begin);
+  return chunkType === ChunkType.TRANSPOSED
+    ? decodeTransposedChunk(chunk.data, numRecords, decodedDataSize, begin)
+    : decodeSimpleChunk(chunk.data, numRecords, decodedDataSize, begin);
 }
 
 /** Parses the simple chunk at `begin` (postscript or footer) and decodes its records. */

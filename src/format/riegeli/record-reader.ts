@@ -1,6 +1,6 @@
 /**
  * Reads plain Riegeli record files (no ArrayRecord footer) from start to end: every chunk is
- * verified; records come from simple chunks; signature, metadata and padding chunks are skipped.
+ * verified; records come from simple and transposed chunks; signature, metadata and padding chunks are skipped.
  */
 import { ArrayRecordError } from "../errors.js";
 import type { ByteSource } from "../bytes/byte-source.js";
@@ -9,7 +9,8 @@ import { readChunkAt, type Chunk } from "./chunk-reader.js";
 import { FileByteSource } from "../bytes/file-source.js";
 import { runAsync, runSync } from "../bytes/io-plan.js";
 import { ReadaheadSource } from "../bytes/readahead-source.js";
-import { decodeSimpleChunk, recordAt } from "./simple-chunk.js";
+import { decodeSimpleChunk, recordAt, type ChunkRecords } from "./simple-chunk.js";
+import { decodeTransposedChunk } from "./transposed-chunk-decoder.js";
 
 /** Bytes fetched per I/O while walking a file. */
 const READAHEAD = 1 << 20;
@@ -95,11 +96,10 @@ export class RiegeliReader {
 
 function recordsOf(chunk: Chunk): Uint8Array[] {
   const { chunkType, numRecords, decodedDataSize } = chunk.header;
-  if (chunkType === ChunkType.TRANSPOSED) {
-    throw new ArrayRecordError("UNSUPPORTED", "transposed chunks are not supported yet", { offset: chunk.begin });
-  }
-  if (chunkType !== ChunkType.SIMPLE) return [];
-  const records = decodeSimpleChunk(chunk.data, numRecords, decodedDataSize, chunk.begin);
+  let records: ChunkRecords;
+  if (chunkType === ChunkType.SIMPLE) records = decodeSimpleChunk(chunk.data, numRecords, decodedDataSize, chunk.begin);
+  else if (chunkType === ChunkType.TRANSPOSED) records = decodeTransposedChunk(chunk.data, numRecords, decodedDataSize, chunk.begin);
+  else return [];
   return Array.from({ length: records.count }, (_, i) => recordAt(records, i));
 }
 
