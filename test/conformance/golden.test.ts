@@ -7,7 +7,6 @@ import { describe, expect, it } from "vitest";
 import { ArrayRecordReader } from "../../src/format/array-record/reader.js";
 import { encodeArrayRecord } from "../../src/format/array-record/writer.js";
 import { MemoryByteSource } from "../../src/format/bytes/byte-source.js";
-import { isArrayRecordError } from "../../src/format/errors.js";
 import { generateRecords } from "../helpers/generators.js";
 import { GOLDEN_DIR, goldenFiles, parseLengthPrefixed, recordsSha256, shuffled } from "../helpers/golden.js";
 
@@ -32,16 +31,6 @@ describe.each(goldenFiles())("golden $expect.file", ({ path, expect: golden }) =
     expect(asyncReader.numRecords).toBe(golden.num_records);
     await asyncReader.close();
   });
-
-  if (transposed) {
-    it("transposed chunks fail with UNSUPPORTED", async () => {
-      const reader = ArrayRecordReader.openSync(path);
-      expect(() => reader.readSync(0)).toThrow(expect.objectContaining({ code: "UNSUPPORTED", file: path }));
-      await expect(reader.readAll()).rejects.toSatisfy((e) => isArrayRecordError(e, "UNSUPPORTED"));
-      reader.closeSync();
-    });
-    return;
-  }
 
   it("reads exactly through every access path", async () => {
     const reader = ArrayRecordReader.openSync(path);
@@ -85,6 +74,8 @@ describe.each(goldenFiles())("golden $expect.file", ({ path, expect: golden }) =
   });
 
   const uncompressed = golden.writer_options_string.includes(",uncompressed");
+  // The writer's transposed encoder comes in a later step of issue 12.
+  if (transposed) return;
   it(uncompressed ? "our writer reproduces the file byte for byte" : "our writer reproduces the chunk layout", () => {
     const ours = encodeArrayRecord(generated, golden.writer_options_string);
     const theirs = fs.readFileSync(path);

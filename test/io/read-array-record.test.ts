@@ -13,8 +13,8 @@ import { collect, collected, createRecords, hexMultiset, runDirect, tempDir } fr
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
-/** Golden files our reader handles (transposed chunks are refused for now). */
-const golden = goldenFiles().filter((g) => !g.expect.writer_options_string.includes("transpose:true"));
+/** Every golden file, transposed ones included. */
+const golden = goldenFiles();
 
 function readDirect(file: string): Uint8Array[] {
   const r = ArrayRecordReader.openSync(file);
@@ -36,8 +36,9 @@ const SPLITS: { name: string; options: { desiredSplitRecords?: number; desiredSp
 ];
 
 describe("readFromArrayRecord over the golden files", () => {
-  it("has non-transposed golden files, which the sync reader reads as the C++ library wrote them", () => {
-    expect(golden.length).toBeGreaterThanOrEqual(10);
+  it("has golden files (transposed ones included), which the sync reader reads as the C++ library wrote them", () => {
+    expect(golden.length).toBeGreaterThanOrEqual(13);
+    expect(golden.filter((g) => g.expect.writer_options_string.includes("transpose:true")).length).toBe(3);
     for (const g of golden) expect(recordsSha256(readDirect(g.path)), g.path).toBe(g.expect.records_sha256);
   });
 

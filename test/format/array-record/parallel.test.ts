@@ -4,19 +4,14 @@ import { describe, expect, it } from "vitest";
 import { ArrayRecordReader } from "../../../src/format/array-record/reader.js";
 import { MemoryByteSource } from "../../../src/format/bytes/byte-source.js";
 import { encodeArrayRecord } from "../../../src/format/array-record/writer.js";
-import { isArrayRecordError } from "../../../src/format/errors.js";
 import { goldenFiles, recordsSha256 } from "../../helpers/golden.js";
 import { textRecords } from "../../helpers/generators.js";
 
 describe("readRangeParallel / readAllParallel", () => {
-  it("reads every golden file exactly (transposed ones fail with UNSUPPORTED)", async () => {
+  it("reads every golden file exactly (transposed ones included)", async () => {
     for (const { path, expect: golden } of goldenFiles()) {
       const reader = await ArrayRecordReader.open(path, "readahead_buffer_size:64k");
-      if (golden.writer_options_string.includes("transpose:true")) {
-        await expect(reader.readAllParallel(2)).rejects.toSatisfy((e) => isArrayRecordError(e, "UNSUPPORTED") && e.file === path);
-      } else {
-        expect(recordsSha256(await reader.readAllParallel(2)), golden.file).toBe(golden.records_sha256);
-      }
+      expect(recordsSha256(await reader.readAllParallel(2)), golden.file).toBe(golden.records_sha256);
       await reader.close();
     }
   });
