@@ -7,7 +7,7 @@ import * as beam from "apache-beam";
 import { Schema, Table, tableFromIPC, tableToIPC } from "apache-arrow";
 import type { Window, WindowedValue } from "apache-beam/values";
 import { recordBatchToRecord, recordToRecordBatches } from "../format/arrow/batches.js";
-import { examplesToTable, tableToExamples, type BytesAs } from "../format/arrow/examples.js";
+import { examplesToTable, tableToExamples, type BytesAs } from "../format/arrow/index.js";
 import { WindowedBatcher, batchingContext, checkBatchSize, windowed, type BatchingContext } from "./batching.js";
 import { parDoWithCoder, recordCoder } from "./coders.js";
 import { registerDoFns } from "./serialization.js";

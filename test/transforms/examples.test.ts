@@ -1,4 +1,4 @@
-import { inferExampleSchema } from "../../src/format/arrow/examples.js";
+import { inferExampleSchema } from "../../src/format/arrow/index.js";
 import { batchRecordsToTable } from "../../src/format/arrow/batches.js";
 import { decodeExampleMap, encodeExample } from "../../src/format/example/index.js";
 import { describe, expect, it } from "vitest";

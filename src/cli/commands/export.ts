@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { Table } from "apache-arrow";
 import { batchRecordsToTable } from "../../format/arrow/batches.js";
-import { examplesToTable } from "../../format/arrow/examples.js";
+import { examplesToTable } from "../../format/arrow/index.js";
 import { writeArrowFile } from "../../format/arrow/ipc-files.js";
 import { recordsToTable } from "../../format/arrow/records.js";
 import { ArrayRecordDataSource } from "../../format/array-record/data-source.js";

@@ -2,7 +2,7 @@
 import { parseArgs } from "node:util";
 import type { Table } from "apache-arrow";
 import { tableToBatchRecords } from "../../format/arrow/batches.js";
-import { iterateTableExamples } from "../../format/arrow/examples.js";
+import { iterateTableExamples } from "../../format/arrow/index.js";
 import { readArrowFile } from "../../format/arrow/ipc-files.js";
 import { iterateTableRecords } from "../../format/arrow/records.js";
 import { encodeExample } from "../../format/example/index.js";

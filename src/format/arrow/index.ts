@@ -22,12 +22,7 @@ export {
 export type { BatchRecordsToTableOptions } from "./batches.js";
 export { readArrowFile, writeArrowFile } from "./ipc-files.js";
 export type { WriteArrowFileOptions } from "./ipc-files.js";
-export {
-  DEFAULT_EXAMPLE_BATCH_ROWS,
-  examplesToRecordBatches,
-  examplesToTable,
-  inferExampleSchema,
-  iterateTableExamples,
-  tableToExamples,
-} from "./examples.js";
-export type { BytesAs, ExampleSource, ExamplesToTableOptions, InferExampleSchemaOptions } from "./examples.js";
+export { DEFAULT_EXAMPLE_BATCH_ROWS, inferExampleSchema } from "./example-schema.js";
+export { examplesToRecordBatches, examplesToTable } from "./examples-to-columns.js";
+export { iterateTableExamples, tableToExamples } from "./columns-to-examples.js";
+export type { BytesAs, ExampleSource, ExamplesToTableOptions, InferExampleSchemaOptions } from "./example-schema.js";

@@ -34,7 +34,7 @@ import {
   inferExampleSchema,
   iterateTableExamples,
   tableToExamples,
-} from "../../../src/format/arrow/examples.js";
+} from "../../../src/format/arrow/index.js";
 import { readArrowFile } from "../../../src/format/arrow/index.js";
 import { decodeExampleMap, encodeExample } from "../../../src/format/example/index.js";
 import type { ExampleInput, FeatureInput, FeatureValue } from "../../../src/format/example/index.js";
