@@ -9,7 +9,7 @@ export class UsageError extends Error {
 export const USAGE = `Usage: arrayrecord <command> [options]
 
 Commands:
-  info FILE... [--json]                       record count, chunks, group size, writer options, size
+  info FILE... [--json]                       record count, chunks, group size, writer options, size, data bytes, chunk types
   cat FILE [--range A:B] [--format F]         print records; F = text|hex|base64|jsonl|length-prefixed|example-json
   write OUT [--options STR] [--input-format lines|length-prefixed]
                                               write records read from stdin

@@ -13,7 +13,8 @@ const digits0 = path.join(INTEROP_DIR, "upstream/digits.array_record-00000-of-00
 describe("arrayrecord CLI", () => {
   it("info --json prints one compact object per file with numeric counts", () => {
     const golden = path.join(GOLDEN_DIR, "text_gs7_zstd.array_record");
-    const r = runCli(["info", "--json", digits0, golden]);
+    const transposed = path.join(GOLDEN_DIR, "example_gs64_transpose.array_record");
+    const r = runCli(["info", "--json", digits0, golden, transposed]);
     expect(r.status).toBe(0);
     const lines = r.stdout.toString().trim().split("\n").map((l) => JSON.parse(l));
     expect(lines[0]).toEqual({
@@ -23,8 +24,12 @@ describe("arrayrecord CLI", () => {
       group_size: 1,
       writer_options: "group_size:1,transpose:false,pad_to_block_boundary:false,uncompressed,max_parallelism:1",
       file_size: 131072,
+      // Five 44-byte chunks (FORMAT.md §8).
+      data_bytes: 220,
+      chunk_types: { simple: 5, transposed: 0 },
     });
-    expect(lines[1]).toMatchObject({ num_records: 300, num_chunks: 43, group_size: 7, file_size: 131072 });
+    expect(lines[1]).toMatchObject({ num_records: 300, num_chunks: 43, group_size: 7, file_size: 131072, chunk_types: { simple: 43, transposed: 0 } });
+    expect(lines[2]).toMatchObject({ num_records: 500, num_chunks: 8, group_size: 64, data_bytes: 30651, chunk_types: { simple: 0, transposed: 8 } });
   });
 
   it("cat prints records in every format and honours half-open ranges", () => {

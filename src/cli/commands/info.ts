@@ -4,7 +4,10 @@ import { ArrayRecordReader } from "../../format/array-record/reader.js";
 import { Output } from "../output.js";
 import { UsageError } from "../usage.js";
 
-/** Prints per file: num_records, num_chunks, group_size, writer_options, file_size. */
+/**
+ * Prints per file: num_records, num_chunks, group_size, writer_options, file_size, data_bytes (all
+ * data chunks, headers included) and chunk_types (data chunks per type).
+ */
 export async function info(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: { json: { type: "boolean" } }, allowPositionals: true });
   if (positionals.length === 0) throw new UsageError("info needs at least one FILE");
@@ -18,10 +21,15 @@ export async function info(args: string[]): Promise<number> {
       group_size: reader.groupSize,
       writer_options: reader.writerOptions,
       file_size: reader.fileSize,
+      data_bytes: 0,
+      chunk_types: { simple: 0, transposed: 0 },
     };
+    const stats = await reader.dataChunkStats();
+    fields.data_bytes = stats.dataBytes;
+    fields.chunk_types = stats.chunkTypes;
     await reader.close();
     if (values.json) await out.write(JSON.stringify(fields) + "\n");
-    else await out.write(Object.entries(fields).map(([k, v]) => `${k.padEnd(15)}${v}`).join("\n") + "\n\n");
+    else await out.write(Object.entries(fields).map(([k, v]) => `${k.padEnd(15)}${typeof v === "object" ? JSON.stringify(v) : v}`).join("\n") + "\n\n");
   }
   await out.flush();
   return 0;

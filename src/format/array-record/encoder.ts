@@ -3,13 +3,13 @@
  * `group_size` records, optional padding, footer, postscript. Output accumulates in memory until
  * the owner drains it to a file (sync or async), so the same encoder serves both writer APIs.
  */
-import { ArrayRecordError } from "../errors.js";
 import { StreamCompressor } from "../riegeli/codecs.js";
 import { ChunkType } from "../riegeli/chunk-header.js";
 import { paddingChunkTo, writeChunk, type ChunkContent } from "../riegeli/chunk-writer.js";
 import { OutputBuffer } from "../bytes/output-buffer.js";
 import { encodeFooterEntry, encodeFooterMetadata, encodePostscript, type FooterEntry } from "./footer.js";
 import { SimpleChunkBuilder } from "../riegeli/simple-chunk.js";
+import { TransposedChunkBuilder } from "../riegeli/transposed-chunk-encoder.js";
 import { writerOptionsToString, type WriterOptions } from "./options.js";
 
 /** The ArrayRecord footer format version. */
@@ -21,7 +21,7 @@ const POSTSCRIPT_COPIES = 3;
 export class ArrayRecordEncoder {
   /** File position of the next chunk. */
   private position = 0;
-  private readonly builder = new SimpleChunkBuilder();
+  private readonly builder: SimpleChunkBuilder | TransposedChunkBuilder;
   private readonly compressor: StreamCompressor;
   private readonly entries: FooterEntry[] = [];
   private readonly output = new OutputBuffer();
@@ -30,9 +30,8 @@ export class ArrayRecordEncoder {
   readonly optionsString: string;
 
   constructor(private readonly options: WriterOptions) {
-    if (options.transpose) {
-      throw new ArrayRecordError("UNSUPPORTED", "transpose:true is not supported yet by the writer (transposed chunks are not implemented)");
-    }
+    // With transpose every data chunk is a transposed chunk, as C++ writes them.
+    this.builder = options.transpose ? new TransposedChunkBuilder(options.transposeBucketSize) : new SimpleChunkBuilder();
     this.compressor = new StreamCompressor(options.compression, options.windowLog);
     // This encoder compresses on one thread; C++ stores the effective parallelism, 1 without a pool.
     this.optionsString = writerOptionsToString(options, 1);
@@ -90,16 +89,17 @@ export class ArrayRecordEncoder {
   private flushChunk(): void {
     const numRecords = this.builder.count;
     const decodedDataSize = this.builder.decodedDataSize;
-    const chunkOffset = this.emitBuilt(this.builder, this.compressor);
+    const chunkType = this.builder instanceof TransposedChunkBuilder ? ChunkType.TRANSPOSED : ChunkType.SIMPLE;
+    const chunkOffset = this.emitBuilt(this.builder, this.compressor, chunkType);
     this.entries.push({ chunkOffset, decodedDataSize, numRecords });
     if (this.options.padToBlockBoundary) this.padToBoundary();
   }
 
-  /** Emits the builder's records as a simple chunk; returns the chunk's begin. */
-  private emitBuilt(builder: SimpleChunkBuilder, compressor: StreamCompressor): number {
+  /** Emits the builder's records as a chunk of `chunkType`; returns the chunk's begin. */
+  private emitBuilt(builder: SimpleChunkBuilder | TransposedChunkBuilder, compressor: StreamCompressor, chunkType: number = ChunkType.SIMPLE): number {
     const numRecords = builder.count;
     const decodedDataSize = builder.decodedDataSize;
-    return this.emit({ chunkType: ChunkType.SIMPLE, data: builder.finish(compressor), numRecords, decodedDataSize });
+    return this.emit({ chunkType, data: builder.finish(compressor), numRecords, decodedDataSize });
   }
 
   private padToBoundary(): void {

@@ -6,6 +6,7 @@
 import { ArrayRecordError } from "../errors.js";
 import type { ByteSource } from "../bytes/byte-source.js";
 import { FileByteSource } from "../bytes/file-source.js";
+import { dataChunkStats, type DataChunkStats } from "./chunk-stats.js";
 import { dataChunkEntry, decodeDataChunk, openLayout, readChunks, type DataChunkEntry, type FileLayout } from "./file-layout.js";
 import { DecodePool, workerCount, type PackedRecords } from "./parallel-decode.js";
 import { runAsync, runSync, type IoPlan } from "../bytes/io-plan.js";
@@ -185,6 +186,16 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
   /** Every record, decoded on worker threads (see {@link readRangeParallel}). */
   readAllParallel(workers?: number): Promise<Uint8Array[]> {
     return this.readRangeParallel(0, this.numRecords, workers);
+  }
+
+  /** Bytes and types of the data chunks, from their headers (no record is decoded). */
+  dataChunkStatsSync(): DataChunkStats {
+    return this.runSync(dataChunkStats(this.layout));
+  }
+
+  /** Async {@link dataChunkStatsSync}. */
+  dataChunkStats(): Promise<DataChunkStats> {
+    return this.runAsync(dataChunkStats(this.layout));
   }
 
   /** Every record in order. */
