@@ -14,6 +14,8 @@ Commands:
   write OUT [--options STR] [--input-format lines|length-prefixed]
                                               write records read from stdin
   verify FILE...                              check every hash, chunk and footer entry
+  verify --recover OUT FILE                   write the records of a damaged FILE that verify, in
+                                              order, to OUT and print what was lost (exit 1 if any)
   import --from tfrecord|arrow IN OUT [--options STR] [--as L] [--column NAME]
                                               convert a TFRecord file or an Arrow IPC file/stream
                                               into one ArrayRecord file

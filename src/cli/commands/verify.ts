@@ -4,10 +4,18 @@ import { isArrayRecordError } from "../../format/errors.js";
 import { FileByteSource } from "../../format/bytes/file-source.js";
 import { verifyArrayRecord } from "../../format/array-record/verify.js";
 import { UsageError } from "../usage.js";
+import { recover } from "./recover.js";
 
-/** Checks every file completely; exit 0 when all are clean, 1 naming file and offset otherwise. */
+/**
+ * Checks every file completely; exit 0 when all are clean, 1 naming file and offset otherwise.
+ * With `--recover OUT FILE`, writes the records that survive to OUT instead (see {@link recover}).
+ */
 export async function verify(args: string[]): Promise<number> {
-  const { positionals } = parseArgs({ args, options: {}, allowPositionals: true });
+  const { positionals, values } = parseArgs({ args, options: { recover: { type: "string" } }, allowPositionals: true });
+  if (values.recover !== undefined) {
+    if (positionals.length !== 1) throw new UsageError("verify --recover OUT takes exactly one FILE");
+    return recover(positionals[0]!, values.recover);
+  }
   if (positionals.length === 0) throw new UsageError("verify needs at least one FILE");
   let failures = 0;
   for (const file of positionals) {

@@ -5,6 +5,7 @@
 import { globSync, glob } from "tinyglobby";
 import { ArrayRecordError } from "../errors.js";
 import { ArrayRecordReader } from "./reader.js";
+import type { OpenOptions, RecoveryReport } from "./recovery.js";
 
 /** Files: a list of paths, or one glob pattern (e.g. `data/train.array_record-*`). */
 export type DataSourceInput = string | readonly string[];
@@ -19,13 +20,16 @@ export class ArrayRecordDataSource implements Iterable<Uint8Array> {
     readers.forEach((reader, f) => (this.starts[f + 1] = this.starts[f]! + reader.numRecords));
   }
 
-  /** Opens every file (a path list, or a glob pattern whose matches are ordered by shard number). */
-  static openSync(input: DataSourceInput, readerOptions = ""): ArrayRecordDataSource {
+  /**
+   * Opens every file (a path list, or a glob pattern whose matches are ordered by shard number).
+   * `open.recover` opens each file in recovery mode: damaged chunks are left out and reported.
+   */
+  static openSync(input: DataSourceInput, readerOptions = "", open: OpenOptions = {}): ArrayRecordDataSource {
     const paths = typeof input === "string" ? orderShards(globSync(input, { absolute: false, expandDirectories: false })) : [...input];
     checkNotEmpty(paths, input);
     const readers: ArrayRecordReader[] = [];
     try {
-      for (const path of paths) readers.push(ArrayRecordReader.openSync(path, readerOptions));
+      for (const path of paths) readers.push(ArrayRecordReader.openSync(path, readerOptions, open));
     } catch (e) {
       for (const reader of readers) reader.closeSync();
       throw e;
@@ -34,10 +38,10 @@ export class ArrayRecordDataSource implements Iterable<Uint8Array> {
   }
 
   /** Async {@link openSync}: opens the files concurrently. */
-  static async open(input: DataSourceInput, readerOptions = ""): Promise<ArrayRecordDataSource> {
+  static async open(input: DataSourceInput, readerOptions = "", open: OpenOptions = {}): Promise<ArrayRecordDataSource> {
     const paths = typeof input === "string" ? orderShards(await glob(input, { absolute: false, expandDirectories: false })) : [...input];
     checkNotEmpty(paths, input);
-    const opened = await Promise.allSettled(paths.map((path) => ArrayRecordReader.open(path, readerOptions)));
+    const opened = await Promise.allSettled(paths.map((path) => ArrayRecordReader.open(path, readerOptions, open)));
     const failure = opened.find((r) => r.status === "rejected");
     if (failure !== undefined) {
       await Promise.all(opened.map((r) => (r.status === "fulfilled" ? r.value.close() : undefined)));
@@ -49,6 +53,11 @@ export class ArrayRecordDataSource implements Iterable<Uint8Array> {
   /** Total number of records. */
   get length(): number {
     return this.starts[this.readers.length]!;
+  }
+
+  /** In recovery mode, one report per file (in file order); empty for a strict data source. */
+  get recovery(): RecoveryReport[] {
+    return this.readers.flatMap((reader) => (reader.recovery === undefined ? [] : [reader.recovery]));
   }
 
   /** The files, in the order their records are numbered. */

@@ -7,7 +7,8 @@ import { ArrayRecordError } from "../errors.js";
 import type { ByteSource } from "../bytes/byte-source.js";
 import { FileByteSource } from "../bytes/file-source.js";
 import { dataChunkStats, type DataChunkStats } from "./chunk-stats.js";
-import { dataChunkEntry, decodeDataChunk, openLayout, readChunks, type DataChunkEntry, type FileLayout } from "./file-layout.js";
+import { dataChunkEntry, decodeDataChunk, readChunks, type DataChunkEntry, type FileLayout } from "./file-layout.js";
+import { openLayoutAsync, openLayoutSync, recoveryOf, type OpenOptions, type RecoveryReport } from "./recovery.js";
 import { DecodePool, workerCount, type PackedRecords } from "./parallel-decode.js";
 import { runAsync, runSync, type IoPlan } from "../bytes/io-plan.js";
 import { parseReaderOptions, type ReaderOptions } from "./options.js";
@@ -37,12 +38,15 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     this.spanBytes = Math.max(options.readaheadBufferSize, DEFAULT_SPAN_BYTES);
   }
 
-  /** Opens a file (or byte source) and reads its index. `options` is a C++-style reader options string. */
-  static openSync(input: ReaderInput, options = ""): ArrayRecordReader {
+  /**
+   * Opens a file (or byte source) and reads its index. `options` is a C++-style reader options
+   * string; `open.recover` skips damaged chunks instead of failing (see {@link recovery}).
+   */
+  static openSync(input: ReaderInput, options = "", open: OpenOptions = {}): ArrayRecordReader {
     const parsed = parseReaderOptions(options);
     const source = typeof input === "string" ? FileByteSource.openSync(input) : input;
     try {
-      return new ArrayRecordReader(source, runSync(source, openLayout(source.size)), parsed);
+      return new ArrayRecordReader(source, openLayoutSync(source, open), parsed);
     } catch (e) {
       source.closeSync();
       throw withFile(e, source.name);
@@ -50,11 +54,11 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
   }
 
   /** Async {@link openSync}. */
-  static async open(input: ReaderInput, options = ""): Promise<ArrayRecordReader> {
+  static async open(input: ReaderInput, options = "", open: OpenOptions = {}): Promise<ArrayRecordReader> {
     const parsed = parseReaderOptions(options);
     const source = typeof input === "string" ? await FileByteSource.open(input) : input;
     try {
-      return new ArrayRecordReader(source, await runAsync(source, openLayout(source.size)), parsed);
+      return new ArrayRecordReader(source, await openLayoutAsync(source, open), parsed);
     } catch (e) {
       await source.close();
       throw withFile(e, source.name);
@@ -64,6 +68,14 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
   /** The file's name (its path when opened from one). */
   get name(): string {
     return this.source.name;
+  }
+
+  /**
+   * In recovery mode, what was recovered and what was lost (the reader serves only the records of
+   * chunks that verified, numbered without gaps); undefined for a strict reader.
+   */
+  get recovery(): RecoveryReport | undefined {
+    return recoveryOf(this.layout);
   }
 
   /** Number of records in the file. */
