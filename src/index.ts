@@ -7,6 +7,7 @@ export { ArrayRecordReader, type ReaderInput } from "./format/array-record/reade
 export { ArrayRecordWriter, encodeArrayRecord, type RecordInput } from "./format/array-record/writer.js";
 export { ArrayRecordDataSource, orderShards, type DataSourceInput } from "./format/array-record/data-source.js";
 export type { DamagedRegion, OpenOptions, RecoveryOptions, RecoveryReport } from "./format/array-record/recovery.js";
+export type { DecodeLimits } from "./format/array-record/decode-limits.js";
 export { RiegeliReader, type ChunkInfo } from "./format/riegeli/record-reader.js";
 export { verifyArrayRecord, verifyArrayRecordSync, type VerifyReport } from "./format/array-record/verify.js";
 export {

@@ -13,7 +13,9 @@ export type ArrayRecordErrorCode =
   /** An operation on a reader or writer that has been closed. */
   | "CLOSED"
   /** The operating system refused a file operation. */
-  | "IO";
+  | "IO"
+  /** A chunk or record larger than the reader's configured limits (see `DecodeLimits`). */
+  | "RESOURCE_LIMIT";
 
 /** Where an error happened: the file (when known) and the byte offset in it. */
 export interface ErrorLocation {

@@ -11,6 +11,7 @@ import { decodeFooterEntry, decodeFooterMetadata, decodePostscript, type FooterM
 import type { IoPlan } from "../bytes/io-plan.js";
 import { decodeTransposedChunk } from "../riegeli/transposed-chunk-decoder.js";
 import { decodeSimpleChunk, recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
+import { checkChunkLimits, checkRecordLimit, type DecodeLimits } from "./decode-limits.js";
 
 /** What opening a file learns: the footer metadata and the chunk index. */
 export interface FileLayout {
@@ -22,6 +23,8 @@ export interface FileLayout {
   readonly footerOffset: number;
   /** File size in bytes. */
   readonly fileSize: number;
+  /** Largest chunk and record to decode (none when undefined). */
+  readonly limits?: DecodeLimits;
 }
 
 /** Reads the postscript and the footer of a file of `fileSize` bytes and builds its index. */
@@ -69,12 +72,14 @@ export interface DataChunkEntry {
   numRecords: number;
   /** Their decoded size, as the footer lists it. */
   decodedDataSize: number;
+  /** Largest chunk and record to decode. */
+  limits?: DecodeLimits;
 }
 
 /** The footer's entry for data chunk `c`. */
 export function dataChunkEntry(layout: FileLayout, c: number): DataChunkEntry {
   const { index } = layout;
-  return { begin: index.offsets[c]!, limit: index.offsets[c + 1]!, numRecords: index.recordsIn(c), decodedDataSize: index.decodedSizes[c]! };
+  return { begin: index.offsets[c]!, limit: index.offsets[c + 1]!, numRecords: index.recordsIn(c), decodedDataSize: index.decodedSizes[c]!, limits: layout.limits };
 }
 
 /** Decodes data chunk `c` from a window holding its byte range, checking it against the footer. */
@@ -104,9 +109,15 @@ export function decodeParsedDataChunk(chunk: Chunk, entry: DataChunkEntry): Chun
       { offset: begin },
     );
   }
-  return chunkType === ChunkType.TRANSPOSED
-    ? decodeTransposedChunk(chunk.data, numRecords, decodedDataSize, begin)
-    : decodeSimpleChunk(chunk.data, numRecords, decodedDataSize, begin);
+  checkChunkLimits(decodedDataSize, numRecords, entry.limits, begin);
+  const records =
+    chunkType === ChunkType.TRANSPOSED
+      ? decodeTransposedChunk(chunk.data, numRecords, decodedDataSize, begin)
+      : decodeSimpleChunk(chunk.data, numRecords, decodedDataSize, begin);
+  if (entry.limits?.maxRecordBytes !== undefined) {
+    for (let i = 0; i < records.count; i++) checkRecordLimit(recordAt(records, i).length, entry.limits, begin);
+  }
+  return records;
 }
 
 /** Parses the simple chunk at `begin` (postscript or footer) and decodes its records. */

@@ -15,6 +15,7 @@ import { recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
 import { ChunkIndex } from "./chunk-index.js";
 import { scanChunks } from "./chunk-scan.js";
 import { decodeDataChunk, decodeParsedDataChunk, openLayout, type FileLayout } from "./file-layout.js";
+import { validateLimits, type DecodeLimits } from "./decode-limits.js";
 import { decodeFooterEntry, decodeFooterMetadata, decodePostscript, type FooterEntry, type FooterMetadata } from "./footer.js";
 
 /** One stretch of a file whose records could not be recovered. */
@@ -64,6 +65,8 @@ export interface RecoveryOptions {
 export interface OpenOptions {
   /** Skip damaged chunks instead of failing (`true`, or settings); default strict. */
   recover?: boolean | RecoveryOptions;
+  /** Largest chunk and record to decode, checked before allocating; default none. */
+  limits?: DecodeLimits;
 }
 
 /** A layout built by recovery: only the chunks that verified, and the report. */
@@ -77,14 +80,20 @@ const RECOVERY_READAHEAD = 1 << 20;
 
 /** The layout to read `source` with: the strict one, or a recovered one when `open.recover` asks. */
 export function openLayoutSync(source: ByteSource, open: OpenOptions = {}): FileLayout {
-  if (!open.recover) return runSync(source, openLayout(source.size));
-  return runSync(new ReadaheadSource(source, RECOVERY_READAHEAD), recoverLayout(source.size, source.name, settings(open)));
+  validateLimits(open.limits);
+  if (!open.recover) return withLimits(runSync(source, openLayout(source.size)), open.limits);
+  return runSync(new ReadaheadSource(source, RECOVERY_READAHEAD), recoverLayout(source.size, source.name, settings(open), open.limits));
 }
 
 /** Async {@link openLayoutSync}. */
-export function openLayoutAsync(source: ByteSource, open: OpenOptions = {}): Promise<FileLayout> {
-  if (!open.recover) return runAsync(source, openLayout(source.size));
-  return runAsync(new ReadaheadSource(source, RECOVERY_READAHEAD), recoverLayout(source.size, source.name, settings(open)));
+export async function openLayoutAsync(source: ByteSource, open: OpenOptions = {}): Promise<FileLayout> {
+  validateLimits(open.limits);
+  if (!open.recover) return withLimits(await runAsync(source, openLayout(source.size)), open.limits);
+  return runAsync(new ReadaheadSource(source, RECOVERY_READAHEAD), recoverLayout(source.size, source.name, settings(open), open.limits));
+}
+
+function withLimits<T extends FileLayout>(layout: T, limits: DecodeLimits | undefined): T {
+  return limits === undefined ? layout : { ...layout, limits };
 }
 
 /** The recovery report of a layout, if it was opened in recovery mode. */
@@ -122,15 +131,15 @@ class Losses {
 }
 
 /** Opens with the footer when it reads, else by walking the file; every data chunk is decoded once. */
-export function* recoverLayout(fileSize: number, file: string, options: RecoveryOptions): IoPlan<RecoveredLayout> {
+export function* recoverLayout(fileSize: number, file: string, options: RecoveryOptions, limits?: DecodeLimits): IoPlan<RecoveredLayout> {
   let layout: FileLayout;
   try {
     layout = yield* openLayout(fileSize);
   } catch (e) {
     if (!(e instanceof ArrayRecordError)) throw e;
-    return yield* recoverByScanning(fileSize, file, options, e.message);
+    return withLimits(yield* recoverByScanning(fileSize, file, options, e.message, limits), limits);
   }
-  return yield* recoverWithFooter(layout, new Losses(file, options), undefined);
+  return withLimits(yield* recoverWithFooter(withLimits(layout, limits), new Losses(file, options), undefined), limits);
 }
 
 /** Decodes every chunk the footer lists; those that fail become damaged regions. */
@@ -165,7 +174,7 @@ interface RecordsChunk {
 }
 
 /** Finds the data chunks by walking the file; uses a footer met on the way when it is consistent. */
-function* recoverByScanning(fileSize: number, file: string, options: RecoveryOptions, footerProblem: string): IoPlan<RecoveredLayout> {
+function* recoverByScanning(fileSize: number, file: string, options: RecoveryOptions, footerProblem: string, limits: DecodeLimits | undefined): IoPlan<RecoveredLayout> {
   const found: RecordsChunk[] = [];
   const damage: { begin: number; end: number; lostRecords: number | undefined; code: ArrayRecordErrorCode; reason: string; after: number }[] = [];
   yield* scanChunks(fileSize, (item) => {
@@ -174,7 +183,7 @@ function* recoverByScanning(fileSize: number, file: string, options: RecoveryOpt
       damage.push({ begin: item.begin, end: item.end, lostRecords, code: item.code, reason: item.reason, after: found.length });
       return;
     }
-    const described = describe(item.chunk);
+    const described = describe(item.chunk, limits);
     if (described instanceof ArrayRecordError) {
       damage.push({ begin: item.chunk.begin, end: item.chunk.end, lostRecords: item.chunk.header.numRecords, code: described.code, reason: described.reason, after: found.length });
     } else if (described !== undefined) {
@@ -194,7 +203,7 @@ function* recoverByScanning(fileSize: number, file: string, options: RecoveryOpt
     }
     const listed = new Set(footer.entries.map((e) => e.chunkOffset));
     if (found.slice(0, f).every((c) => c.postscript || listed.has(c.entry.chunkOffset))) {
-      const layout: FileLayout = { meta: footer.meta, index, footerOffset, fileSize };
+      const layout: FileLayout = { meta: footer.meta, index, footerOffset, fileSize, limits };
       return yield* recoverWithFooter(layout, new Losses(file, options), footerProblem);
     }
   }
@@ -227,12 +236,12 @@ function* recoverByScanning(fileSize: number, file: string, options: RecoveryOpt
 }
 
 /** Classifies a verified chunk: records (data, footer or postscript), nothing, or the error decoding it. */
-function describe(chunk: Chunk): RecordsChunk | ArrayRecordError | undefined {
+function describe(chunk: Chunk, limits: DecodeLimits | undefined): RecordsChunk | ArrayRecordError | undefined {
   const { chunkType, numRecords, decodedDataSize } = chunk.header;
   if ((chunkType !== ChunkType.SIMPLE && chunkType !== ChunkType.TRANSPOSED) || numRecords === 0) return undefined;
   const entry = { chunkOffset: chunk.begin, numRecords, decodedDataSize };
   try {
-    const records = decodeParsedDataChunk(chunk, { begin: chunk.begin, limit: chunk.end, numRecords, decodedDataSize });
+    const records = decodeParsedDataChunk(chunk, { begin: chunk.begin, limit: chunk.end, numRecords, decodedDataSize, limits });
     return { entry, end: chunk.end, footer: asFooter(records, chunk.begin), postscript: isPostscript(records, chunk.begin) };
   } catch (e) {
     if (e instanceof ArrayRecordError) return e;
