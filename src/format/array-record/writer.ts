@@ -2,11 +2,11 @@
  * `ArrayRecordWriter`: writes records to an ArrayRecord file that Google's C++ library reads,
  * atomically (a hidden temporary file renamed into place on a successful close).
  */
-import { Writable } from "node:stream";
 import { ArrayRecordError } from "../errors.js";
 import { ArrayRecordEncoder } from "./encoder.js";
 import { AtomicFileSink, MemoryByteSink, type ByteSink } from "../bytes/file-sink.js";
 import { parseWriterOptions, type WriterOptions } from "./options.js";
+import { recordWritable } from "../bytes/record-writable.js";
 
 /** Encoded bytes are handed to the file once this many are pending. */
 const FLUSH_BYTES = 1 << 20;
@@ -119,20 +119,8 @@ export class ArrayRecordWriter {
   }
 
   /** A Node object-mode Writable of records for `stream.pipeline()`; finishing it closes the file. */
-  toWritable(): Writable {
-    return new Writable({
-      objectMode: true,
-      write: (record: RecordInput, _encoding, callback) => {
-        this.write(record).then(() => callback(), callback);
-      },
-      final: (callback) => {
-        this.close().then(() => callback(), callback);
-      },
-      destroy: (error, callback) => {
-        if (error) this.abort();
-        callback(error);
-      },
-    });
+  toWritable(): ReturnType<typeof recordWritable> {
+    return recordWritable<RecordInput>(this);
   }
 
   private flushSync(): void {

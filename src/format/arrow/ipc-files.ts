@@ -1,16 +1,17 @@
 /**
  * Arrow IPC files and streams on disk.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
-import { randomBytes } from "node:crypto";
 import { RecordBatchFileWriter, RecordBatchStreamWriter, Table } from "apache-arrow";
+import type { ByteSource } from "../bytes/byte-source.js";
+import { FileByteSource } from "../bytes/file-source.js";
+import { AtomicFileSink, type ByteSink } from "../bytes/file-sink.js";
 import { decodeStream, detectIpcFormat } from "./batches.js";
 import { ArrayRecordError } from "../errors.js";
 
 /**
  * Reads an Arrow IPC file (`ARROW1` magic) or IPC stream (`ffffffff` continuation
- * marker) from disk into a {@link Table}; the format is detected from the first bytes.
+ * marker) from a path or a {@link ByteSource} (not closed) into a {@link Table}; the
+ * format is detected from the first bytes.
  * A file or stream without record batches gives a zero-row table with the schema.
  *
  * Errors: the file cannot be read → ArrayRecordError IO; bytes that are neither
@@ -21,13 +22,9 @@ import { ArrayRecordError } from "../errors.js";
  * const table = readArrowFile("/data/train.arrow");
  * console.log(table.numRows, table.schema.fields.map((f) => f.name));
  */
-export function readArrowFile(path: string): Table {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new ArrayRecordError("IO", `cannot read Arrow file: ${(e as Error).message}`, { file: path }, { cause: e });
-  }
+export function readArrowFile(input: string | ByteSource): Table {
+  const path = typeof input === "string" ? input : input.name;
+  const bytes = readWhole(input);
   try {
     const format = detectIpcFormat(bytes);
     if (format === "file") {
@@ -52,10 +49,10 @@ export interface WriteArrowFileOptions {
 }
 
 /**
- * Writes `table` to `path` as an Arrow IPC file (default) or stream, atomically: the
- * bytes go to a hidden temporary file beside `path` (`.<name>.<random>.tmp`), which is
- * fsynced and renamed over `path` only when complete; on failure it is removed and
- * `path` is untouched.
+ * Writes `table` to a path or a {@link ByteSink} as an Arrow IPC file (default) or stream,
+ * atomically: for a path the bytes go to a hidden temporary file beside it
+ * ({@link AtomicFileSink}), which is fsynced and renamed over the path only when complete;
+ * on failure it is removed and the path is untouched. A sink is committed, or aborted on failure.
  *
  * The IPC file format forbids replacement dictionaries: a table whose batches use
  * different dictionaries for one dictionary-encoded column → ArrayRecordError
@@ -65,7 +62,8 @@ export interface WriteArrowFileOptions {
  * writeArrowFile("/data/out.arrow", table);                        // IPC file
  * writeArrowFile("/data/out.arrows", table, { format: "stream" }); // IPC stream
  */
-export function writeArrowFile(path: string, table: Table, options: WriteArrowFileOptions = {}): void {
+export function writeArrowFile(output: string | ByteSink, table: Table, options: WriteArrowFileOptions = {}): void {
+  const path = typeof output === "string" ? output : output.name;
   const format = options.format ?? "file";
   if (format !== "file" && format !== "stream") {
     throw new ArrayRecordError("INVALID_OPTIONS", `format must be "file" or "stream", got ${JSON.stringify(format)}`, { file: path });
@@ -82,29 +80,28 @@ export function writeArrowFile(path: string, table: Table, options: WriteArrowFi
     const code = /dictionar/i.test(message) ? "UNSUPPORTED" : "INVALID_OPTIONS";
     throw new ArrayRecordError(code, `cannot encode table as an Arrow IPC ${format}: ${message}`, { file: path }, { cause: e });
   }
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
-  let fd: number | undefined;
+  let sink: ByteSink | undefined;
   try {
-    fd = openSync(temp, "wx", 0o644);
-    let pos = 0;
-    while (pos < bytes.length) pos += writeSync(fd, bytes, pos, bytes.length - pos);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(temp, path);
+    sink = typeof output === "string" ? AtomicFileSink.createSync(output) : output;
+    sink.writeSync(bytes);
+    sink.commitSync();
   } catch (e) {
-    if (fd !== undefined) {
-      try {
-        closeSync(fd);
-      } catch {
-        // already failing; the original error matters
-      }
+    sink?.abortSync();
+    const reason = e instanceof ArrayRecordError ? e.reason : (e as Error).message;
+    throw new ArrayRecordError("IO", `cannot write Arrow ${format}: ${reason}`, { file: path }, { cause: e });
+  }
+}
+
+/** Every byte of a path or source (a path is opened and closed here). */
+function readWhole(input: string | ByteSource): Uint8Array {
+  const source = typeof input === "string" ? FileByteSource.openSync(input) : input;
+  try {
+    const bytes = source.readSync(0, source.size);
+    if (bytes.length !== source.size) {
+      throw new ArrayRecordError("TRUNCATED", `read ${bytes.length} of ${source.size} bytes`, { file: source.name, offset: bytes.length });
     }
-    try {
-      unlinkSync(temp);
-    } catch {
-      // the temporary file may not exist
-    }
-    throw new ArrayRecordError("IO", `cannot write Arrow ${format}: ${(e as Error).message}`, { file: path }, { cause: e });
+    return bytes;
+  } finally {
+    if (source !== input) source.closeSync();
   }
 }

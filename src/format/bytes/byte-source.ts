@@ -11,6 +11,13 @@ export interface ByteSource {
   readSync(position: number, length: number): Uint8Array;
   /** Async {@link readSync}. */
   read(position: number, length: number): Promise<Uint8Array>;
+  /**
+   * Optional: fills `target` from `position` and returns the bytes read (fewer only at the end),
+   * so a streaming reader can reuse one buffer instead of allocating one per read.
+   */
+  readIntoSync?(position: number, target: Uint8Array): number;
+  /** Optional async {@link readIntoSync}. */
+  readInto?(position: number, target: Uint8Array): Promise<number>;
   /** Releases the underlying resource; further reads fail. Idempotent. */
   close(): Promise<void>;
   /** Sync {@link close}. */

@@ -25,6 +25,15 @@ export interface ByteSink {
   abortSync(): void;
 }
 
+/** Options of {@link AtomicFileSink}. */
+export interface AtomicFileSinkOptions {
+  /**
+   * fsync the file before the rename and the directory after it, so a committed file survives a
+   * power loss. Default true; turn off only for scratch output (the rename stays atomic).
+   */
+  fsync?: boolean;
+}
+
 /** A {@link ByteSink} writing `target` atomically through a temporary file in the same directory. */
 export class AtomicFileSink implements ByteSink {
   /** The temporary file being written. */
@@ -35,25 +44,26 @@ export class AtomicFileSink implements ByteSink {
     readonly name: string,
     tempPath: string,
     fd: number,
+    private readonly durable: boolean,
   ) {
     this.tempPath = tempPath;
     this.fd = fd;
   }
 
   /** Creates the temporary file for `target`. */
-  static createSync(target: string): AtomicFileSink {
+  static createSync(target: string, options: AtomicFileSinkOptions = {}): AtomicFileSink {
     const tempPath = temporaryPathFor(target);
     const fd = wrapIo(target, () => fs.openSync(tempPath, "wx", 0o644));
-    return new AtomicFileSink(target, tempPath, fd);
+    return new AtomicFileSink(target, tempPath, fd, options.fsync ?? true);
   }
 
   /** Async {@link createSync}. */
-  static async create(target: string): Promise<AtomicFileSink> {
+  static async create(target: string, options: AtomicFileSinkOptions = {}): Promise<AtomicFileSink> {
     const tempPath = temporaryPathFor(target);
     const fd = await new Promise<number>((resolve, reject) =>
       fs.open(tempPath, "wx", 0o644, (err, fd) => (err ? reject(ioError(target, err)) : resolve(fd))),
     );
-    return new AtomicFileSink(target, tempPath, fd);
+    return new AtomicFileSink(target, tempPath, fd, options.fsync ?? true);
   }
 
   writeSync(bytes: Uint8Array): void {
@@ -75,26 +85,28 @@ export class AtomicFileSink implements ByteSink {
   commitSync(): void {
     const fd = this.descriptor();
     wrapIo(this.name, () => {
-      fs.fsyncSync(fd);
+      if (this.durable) fs.fsyncSync(fd);
       fs.closeSync(fd);
       this.fd = undefined;
       fs.renameSync(this.tempPath, this.name);
     });
-    syncDirectory(path.dirname(this.name));
+    if (this.durable) syncDirectory(path.dirname(this.name));
   }
 
   async commit(): Promise<void> {
     const fd = this.descriptor();
     this.fd = undefined;
     try {
-      await new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(ioError(this.name, err)) : resolve())));
+      if (this.durable) {
+        await new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(ioError(this.name, err)) : resolve())));
+      }
     } finally {
       fs.closeSync(fd);
     }
     await fs.promises.rename(this.tempPath, this.name).catch((e: unknown) => {
       throw ioError(this.name, e);
     });
-    syncDirectory(path.dirname(this.name));
+    if (this.durable) syncDirectory(path.dirname(this.name));
   }
 
   abortSync(): void {

@@ -41,29 +41,37 @@ export class FileByteSource implements ByteSource {
   }
 
   readSync(position: number, length: number): Uint8Array {
-    const fd = this.descriptor();
     const out = allocBytes(Math.max(0, Math.min(length, this.size - position)));
-    let done = 0;
-    while (done < out.length) {
-      const n = wrapIo(this.name, () => fs.readSync(fd, out, done, out.length - done, position + done));
-      if (n === 0) break;
-      done += n;
-    }
-    return out.subarray(0, done);
+    return out.subarray(0, this.readIntoSync(position, out));
   }
 
   async read(position: number, length: number): Promise<Uint8Array> {
-    const fd = this.descriptor();
     const out = Buffer.allocUnsafe(Math.max(0, Math.min(length, this.size - position)));
+    return plainView(out, await this.readInto(position, out));
+  }
+
+  readIntoSync(position: number, target: Uint8Array): number {
+    const fd = this.descriptor();
     let done = 0;
-    while (done < out.length) {
+    while (done < target.length) {
+      const n = wrapIo(this.name, () => fs.readSync(fd, target, done, target.length - done, position + done));
+      if (n === 0) break;
+      done += n;
+    }
+    return done;
+  }
+
+  async readInto(position: number, target: Uint8Array): Promise<number> {
+    const fd = this.descriptor();
+    let done = 0;
+    while (done < target.length) {
       const n = await new Promise<number>((resolve, reject) =>
-        fs.read(fd, out, done, out.length - done, position + done, (err, bytesRead) => (err ? reject(ioError(this.name, err)) : resolve(bytesRead))),
+        fs.read(fd, target, done, target.length - done, position + done, (err, bytesRead) => (err ? reject(ioError(this.name, err)) : resolve(bytesRead))),
       );
       if (n === 0) break;
       done += n;
     }
-    return plainView(out, done);
+    return done;
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,6 @@
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { open } from "node:fs/promises";
 import { gunzipSync, inflateSync } from "node:zlib";
 import type { ByteSource } from "../bytes/byte-source.js";
+import { FileByteSource } from "../bytes/file-source.js";
 import { ArrayRecordError } from "../errors.js";
 import { StreamInflater, resolveCompression, type TFRecordCompressionChoice } from "./compression.js";
 import { TFRecordDeframer, deframeAll } from "./frame.js";
@@ -23,8 +22,9 @@ export interface TFRecordReadOptions {
    * Read every chunk of an uncompressed file into ONE reused buffer, so that a record (a view
    * into it) is valid only until the iterator advances — `slice()` any record you keep. About
    * twice as fast, because the default allocates a fresh buffer per chunk and the kernel must
-   * fault in its pages. Ignored for ByteSource inputs and compressed files (whose records are
-   * views into fresh inflater output anyway). Default false.
+   * fault in its pages. Applies to paths and to ByteSource inputs that offer `readIntoSync` /
+   * `readInto`; ignored for compressed files (whose records are views into fresh inflater output
+   * anyway). Default false.
    */
   reuseBuffer?: boolean;
 }
@@ -151,31 +151,35 @@ class TFRecordChunkDecoder {
 
 function* readSyncGenerator(input: TFRecordInput, options: TFRecordReadOptions): Generator<Uint8Array, void, undefined> {
   const name = typeof input === "string" ? input : input.name;
-  const checked = new TFRecordChunkDecoder(name, options, typeof input === "string");
-  const reader = typeof input === "string" ? new SyncFileReader(input) : new SyncSourceReader(input);
+  const checked = new TFRecordChunkDecoder(name, options, typeof input === "string" || input.readIntoSync !== undefined);
+  const source = typeof input === "string" ? FileByteSource.openSync(input) : input;
   try {
-    const decoder = checked.begin(reader.size);
+    const decoder = checked.begin(source.size);
     for (let length = decoder.nextLength; length > 0; length = decoder.nextLength) {
-      yield* decoder.push(reader.read(decoder.position, length, decoder.scratch));
+      const scratch = decoder.scratch;
+      const chunk = scratch === undefined ? source.readSync(decoder.position, length) : scratch.subarray(0, source.readIntoSync!(decoder.position, scratch.subarray(0, length)));
+      yield* decoder.push(chunk);
     }
     decoder.end();
   } finally {
-    reader.close();
+    if (source !== input) source.closeSync();
   }
 }
 
 async function* readAsyncGenerator(input: TFRecordInput, options: TFRecordReadOptions): AsyncGenerator<Uint8Array, void, undefined> {
   const name = typeof input === "string" ? input : input.name;
-  const checked = new TFRecordChunkDecoder(name, options, typeof input === "string");
-  const reader = typeof input === "string" ? await AsyncFileReader.open(input) : new AsyncSourceReader(input);
+  const checked = new TFRecordChunkDecoder(name, options, typeof input === "string" || input.readInto !== undefined);
+  const source = typeof input === "string" ? await FileByteSource.open(input) : input;
   try {
-    const decoder = checked.begin(reader.size);
+    const decoder = checked.begin(source.size);
     for (let length = decoder.nextLength; length > 0; length = decoder.nextLength) {
-      yield* decoder.push(await reader.read(decoder.position, length, decoder.scratch));
+      const scratch = decoder.scratch;
+      const chunk = scratch === undefined ? await source.read(decoder.position, length) : scratch.subarray(0, await source.readInto!(decoder.position, scratch.subarray(0, length)));
+      yield* decoder.push(chunk);
     }
     decoder.end();
   } finally {
-    await reader.close();
+    if (source !== input) await source.close();
   }
 }
 
@@ -189,120 +193,4 @@ function checkChunkBytes(chunkBytes: number | undefined): number {
 
 function fileShrank(file: string, offset: number): ArrayRecordError {
   return new ArrayRecordError("TRUNCATED", "file ended before its reported size (modified while reading?)", { file, offset });
-}
-
-function ioError(e: unknown, file: string, what: string): ArrayRecordError {
-  if (e instanceof ArrayRecordError) return e;
-  return new ArrayRecordError("IO", `cannot ${what}: ${(e as Error).message}`, { file }, { cause: e });
-}
-
-/** Reads a local file by position with synchronous calls; every read returns a new buffer. */
-class SyncFileReader {
-  private readonly fd: number;
-  readonly size: number;
-
-  constructor(private readonly path: string) {
-    try {
-      this.fd = openSync(path, "r");
-    } catch (e) {
-      throw ioError(e, path, "open");
-    }
-    try {
-      this.size = fstatSync(this.fd).size;
-    } catch (e) {
-      closeSync(this.fd);
-      throw ioError(e, path, "stat");
-    }
-  }
-
-  /** Reads into `into` when given, else into a new buffer (records are views into it, so by default it is never reused). */
-  read(position: number, length: number, into?: Uint8Array): Uint8Array {
-    const buffer = into ?? Buffer.allocUnsafeSlow(length);
-    let filled = 0;
-    try {
-      while (filled < length) {
-        const n = readSync(this.fd, buffer, filled, length - filled, position + filled);
-        if (n === 0) break;
-        filled += n;
-      }
-    } catch (e) {
-      throw ioError(e, this.path, "read");
-    }
-    // A plain Uint8Array view (no copy), so records do not carry Buffer's differing methods.
-    return new Uint8Array(buffer.buffer, buffer.byteOffset, filled);
-  }
-
-  close(): void {
-    closeSync(this.fd);
-  }
-}
-
-/** Adapts a {@link ByteSource} to the reader loop; the source stays open (its owner closes it). */
-class SyncSourceReader {
-  readonly size: number;
-  constructor(private readonly source: ByteSource) {
-    this.size = source.size;
-  }
-  read(position: number, length: number): Uint8Array {
-    return this.source.readSync(position, length);
-  }
-  close(): void {}
-}
-
-/** Async twin of {@link SyncFileReader}. */
-class AsyncFileReader {
-  private constructor(
-    private readonly handle: import("node:fs/promises").FileHandle,
-    private readonly path: string,
-    readonly size: number,
-  ) {}
-
-  static async open(path: string): Promise<AsyncFileReader> {
-    let handle;
-    try {
-      handle = await open(path, "r");
-    } catch (e) {
-      throw ioError(e, path, "open");
-    }
-    try {
-      return new AsyncFileReader(handle, path, (await handle.stat()).size);
-    } catch (e) {
-      await handle.close();
-      throw ioError(e, path, "stat");
-    }
-  }
-
-  async read(position: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
-    const buffer = into ?? Buffer.allocUnsafeSlow(length); // see SyncFileReader.read
-    let filled = 0;
-    try {
-      while (filled < length) {
-        const { bytesRead } = await this.handle.read(buffer, filled, length - filled, position + filled);
-        if (bytesRead === 0) break;
-        filled += bytesRead;
-      }
-    } catch (e) {
-      throw ioError(e, this.path, "read");
-    }
-    // A plain Uint8Array view (no copy), so records do not carry Buffer's differing methods.
-    return new Uint8Array(buffer.buffer, buffer.byteOffset, filled);
-  }
-
-  close(): Promise<void> {
-    return this.handle.close();
-  }
-}
-
-/** Adapts a {@link ByteSource} to the async reader loop; the source stays open. */
-class AsyncSourceReader {
-  readonly size: number;
-  constructor(private readonly source: ByteSource) {
-    this.size = source.size;
-  }
-  read(position: number, length: number): Promise<Uint8Array> {
-    return this.source.read(position, length);
-  }
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
 }

@@ -1,6 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { AtomicFileSink, type ByteSink } from "../bytes/file-sink.js";
 import { ArrayRecordError } from "../errors.js";
 import {
   StreamDeflater,
@@ -19,39 +17,43 @@ export interface TFRecordWriterOptions {
   level?: DeflateLevel;
   /** Bytes collected before each write to the file (or to the compressor). Default 1 MiB. */
   bufferBytes?: number;
-  /** fsync the file before the rename in {@link TFRecordWriter.close}, for crash durability. Default false. */
+  /** fsync the file before the rename in {@link TFRecordWriter.close}, for crash durability. Default false. Path outputs only. */
   fsync?: boolean;
 }
 
 const DEFAULT_BUFFER_BYTES = 1 << 20;
 
+/** Where a TFRecord writer puts its bytes: a file path (written atomically) or any {@link ByteSink}. */
+export type TFRecordOutput = string | ByteSink;
+
 /**
  * Writes a TFRecord file synchronously (usable from Beam DoFns, which cannot await).
  *
- * Bytes go to a hidden temporary file `.NAME.tmp-PID-RANDOM` beside the target; {@link close}
- * renames it to the final name, and any failure (or {@link abort}) removes it — so a file under
- * the final name is always complete. (A process killed mid-write leaves the hidden file behind.)
+ * For a path, bytes go to a hidden temporary file `.NAME.tmp-PID-RANDOM` beside the target
+ * ({@link AtomicFileSink}); {@link close} renames it to the final name, and any failure (or
+ * {@link abort}) removes it — so a file under the final name is always complete. (A process
+ * killed mid-write leaves the hidden file behind.) Any other {@link ByteSink} is committed by
+ * {@link close} and aborted on failure.
  */
 export class TFRecordWriter {
-  /** Final path of the file. */
+  /** Final name of the output (the path, or the sink's name). */
   readonly path: string;
   /** Compression in use, with `"auto"` resolved. */
   readonly compression: TFRecordCompression;
-  /** Path of the temporary file being written. */
-  readonly tempPath: string;
-  private fd: number | undefined;
-  private readonly fsync: boolean;
+  /** Path of the temporary file being written (path outputs only). */
+  readonly tempPath: string | undefined;
+  private sink: ByteSink | undefined;
   private readonly buffer: Uint8Array;
   private used = 0;
   private readonly deflater: StreamDeflater | undefined;
   private records = 0;
   private fileBytes = 0;
 
-  /** Creates the temporary file; throws IO when it cannot. */
-  constructor(path: string, options: TFRecordWriterOptions = {}) {
+  /** Creates the temporary file (for a path output); throws IO when it cannot. */
+  constructor(output: TFRecordOutput, options: TFRecordWriterOptions = {}) {
+    const path = typeof output === "string" ? output : output.name;
     this.path = path;
     this.compression = resolveCompression(options.compression, path);
-    this.fsync = options.fsync ?? false;
     const bufferBytes = options.bufferBytes ?? DEFAULT_BUFFER_BYTES;
     if (!Number.isSafeInteger(bufferBytes) || bufferBytes < TFRECORD_FRAME_OVERHEAD) {
       throw new ArrayRecordError("INVALID_OPTIONS", `bufferBytes must be an integer >= ${TFRECORD_FRAME_OVERHEAD}, got ${bufferBytes}`);
@@ -62,12 +64,9 @@ export class TFRecordWriter {
     }
     this.buffer = new Uint8Array(bufferBytes);
     this.deflater = this.compression === "none" ? undefined : new StreamDeflater(this.compression, level);
-    this.tempPath = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
-    try {
-      this.fd = openSync(this.tempPath, "wx");
-    } catch (e) {
-      throw new ArrayRecordError("IO", `cannot create temporary file: ${(e as Error).message}`, { file: this.tempPath }, { cause: e });
-    }
+    const sink = typeof output === "string" ? AtomicFileSink.createSync(output, { fsync: options.fsync ?? false }) : output;
+    this.sink = sink;
+    this.tempPath = sink instanceof AtomicFileSink ? sink.tempPath : undefined;
   }
 
   /** Records written so far. */
@@ -118,46 +117,35 @@ export class TFRecordWriter {
    * file to {@link path}. Idempotent; after a failure the temporary file is gone.
    */
   close(): void {
-    if (this.fd === undefined) return;
+    const sink = this.sink;
+    if (sink === undefined) return;
     this.guard(() => {
       this.flushBuffer();
       if (this.deflater !== undefined) this.emit(new Uint8Array(0), true);
-      const fd = this.fd!;
-      if (this.fsync) fsyncSync(fd);
-      this.fd = undefined;
-      closeSync(fd);
-      renameSync(this.tempPath, this.path);
-    });
+      this.sink = undefined;
+      sink.commitSync();
+    }, sink);
   }
 
-  /** Abandons the file: closes and deletes the temporary file. Idempotent; never throws. */
+  /** Abandons the output (deletes the temporary file). Idempotent; never throws. */
   abort(): void {
-    const fd = this.fd;
-    this.fd = undefined;
-    if (fd !== undefined) {
-      try {
-        closeSync(fd);
-      } catch {
-        // Already failing or abandoning; the unlink below is what matters.
-      }
-    }
-    try {
-      unlinkSync(this.tempPath);
-    } catch {
-      // Gone already (renamed by close, or never fully created).
-    }
+    const sink = this.sink;
+    this.sink = undefined;
+    sink?.abortSync();
   }
 
-  private checkOpen(): void {
-    if (this.fd === undefined) throw new ArrayRecordError("CLOSED", "TFRecordWriter is closed", { file: this.path });
+  private checkOpen(): ByteSink {
+    if (this.sink === undefined) throw new ArrayRecordError("CLOSED", "TFRecordWriter is closed", { file: this.path });
+    return this.sink;
   }
 
   /** Runs `action`; on any failure removes the temporary file and rethrows as a typed error. */
-  private guard(action: () => void): void {
+  private guard(action: () => void, sink = this.sink): void {
     try {
       action();
     } catch (e) {
-      this.abort();
+      this.sink = undefined;
+      sink?.abortSync();
       if (e instanceof ArrayRecordError) throw e;
       throw new ArrayRecordError("IO", `cannot write TFRecord file: ${(e as Error).message}`, { file: this.path }, { cause: e });
     }
@@ -180,8 +168,7 @@ export class TFRecordWriter {
   }
 
   private writeFully(bytes: Uint8Array): void {
-    let done = 0;
-    while (done < bytes.length) done += writeSync(this.fd!, bytes, done, bytes.length - done);
+    this.checkOpen().writeSync(bytes);
     this.fileBytes += bytes.length;
   }
 }
@@ -191,7 +178,7 @@ export class TFRecordWriter {
  * {@link TFRecordWriter}, closing it at the end and aborting it on any error. Returns the record count.
  */
 export async function writeTFRecordFile(
-  path: string,
+  path: TFRecordOutput,
   records: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
   options: TFRecordWriterOptions = {},
 ): Promise<number> {

@@ -407,9 +407,9 @@ describe("TFRecordWriter", () => {
     w.write(new Uint8Array([1, 2, 3]));
     expect(existsSync(path)).toBe(false);
     expect(w.tempPath).toMatch(/\/\.f\d+\.tfrecord\.tmp-/);
-    expect(existsSync(w.tempPath)).toBe(true);
+    expect(existsSync(w.tempPath!)).toBe(true);
     w.close();
-    expect(existsSync(w.tempPath)).toBe(false);
+    expect(existsSync(w.tempPath!)).toBe(false);
     expect(hex(decodeTFRecords(readFileSync(path)))).toEqual(["010203"]);
     expect(w.recordCount).toBe(1);
     expect(w.bytesWritten).toBe(19);
