@@ -1,129 +1,156 @@
 /**
- * The format benchmark: 65,536 records of `text(seed=1234, n=65536, lo=1200, hi=1400)` (the golden
- * generator), for group_size 1 and 256 with uncompressed, zstd:3, snappy and brotli:3. Prints
- * write, sequential read, random read(i), batched read(indices), file size and open time.
+ * The format benchmark, matched to the C++ bench the issue-14 table quotes: 65,536 records of
+ * `text(seed=1234, n=65536, lo=1200, hi=1400)` (the golden generator), per option set:
  *
- *   npm run bench                   # table
- *   npm run bench -- --json         # JSON
- *   npm run bench -- --runs 5 --records 16384 --configs gs1-zstd:3,gs256-uncompressed
+ * - `write`: ArrayRecordWriter without fsync (`fsync: false`; C++'s bench does not fsync);
+ * - `write_durable`: the default writer, fsync of file and directory plus the atomic rename;
+ * - `write2`: `write` with `max_parallelism:2` appended to the options;
+ * - `open`: opening a reader (postscript, footer, index);
+ * - `sequential`: every record in order through `reader.records()`;
+ * - `random`: `readSync(i)` over the sample, one index at a time;
+ * - `batch`: ONE `readSync(sample)` call over the whole sample;
+ * - `parallel2`: `readAllParallel(2)`.
  *
- * "parallel" is readAllParallel(2): chunks verified and decompressed on 2 worker threads.
- * Random and batched reads with group_size > 1 time the first 2048 indices of the permutation
- * (each random record there costs a whole chunk). Write includes fsync and the atomic rename.
+ * The sample is a fixed seeded permutation of all records (group_size 1) or its first 2,048
+ * entries (larger groups, where every random record costs a whole chunk). Every timed run opens a
+ * fresh reader (no chunk cache across runs); every read verifies the chunks' hashes. Each cell is
+ * the median of `--runs` runs (default 5); `--json` prints one object per line:
+ * `{"options", "op", "records_per_s", "mb_per_s", "runs", "spread"}` where spread = (max−min)/median.
+ *
+ *   npm run bench                                   # table
+ *   npm run bench -- --json                         # JSON lines
+ *   npm run bench -- --only "group_size:1,zstd:3"   # one option set (repeatable flag)
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { ArrayRecordReader, ArrayRecordWriter } from "../src/index.js";
-import { textRecords } from "../test/helpers/generators.js";
+import { benchData, OPTION_SETS, type BenchData } from "./bench-data.js";
 
 const { values } = parseArgs({
   options: {
     json: { type: "boolean", default: false },
-    runs: { type: "string", default: "3" },
+    runs: { type: "string", default: "5" },
     records: { type: "string", default: "65536" },
-    configs: { type: "string" },
+    only: { type: "string", multiple: true },
+    ops: { type: "string" },
     dir: { type: "string" },
   },
 });
 
-const ALL_CONFIGS = ["uncompressed", "zstd:3", "snappy", "brotli:3"].flatMap((c) => [1, 256].map((g) => ({ name: `gs${g}-${c}`, options: `group_size:${g},${c}` })));
-const configs = values.configs ? ALL_CONFIGS.filter((c) => values.configs!.split(",").includes(c.name)) : ALL_CONFIGS;
 const runs = Number(values.runs);
-const n = Number(values.records);
-const records = textRecords(1234, n, 1200, 1400);
-const totalBytes = records.reduce((s, r) => s + r.length, 0);
+const optionSets = values.only ?? OPTION_SETS;
+const ops = new Set((values.ops ?? "write,write_durable,write2,open,sequential,random,batch,parallel2").split(","));
+const data: BenchData = benchData(Number(values.records));
 const dir = values.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "arrayrecord-bench-"));
 
-/** Median of `runs` timings of `fn`, in seconds. */
-function median(fn: () => void): number {
-  const times: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    const t0 = process.hrtime.bigint();
-    fn();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+/** One measured cell: the median and the spread of `runs` timings. */
+interface Cell {
+  options: string;
+  op: string;
+  records_per_s: number;
+  mb_per_s: number;
+  runs: number;
+  spread: number;
+  /** Median milliseconds (open only: its records_per_s is records indexed per second). */
+  ms?: number;
 }
 
-function permutation(count: number, seed: number): number[] {
-  const out = Array.from({ length: count }, (_, i) => i);
-  let s = seed;
-  for (let i = count - 1; i > 0; i--) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    const j = s % (i + 1);
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
-
-/** {@link median} for async work. */
-async function medianAsync(fn: () => Promise<void>): Promise<number> {
+/** Times `fn` `runs` times (with `setup` before each, untimed); seconds, sorted. */
+async function timings(fn: () => unknown, setup: () => void = () => {}): Promise<number[]> {
   const times: number[] = [];
   for (let r = 0; r < runs; r++) {
+    setup();
     const t0 = process.hrtime.bigint();
     await fn();
     times.push(Number(process.hrtime.bigint() - t0) / 1e9);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+  return times.sort((a, b) => a - b);
 }
 
-const order = permutation(n, 42);
-const rows = [];
-for (const { name, options } of configs) {
-  const file = path.join(dir, `${name}.array_record`);
-  const write = median(() => {
-    fs.rmSync(file, { force: true }); // measure writing, not the unlinking of the last run's file
-    const writer = ArrayRecordWriter.openSync(file, options);
-    for (const record of records) writer.writeSync(record);
-    writer.closeSync();
-  });
-  const open = median(() => ArrayRecordReader.openSync(file).closeSync());
-  const reader = ArrayRecordReader.openSync(file);
-  let sink = 0;
-  const sequential = median(() => {
-    for (const record of reader.records()) sink += record.length;
-  });
-  // With large groups a random record costs a whole chunk: time a sample of the permutation.
-  const sample = reader.groupSize > 1 ? order.slice(0, Math.min(n, 2048)) : order;
-  const random = median(() => {
-    for (const i of sample) sink += reader.readSync(i).length;
-  });
-  const batch = median(() => {
-    for (let k = 0; k < sample.length; k += 256) for (const r of reader.readSync(sample.slice(k, k + 256))) sink += r.length;
-  });
-  const parallel = await medianAsync(async () => {
-    for (const record of await reader.readAllParallel(2)) sink += record.length;
-  });
-  reader.closeSync();
-  if (sink === 0) throw new Error("nothing read");
-  const rate = (seconds: number, count = n) => ({ recordsPerSecond: Math.round(count / seconds), mbPerSecond: Math.round((totalBytes * count) / n / seconds / 1e6) });
-  rows.push({
-    config: name,
-    write: rate(write),
-    sequentialRead: rate(sequential),
-    randomRead: rate(random, sample.length),
-    batchRead: rate(batch, sample.length),
-    parallelRead: rate(parallel),
-    fileSize: fs.statSync(file).size,
-    openMs: Math.round(open * 1e6) / 1e3,
-  });
+function cell(options: string, op: string, times: number[], records: number, bytes: number): Cell {
+  const median = times[Math.floor(times.length / 2)]!;
+  return {
+    options,
+    op,
+    records_per_s: Math.round(records / median),
+    mb_per_s: Math.round(bytes / median / 1e5) / 10,
+    runs: times.length,
+    spread: Math.round(((times[times.length - 1]! - times[0]!) / median) * 100) / 100,
+    ...(op === "open" ? { ms: Math.round(median * 1e6) / 1e3 } : {}),
+  };
+}
+
+function writeFile(file: string, options: string, durable: boolean): void {
+  fs.rmSync(file, { force: true }); // measure writing, not the unlinking of the last run's file
+  const writer = ArrayRecordWriter.openSync(file, options, { fsync: durable });
+  for (const record of data.records) writer.writeSync(record);
+  writer.closeSync();
+}
+
+const cells: Cell[] = [];
+const emit = (c: Cell): void => {
+  cells.push(c);
+  if (values.json) console.log(JSON.stringify(c));
+};
+let sink = 0;
+for (const options of optionSets) {
+  const file = path.join(dir, `${options.replace(/[^a-z0-9]+/gi, "_")}.array_record`);
+  const all = data.records.length;
+  const { totalBytes } = data;
+  if (ops.has("write")) emit(cell(options, "write", await timings(() => writeFile(file, options, false)), all, totalBytes));
+  if (ops.has("write_durable")) emit(cell(options, "write_durable", await timings(() => writeFile(file, options, true)), all, totalBytes));
+  if (ops.has("write2")) emit(cell(options, "write2", await timings(() => writeFile(file, `${options},max_parallelism:2`, false)), all, totalBytes));
+  writeFile(file, options, false);
+  if (ops.has("open")) emit(cell(options, "open", await timings(() => ArrayRecordReader.openSync(file).closeSync()), all, totalBytes));
+
+  let reader: ArrayRecordReader | undefined;
+  const fresh = (): void => {
+    reader?.closeSync();
+    reader = ArrayRecordReader.openSync(file);
+  };
+  const sample = data.sampleFor(options);
+  const sampleBytes = sample.reduce((s, i) => s + data.records[i]!.length, 0);
+  if (ops.has("sequential")) {
+    const t = await timings(() => {
+      for (const record of reader!.records()) sink += record.length;
+    }, fresh);
+    emit(cell(options, "sequential", t, all, totalBytes));
+  }
+  if (ops.has("random")) {
+    const t = await timings(() => {
+      for (const i of sample) sink += reader!.readSync(i).length;
+    }, fresh);
+    emit(cell(options, "random", t, sample.length, sampleBytes));
+  }
+  if (ops.has("batch")) {
+    const t = await timings(() => {
+      for (const record of reader!.readSync(sample)) sink += record.length;
+    }, fresh);
+    emit(cell(options, "batch", t, sample.length, sampleBytes));
+  }
+  if (ops.has("parallel2")) {
+    const t = await timings(async () => {
+      for (const record of await reader!.readAllParallel(2)) sink += record.length;
+    }, fresh);
+    emit(cell(options, "parallel2", t, all, totalBytes));
+  }
+  reader?.closeSync();
 }
 if (!values.dir) fs.rmSync(dir, { recursive: true, force: true });
+if (sink === 0 && ops.size > 0 && [...ops].some((op) => !op.startsWith("write") && op !== "open")) throw new Error("nothing read");
 
-if (values.json) {
-  console.log(JSON.stringify({ records: n, recordBytes: totalBytes, runs, node: process.version, results: rows }));
-} else {
+if (!values.json) {
   const k = (x: number) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : `${Math.round(x / 1e3)}k`);
-  console.log(`${n} records, ${(totalBytes / 1e6).toFixed(1)} MB, median of ${runs} runs, ${process.version}`);
-  console.log("config              write rec/s (MB/s)   seq read           random read(i)     batch read(idx)    parallel (2 wk)    file MB   open ms");
-  for (const r of rows) {
-    const cell = (m: { recordsPerSecond: number; mbPerSecond: number }) => `${k(m.recordsPerSecond)} (${m.mbPerSecond})`.padEnd(19);
-    console.log(
-      `${r.config.padEnd(20)}${cell(r.write)}  ${cell(r.sequentialRead)}${cell(r.randomRead)}${cell(r.batchRead)}${cell(r.parallelRead)}${(r.fileSize / 1e6).toFixed(1).padStart(7)}   ${r.openMs}`,
-    );
+  console.log(`${data.records.length} records, ${(data.totalBytes / 1e6).toFixed(1)} MB, median of ${runs} runs, ${process.version}; cells: records/s (spread)`);
+  const columns = [...ops];
+  console.log(["options".padEnd(30), ...columns.map((c) => c.padEnd(16))].join(""));
+  for (const options of optionSets) {
+    const row = columns.map((op) => {
+      const c = cells.find((x) => x.options === options && x.op === op);
+      return (c ? `${k(c.records_per_s)} (${c.spread})` : "-").padEnd(16);
+    });
+    console.log([options.padEnd(30), ...row].join(""));
   }
 }

@@ -304,21 +304,57 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     }
   }
 
-  /** Reads the records at `indices`: each needed chunk once, adjacent chunks in one I/O. */
+  /**
+   * Reads the records at `indices`: their positions are sorted by chunk (one typed-array sort),
+   * each needed chunk is read and decoded once, runs of adjacent chunks in one I/O of at most a
+   * span, and each decoded chunk's records go straight to their places in the result.
+   */
   private *batchPlan(indices: readonly number[]): IoPlan<Uint8Array[]> {
-    const decoded = new Map<number, ChunkRecords>();
-    for (const [first, last] of this.spans(this.chunksOf(indices))) {
-      const chunks = yield* readChunks(this.layout, first, last);
-      chunks.forEach((chunk, k) => decoded.set(first + k, chunk));
+    const n = indices.length;
+    const out = new Array<Uint8Array>(n);
+    if (n === 0) return out;
+    const { index } = this.layout;
+    const { offsets, firstRecord } = index;
+    const chunks = new Float64Array(n);
+    let sorted = true;
+    for (let k = 0; k < n; k++) {
+      chunks[k] = this.chunkFor(indices[k]!, "index");
+      if (k > 0 && chunks[k]! < chunks[k - 1]!) sorted = false;
     }
-    return this.pick(indices, decoded);
-  }
-
-  /** Sorted distinct chunks holding `indices` (validated). */
-  private chunksOf(indices: readonly number[]): number[] {
-    const chunks = new Set<number>();
-    for (const i of indices) chunks.add(this.chunkFor(i, "index"));
-    return [...chunks].sort((a, b) => a - b);
+    // Positions in chunk order: sort keys chunk·n + k as plain numbers (exact below 2^53).
+    let order: Float64Array | undefined;
+    if (!sorted) {
+      order = new Float64Array(n);
+      if (index.numChunks * n < Number.MAX_SAFE_INTEGER) {
+        for (let k = 0; k < n; k++) order[k] = chunks[k]! * n + k;
+        order.sort();
+        for (let k = 0; k < n; k++) order[k] = order[k]! % n;
+      } else {
+        const positions = Array.from({ length: n }, (_, k) => k).sort((a, b) => chunks[a]! - chunks[b]! || a - b);
+        order.set(positions);
+      }
+    }
+    const at = (k: number): number => (order === undefined ? k : order[k]!);
+    let k = 0;
+    while (k < n) {
+      // A span: distinct chunks first..last, each adjacent to the previous, within spanBytes.
+      const first = chunks[at(k)]!;
+      let last = first;
+      let end = k + 1;
+      for (; end < n; end++) {
+        const c = chunks[at(end)]!;
+        if (c === last) continue;
+        if (c !== last + 1 || offsets[c + 1]! - offsets[first]! > this.spanBytes) break;
+        last = c;
+      }
+      const decoded = yield* readChunks(this.layout, first, last);
+      for (; k < end; k++) {
+        const p = at(k);
+        const c = chunks[p]!;
+        out[p] = recordAt(decoded[c - first]!, indices[p]! - firstRecord[c]!);
+      }
+    }
+    return out;
   }
 
   /** Groups sorted chunks into runs of adjacent chunks, each at most one span of bytes. */
@@ -332,14 +368,6 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
       k++;
       yield [first, last];
     }
-  }
-
-  private pick(indices: readonly number[], decoded: Map<number, ChunkRecords>): Uint8Array[] {
-    const { firstRecord } = this.layout.index;
-    return indices.map((i) => {
-      const c = this.layout.index.chunkOf(i);
-      return recordAt(decoded.get(c)!, i - firstRecord[c]!);
-    });
   }
 
   /** Spans of adjacent chunks covering records `[start, end)`, each with its plan and byte range. */

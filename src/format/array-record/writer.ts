@@ -4,7 +4,7 @@
  */
 import { ArrayRecordError } from "../errors.js";
 import { ArrayRecordEncoder } from "./encoder.js";
-import { AtomicFileSink, MemoryByteSink, type ByteSink } from "../bytes/file-sink.js";
+import { AtomicFileSink, MemoryByteSink, type ByteSink, type AtomicFileSinkOptions } from "../bytes/file-sink.js";
 import { parseWriterOptions, type WriterOptions } from "./options.js";
 import { recordWritable } from "../bytes/record-writable.js";
 
@@ -40,16 +40,19 @@ export class ArrayRecordWriter {
     }
   }
 
-  /** Creates `path` (atomically: nothing appears under that name until a successful close). */
-  static openSync(path: string, options: string | WriterOptions = ""): ArrayRecordWriter {
+  /**
+   * Creates `path` (atomically: nothing appears under that name until a successful close). Close
+   * fsyncs the file and its directory unless `file.fsync` is false (scratch output).
+   */
+  static openSync(path: string, options: string | WriterOptions = "", file: AtomicFileSinkOptions = {}): ArrayRecordWriter {
     const resolved = typeof options === "string" ? parseWriterOptions(options) : options;
-    return new ArrayRecordWriter(AtomicFileSink.createSync(path), resolved);
+    return new ArrayRecordWriter(AtomicFileSink.createSync(path, file), resolved);
   }
 
   /** Async {@link openSync}. */
-  static async open(path: string, options: string | WriterOptions = ""): Promise<ArrayRecordWriter> {
+  static async open(path: string, options: string | WriterOptions = "", file: AtomicFileSinkOptions = {}): Promise<ArrayRecordWriter> {
     const resolved = typeof options === "string" ? parseWriterOptions(options) : options;
-    return new ArrayRecordWriter(await AtomicFileSink.create(path), resolved);
+    return new ArrayRecordWriter(await AtomicFileSink.create(path, file), resolved);
   }
 
   /** Number of records written so far. */

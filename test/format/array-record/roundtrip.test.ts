@@ -71,6 +71,27 @@ describe("write → read round trips", () => {
     );
   });
 
+  it("batch reads return records in the order asked, duplicates included, across span boundaries", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 400 }),
+        fc.integer({ min: 1, max: 7 }),
+        fc.array(fc.nat(), { maxLength: 300 }),
+        (count, groupSize, picks) => {
+          // Records of ~3 KB so a file of 400 spans several 1 MiB batch spans.
+          const records = Array.from({ length: count }, (_, i) => new Uint8Array(3000 + (i % 17)).fill(i & 0xff).map((b, j) => (j === 0 ? i >> 8 : b)));
+          const reader = ArrayRecordReader.openSync(new MemoryByteSource(encodeArrayRecord(records, `group_size:${groupSize},uncompressed`)));
+          const indices = picks.map((p) => p % count);
+          expect(reader.readSync(indices).map(hex)).toEqual(indices.map((i) => hex(records[i]!)));
+          const sorted = [...indices].sort((a, b) => a - b);
+          expect(reader.readSync(sorted).map(hex)).toEqual(sorted.map((i) => hex(records[i]!)));
+          expect(() => reader.readSync([...indices, count])).toThrow(expect.objectContaining({ code: "OUT_OF_RANGE" }));
+        },
+      ),
+      { numRuns: 40, seed: 14 },
+    );
+  });
+
   it("a record over 1 MiB crosses many blocks", () => {
     const big = new Uint8Array(1_500_000).map((_, i) => (i * 13 + (i >> 9)) & 0xff);
     for (const opts of ["uncompressed", "zstd", "snappy", "brotli:1"]) {

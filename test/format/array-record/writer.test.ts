@@ -50,6 +50,28 @@ describe("ArrayRecordWriter atomicity", () => {
     expect(fs.readdirSync(dir)).toEqual(["data.array_record"]);
   });
 
+  it("fsync:false (scratch output) writes the same bytes, still renamed into place only on close", async () => {
+    fresh();
+    const durable = path.join(dir, "durable.array_record");
+    const scratch = path.join(dir, "scratch.array_record");
+    const scratchAsync = path.join(dir, "scratch-async.array_record");
+    const a = ArrayRecordWriter.openSync(durable, "group_size:3");
+    const b = ArrayRecordWriter.openSync(scratch, "group_size:3", { fsync: false });
+    const c = await ArrayRecordWriter.open(scratchAsync, "group_size:3", { fsync: false });
+    for (let i = 0; i < 100; i++) {
+      a.writeSync(`r${i}`);
+      b.writeSync(`r${i}`);
+      await c.write(`r${i}`);
+    }
+    expect(fs.readdirSync(dir).filter((n) => !n.startsWith("."))).toEqual([]);
+    a.closeSync();
+    b.closeSync();
+    await c.close();
+    expect(fs.readdirSync(dir).sort()).toEqual(["durable.array_record", "scratch-async.array_record", "scratch.array_record"]);
+    expect(fs.readFileSync(scratch).equals(fs.readFileSync(durable))).toBe(true);
+    expect(fs.readFileSync(scratchAsync).equals(fs.readFileSync(durable))).toBe(true);
+  });
+
   it("refuses bad options with INVALID_OPTIONS and leaves nothing behind", () => {
     fresh();
     expect(() => ArrayRecordWriter.openSync(path.join(dir, "t.array_record"), "group_size:0")).toThrow(expect.objectContaining({ code: "INVALID_OPTIONS" }));
