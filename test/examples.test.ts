@@ -20,7 +20,8 @@ describe("examples", () => {
   });
 
   it.each(files)("%s runs and prints what it should", (file) => {
-    const r = spawnSync(process.execPath, ["--import", "tsx", `examples/${file}`], { cwd: ROOT, encoding: "utf8" });
+    const r = spawnSync(process.execPath, ["--import", "tsx", `examples/${file}`], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+    expect(r.error, "the example must finish within 60 s").toBeUndefined();
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(EXPECTED_OUTPUT[file]!);

@@ -2,38 +2,30 @@
  * The conversion commands: `import`, `export` and `cat --format example-json`.
  *
  * Spawning the CLI costs ~0.5 s per run, so each conversion is spawned once end to end, and
- * the bulk runs (every Arrow interop file, the GZIP and shard-pattern variants, usage errors)
+ * the bulk runs (the GZIP and shard-pattern variants, usage errors)
  * call the same `main()` in this process, with stderr captured.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
-import type { Table } from "apache-arrow";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/main.js";
-import { readArrowFile, valuesEqual } from "../../src/format/arrow/index.js";
+import { readArrowFile } from "../../src/format/arrow/index.js";
 import { decodeExample, decodeExampleMap, exampleToJson } from "../../src/format/example/index.js";
 import { ArrayRecordReader } from "../../src/format/array-record/reader.js";
 import { TFRecordWriter, readTFRecordsSync } from "../../src/format/tfrecord/index.js";
 import { ArrayRecordWriter, encodeArrayRecord } from "../../src/format/array-record/writer.js";
-import { expectBatchesMatch, expectSchemaMatches, readJsonGz } from "../format/arrow/arrow-json.js";
 import { runCli } from "../helpers/cli.js";
-import { GOLDEN_DIR, INTEROP_DIR, parseLengthPrefixed } from "../helpers/golden.js";
+import { tableFromArrays, tableToIPC } from "apache-arrow";
+import { fixture } from "../helpers/fixtures.js";
+import { exampleRecords } from "../helpers/generators.js";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arrayrecord-convert-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 const out = (name: string): string => path.join(dir, name);
 
-const ARROW_DIR = new URL("../../../shared/interop/arrow/", import.meta.url);
-const arrowFiles = fs
-  .readdirSync(ARROW_DIR)
-  .filter((f) => f.endsWith(".arrow_file") || f.endsWith(".stream"))
-  .sort();
-
-/** The golden tf.train.Examples (uncompressed records, in order). */
-// Plain Uint8Arrays (not Buffers), like the records a reader returns, so decoded Examples compare equal.
-const goldenExamples = parseLengthPrefixed(new Uint8Array(fs.readFileSync(path.join(GOLDEN_DIR, "example_gs64_transpose.records"))));
+/** tf.train.Examples: the golden corpus's example(seed=3, n=500) generator (plain Uint8Arrays, like a reader's records). */
+const goldenExamples = exampleRecords(3, 500);
 
 /** Runs `main(args)` in this process; returns the exit code and what it wrote on stderr. */
 async function runMain(args: string[]): Promise<{ status: number; stderr: string }> {
@@ -63,23 +55,6 @@ function writeTFRecord(file: string, records: Uint8Array[]): void {
 }
 
 const hex = (records: Iterable<Uint8Array>): string[] => Array.from(records, (r) => Buffer.from(r).toString("hex"));
-
-/** Same schema (names, types, nullability, metadata) and the same value in every cell. */
-function expectTablesEqual(actual: Table, expected: Table): void {
-  expect(actual.numRows).toBe(expected.numRows);
-  expect([...actual.schema.metadata]).toEqual([...expected.schema.metadata]);
-  expect(actual.schema.fields.map(String)).toEqual(expected.schema.fields.map(String));
-  expected.schema.fields.forEach((f, c) => {
-    const g = actual.schema.fields[c]!;
-    expect(g.nullable, f.name).toBe(f.nullable);
-    expect([...g.metadata], f.name).toEqual([...f.metadata]);
-    const x = expected.getChildAt(c)!;
-    const y = actual.getChildAt(c)!;
-    for (let i = 0; i < expected.numRows; i++) {
-      if (!valuesEqual(x.get(i), y.get(i))) expect.fail(`column ${f.name} row ${i}: ${String(y.get(i))} != ${String(x.get(i))}`);
-    }
-  });
-}
 
 describe("import / export TFRecord", () => {
   it("TFRecord → ArrayRecord → TFRecord keeps every record's bytes (spawned CLI)", () => {
@@ -133,40 +108,6 @@ describe("import / export TFRecord", () => {
     expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
     expect(r.stderr).toMatch(/^arrayrecord: (CORRUPT|TRUNCATED): .*garbage\.tfrecord/);
     expect(fs.readdirSync(dir).filter((f) => f.includes("garbage.array_record"))).toEqual([]);
-  });
-});
-
-describe("import / export Arrow --as batches", () => {
-  it("finds the interop files", () => {
-    expect(arrowFiles.length).toBeGreaterThanOrEqual(16);
-  });
-
-  it("round-trips an IPC stream through the spawned CLI", () => {
-    const input = fileURLToPath(new URL("generated_nested.stream", ARROW_DIR));
-    const imported = runCli(["import", "--from", "arrow", input, out("nested.array_record")]);
-    expect(imported.status, imported.stderr).toBe(0);
-    const original = readArrowFile(input);
-    expect(ArrayRecordReader.openSync(out("nested.array_record")).numRecords).toBe(original.batches.length);
-    const exported = runCli(["export", out("nested.array_record"), "--to", "arrow", "--as", "batches", out("nested.arrow")]);
-    expect(exported.status, exported.stderr).toBe(0);
-    expect(exported.stderr).toContain(`Arrow IPC file, ${original.numRows} rows`);
-    expectTablesEqual(readArrowFile(out("nested.arrow")), original);
-  });
-
-  it.each(arrowFiles)("%s comes back as the same table", async (name) => {
-    const input = fileURLToPath(new URL(name, ARROW_DIR));
-    const stored = out(`${name}.array_record`);
-    const back = out(`${name}.arrow`);
-    const imported = await runMain(["import", "--from", "arrow", input, stored, "--as", "batches"]);
-    expect(imported.status, imported.stderr).toBe(0);
-    const exported = await runMain(["export", stored, "--to", "arrow", "--as", "batches", back]);
-    expect(exported.status, exported.stderr).toBe(0);
-    const table = readArrowFile(back);
-    expect(fs.readFileSync(back).subarray(0, 6).toString("latin1")).toBe("ARROW1");
-    expectTablesEqual(table, readArrowFile(input));
-    const json = readJsonGz(new URL(name.replace(/\.(arrow_file|stream)$/, ".json.gz"), ARROW_DIR));
-    expectSchemaMatches(table.schema, json.schema);
-    expectBatchesMatch(table, json);
   });
 });
 
@@ -230,7 +171,7 @@ describe("tf.Examples", () => {
   });
 
   it("cat --format example-json on a record that is not an Example: CORRUPT, exit 1", () => {
-    const digits = path.join(INTEROP_DIR, "upstream/digits.array_record-00000-of-00002");
+    const digits = fixture("digits").path();
     const r = runCli(["cat", digits, "--format", "example-json"]);
     expect(r.status).toBe(1);
     expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
@@ -255,8 +196,9 @@ describe("usage errors", () => {
     expect(r.stderr).toContain("Usage: arrayrecord");
   });
 
-  const ar = path.join(INTEROP_DIR, "upstream/digits.array_record-00000-of-00002");
-  const stream = fileURLToPath(new URL("generated_null.stream", ARROW_DIR));
+  const ar = fixture("digits").path();
+  const stream = out("small.stream");
+  fs.writeFileSync(stream, tableToIPC(tableFromArrays({ a: Int32Array.of(1, 2) }), "stream"));
   it.each([
     [["import", stream, out("u.array_record")], "--from is required"],
     [["import", "--from", "arrow", stream], "import needs IN and OUT"],

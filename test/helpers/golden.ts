@@ -1,4 +1,7 @@
-/** Loading the golden corpus in ../shared/golden: expectations, record streams, SHA-256 of records. */
+/**
+ * Loading the golden corpus in ../shared/golden (for `npm run test:corpus` only: `npm test` never
+ * reads ../shared), and the record helpers both suites use: SHA-256 of records, record streams.
+ */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -22,9 +25,12 @@ export interface GoldenExpectation {
   records_file?: string;
 }
 
-/** Every golden file with its expectations, sorted by name. */
+/** Golden files in ../shared/golden (golden/README.md lists 18). */
+export const GOLDEN_FILE_COUNT = 18;
+
+/** Every golden file with its expectations, sorted by name; throws unless there are all {@link GOLDEN_FILE_COUNT}. */
 export function goldenFiles(): { path: string; expect: GoldenExpectation }[] {
-  return fs
+  const files = fs
     .readdirSync(GOLDEN_DIR)
     .filter((name) => name.endsWith(".json"))
     .sort()
@@ -32,6 +38,10 @@ export function goldenFiles(): { path: string; expect: GoldenExpectation }[] {
       const expect = JSON.parse(fs.readFileSync(GOLDEN_DIR + name, "utf8")) as GoldenExpectation;
       return { path: GOLDEN_DIR + expect.file, expect };
     });
+  if (files.length !== GOLDEN_FILE_COUNT) {
+    throw new Error(`${GOLDEN_DIR} holds ${files.length} golden files, expected ${GOLDEN_FILE_COUNT}`);
+  }
+  return files;
 }
 
 /** SHA-256 over each record's u64 little-endian length followed by its bytes. */

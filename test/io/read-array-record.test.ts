@@ -7,14 +7,15 @@ import { readAllFromArrayRecord, readFromArrayRecord } from "../../src/io/read-a
 import { writeToArrayRecord } from "../../src/io/write-array-record.js";
 import { createStrings } from "../../src/transforms/coders.js";
 import type { RecordWithMetadata } from "../../src/transforms/coders.js";
-import { goldenFiles, recordsSha256 } from "../helpers/golden.js";
+import { recordsSha256 } from "../helpers/golden.js";
+import { conformanceFixtures } from "../helpers/fixtures.js";
 import { collect, collected, createRecords, hexMultiset, runDirect, tempDir } from "./beam-helpers.js";
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
-/** Every golden file, transposed ones included. */
-const golden = goldenFiles();
+/** Every conformance fixture (written by Google's library), transposed ones included. */
+const golden = conformanceFixtures().map((f) => ({ path: f.path(), expect: f.expect }));
 
 function readDirect(file: string): Uint8Array[] {
   const r = ArrayRecordReader.openSync(file);
@@ -35,9 +36,9 @@ const SPLITS: { name: string; options: { desiredSplitRecords?: number; desiredSp
   { name: "1 GiB (default-like, larger than a file)", options: { desiredSplitBytes: 1 << 30 } },
 ];
 
-describe("readFromArrayRecord over the golden files", () => {
-  it("has golden files (transposed ones included), which the sync reader reads as the C++ library wrote them", () => {
-    expect(golden.length).toBeGreaterThanOrEqual(13);
+describe("readFromArrayRecord over the conformance fixtures", () => {
+  it("has the 25 fixtures (transposed ones included), which the sync reader reads as the C++ library wrote them", () => {
+    expect(golden.length).toBe(25);
     expect(golden.filter((g) => g.expect.writer_options_string.includes("transpose:true")).length).toBe(3);
     for (const g of golden) expect(recordsSha256(readDirect(g.path)), g.path).toBe(g.expect.records_sha256);
   });

@@ -1,4 +1,3 @@
-import { readdirSync, readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ArrayRecordError } from "../../../src/format/errors.js";
@@ -13,7 +12,6 @@ import {
   type WriterOptions,
 } from "../../../src/format/array-record/options.js";
 
-const GOLDEN_DIR = new URL("../../../../shared/golden/", import.meta.url);
 const DEFAULT_STRING = "group_size:1,transpose:false,pad_to_block_boundary:false,zstd:3,window_log:20,max_parallelism:1";
 const WRITER_KEYS =
   "default, group_size, max_parallelism, saturation_delay_ms, transpose, transpose_bucket_size, " +
@@ -34,25 +32,6 @@ function optionsError(fn: () => unknown): string {
 const writerError = (text: string): string => optionsError(() => parseWriterOptions(text));
 const readerError = (text: string): string => optionsError(() => parseReaderOptions(text));
 const render = (text: string): string => writerOptionsToString(parseWriterOptions(text), 1);
-
-describe("golden files", () => {
-  const files = readdirSync(GOLDEN_DIR).filter((f) => f.endsWith(".json"));
-  it("has golden json files", () => {
-    expect(files.length).toBeGreaterThan(10);
-  });
-  for (const file of files) {
-    it(`${file}: writer_options renders to the stored writer_options_string`, () => {
-      const golden = JSON.parse(readFileSync(new URL(file, GOLDEN_DIR), "utf8")) as {
-        writer_options: string;
-        writer_options_string: string;
-      };
-      const parsed = parseWriterOptions(golden.writer_options);
-      expect(writerOptionsToString(parsed, 1)).toBe(golden.writer_options_string);
-      // The stored string is itself a valid options text that renders to itself.
-      expect(render(golden.writer_options_string)).toBe(golden.writer_options_string);
-    });
-  }
-});
 
 describe("writer defaults", () => {
   it("empty text gives the defaults", () => {

@@ -4,14 +4,17 @@ import { describe, expect, it } from "vitest";
 import { ArrayRecordReader } from "../../../src/format/array-record/reader.js";
 import { MemoryByteSource } from "../../../src/format/bytes/byte-source.js";
 import { encodeArrayRecord } from "../../../src/format/array-record/writer.js";
-import { goldenFiles, recordsSha256 } from "../../helpers/golden.js";
+import { recordsSha256 } from "../../helpers/golden.js";
+import { conformanceFixtures, fixture } from "../../helpers/fixtures.js";
 import { textRecords } from "../../helpers/generators.js";
 
 describe("readRangeParallel / readAllParallel", () => {
-  it("reads every golden file exactly (transposed ones included)", async () => {
-    for (const { path, expect: golden } of goldenFiles()) {
-      const reader = await ArrayRecordReader.open(path, "readahead_buffer_size:64k");
-      expect(recordsSha256(await reader.readAllParallel(2)), golden.file).toBe(golden.records_sha256);
+  it("reads every conformance fixture exactly (transposed ones included)", async () => {
+    const fixtures = conformanceFixtures();
+    expect(fixtures).toHaveLength(25);
+    for (const f of fixtures) {
+      const reader = await ArrayRecordReader.open(f.path(), "readahead_buffer_size:64k");
+      expect(recordsSha256(await reader.readAllParallel(2)), f.name).toBe(f.expect.records_sha256);
       await reader.close();
     }
   });
@@ -40,7 +43,7 @@ describe("readRangeParallel / readAllParallel", () => {
   });
 
   it("workers do not outlive the reader", async () => {
-    const file = goldenFiles().find((g) => g.expect.file === "text_gs7_zstd.array_record")!.path;
+    const file = fixture("zstd_gs8").path();
     const reader = await ArrayRecordReader.open(file);
     await reader.readAllParallel(2);
     await reader.close();

@@ -1,4 +1,3 @@
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import {
@@ -35,7 +34,6 @@ import {
   iterateTableExamples,
   tableToExamples,
 } from "../../../src/format/arrow/index.js";
-import { readArrowFile } from "../../../src/format/arrow/index.js";
 import { decodeExampleMap, encodeExample } from "../../../src/format/example/index.js";
 import type { ExampleInput, FeatureInput, FeatureValue } from "../../../src/format/example/index.js";
 import { isArrayRecordError } from "../../../src/format/errors.js";
@@ -278,34 +276,6 @@ describe("Arrow → Examples", () => {
     expect(normExample(decodeExampleMap(records[0]!))).toEqual(normExample(r0!));
   });
 
-  it("converts the Arrow integration file of primitive types", () => {
-    const path = fileURLToPath(new URL("../../../../shared/interop/arrow/generated_primitive.arrow_file", import.meta.url));
-    const table = readArrowFile(path);
-    const records = tableToExamples(table);
-    expect(records.length).toBe(table.numRows);
-    const back = examplesToTable(records, { bytesAs: "binary" });
-    // non-nullable columns are present in every row and keep their values (as Example types)
-    const asExample = (v: unknown): unknown => (v instanceof Uint8Array ? Buffer.from(v).toString("hex") : v);
-    const cases: [string, (v: unknown) => unknown][] = [
-      ["int32_nonnullable", (v) => BigInt(v as number)],
-      ["int64_nonnullable", (v) => v],
-      ["uint32_nonnullable", (v) => BigInt(v as number)],
-      ["bool_nonnullable", (v) => (v ? 1n : 0n)],
-      ["float64_nonnullable", (v) => Math.fround(v as number)],
-      ["binary_nonnullable", asExample],
-      ["utf8_nonnullable", (v) => Buffer.from(enc.encode(v as string)).toString("hex")],
-      ["fixedsizebinary_19_nonnullable", asExample],
-    ];
-    for (const [name, convert] of cases) {
-      const want = [...table.getChild(name)!].map(convert);
-      const got = [...back.getChild(name)!].map(asExample);
-      expect(got, name).toEqual(want);
-    }
-    // null cells are absent features
-    const nulls = [...table.getChild("int8_nullable")!].filter((v) => v === null).length;
-    expect(back.getChild("int8_nullable")!.nullCount).toBe(nulls);
-  });
-
   it("rejects unsupported column types, naming the column", () => {
     const when = new Table({ ok: vectorFromArray([1], new Int32()), when: vectorFromArray([new Date(0)], new DateDay()) });
     expectError(() => tableToExamples(when), "UNSUPPORTED", /column "when" has type Date32<DAY>/);
@@ -313,8 +283,6 @@ describe("Arrow → Examples", () => {
     expectError(() => tableToExamples(nested), "UNSUPPORTED", /column "s" has type Struct/);
     const listOfLists = new Table({ ll: vectorFromArray([[[1]]], new List(new Field("item", new List(new Field("item", new Int32(), true)), true))) });
     expectError(() => tableToExamples(listOfLists), "UNSUPPORTED", /column "ll".*lists must hold/);
-    const datetime = readArrowFile(fileURLToPath(new URL("../../../../shared/interop/arrow/generated_datetime.stream", import.meta.url)));
-    expectError(() => tableToExamples(datetime), "UNSUPPORTED", /column "f0"/);
   });
 
   it("rejects nulls inside lists and Uint64 above int64", () => {

@@ -1,14 +1,19 @@
-import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ArrayRecordError } from "../../../src/format/errors.js";
 import { decodeExample, decodeExampleMap, encodeExample, exampleToJson, type FeatureValue } from "../../../src/format/example/index.js";
 import { decodeExampleGenerated, encodeExampleGenerated } from "../../../src/format/example/generated.js";
-import { GOLDEN_DIR, parseLengthPrefixed } from "../../helpers/golden.js";
+import { exampleRecords, mixedRecords } from "../../helpers/generators.js";
 
-/** Records of a golden `.records` file, as plain Uint8Arrays. */
+/**
+ * The golden corpus's records, rebuilt by its generators (golden/README.md): both example files
+ * hold example(seed=3, n=500), the mixed file mixed(seed=4, n=400). `npm run test:corpus` checks
+ * these generators against the files.
+ */
 function goldenRecords(name: string): Uint8Array[] {
-  return parseLengthPrefixed(new Uint8Array(readFileSync(GOLDEN_DIR + name)));
+  if (name.startsWith("example_")) return exampleRecords(3, 500);
+  if (name.startsWith("mixed_")) return mixedRecords(4, 400);
+  throw new Error(`no generator for ${name}`);
 }
 
 const WORDS = new Set(

@@ -9,6 +9,24 @@ import { encodeArrayRecord } from "../../src/format/array-record/writer.js";
 import { MemoryByteSource } from "../../src/format/bytes/byte-source.js";
 import { generateRecords } from "../helpers/generators.js";
 import { GOLDEN_DIR, goldenFiles, parseLengthPrefixed, recordsSha256, shuffled } from "../helpers/golden.js";
+import { chunkLayout } from "../helpers/fixtures.js";
+
+/**
+ * Golden files whose compressed chunk bytes differ from ours (zstd and brotli builds other than
+ * the C++ library's, and a different snappy build): the rest our writer reproduces byte for byte
+ * (and so the same chunk offsets). For these, the file size (padding), the chunk count, the
+ * records per chunk and every chunk's size within 5% are checked.
+ */
+const NOT_BYTE_IDENTICAL = new Set([
+  "big_gs1_zstd.array_record",
+  "rand_gs1_snappy.array_record",
+  "small10k_default.array_record",
+  "text_default.array_record",
+  "text_gs100_zstd_wl20.array_record",
+  "text_gs50_pad_zstd.array_record",
+  "text_gs7_zstd.array_record",
+  "text_gs7_zstd19.array_record",
+]);
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
 
@@ -73,29 +91,31 @@ describe.each(goldenFiles())("golden $expect.file", ({ path, expect: golden }) =
     await asyncReader.close();
   });
 
-  // Transposed chunks carry our own state machine layout, so only simple uncompressed files match byte for byte.
-  const uncompressed = golden.writer_options_string.includes(",uncompressed") && !transposed;
-  it(uncompressed ? "our writer reproduces the file byte for byte" : "our writer reproduces the chunk layout", () => {
+  it(transposed ? "our transposed writer lays out the same chunks, data within 5%" : "our writer puts the same chunks at the same offsets (byte for byte where the codec output agrees)", () => {
     const ours = encodeArrayRecord(generated, golden.writer_options_string);
-    const theirs = fs.readFileSync(path);
-    if (uncompressed) {
-      expect(Buffer.compare(Buffer.from(ours), theirs)).toBe(0);
-    }
-    const a = ArrayRecordReader.openSync(new MemoryByteSource(ours));
-    const b = ArrayRecordReader.openSync(path);
-    expect(a.writerOptions).toBe(golden.writer_options_string);
-    expect(a.numChunks).toBe(b.numChunks);
-    expect(a.groupSize).toBe(b.groupSize);
-    expect(recordsSha256(a.readAllSync())).toBe(golden.records_sha256);
-    const ourStats = a.dataChunkStatsSync();
-    const theirStats = b.dataChunkStatsSync();
+    const theirs = new Uint8Array(fs.readFileSync(path));
+    const a = chunkLayout(ours);
+    const b = chunkLayout(theirs);
+    expect(a.recordsPerChunk).toEqual(b.recordsPerChunk);
+    const reader = ArrayRecordReader.openSync(new MemoryByteSource(ours));
+    expect(reader.writerOptions).toBe(golden.writer_options_string);
+    expect(recordsSha256(reader.readAllSync())).toBe(golden.records_sha256);
+    const cpp = ArrayRecordReader.openSync(path);
+    const ourStats = reader.dataChunkStatsSync();
+    const theirStats = cpp.dataChunkStatsSync();
+    cpp.closeSync();
     expect(ourStats.chunkTypes).toEqual(theirStats.chunkTypes);
-    expect(theirStats.chunkTypes[transposed ? "transposed" : "simple"]).toBe(b.numChunks);
+    expect(theirStats.chunkTypes[transposed ? "transposed" : "simple"]).toBe(b.sizes.length);
     if (transposed) {
       // Our transposed encoder lays out its own state machine: data within 5% of C++'s.
       expect(Math.abs(ourStats.dataBytes / theirStats.dataBytes - 1)).toBeLessThan(0.05);
-    } else if (uncompressed) {
-      expect(ourStats.dataBytes).toBe(theirStats.dataBytes);
+      return;
     }
+    expect(ours.length).toBe(golden.file_size);
+    expect(a.sizes.length).toBe(b.sizes.length);
+    a.sizes.forEach((size, c) => expect(Math.abs(size - b.sizes[c]!), `chunk ${c}: ${size} vs ${b.sizes[c]}`).toBeLessThanOrEqual(Math.max(16, b.sizes[c]! / 20)));
+    const identical = Buffer.compare(Buffer.from(ours), Buffer.from(theirs)) === 0;
+    expect(identical).toBe(!NOT_BYTE_IDENTICAL.has(golden.file));
+    if (identical) expect(a).toEqual(b);
   });
 });
