@@ -1,7 +1,8 @@
 /**
  * Throughput of transposed chunks against simple chunks (same compression, same records) and,
  * when the oracle environment exists, against Google's C++ library through its Python wheel in
- * the same run. Records: the golden `example` generator (tf.Example protos). Median of 3.
+ * the same run. Records: the golden `example` generator (tf.Example protos). Median of 3, in
+ * process CPU time (user + system; Python: time.process_time), so a busy machine skews less.
  *
  *   npm run bench:transposed                       # 20,000 records, group_size:64
  *   npm run bench:transposed -- --records 50000 --group 256
@@ -19,14 +20,16 @@ const records = exampleRecords(3, Number(values.records));
 const totalBytes = records.reduce((n, r) => n + r.length, 0);
 const COMPRESSIONS = ["uncompressed", "zstd:3", "brotli:6", "snappy"];
 
+/** Median CPU seconds of three runs. */
 function median(run: () => void): number {
   const times: number[] = [];
   for (let i = 0; i < 3; i++) {
-    const start = performance.now();
+    const start = process.cpuUsage();
     run();
-    times.push(performance.now() - start);
+    const used = process.cpuUsage(start);
+    times.push((used.user + used.system) / 1e6);
   }
-  return times.sort((a, b) => a - b)[1]! / 1000;
+  return times.sort((a, b) => a - b)[1]!;
 }
 
 const mbps = (seconds: number) => (totalBytes / 1e6 / seconds).toFixed(1);
@@ -52,7 +55,7 @@ for (const compression of COMPRESSIONS) {
   }
 }
 
-console.log(`${records.length} example records, ${(totalBytes / 1e6).toFixed(2)} MB, median of 3 (MB/s of record bytes)`);
+console.log(`${records.length} example records, ${(totalBytes / 1e6).toFixed(2)} MB, median of 3 (MB/s of record bytes per CPU second)`);
 console.log("ours:");
 console.table(rows);
 
@@ -94,7 +97,7 @@ for options in json.loads(sys.argv[3]):
     for name, fn in (("write", write), ("read", read)):
         ts = []
         for _ in range(3):
-            t = time.perf_counter(); fn(); ts.append(time.perf_counter() - t)
+            t = time.process_time(); fn(); ts.append(time.process_time() - t)
         times[name] = sorted(ts)[1]
     out.append({"options": options, "write_s": times["write"], "read_s": times["read"]})
 print(json.dumps(out))

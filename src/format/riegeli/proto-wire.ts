@@ -11,14 +11,21 @@ export const WireType = { VARINT: 0, FIXED64: 1, LENGTH_DELIMITED: 2, START_GROU
  * Returns the value and sets {@link lastEnd}, or returns −1 when there is none before `end`.
  */
 export function readCanonicalVarint32(bytes: Uint8Array, pos: number, end: number): number {
-  let value = 0;
-  for (let i = 0; i < 5; i++) {
+  if (pos >= end) return -1;
+  const first = bytes[pos]!;
+  // Most tags and lengths are one byte.
+  if (first < 0x80) {
+    lastEnd = pos + 1;
+    return first;
+  }
+  let value = first & 0x7f;
+  for (let i = 1; i < 5; i++) {
     if (pos + i >= end) return -1;
     const b = bytes[pos + i]!;
     if (i === 4 && b > 0x0f) return -1;
     value += (b & 0x7f) * 2 ** (7 * i);
     if (b < 0x80) {
-      if (b === 0 && i > 0) return -1;
+      if (b === 0) return -1;
       lastEnd = pos + i + 1;
       return value;
     }
@@ -50,7 +57,8 @@ export function skipCanonicalVarint64(bytes: Uint8Array, pos: number, end: numbe
  * This is the test Riegeli's encoder applies; any other record is stored verbatim.
  */
 export function isProtoMessage(bytes: Uint8Array, start: number, end: number): boolean {
-  const groups: number[] = [];
+  // Allocated only when a group starts: most messages have none.
+  let groups: number[] | undefined;
   let pos = start;
   while (pos < end) {
     const tag = readCanonicalVarint32(bytes, pos, end);
@@ -80,14 +88,14 @@ export function isProtoMessage(bytes: Uint8Array, start: number, end: number): b
         break;
       }
       case WireType.START_GROUP:
-        groups.push(field);
+        (groups ??= []).push(field);
         break;
       case WireType.END_GROUP:
-        if (groups.length === 0 || groups.pop() !== field) return false;
+        if (groups === undefined || groups.length === 0 || groups.pop() !== field) return false;
         break;
       default:
         return false;
     }
   }
-  return groups.length === 0;
+  return groups === undefined || groups.length === 0;
 }

@@ -181,7 +181,8 @@ class ChunkEncoding {
   /** Adds the fields of the canonical message `values[start, end)` under `parent`. */
   private addMessage(start: number, end: number, parent: FieldNode, depth: number): void {
     const bytes = this.values;
-    const groups: FieldNode[] = [];
+    // Parents of open groups; allocated only when a group starts (most messages have none).
+    let groups: FieldNode[] | undefined;
     let pos = start;
     while (pos < end) {
       const tag = readCanonicalVarint32(bytes, pos, end);
@@ -216,9 +217,10 @@ class ChunkEncoding {
           const valueStart = lastEnd;
           const valueEnd = valueStart + length;
           // Empty values stay strings (one state instead of two), as in Riegeli.
-          if (length > 0 && depth + groups.length + 1 < MAX_DEPTH && isProtoMessage(bytes, valueStart, valueEnd)) {
+          const inner = depth + (groups?.length ?? 0) + 1;
+          if (length > 0 && inner < MAX_DEPTH && isProtoMessage(bytes, valueStart, valueEnd)) {
             this.push(this.etag(node, 1, Kind.SUBMESSAGE_START), 0, 0);
-            this.addMessage(valueStart, valueEnd, node, depth + groups.length + 1);
+            this.addMessage(valueStart, valueEnd, node, inner);
             this.push(this.etag(node, 2, Kind.SUBMESSAGE_END), 0, 0);
           } else {
             node.bufferType = BufferType.STRING;
@@ -229,12 +231,12 @@ class ChunkEncoding {
         }
         case WireType.START_GROUP:
           this.push(this.etag(node, 0, Kind.FIELD), 0, 0);
-          groups.push(parent);
+          (groups ??= []).push(parent);
           parent = node;
           break;
         case WireType.END_GROUP:
           this.push(this.etag(node, 0, Kind.FIELD), 0, 0);
-          parent = groups.pop()!;
+          parent = groups!.pop()!;
           break;
       }
     }
