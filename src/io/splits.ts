@@ -79,7 +79,7 @@ export function splitFile(file: string, options: SplitSizeOptions = {}): RecordR
   const source = FileByteSource.openSync(file);
   try {
     const layout = runSync(source, openLayout(source.size));
-    return planSplits(layout.index, options).map(([start, end]) => ({ file, start, end }));
+    return planSplits({ offsets: layout.index.offsets, firstRecord: layout.index.recordStarts() }, options).map(([start, end]) => ({ file, start, end }));
   } catch (e) {
     throw e instanceof ArrayRecordError ? e.withFile(file) : e;
   } finally {

@@ -7,7 +7,7 @@ import { BLOCK_SIZE } from "../riegeli/blocks.js";
 import { ChunkType } from "../riegeli/chunk-header.js";
 import { parseChunk, type Chunk, type FileWindow } from "../riegeli/chunk-reader.js";
 import { ChunkIndex } from "./chunk-index.js";
-import { decodeFooterEntry, decodeFooterMetadata, decodePostscript, type FooterMetadata } from "./footer.js";
+import { decodeFooterColumns, decodeFooterMetadata, decodePostscript, type FooterMetadata } from "./footer.js";
 import type { IoPlan } from "../bytes/io-plan.js";
 import { decodeTransposedChunk } from "../riegeli/transposed-chunk-decoder.js";
 import { decodeSimpleChunk, recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
@@ -47,8 +47,7 @@ export function* openLayout(fileSize: number): IoPlan<FileLayout> {
   if (footer.count - 1 < meta.numChunks) {
     throw new ArrayRecordError("CORRUPT", `footer lists ${footer.count - 1} chunks, its metadata says ${meta.numChunks}`, { offset: footerOffset });
   }
-  const entries = [];
-  for (let c = 0; c < meta.numChunks; c++) entries.push(decodeFooterEntry(recordAt(footer, c + 1), c, footerOffset));
+  const entries = decodeFooterColumns(footer, meta.numChunks, footerOffset);
   return { meta, index: new ChunkIndex(meta, entries, footerOffset, footerOffset), footerOffset, fileSize };
 }
 

@@ -5,6 +5,7 @@
  */
 import { ArrayRecordError } from "../errors.js";
 import { cursor, readVarint, varintSize, writeVarint, type Cursor } from "../varint.js";
+import { recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
 
 /** The postscript magic number, 0x71930e704fdae05e, as varint bytes (it exceeds 2^53). */
 const MAGIC_VARINT = Uint8Array.of(0xde, 0xc0, 0xeb, 0xfe, 0x84, 0xce, 0xc3, 0xc9, 0x71);
@@ -29,6 +30,17 @@ export interface FooterEntry {
   decodedDataSize: number;
   /** Records in it. */
   numRecords: number;
+}
+
+/**
+ * Footer entries as columns, one element per data chunk (what {@link decodeFooterColumns}
+ * produces). `chunkOffsets` may hold one more element, which the index then fills with the
+ * footer's offset and adopts without a copy.
+ */
+export interface FooterColumns {
+  chunkOffsets: Float64Array;
+  numRecords: Uint32Array | Float64Array;
+  decodedSizes: Uint32Array | Float64Array;
 }
 
 const WIRE_VARINT = 0;
@@ -129,6 +141,59 @@ export function decodeFooterEntry(record: Uint8Array, index: number, fileOffset:
   if (chunkOffset === undefined) fail(`invalid footer at index ${index}: no chunk_offset`, fileOffset);
   entry.chunkOffset = chunkOffset;
   return entry;
+}
+
+/**
+ * Parses footer records 1..numChunks of the decoded footer chunk straight into columns: no object
+ * per entry, varints of up to 4 bytes decoded inline (a million-chunk footer parses in a few ms).
+ * Any other shape (longer varints, unknown or reordered fields) goes through {@link decodeFooterEntry}.
+ */
+export function decodeFooterColumns(footer: ChunkRecords, numChunks: number, fileOffset: number): FooterColumns {
+  const chunkOffsets = new Float64Array(numChunks + 1);
+  const numRecords = new Uint32Array(numChunks);
+  const decodedSizes = new Uint32Array(numChunks);
+  // Entries with a count or size of 2^32 or more (possible, never written in practice).
+  const large: [number, FooterEntry][] = [];
+  const { values, starts } = footer;
+  for (let c = 0; c < numChunks; c++) {
+    let pos = starts === undefined ? 0 : starts[c + 1]!;
+    const end = starts === undefined ? values.length : starts[c + 2]!;
+    // The C++ layout: tags 0x08, 0x10, 0x18 in order, each value a varint of at most 4 bytes.
+    let got = 0;
+    for (let tag = 0x08; tag <= 0x18 && pos < end; tag += 8) {
+      if (values[pos] !== tag) break;
+      pos++;
+      let value = 0;
+      let shift = 0;
+      let b = 0x80;
+      while (pos < end && shift < 28) {
+        b = values[pos++]!;
+        value |= (b & 0x7f) << shift;
+        if (b < 0x80) break;
+        shift += 7;
+      }
+      if (b >= 0x80) break;
+      if (tag === 0x08) chunkOffsets[c] = value >>> 0;
+      else if (tag === 0x10) decodedSizes[c] = value;
+      else numRecords[c] = value;
+      got++;
+    }
+    if (got !== 3 || pos !== end) {
+      const entry = decodeFooterEntry(recordAt(footer, c + 1), c, fileOffset);
+      chunkOffsets[c] = entry.chunkOffset;
+      decodedSizes[c] = entry.decodedDataSize;
+      numRecords[c] = entry.numRecords;
+      if (entry.decodedDataSize >= 2 ** 32 || entry.numRecords >= 2 ** 32) large.push([c, entry]);
+    }
+  }
+  if (large.length === 0) return { chunkOffsets, numRecords, decodedSizes };
+  const sizes = Float64Array.from(decodedSizes);
+  const counts = Float64Array.from(numRecords);
+  for (const [c, entry] of large) {
+    sizes[c] = entry.decodedDataSize;
+    counts[c] = entry.numRecords;
+  }
+  return { chunkOffsets, numRecords: counts, decodedSizes: sizes };
 }
 
 function decodeFooterEntrySlow(record: Uint8Array, index: number, fileOffset: number): FooterEntry {

@@ -144,7 +144,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     if (typeof which === "number") {
       const c = this.chunkFor(which, "index");
       if (c !== this.cachedChunk) this.cache(c, (await this.runAsync(readChunks(this.layout, c, c)))[0]!);
-      return recordAt(this.cached!, which - this.layout.index.firstRecord[c]!);
+      return recordAt(this.cached!, which - this.layout.index.recordStart(c));
     }
     return this.runAsync(this.batchPlan(which));
   }
@@ -183,13 +183,13 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     let issued = 0;
     for (; issued < Math.min(2 * workers, spans.length); issued++) issue(issued);
     const out: Uint8Array[] = [];
-    const { firstRecord } = this.layout.index;
+    const { index } = this.layout;
     for (let s = 0; s < spans.length; s++) {
       const { values, starts } = await decoded[s]!;
       decoded[s] = undefined;
       if (issued < spans.length) issue(issued++);
-      const base = firstRecord[spans[s]!.first]!;
-      const to = Math.min(end, firstRecord[spans[s]!.last + 1]!) - base;
+      const base = index.recordStart(spans[s]!.first);
+      const to = Math.min(end, index.recordStart(spans[s]!.last + 1)) - base;
       for (let i = Math.max(start, base) - base; i < to; i++) out.push(values.subarray(starts[i], starts[i + 1]));
     }
     return out;
@@ -288,7 +288,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
   private readOneSync(index: number): Uint8Array {
     const c = this.chunkFor(index, "index");
     if (c !== this.cachedChunk) this.cache(c, this.readChunkSync(c));
-    return recordAt(this.cached!, index - this.layout.index.firstRecord[c]!);
+    return recordAt(this.cached!, index - this.layout.index.recordStart(c));
   }
 
   /** One chunk, read and decoded directly: the hot path of random access, without a plan. */
@@ -314,7 +314,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     const out = new Array<Uint8Array>(n);
     if (n === 0) return out;
     const { index } = this.layout;
-    const { offsets, firstRecord } = index;
+    const { offsets } = index;
     const chunks = new Float64Array(n);
     let sorted = true;
     for (let k = 0; k < n; k++) {
@@ -351,7 +351,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
       for (; k < end; k++) {
         const p = at(k);
         const c = chunks[p]!;
-        out[p] = recordAt(decoded[c - first]!, indices[p]! - firstRecord[c]!);
+        out[p] = recordAt(decoded[c - first]!, indices[p]! - index.recordStart(c));
       }
     }
     return out;
@@ -388,9 +388,9 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
   }
 
   private collect(chunks: ChunkRecords[], first: number, start: number, end: number, out: Uint8Array[]): void {
-    const { firstRecord } = this.layout.index;
+    const { index } = this.layout;
     chunks.forEach((chunk, k) => {
-      const base = firstRecord[first + k]!;
+      const base = index.recordStart(first + k);
       const from = Math.max(start, base) - base;
       const to = Math.min(end, base + chunk.count) - base;
       for (let i = from; i < to; i++) out.push(recordAt(chunk, i));

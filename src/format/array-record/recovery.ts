@@ -155,7 +155,7 @@ function* recoverWithFooter(layout: FileLayout, losses: Losses, footerProblem: s
       survivors.push({ chunkOffset: start, numRecords: index.recordsIn(c), decodedDataSize: index.decodedSizes[c]! });
     } catch (e) {
       if (!(e instanceof ArrayRecordError) || e.code === "IO") throw e;
-      const records = { start: index.firstRecord[c]!, end: index.firstRecord[c + 1]! };
+      const records = { start: index.recordStart(c), end: index.recordStart(c + 1) };
       losses.add({ begin: start, end, records, lostRecords: records.end - records.start, code: e.code, reason: e.reason });
     }
   }
