@@ -8,9 +8,12 @@
  * Every DoFn class is registered under the module name `"arrayrecord/beam"`, which remote workers
  * `require()` to deserialize them (see transforms/serialization.ts).
  */
-// Load Beam's main module first: some of its subpath modules crash on a circular import when they
+// Lift the SDK worker's gRPC message limits before Beam loads its worker modules (runners/sdk-patches.ts).
+import "./runners/sdk-patches.js";
+// Load Beam's main module next: some of its subpath modules crash on a circular import when they
 // are the first part of Beam to load.
 import "apache-beam";
 export * from "./io/index.js";
 export * from "./transforms/index.js";
 export * from "./pipelines/index.js";
+export * from "./runners/index.js";

@@ -25,10 +25,12 @@ Commands:
                                               IPC file or TFRecord file
   convert --from tfrecord|arrow --input PATTERN --output PREFIX [--num-shards N | --match-shards]
           [--options STR] [--suffix S] [--as batches|examples] [--runner NAME]
+          [--parallelism N] [--worker-processes N]
                                               run the Beam conversion pipeline into sharded files
                                               PREFIX-00000-of-0000N+S (direct runner by default)
   head PATTERN [-n K] [--format F]            the first K records of the shards, in shard order
-  count PATTERN [--runner NAME]               count records by reading them through the Beam source
+  count PATTERN [--runner NAME] [--parallelism N] [--worker-processes N]
+                                              count records by reading them through the Beam source
 
 Options for every command:
   --debug     print stack traces of errors
@@ -38,6 +40,9 @@ Options for every command:
 --range A:B is half-open like readRange; either side may be left out (":10", "5:").
 --options takes an ArrayRecord writer options string, e.g. "group_size:64,zstd:3".
 --format example-json prints each record, a tf.train.Example, as one JSON line.
+--runner flink runs on Apache Flink (an embedded [local] cluster; needs Java 11+ and
+\`npm run setup:engines\`); --worker-processes N runs bundles in N Node worker processes
+(default 0: LOOPBACK, every bundle in this process); --parallelism N sets Flink's parallelism.
 
 Conversions (import/export) write their output atomically. A TFRecord file whose name ends
 in .gz is GZIP-compressed. --as L says how Arrow rows and records correspond (Arrow only):

@@ -1,12 +1,25 @@
 /** Running a pipeline on a named runner and reporting what it did. */
 import * as beam from "apache-beam";
-import { createRunner } from "apache-beam/runners/runner";
+import { createRunner, type Runner } from "apache-beam/runners/runner";
+import { ArrayRecordError } from "../format/errors.js";
+import { flinkRunner, FlinkPipelineResult, type WorkerReport } from "../runners/flink-runner.js";
+import type { FlinkJobServerOptions } from "../runners/flink-job-server.js";
 
-/** Which runner executes a pipeline: `direct` (in this process, the default) or any name `createRunner` knows. */
+/** Which runner executes a pipeline: `direct` (in this process, the default), `flink`, or any name `createRunner` knows. */
 export interface RunnerChoice {
-  /** Runner name: "direct", "default", "universal", "flink", "dataflow", … Default "direct". */
+  /** Runner name: "direct", "flink", "default", "universal", "dataflow", … Default "direct". */
   runner?: string;
-  /** Further pipeline options passed to `createRunner` (e.g. `{ project, region }` for Dataflow). */
+  /** Flink: parallelism of the job (default Flink's: 1 on `[local]`). */
+  parallelism?: number;
+  /** Flink: Node worker processes of an external pool; 0 or unset = LOOPBACK (bundles run in this process). */
+  workerProcesses?: number;
+  /** Flink: a running job server's `host:port` (default: one started in this process on first use). */
+  jobEndpoint?: string;
+  /** Flink: how to start that job server. */
+  jobServer?: FlinkJobServerOptions;
+  /** Flink: times a failed job is re-run. */
+  retries?: number;
+  /** Further pipeline options passed to the runner (e.g. `{ project, region }` for Dataflow). */
   runnerOptions?: Record<string, unknown>;
 }
 
@@ -16,23 +29,53 @@ export interface PipelineReport {
   counters: Record<string, number>;
   /** Wall-clock seconds of the run. */
   seconds: number;
+  /** The runner's name. */
+  runner: string;
+  /** Flink: how bundles ran and which processes ran them. */
+  workers?: WorkerReport;
+}
+
+/** The Beam runner for `choice`. */
+export function runnerFor(choice: RunnerChoice): Runner {
+  const name = choice.runner ?? "direct";
+  if (name !== "flink") {
+    if (choice.workerProcesses || choice.parallelism !== undefined) throw new ArrayRecordError("INVALID_OPTIONS", `parallelism and worker processes apply to --runner flink, not ${name}`);
+    return createRunner({ ...choice.runnerOptions, runner: name });
+  }
+  return flinkRunner({
+    ...(choice.parallelism === undefined ? {} : { parallelism: choice.parallelism }),
+    ...(choice.workerProcesses === undefined ? {} : { workerProcesses: choice.workerProcesses }),
+    ...(choice.jobEndpoint === undefined ? {} : { jobEndpoint: choice.jobEndpoint }),
+    ...(choice.jobServer === undefined ? {} : { jobServer: choice.jobServer }),
+    ...(choice.retries === undefined ? {} : { retries: choice.retries }),
+    ...(choice.runnerOptions === undefined ? {} : { pipelineOptions: choice.runnerOptions }),
+  });
 }
 
 /** Runs `build` as a pipeline on the chosen runner and waits for it. */
 export async function runPipeline(build: (root: beam.Root) => void, choice: RunnerChoice = {}): Promise<PipelineReport> {
-  const runner = createRunner({ ...choice.runnerOptions, runner: choice.runner ?? "direct" });
+  const runner = runnerFor(choice);
   const started = performance.now();
-  // Beam's worker logs every bundle with console.debug ("Processing … for …"): quiet unless asked.
-  const debug = console.debug;
-  if (!process.env["ARRAYRECORD_BEAM_DEBUG"]) console.debug = () => {};
+  // Beam's worker logs every bundle with console.debug ("Processing … for …") and, on a portable
+  // runner with LOOPBACK, every Fn API request with console.log: quiet unless asked.
+  const { debug, log, info } = console;
+  if (!process.env["ARRAYRECORD_BEAM_DEBUG"]) {
+    console.debug = () => {};
+    if (choice.runner === "flink") console.log = console.info = () => {};
+  }
   try {
     const result = await runner.run((root) => {
       build(root);
       return root;
     });
     await result.waitUntilFinish();
-    return { counters: await result.counters(), seconds: (performance.now() - started) / 1000 };
+    return {
+      counters: await result.counters(),
+      seconds: (performance.now() - started) / 1000,
+      runner: choice.runner ?? "direct",
+      ...(result instanceof FlinkPipelineResult ? { workers: result.workerReport() } : {}),
+    };
   } finally {
-    console.debug = debug;
+    Object.assign(console, { debug, log, info });
   }
 }

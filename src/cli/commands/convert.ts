@@ -1,10 +1,12 @@
 /**
  * `arrayrecord convert --from tfrecord|arrow --input PATTERN --output PREFIX [--num-shards N |
- * --match-shards] [--options STR] [--suffix S] [--as batches|examples] [--runner NAME]`.
+ * --match-shards] [--options STR] [--suffix S] [--as batches|examples] [--runner NAME]
+ * [--parallelism N] [--worker-processes N]`.
  */
 import { parseArgs } from "node:util";
 import { loadPipelines } from "../beam.js";
 import { withProgressBar } from "../progress-bar.js";
+import { RUNNER_OPTIONS, runnerArguments, runnerSummary } from "../runner-arguments.js";
 import { UsageError } from "../usage.js";
 import { writerOptionsArgument } from "./write.js";
 
@@ -21,7 +23,7 @@ export async function convert(args: string[]): Promise<number> {
       options: { type: "string", default: "group_size:1" },
       suffix: { type: "string", default: "" },
       as: { type: "string" },
-      runner: { type: "string", default: "direct" },
+      ...RUNNER_OPTIONS,
     },
     allowPositionals: true,
   });
@@ -34,6 +36,7 @@ export async function convert(args: string[]): Promise<number> {
   if (values.as !== undefined && values.from !== "arrow") throw new UsageError("--as applies to --from arrow only");
   if (values.as !== undefined && values.as !== "batches" && values.as !== "examples") throw new UsageError("--as must be batches or examples");
   writerOptionsArgument(values.options);
+  const runner = runnerArguments(values);
 
   const pipelines = await loadPipelines();
   const common = {
@@ -41,7 +44,7 @@ export async function convert(args: string[]): Promise<number> {
     output: values.output,
     writerOptions: values.options,
     suffix: values.suffix,
-    runner: values.runner,
+    ...runner,
     ...(numShards === undefined ? {} : { numShards }),
   };
   const progress = pipelines.startProgress();
@@ -54,6 +57,7 @@ export async function convert(args: string[]): Promise<number> {
     const records = result.counters["arrayrecord_records_written"] ?? progress.records;
     const bytes = result.counters["arrayrecord_bytes_written"] ?? progress.bytes;
     for (const file of result.files) process.stdout.write(`${file}\n`);
+    process.stderr.write(runnerSummary(result));
     process.stderr.write(
       `converted ${records} records (${(bytes / 1e6).toFixed(1)} MB) into ${result.files.length} files in ${result.seconds.toFixed(1)} s` +
         ` (${Math.round(records / Math.max(result.seconds, 1e-9))} records/s)\n`,

@@ -1,0 +1,128 @@
+/**
+ * Beam's Flink job server, run from the jars `npm run setup:engines` puts into the package's
+ * `engines/flink/lib` (Maven Central has no prebuilt job-server jar for Beam 2.49, so it runs from
+ * the runner artifact's classpath). `[local]` runs an embedded Flink cluster inside that JVM.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { ArrayRecordError } from "../format/errors.js";
+import { flinkJavaToolOptions, javaCommand, javaMajorVersion } from "./java.js";
+
+/** The job server's main class, in beam-runners-flink-1.15-2.49.0.jar. */
+export const FLINK_JOB_SERVER_MAIN = "org.apache.beam.runners.flink.FlinkJobServerDriver";
+
+/** The Flink version the job server embeds (pinned in engines/pom.xml). */
+export const FLINK_VERSION = "1.15.0";
+
+/** Where `npm run setup:engines` puts the job server's jars: `<package>/engines/flink/lib`, found from this file, never the cwd. */
+export function defaultFlinkClasspathDir(): string {
+  // src/runners/*.ts and dist/runners/*.js are both two levels below the package root.
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "engines", "flink", "lib");
+}
+
+/** Options of {@link FlinkJobServer.start}. */
+export interface FlinkJobServerOptions {
+  /** Folder of the job server's jars; default `ARRAYRECORD_FLINK_LIB` or {@link defaultFlinkClasspathDir}. */
+  classpathDir?: string;
+  /** `--flink-master`; default `[local]` (an embedded cluster in the job server's JVM). */
+  flinkMaster?: string;
+  /** How long a cold JVM may take to open the job port; default 180 s. */
+  startTimeoutMs?: number;
+  /** Where the JVM's output goes; default a file in the OS temp folder (its path is in the errors). */
+  logFile?: string;
+}
+
+/** A running job server (one JVM). */
+export class FlinkJobServer {
+  private constructor(
+    private readonly child: ChildProcess,
+    /** `host:port` of its job service. */
+    readonly endpoint: string,
+    /** The file its output goes to. */
+    readonly logFile: string,
+  ) {}
+
+  /** The job server's process id. */
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  /** Starts a job server and waits until its job service listens. */
+  static async start(options: FlinkJobServerOptions = {}): Promise<FlinkJobServer> {
+    const dir = options.classpathDir ?? process.env["ARRAYRECORD_FLINK_LIB"] ?? defaultFlinkClasspathDir();
+    if (!fs.existsSync(path.join(dir, "beam-runners-flink-1.15-2.49.0.jar"))) {
+      throw new ArrayRecordError("UNSUPPORTED", `--runner flink needs Beam's Flink job server in ${dir}: run \`npm run setup:engines\` in the arrayrecord package (needs Maven and Java)`);
+    }
+    const java = javaCommand();
+    const major = javaMajorVersion(java);
+    if (major < 11) throw new ArrayRecordError("UNSUPPORTED", `--runner flink needs Java 11 or newer, found Java ${major}`);
+    const logFile = options.logFile ?? path.join(fs.mkdtempSync(path.join(fs.realpathSync(process.env["TMPDIR"] ?? "/tmp"), "arrayrecord-flink-")), "job-server.log");
+    const log = fs.openSync(logFile, "a");
+    const child = spawn(
+      java,
+      ["-cp", path.join(dir, "*"), FLINK_JOB_SERVER_MAIN, "--flink-master", options.flinkMaster ?? "[local]", "--job-host", "localhost", "--job-port", "0", "--artifact-port", "0", "--expansion-port", "0"],
+      { env: { ...process.env, JAVA_TOOL_OPTIONS: flinkJavaToolOptions() }, stdio: ["ignore", log, log] },
+    );
+    fs.closeSync(log);
+    // The JVM must not keep this process alive; it is stopped on exit (see sharedFlinkJobServer) or by stop().
+    child.unref();
+    try {
+      const endpoint = await waitForEndpoint(child, logFile, options.startTimeoutMs ?? 180_000);
+      return new FlinkJobServer(child, endpoint, logFile);
+    } catch (e) {
+      child.kill("SIGKILL");
+      throw e;
+    }
+  }
+
+  /** Stops the JVM (SIGTERM, then SIGKILL after 10 s) and waits for it to exit. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
+    this.child.kill("SIGTERM");
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+/** Polls the log until the job server says where its job service listens. */
+async function waitForEndpoint(child: ChildProcess, logFile: string, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = fs.readFileSync(logFile, "utf8");
+    const match = /JobService started on (\S+)/.exec(text);
+    if (match !== null) return match[1]!;
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new ArrayRecordError("IO", `the Flink job server exited (${child.exitCode ?? child.signalCode}) before listening; its output: ${logFile}\n${text.slice(-2000)}`);
+    }
+    if (Date.now() > deadline) throw new ArrayRecordError("IO", `the Flink job server did not listen within ${timeoutMs / 1000} s; its output: ${logFile}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+let shared: Promise<FlinkJobServer> | undefined;
+
+/**
+ * One job server per process, started on first use and stopped when the process exits: jobs of a
+ * CLI run, a test file or a benchmark reuse it (a cold start costs ~10 s).
+ */
+export function sharedFlinkJobServer(options: FlinkJobServerOptions = {}): Promise<FlinkJobServer> {
+  if (shared === undefined) {
+    shared = FlinkJobServer.start(options);
+    shared.then(
+      (server) => process.once("exit", () => server.stop()),
+      () => (shared = undefined),
+    );
+  }
+  return shared;
+}
+
+/** Stops the shared job server, if one was started. */
+export async function stopSharedFlinkJobServer(): Promise<void> {
+  const server = shared;
+  shared = undefined;
+  if (server !== undefined) await (await server.catch(() => undefined))?.stop();
+}

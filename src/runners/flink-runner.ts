@@ -1,0 +1,115 @@
+/**
+ * Running pipelines on Apache Flink through Beam's Flink job server: with LOOPBACK (every bundle in
+ * this process) or with an external pool of Node worker processes (`workerProcesses`).
+ */
+import "apache-beam";
+import { PipelineResult, Runner } from "apache-beam/runners/runner";
+import { PortableRunner } from "apache-beam/runners/portable_runner/runner";
+import type { PipelineOptions } from "apache-beam/options/pipeline_options";
+import type * as runnerApi from "apache-beam/proto/beam_runner_api";
+import { JobState_Enum } from "apache-beam/proto/beam_job_api";
+import type { MonitoringInfo } from "apache-beam/proto/metrics";
+import { ArrayRecordError } from "../format/errors.js";
+import { withExternalEnvironment } from "./external-environment.js";
+import { sharedFlinkJobServer, type FlinkJobServerOptions } from "./flink-job-server.js";
+import { userMetrics } from "./metrics.js";
+import { patchWorker } from "./sdk-patches.js";
+import { WorkerPool } from "./worker-pool.js";
+
+/** Options of {@link flinkRunner}. */
+export interface FlinkRunnerOptions {
+  /** A running job server's `host:port`; default this process's shared `[local]` job server (started on first use). */
+  jobEndpoint?: string;
+  /** Options for starting the shared job server. */
+  jobServer?: FlinkJobServerOptions;
+  /** Flink parallelism (slots per operator); default Flink's (1 on `[local]`). */
+  parallelism?: number;
+  /** Node worker processes of an external pool (also Beam's `sdk_worker_parallelism`); 0 or unset = LOOPBACK. */
+  workerProcesses?: number;
+  /** An external pool that is already running (multi-host): its endpoint; `workerProcesses` then only sets the SDK worker parallelism. */
+  workerPoolEndpoint?: string;
+  /** Times Flink re-runs a failed job (Beam's `numberOfExecutionRetries`); default 0. */
+  retries?: number;
+  /** Further Beam pipeline options, camelCase. */
+  pipelineOptions?: Record<string, unknown>;
+}
+
+/** Which processes ran a job's bundles. */
+export interface WorkerReport {
+  /** How bundles ran: "LOOPBACK" or "EXTERNAL". */
+  environment: "LOOPBACK" | "EXTERNAL";
+  /** The job server's process id (-1 for a job server given by endpoint). */
+  jobServerPid: number;
+  /** Process ids of the SDK workers that finished at least one bundle (LOOPBACK: this process). */
+  workerPids: number[];
+}
+
+/** A Flink job's result: counters from committed or attempted metrics, and the worker processes. */
+export class FlinkPipelineResult extends PipelineResult {
+  constructor(
+    private readonly portable: PipelineResult & { jobId: string; runner: PortableRunner },
+    private readonly finish: () => Promise<void>,
+    private readonly workers: () => WorkerReport,
+  ) {
+    super();
+  }
+
+  override async waitUntilFinish(duration?: number): Promise<JobState_Enum> {
+    const state = await this.portable.waitUntilFinish(duration);
+    if (state === JobState_Enum.DONE || state === JobState_Enum.FAILED || state === JobState_Enum.CANCELLED) await this.finish();
+    return state;
+  }
+
+  override async rawMetrics(): Promise<MonitoringInfo[]> {
+    const response = await this.portable.runner.getJobMetrics(this.portable.jobId);
+    return userMetrics({ committed: response.metrics?.committed ?? [], attempted: response.metrics?.attempted ?? [] });
+  }
+
+  /** Which processes did the work (complete once the job finished). */
+  workerReport(): WorkerReport {
+    return this.workers();
+  }
+}
+
+/** A Beam runner that submits to Flink (see {@link FlinkRunnerOptions}). */
+export function flinkRunner(options: FlinkRunnerOptions = {}): Runner {
+  return new (class extends Runner {
+    override async runPipeline(pipeline: runnerApi.Pipeline, extra?: PipelineOptions): Promise<PipelineResult> {
+      patchWorker();
+      const processes = options.workerProcesses ?? 0;
+      if (!Number.isSafeInteger(processes) || processes < 0) throw new ArrayRecordError("INVALID_OPTIONS", `workerProcesses must be a non-negative integer, got ${processes}`);
+      const server = options.jobEndpoint === undefined ? await sharedFlinkJobServer(options.jobServer) : undefined;
+      const jobEndpoint = options.jobEndpoint ?? server!.endpoint;
+      const pool = processes > 0 && options.workerPoolEndpoint === undefined ? await WorkerPool.start() : undefined;
+      const poolEndpoint = options.workerPoolEndpoint ?? pool?.endpoint;
+      const beamOptions: Record<string, unknown> = {
+        ...options.pipelineOptions,
+        ...(extra as Record<string, unknown> | undefined),
+        jobEndpoint,
+        ...(options.parallelism === undefined ? {} : { parallelism: options.parallelism }),
+        ...(options.retries === undefined ? {} : { numberOfExecutionRetries: options.retries }),
+      };
+      if (poolEndpoint === undefined) beamOptions["environmentType"] = "LOOPBACK";
+      else beamOptions["sdkWorkerParallelism"] = Math.max(processes, 1);
+      const proto = poolEndpoint === undefined ? pipeline : withExternalEnvironment(pipeline, poolEndpoint);
+      let finished = false;
+      const finish = async () => {
+        if (finished) return;
+        finished = true;
+        await pool?.stop();
+      };
+      try {
+        const portable = new PortableRunner(beamOptions as { jobEndpoint: string });
+        const result = (await portable.runPipeline(proto)) as PipelineResult & { jobId: string; runner: PortableRunner };
+        return new FlinkPipelineResult(result, finish, () => ({
+          environment: poolEndpoint === undefined ? "LOOPBACK" : "EXTERNAL",
+          jobServerPid: server?.pid ?? -1,
+          workerPids: poolEndpoint === undefined ? [process.pid] : (pool?.busyWorkerPids ?? []),
+        }));
+      } catch (e) {
+        await finish();
+        throw e;
+      }
+    }
+  })();
+}

@@ -1,0 +1,89 @@
+/**
+ * The SDK worker process the {@link WorkerPool} starts (Beam's own `worker_main.js` does the same,
+ * but keeps gRPC's 4 MiB limits and `require()`s `arrayrecord/beam` by name, which fails where the
+ * package is not installed under that name). Arguments, as Beam's container boot passes them:
+ * `--id ID --control_endpoint HOST:PORT [--provision_endpoint HOST:PORT] [--options JSON]`.
+ *
+ * It fetches the pipeline options from the provision service (when no `--options`), loads every
+ * module the pipeline registered DoFns from (ours by a relative import), then serves bundles until
+ * the runner closes the control channel. After each bundle it tells the pool how many it finished.
+ */
+import "./sdk-patches.js";
+import "apache-beam";
+import { createRequire } from "node:module";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import * as grpc from "@grpc/grpc-js";
+import { Worker } from "apache-beam/worker/worker";
+import { ProvisionServiceClient } from "apache-beam/proto/beam_provision_api.grpc-client";
+import { Struct } from "apache-beam/proto/google/protobuf/struct";
+import { patchWorker } from "./sdk-patches.js";
+import { BEAM_MODULE } from "../transforms/serialization.js";
+import type { WorkerReport } from "./worker-pool.js";
+
+type Options = Record<string, unknown>;
+
+/** Reads the pipeline options from the runner's provision service. */
+async function provisionedOptions(endpoint: string, id: string): Promise<Options> {
+  const client = new ProvisionServiceClient(endpoint, grpc.credentials.createInsecure());
+  const metadata = new grpc.Metadata();
+  metadata.add("worker_id", id);
+  try {
+    const response = await new Promise<{ info?: { pipelineOptions?: Struct } }>((resolve, reject) =>
+      client.getProvisionInfo({}, metadata, { deadline: Date.now() + 60_000 }, (error, value) => (error ? reject(error) : resolve(value ?? {}))),
+    );
+    const options = response.info?.pipelineOptions;
+    return options === undefined ? {} : (Struct.toJson(options) as Options);
+  } finally {
+    client.close();
+  }
+}
+
+/** Loads every module named in `registered_node_modules`: ours from this package, others from the working directory. */
+async function loadRegisteredModules(options: Options): Promise<void> {
+  const nested = (options["options"] as Options | undefined) ?? options;
+  const names = (nested["beam:option:registered_node_modules:v1"] ?? nested["registered_node_modules"] ?? []) as string[];
+  const requireFromCwd = createRequire(path.join(process.cwd(), "worker.js"));
+  for (const name of names) {
+    if (name === BEAM_MODULE) await import("../beam.js");
+    else requireFromCwd(name);
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      id: { type: "string" },
+      control_endpoint: { type: "string" },
+      provision_endpoint: { type: "string" },
+      logging_endpoint: { type: "string" },
+      options: { type: "string" },
+    },
+  });
+  if (!values.id || !values.control_endpoint) throw new Error("worker-main needs --id and --control_endpoint");
+  // The SDK worker prints every Fn API request and bundle: quiet unless asked.
+  if (!process.env["ARRAYRECORD_BEAM_DEBUG"]) console.log = console.debug = console.info = () => {};
+  patchWorker();
+  const options = values.options ? (JSON.parse(values.options) as Options) : values.provision_endpoint ? await provisionedOptions(values.provision_endpoint, values.id) : {};
+  await loadRegisteredModules(options);
+  const worker = new Worker(values.id, { controlUrl: values.control_endpoint }, (options["options"] as Options | undefined) ?? options);
+  const report: WorkerReport = { bundles: 0 };
+  const respond = worker.respond.bind(worker);
+  worker.respond = async (response) => {
+    const result = await respond(response);
+    if (response.response.oneofKind === "processBundle" && !response.error) {
+      report.bundles++;
+      process.send?.(report);
+    }
+    return result;
+  };
+  // Exit when the runner hangs up or the pool goes away.
+  (worker as unknown as { controlChannel: NodeJS.EventEmitter }).controlChannel.on("end", () => setTimeout(() => process.exit(0), 100));
+  process.on("disconnect", () => process.exit(0));
+  process.on("SIGTERM", () => process.exit(0));
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`arrayrecord worker ${process.pid} failed: ${(e as Error).stack ?? String(e)}\n`);
+  process.exit(1);
+});

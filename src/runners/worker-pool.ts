@@ -1,0 +1,132 @@
+/**
+ * An external worker pool: Beam's `BeamFnExternalWorkerPool` service (Fn API `StartWorker` /
+ * `StopWorker`) as a gRPC server that starts one Node worker *process* per request, running
+ * {@link WORKER_ENTRY}. A runner given an EXTERNAL environment whose endpoint is this pool asks it
+ * for SDK workers; each process is a separate event loop, so bundles run on several cores (LOOPBACK
+ * runs every bundle inside the submitting process).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import * as grpc from "@grpc/grpc-js";
+import { beamFnExternalWorkerPoolDefinition, type IBeamFnExternalWorkerPool } from "apache-beam/proto/beam_fn_api.grpc-server";
+
+/** The worker process entry: `worker-main.ts` under tsx (sources), `worker-main.js` in dist. */
+export const WORKER_ENTRY = fileURLToPath(new URL(`./worker-main${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+
+/** What a worker process tells the pool over its IPC channel. */
+export interface WorkerReport {
+  /** Bundles the worker finished so far. */
+  bundles: number;
+}
+
+/** Options of {@link WorkerPool.start}. */
+export interface WorkerPoolOptions {
+  /** Address to listen on; default `localhost:0` (loopback, a free port). A multi-host pool listens on e.g. `0.0.0.0:50000`. */
+  address?: string;
+  /** Extra environment of the worker processes. */
+  env?: NodeJS.ProcessEnv;
+  /** Seconds a worker may take to exit after StopWorker before it is killed; default 10. */
+  stopTimeoutSeconds?: number;
+}
+
+interface WorkerProcess {
+  child: ChildProcess;
+  bundles: number;
+}
+
+/** A running pool. */
+export class WorkerPool {
+  private readonly workers = new Map<string, WorkerProcess>();
+  private readonly finished: WorkerProcess[] = [];
+
+  private constructor(
+    private readonly server: grpc.Server,
+    /** `host:port` runners reach the pool at. */
+    readonly endpoint: string,
+    private readonly options: WorkerPoolOptions,
+  ) {}
+
+  /** Starts the gRPC server. */
+  static async start(options: WorkerPoolOptions = {}): Promise<WorkerPool> {
+    const server = new grpc.Server();
+    const address = options.address ?? "localhost:0";
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+    );
+    const host = address.slice(0, address.lastIndexOf(":"));
+    const pool = new WorkerPool(server, `${host === "0.0.0.0" || host === "[::]" ? "localhost" : host}:${port}`, options);
+    const service: IBeamFnExternalWorkerPool = {
+      startWorker: (call, callback) => {
+        try {
+          const r = call.request;
+          pool.startWorker(r.workerId, r.controlEndpoint?.url ?? "", r.provisionEndpoint?.url ?? "", r.loggingEndpoint?.url ?? "");
+          callback(null, { error: "" });
+        } catch (e) {
+          callback(null, { error: String((e as Error).message) });
+        }
+      },
+      stopWorker: (call, callback) => {
+        pool.stopWorker(call.request.workerId);
+        callback(null, { error: "" });
+      },
+    };
+    server.addService(beamFnExternalWorkerPoolDefinition, service as unknown as grpc.UntypedServiceImplementation);
+    return pool;
+  }
+
+  /** Process ids of every worker started so far, in start order. */
+  get workerPids(): number[] {
+    return [...this.finished, ...this.workers.values()].map((w) => w.child.pid ?? -1);
+  }
+
+  /** Process ids of the workers that finished at least one bundle. */
+  get busyWorkerPids(): number[] {
+    return [...this.finished, ...this.workers.values()].filter((w) => w.bundles > 0).map((w) => w.child.pid ?? -1);
+  }
+
+  private startWorker(id: string, control: string, provision: string, logging: string): void {
+    if (!control) throw new Error(`StartWorker ${id} has no control endpoint`);
+    const tsx = WORKER_ENTRY.endsWith(".ts") ? ["--import", "tsx"] : [];
+    const child = spawn(
+      process.execPath,
+      [...tsx, WORKER_ENTRY, "--id", id, "--control_endpoint", control, "--provision_endpoint", provision, "--logging_endpoint", logging],
+      { env: { ...process.env, ...this.options.env }, stdio: ["ignore", "inherit", "inherit", "ipc"] },
+    );
+    const worker: WorkerProcess = { child, bundles: 0 };
+    child.on("message", (message: WorkerReport) => {
+      if (typeof message?.bundles === "number") worker.bundles = message.bundles;
+    });
+    child.on("exit", () => {
+      if (this.workers.get(id) === worker) {
+        this.workers.delete(id);
+        this.finished.push(worker);
+      }
+    });
+    this.workers.set(id, worker);
+  }
+
+  private stopWorker(id: string): void {
+    const worker = this.workers.get(id);
+    if (worker === undefined) return;
+    worker.child.kill("SIGTERM");
+    const timer = setTimeout(() => worker.child.kill("SIGKILL"), (this.options.stopTimeoutSeconds ?? 10) * 1000);
+    worker.child.once("exit", () => clearTimeout(timer));
+  }
+
+  /** Stops every worker and the server. */
+  async stop(): Promise<void> {
+    const running = [...this.workers.values()].filter((w) => w.child.exitCode === null && w.child.signalCode === null);
+    await Promise.all(
+      running.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            w.child.once("exit", () => resolve());
+            w.child.kill("SIGTERM");
+            setTimeout(() => w.child.kill("SIGKILL"), 5000).unref();
+          }),
+      ),
+    );
+    this.server.forceShutdown();
+  }
+}
