@@ -42,12 +42,28 @@ describe("readRangeParallel / readAllParallel", () => {
     await reader.close();
   });
 
-  it("workers do not outlive the reader", async () => {
+  it("workers do not outlive the reader: close() and closeSync() end their threads", async () => {
     const file = fixture("zstd_gs8").path();
-    const reader = await ArrayRecordReader.open(file);
-    await reader.readAllParallel(2);
-    await reader.close();
-    await expect(reader.readAllParallel(2)).rejects.toMatchObject({ code: "CLOSED" });
-    expect(fs.existsSync(file)).toBe(true);
+    // OS threads of this process (Linux): worker threads are threads, so leaked ones show here.
+    const threads = () => fs.readdirSync("/proc/self/task").length;
+    const settle = async (limit: number) => {
+      for (let i = 0; i < 100 && threads() > limit; i++) await new Promise((r) => setTimeout(r, 50));
+      return threads();
+    };
+    // Warm up (libuv's thread pool, V8's helpers) so the baseline is stable.
+    const warm = await ArrayRecordReader.open(file);
+    await warm.readAllParallel(2);
+    await warm.close();
+    await new Promise((r) => setTimeout(r, 1000));
+    const baseline = threads();
+    for (let cycle = 0; cycle < 5; cycle++) {
+      const reader = await ArrayRecordReader.open(file);
+      await reader.readAllParallel(2);
+      expect(threads()).toBeGreaterThanOrEqual(baseline + 2); // the two decode workers run
+      if (cycle % 2 === 0) await reader.close();
+      else reader.closeSync();
+      await expect(reader.readAllParallel(2)).rejects.toMatchObject({ code: "CLOSED" });
+    }
+    expect(await settle(baseline)).toBeLessThanOrEqual(baseline);
   });
 });
