@@ -1,98 +1,130 @@
 /**
- * Mutation fuzzing of the reader (a long run, not a test): damages valid files in random ways and
- * checks that every outcome is either the original records or an ArrayRecordError, never another
- * exception, a hang or a huge allocation. Deterministic for a seed.
+ * Mutation fuzzing campaign (a long run, not a test): damages clean ArrayRecord files in random,
+ * structure-aware ways (bench/fuzz/mutations.ts) and checks every outcome (bench/fuzz/check-case.ts):
+ * strict reads give the original records or an ArrayRecordError, recovering reads only original
+ * records, never a crash, a hang or memory beyond the bound. The cases run in a worker thread that
+ * this thread watches: a case running past --case-ms is stopped and reported as a hang.
+ * Deterministic: case i of seed s is the same everywhere (`--from i --cases 1` replays it).
  *
- *   npm run fuzz                      # 60 s
+ *   npm run fuzz                                   # 60 s over ../shared/golden
  *   npm run fuzz -- --seconds 600 --seed 7
+ *   npm run fuzz -- --cases 100000 --seconds 7200  # the campaign of issue 13
+ *   npm run fuzz -- --corpus generated             # files our writer makes (no ../shared needed)
  */
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { ArrayRecordReader, MemoryByteSource, encodeArrayRecord, isArrayRecordError, verifyArrayRecordSync } from "../../src/index.js";
-import { textRecords, randomRecords } from "../../test/helpers/generators.js";
+import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
+import { directoryCorpus, generatedCorpus, runCampaign, type CampaignFinding, type CampaignStats } from "./campaign.js";
 
-const { values } = parseArgs({ options: { seconds: { type: "string", default: "60" }, seed: { type: "string", default: "1" } } });
-let state = Number(values.seed) >>> 0 || 1;
-/** xorshift32: a uniform integer in [0, n). */
-function rand(n: number): number {
-  state ^= state << 13;
-  state ^= state >>> 17;
-  state ^= state << 5;
-  return (state >>> 0) % n;
+interface Settings {
+  seconds: number;
+  cases: number;
+  seed: number;
+  from: number;
+  corpus: string;
+  caseMs: number;
+  memoryMb: number;
 }
 
-const sources = [
-  { records: textRecords(1, 200, 0, 600), options: "group_size:1,uncompressed" },
-  { records: textRecords(2, 300, 0, 3000), options: "group_size:7,zstd:1" },
-  { records: randomRecords(3, 50, 0, 70_000), options: "group_size:4,snappy,pad_to_block_boundary:true" },
-  { records: textRecords(4, 100, 0, 500), options: "group_size:100,brotli:1" },
-];
-const corpus = sources.map(({ records, options }) => ({ records, file: encodeArrayRecord(records, options) }));
+const GOLDEN = fileURLToPath(new URL("../../../shared/golden", import.meta.url));
 
-function sameRecords(a: Uint8Array[], b: Uint8Array[]): boolean {
-  return a.length === b.length && a.every((r, i) => Buffer.compare(r, b[i]!) === 0);
-}
+if (isMainThread) await main();
+else work(workerData as Settings & { heartbeat: SharedArrayBuffer });
 
-const deadline = Date.now() + Number(values.seconds) * 1000;
-const outcomes = new Map<string, number>();
-let cases = 0;
-
-/** "ok" or the error code; anything but an ArrayRecordError ends the run. */
-function attempt(what: string, action: () => void): string {
-  try {
-    action();
-    return "ok";
-  } catch (e) {
-    if (!isArrayRecordError(e)) {
-      console.error(`case ${cases} (seed ${values.seed}), ${what}: not an ArrayRecordError:`, e);
-      process.exit(1);
-    }
-    return e.code;
-  }
-}
-
-/** One random damage: flipped bits, overwritten runs, truncation, or a chunk of bytes moved. */
-function mutate(file: Uint8Array): Uint8Array {
-  const out = file.slice();
-  switch (rand(4)) {
-    case 0:
-      for (let k = 1 + rand(8); k > 0; k--) out[rand(out.length)]! ^= 1 << rand(8);
-      return out;
-    case 1: {
-      const at = rand(out.length);
-      for (let k = 0; k < 1 + rand(16) && at + k < out.length; k++) out[at + k] = rand(256);
-      return out;
-    }
-    case 2:
-      return out.subarray(0, rand(out.length));
-    default: {
-      const from = rand(out.length);
-      const to = rand(out.length);
-      const n = Math.min(1 + rand(200), out.length - Math.max(from, to));
-      out.copyWithin(to, from, from + n);
-      return out;
-    }
-  }
-}
-
-while (Date.now() < deadline) {
-  const { records, file } = corpus[rand(corpus.length)]!;
-  const damaged = mutate(file);
-  const started = Date.now();
-  const read = attempt("read", () => {
-    const reader = ArrayRecordReader.openSync(new MemoryByteSource(damaged, "fuzz"));
-    // A file that reads must read exactly: damage may only sit in bytes no record depends on.
-    if (!sameRecords(reader.readAllSync(), records)) {
-      console.error(`case ${cases} (seed ${values.seed}): read different records without an error`);
-      process.exit(1);
-    }
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: "string", default: "60" },
+      cases: { type: "string", default: String(Number.MAX_SAFE_INTEGER) },
+      seed: { type: "string", default: "1" },
+      from: { type: "string", default: "0" },
+      corpus: { type: "string", default: existsSync(GOLDEN) ? GOLDEN : "generated" },
+      "case-ms": { type: "string", default: "10000" },
+      "memory-mb": { type: "string", default: "1536" },
+    },
   });
-  const verify = attempt("verify", () => verifyArrayRecordSync(new MemoryByteSource(damaged, "fuzz")));
-  if (Date.now() - started > 5000) {
-    console.error(`case ${cases} (seed ${values.seed}): took ${Date.now() - started} ms`);
+  const settings: Settings = {
+    seconds: Number(values.seconds),
+    cases: Number(values.cases),
+    seed: Number(values.seed),
+    from: Number(values.from),
+    corpus: values.corpus!,
+    caseMs: Number(values["case-ms"]),
+    memoryMb: Number(values["memory-mb"]),
+  };
+  const heartbeat = new SharedArrayBuffer(8);
+  const beat = new Int32Array(heartbeat);
+  beat[0] = -1;
+  const started = Date.now();
+  // The worker runs this file too; it needs tsx's loader registered in its own thread.
+  const boot = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); });`;
+  const worker = new Worker(boot, {
+    eval: true,
+    workerData: { ...settings, heartbeat },
+    resourceLimits: { maxOldGenerationSizeMb: settings.memoryMb },
+  });
+  let lastCase = -1;
+  let lastChange = Date.now();
+  let peakRss = 0;
+  const watchdog = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    const current = Atomics.load(beat, 0);
+    if (current !== lastCase) {
+      lastCase = current;
+      lastChange = Date.now();
+    } else if (current >= 0 && Date.now() - lastChange > settings.caseMs) {
+      clearInterval(watchdog);
+      report(undefined, { index: current, seed: settings.seed, file: "?", kind: "bit-flips", message: `HANG: case ${current} ran over ${settings.caseMs} ms; stopped` });
+      void worker.terminate().then(() => process.exit(1));
+    }
+  }, 200);
+  const result = await new Promise<{ stats: CampaignStats; finding: CampaignFinding | undefined; corpusFiles: number } | Error>((resolve) => {
+    worker.on("message", resolve);
+    worker.on("error", resolve);
+    worker.on("exit", (code) => resolve(new Error(`worker exited with code ${code}`)));
+  });
+  clearInterval(watchdog);
+  if (result instanceof Error) {
+    console.error(`CRASH (case ${Atomics.load(beat, 0)}, seed ${settings.seed}): ${result.stack ?? result.message}`);
     process.exit(1);
   }
-  const outcome = `read ${read}, verify ${verify}`;
-  outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
-  cases++;
+  const maxRss = process.resourceUsage().maxRSS * 1024;
+  report({ ...result.stats, peakRss: Math.max(result.stats.peakRss, peakRss, maxRss) }, result.finding, settings, result.corpusFiles, Date.now() - started);
+  await worker.terminate();
+  process.exit(result.finding === undefined ? 0 : 1);
 }
-console.log(`${cases} damaged files, every outcome typed: ${JSON.stringify(Object.fromEntries(outcomes))}`);
+
+function report(stats: CampaignStats | undefined, finding: CampaignFinding | undefined, settings?: Settings, files?: number, ms?: number): void {
+  if (stats !== undefined) {
+    console.log(
+      JSON.stringify(
+        { corpus: settings?.corpus, files, seed: settings?.seed, from: settings?.from, seconds: Math.round((ms ?? 0) / 1000), ...stats, peakRssMiB: Math.round(stats.peakRss / 2 ** 20), crashes: 0, hangs: 0, wrongRecords: 0 },
+        null,
+        1,
+      ),
+    );
+  }
+  if (finding !== undefined) {
+    console.error(`FINDING case ${finding.index} (seed ${finding.seed}, file ${finding.file}, ${finding.kind}): ${finding.message}`);
+    console.error(`replay: npm run fuzz -- --seed ${finding.seed} --from ${finding.index} --cases 1`);
+  } else if (stats !== undefined) {
+    console.log(`${stats.cases} damaged files: every strict read exact or typed, every recovery only original records; no crash, hang or memory over ${settings?.memoryMb} MiB`);
+  }
+}
+
+function work(settings: Settings & { heartbeat: SharedArrayBuffer }): void {
+  const beat = new Int32Array(settings.heartbeat);
+  const corpus = settings.corpus === "generated" ? generatedCorpus() : directoryCorpus(settings.corpus);
+  const result = runCampaign(corpus, {
+    seed: settings.seed,
+    from: settings.from,
+    count: settings.cases,
+    deadline: Date.now() + settings.seconds * 1000,
+    caseMs: settings.caseMs,
+    memoryBytes: settings.memoryMb * 2 ** 20,
+    limits: {},
+    onCase: (index) => Atomics.store(beat, 0, index),
+  });
+  parentPort!.postMessage({ ...result, corpusFiles: corpus.length });
+}

@@ -10,11 +10,13 @@ import type { ByteSource } from "../bytes/byte-source.js";
 import { runAsync, runSync, type IoPlan } from "../bytes/io-plan.js";
 import { ReadaheadSource } from "../bytes/readahead-source.js";
 import { ChunkType } from "../riegeli/chunk-header.js";
-import type { Chunk } from "../riegeli/chunk-reader.js";
+import { parseChunk, type Chunk } from "../riegeli/chunk-reader.js";
 import { recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
+import { cursor, readVarint } from "../varint.js";
 import { ChunkIndex } from "./chunk-index.js";
 import { scanChunks } from "./chunk-scan.js";
-import { decodeDataChunk, decodeParsedDataChunk, openLayout, type FileLayout } from "./file-layout.js";
+import { dataChunkEntry, decodeParsedDataChunk, openLayout, type FileLayout } from "./file-layout.js";
+import { BLOCK_HEADER_SIZE, BLOCK_SIZE, readBlockHeader } from "../riegeli/blocks.js";
 import { validateLimits, type DecodeLimits } from "./decode-limits.js";
 import { decodeFooterEntry, decodeFooterMetadata, decodePostscript, type FooterEntry, type FooterMetadata } from "./footer.js";
 
@@ -45,9 +47,15 @@ export interface RecoveryReport {
   readonly method: "footer" | "scan";
   /** Records the reader serves. */
   readonly recoveredRecords: number;
-  /** Sum of the known {@link DamagedRegion.lostRecords}. */
+  /**
+   * Sum of the known {@link DamagedRegion.lostRecords}: exact with method `footer`; with `scan`,
+   * what the headers of damaged chunks declare (a damaged index chunk may be among them).
+   */
   readonly lostRecords: number;
-  /** True when some region lost an unknown number of records. */
+  /**
+   * True when the loss cannot be fully counted: some region lost an unknown number of records, or
+   * no footer was usable (then nothing says how many records the file held).
+   */
   readonly unknownLoss: boolean;
   /** Why the footer was not used (method `scan`). */
   readonly footerProblem: string | undefined;
@@ -74,6 +82,9 @@ export interface RecoveredLayout extends FileLayout {
   /** What was recovered and lost. */
   readonly recovery: RecoveryReport;
 }
+
+/** End of the signature chunk that begins every file. */
+const SIGNATURE_END = 64;
 
 /** Bytes fetched per I/O while recovery walks a file chunk by chunk. */
 const RECOVERY_READAHEAD = 1 << 20;
@@ -121,7 +132,8 @@ class Losses {
 
   report(method: RecoveryReport["method"], recoveredRecords: number, footerProblem: string | undefined): RecoveryReport {
     let lostRecords = 0;
-    let unknownLoss = false;
+    // Without a footer nothing says how many records the file held (its end may be missing too).
+    let unknownLoss = method === "scan";
     for (const r of this.regions) {
       if (r.lostRecords === undefined) unknownLoss = true;
       else lostRecords += r.lostRecords;
@@ -145,21 +157,78 @@ export function* recoverLayout(fileSize: number, file: string, options: Recovery
 /** Decodes every chunk the footer lists; those that fail become damaged regions. */
 function* recoverWithFooter(layout: FileLayout, losses: Losses, footerProblem: string | undefined): IoPlan<RecoveredLayout> {
   const { index } = layout;
+  // Where each data chunk ends, or an error; decoded once here.
+  const outcomes: (number | ArrayRecordError)[] = [];
+  for (let c = 0; c < index.numChunks; c++) {
+    const start = index.offsets[c]!;
+    const limit = index.offsets[c + 1]!;
+    try {
+      const bytes = yield { position: start, length: limit - start };
+      const chunk = parseChunk({ bytes, start }, start, { limit, limitIsEof: false });
+      decodeParsedDataChunk(chunk, dataChunkEntry(layout, c));
+      outcomes.push(chunk.end);
+    } catch (e) {
+      if (!(e instanceof ArrayRecordError) || e.code === "IO") throw e;
+      outcomes.push(e);
+    }
+  }
+  const foreign = yield* foreignBlocks(layout, outcomes);
   const survivors: FooterEntry[] = [];
   for (let c = 0; c < index.numChunks; c++) {
     const start = index.offsets[c]!;
-    const end = index.offsets[c + 1]!;
-    try {
-      const bytes = yield { position: start, length: end - start };
-      decodeDataChunk(layout, { bytes, start }, c);
-      survivors.push({ chunkOffset: start, numRecords: index.recordsIn(c), decodedDataSize: index.decodedSizes[c]! });
-    } catch (e) {
-      if (!(e instanceof ArrayRecordError) || e.code === "IO") throw e;
+    const block = Math.floor(start / BLOCK_SIZE);
+    let problem = outcomes[c]!;
+    if (!(problem instanceof ArrayRecordError) && foreign.has(block)) {
+      problem = new ArrayRecordError("CORRUPT", `the block header at ${block * BLOCK_SIZE} contradicts the footer's chunk layout: the block was moved or overwritten`);
+    }
+    if (problem instanceof ArrayRecordError) {
       const records = { start: index.recordStart(c), end: index.recordStart(c + 1) };
-      losses.add({ begin: start, end, records, lostRecords: records.end - records.start, code: e.code, reason: e.reason });
+      losses.add({ begin: start, end: index.offsets[c + 1]!, records, lostRecords: records.end - records.start, code: problem.code, reason: problem.reason });
+    } else {
+      survivors.push({ chunkOffset: start, numRecords: index.recordsIn(c), decodedDataSize: index.decodedSizes[c]! });
     }
   }
   return survivorLayout(layout.fileSize, layout.meta.writerOptions, survivors, layout.footerOffset, losses.report("footer", sum(survivors), footerProblem));
+}
+
+/**
+ * Blocks whose (verified) block header disagrees with the chunk layout the footer implies. A chunk
+ * carries no record of its own position, so a block moved or copied within the file holds chunks
+ * that verify and may even match a footer entry; its block header, which names the chunk it
+ * interrupts (where it begins and ends), betrays it. A block header that does not verify can
+ * neither confirm nor refute.
+ */
+function* foreignBlocks(layout: FileLayout, outcomes: (number | ArrayRecordError)[]): IoPlan<Set<number>> {
+  const { index } = layout;
+  const foreign = new Set<number>();
+  let c = 0;
+  for (let boundary = 0; boundary < layout.footerOffset; boundary += BLOCK_SIZE) {
+    while (c + 1 < index.numChunks && index.offsets[c + 1]! <= boundary) c++;
+    const begin = index.offsets[c]!;
+    // Before the first data chunk only boundary 0 is known: the signature chunk [0, 64).
+    if (begin > boundary && boundary !== 0) continue;
+    const bytes = yield { position: boundary, length: BLOCK_HEADER_SIZE };
+    let named: { begin: number; end: number };
+    try {
+      const header = readBlockHeader(bytes, 0, boundary);
+      named = { begin: boundary - header.previousChunk, end: boundary + header.nextChunk };
+    } catch {
+      continue;
+    }
+    const next = c + 1 < index.numChunks ? index.offsets[c + 1]! : layout.footerOffset;
+    const outcome = outcomes[c];
+    let consistent: boolean;
+    if (begin > boundary) consistent = named.begin === 0 && named.end === SIGNATURE_END;
+    else if (typeof outcome === "number") {
+      // Chunk c covers the boundary, or the padding chunk that begins where chunk c ends.
+      consistent = boundary < outcome ? named.begin === begin && named.end === outcome : named.begin === outcome && named.end <= next;
+    } else {
+      // Chunk c is damaged (its end unknown): the boundary lies in it or in padding up to the next chunk.
+      consistent = begin <= named.begin && named.end <= next && (named.begin === begin || named.end === next);
+    }
+    if (!consistent) foreign.add(boundary / BLOCK_SIZE);
+  }
+  return foreign;
 }
 
 /** What the walk learned of a chunk that holds records. */
@@ -169,8 +238,8 @@ interface RecordsChunk {
   end: number;
   /** Its records parse as a footer (metadata, then one entry per chunk). */
   footer: { meta: FooterMetadata; entries: FooterEntry[] } | undefined;
-  /** Its records are all postscripts. */
-  postscript: boolean;
+  /** Its records are shaped like a footer (even an inconsistent one) or are all postscripts: never data. */
+  indexLike: boolean;
 }
 
 /** Finds the data chunks by walking the file; uses a footer met on the way when it is consistent. */
@@ -202,7 +271,7 @@ function* recoverByScanning(fileSize: number, file: string, options: RecoveryOpt
       continue;
     }
     const listed = new Set(footer.entries.map((e) => e.chunkOffset));
-    if (found.slice(0, f).every((c) => c.postscript || listed.has(c.entry.chunkOffset))) {
+    if (found.slice(0, f).every((c) => c.indexLike || listed.has(c.entry.chunkOffset))) {
       const layout: FileLayout = { meta: footer.meta, index, footerOffset, fileSize, limits };
       return yield* recoverWithFooter(layout, new Losses(file, options), footerProblem);
     }
@@ -213,9 +282,16 @@ function* recoverByScanning(fileSize: number, file: string, options: RecoveryOpt
   let numbered = 0;
   let numberingKnown = true;
   let d = 0;
+  // The footer and postscript follow every data chunk: a damaged chunk after the last data chunk
+  // found may be either of them, so what it lost is unknown even when its header survived.
+  let lastData = -1;
+  found.forEach((c, k) => {
+    if (!c.indexLike) lastData = k;
+  });
   const flushDamage = (upTo: number): void => {
     for (; d < damage.length && damage[d]!.after <= upTo; d++) {
-      const { begin, end, lostRecords, code, reason } = damage[d]!;
+      const { begin, end, code, reason } = damage[d]!;
+      const lostRecords = damage[d]!.after > lastData ? undefined : damage[d]!.lostRecords;
       const records = numberingKnown && lostRecords !== undefined ? { start: numbered, end: numbered + lostRecords } : undefined;
       if (lostRecords === undefined) numberingKnown = false;
       else numbered += lostRecords;
@@ -224,13 +300,12 @@ function* recoverByScanning(fileSize: number, file: string, options: RecoveryOpt
   };
   found.forEach((chunk, k) => {
     flushDamage(k);
-    if (chunk.footer !== undefined || chunk.postscript) return;
+    if (chunk.indexLike) return;
     survivors.push(chunk.entry);
     numbered += chunk.entry.numRecords;
   });
   flushDamage(found.length);
-  const lastData = found.filter((c) => c.footer === undefined && !c.postscript).pop();
-  const dataEnd = lastData === undefined ? 0 : lastData.end;
+  const dataEnd = lastData < 0 ? 0 : found[lastData]!.end;
   const report = losses.report("scan", sum(survivors), footerProblem);
   return survivorLayout(fileSize, "", survivors, dataEnd, report);
 }
@@ -242,7 +317,8 @@ function describe(chunk: Chunk, limits: DecodeLimits | undefined): RecordsChunk 
   const entry = { chunkOffset: chunk.begin, numRecords, decodedDataSize };
   try {
     const records = decodeParsedDataChunk(chunk, { begin: chunk.begin, limit: chunk.end, numRecords, decodedDataSize, limits });
-    return { entry, end: chunk.end, footer: asFooter(records, chunk.begin), postscript: isPostscript(records, chunk.begin) };
+    const footer = asFooter(records, chunk.begin);
+    return { entry, end: chunk.end, footer, indexLike: footer !== undefined || footerShaped(records, chunk.begin) || isPostscript(records, chunk.begin) };
   } catch (e) {
     if (e instanceof ArrayRecordError) return e;
     throw e;
@@ -259,6 +335,36 @@ function asFooter(records: ChunkRecords, at: number): RecordsChunk["footer"] {
     return { meta, entries };
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * True when the records have a footer's shape though not a usable footer's content (a damaged
+ * footer whose hashes still verify): record 0 a message whose field 1 holds varint fields 1, 2
+ * and 3 (version, num_chunks, num_records), every other record an entry with a chunk_offset.
+ */
+function footerShaped(records: ChunkRecords, at: number): boolean {
+  try {
+    const c = cursor(recordAt(records, 0));
+    if (readVarint(c) !== 0x0a) return false;
+    const length = readVarint(c);
+    if (c.offset + length !== c.end) return false;
+    const seen = new Set<number>();
+    while (c.offset < c.end) {
+      const tag = readVarint(c);
+      if ((tag & 7) === 0) {
+        readVarint(c);
+        seen.add(tag >>> 3);
+      } else if ((tag & 7) === 2) {
+        const skip = readVarint(c); // read before adding: `c.offset += readVarint(c)` would add to the old offset
+        c.offset += skip;
+      } else return false;
+    }
+    if (c.offset !== c.end || !seen.has(1) || !seen.has(2) || !seen.has(3)) return false;
+    for (let i = 1; i < records.count; i++) decodeFooterEntry(recordAt(records, i), i - 1, at);
+    return true;
+  } catch {
+    return false;
   }
 }
 
