@@ -2,6 +2,8 @@
  * arrayrecord: Google's ArrayRecord file format in TypeScript. This entry point is the format core
  * (no Apache Beam): readers, writers, the sharded data source, Riegeli records, options, errors.
  */
+// Object-store URLs (s3://, gs://, http(s)://) wherever a path is taken; cloud SDKs load on first use.
+import "./storage/register.js";
 export { ArrayRecordError, isArrayRecordError, type ArrayRecordErrorCode, type ErrorLocation } from "./format/errors.js";
 export { ArrayRecordReader, type ReaderInput } from "./format/array-record/reader.js";
 export { ArrayRecordWriter, encodeArrayRecord, type RecordInput } from "./format/array-record/writer.js";
@@ -76,3 +78,7 @@ export {
   type ExampleSource,
   type WriteArrowFileOptions,
 } from "./format/arrow/index.js";
+export { registerPathOpener, type PathOpener } from "./format/bytes/path-openers.js";
+export { RemoteByteSource } from "./storage/remote-source.js";
+export { RemoteByteSink, BridgedByteSink } from "./storage/remote-sink.js";
+export { isObjectUrl, parseObjectUrl, type ObjectUrl } from "./storage/url.js";

@@ -1,6 +1,7 @@
 /** The `arrayrecord` command line: dispatches to one module per command. */
 import { createRequire } from "node:module";
 import { isArrayRecordError } from "../format/errors.js";
+import "../storage/register.js"; // every path argument may be an s3://, gs:// or http(s):// URL
 import { cat } from "./commands/cat.js";
 import { info } from "./commands/info.js";
 import { verify } from "./commands/verify.js";

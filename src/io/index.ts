@@ -1,4 +1,6 @@
 /** Beam sources and sinks for ArrayRecord and TFRecord files (re-exports only). */
+// Object-store URLs (s3://, gs://, http(s)://) for every source and sink, in every worker that loads this.
+import "../storage/register.js";
 export { writeToArrayRecord, type WriteToArrayRecordOptions } from "./write-array-record.js";
 export {
   readFromArrayRecord,

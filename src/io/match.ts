@@ -9,6 +9,8 @@ import * as beam from "apache-beam";
 import { globSync, isDynamicPattern } from "tinyglobby";
 import { orderShards } from "../format/array-record/data-source.js";
 import { ArrayRecordError } from "../format/errors.js";
+import { openerFor } from "../format/bytes/path-openers.js";
+import "../storage/register.js";
 import { parDoWithCoder, stringCoder } from "../transforms/coders.js";
 import { registerDoFns } from "../transforms/serialization.js";
 
@@ -21,7 +23,11 @@ export type EmptyMatchTreatment = "disallow" | "allow";
  */
 export function matchFiles(pattern: string, emptyMatch: EmptyMatchTreatment = "disallow"): string[] {
   let files: string[];
-  if (isDynamicPattern(pattern)) {
+  const opener = openerFor(pattern);
+  if (opener !== undefined) {
+    // An object URL: a listing of the bucket (a plain URL matches itself if it exists).
+    files = orderShards(opener.globSync(pattern));
+  } else if (isDynamicPattern(pattern)) {
     // Absolute patterns give absolute paths, relative ones paths relative to the working directory.
     files = orderShards(globSync(pattern, { absolute: path.isAbsolute(pattern), expandDirectories: false, onlyFiles: true, dot: false }));
   } else {

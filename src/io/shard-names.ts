@@ -7,6 +7,7 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import * as path from "node:path";
+import { isObjectUrl, urlDirname } from "../storage/url.js";
 import { ArrayRecordError } from "../format/errors.js";
 
 /** Beam's default shard name template: `-00003-of-00007`. */
@@ -83,7 +84,7 @@ export function outputNamePattern(naming: ShardNaming): RegExp {
  * without touching other sinks' temporary directories.
  */
 export function sinkId(naming: ShardNaming): string {
-  const key = JSON.stringify([path.resolve(naming.prefix), naming.template, naming.suffix]);
+  const key = JSON.stringify([isObjectUrl(naming.prefix) ? naming.prefix : path.resolve(naming.prefix), naming.template, naming.suffix]);
   return createHash("sha256").update(key).digest("hex").slice(0, 12);
 }
 
@@ -97,5 +98,7 @@ export function tempDirPrefix(naming: ShardNaming): string {
  * where `parent` is `tempDirectory` or else the output directory (same file system: renames are atomic).
  */
 export function newTempDir(naming: ShardNaming, tempDirectory?: string): string {
-  return path.join(tempDirectory ?? path.dirname(naming.prefix), tempDirPrefix(naming) + randomUUID());
+  const parent = tempDirectory ?? (isObjectUrl(naming.prefix) ? urlDirname(naming.prefix) : path.dirname(naming.prefix));
+  const name = tempDirPrefix(naming) + randomUUID();
+  return isObjectUrl(parent) ? `${parent.replace(/\/$/, "")}/${name}` : path.join(parent, name);
 }

@@ -11,7 +11,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ArrayRecordError } from "../format/errors.js";
 import { syncDirectory } from "../format/bytes/file-sink.js";
+import { isObjectUrl } from "../storage/url.js";
 import { openRecordFile, writeEmptyRecordFile, type RecordFileFormat } from "./record-files.js";
+import { deleteEarlierObjectOutputs, finalizeObjectShards, removeTempObjects } from "./sink-objects.js";
 import { outputNamePattern, shardFileName, tempDirPrefix, type ShardNaming } from "./shard-names.js";
 
 /** Everything a sink's DoFns need to know, as plain data. */
@@ -44,13 +46,14 @@ export interface WrittenShard {
  * the error is rethrown: the sink then fails before finalize, so no final name changes.
  */
 export function writeShardFile(plan: SinkPlan, shard: number, numShards: number, records: Iterable<Uint8Array>): WrittenShard {
-  mkdirs(plan.tempDir);
-  const tempFile = path.join(plan.tempDir, `shard-${shard}-of-${numShards}-${randomUUID()}`);
+  const remote = isObjectUrl(plan.tempDir);
+  if (!remote) mkdirs(plan.tempDir);
+  const tempFile = tempName(plan, "shard", shard, numShards);
   let writer;
   try {
     writer = openRecordFile(plan.format, tempFile);
   } catch (e) {
-    removeDirIfEmpty(plan.tempDir);
+    if (!remote) removeDirIfEmpty(plan.tempDir);
     throw e;
   }
   let count = 0;
@@ -64,7 +67,7 @@ export function writeShardFile(plan: SinkPlan, shard: number, numShards: number,
     writer.close();
   } catch (e) {
     writer.abort();
-    removeDirIfEmpty(plan.tempDir);
+    if (!remote) removeDirIfEmpty(plan.tempDir);
     throw e;
   }
   return { shard, numShards, tempFile, records: count, bytes };
@@ -79,12 +82,15 @@ export function writeShardFile(plan: SinkPlan, shard: number, numShards: number,
  * temporary directory and those left by earlier failed runs of the same sink.
  */
 export function finalizeShards(plan: SinkPlan, numShards: number, written: Iterable<WrittenShard>): string[] {
+  if (isObjectUrl(plan.naming.prefix)) {
+    return finalizeObjectShards(plan, numShards, written, (kind, shard) => tempName(plan, kind, shard, numShards));
+  }
   try {
     const chosen = chooseShards(plan, numShards, written);
     for (let shard = 0; shard < numShards; shard++) {
       if (chosen[shard] !== undefined) continue;
       mkdirs(plan.tempDir);
-      const file = path.join(plan.tempDir, `empty-${shard}-of-${numShards}-${randomUUID()}`);
+      const file = tempName(plan, "empty", shard, numShards);
       writeEmptyRecordFile(plan.format, file);
       chosen[shard] = file;
     }
@@ -104,8 +110,15 @@ export function finalizeShards(plan: SinkPlan, numShards: number, written: Itera
   }
 }
 
+/** A new temporary file (or object) name in the run's temporary directory. */
+function tempName(plan: SinkPlan, kind: string, shard: number, numShards: number): string {
+  const name = `${kind}-${shard}-of-${numShards}-${randomUUID()}`;
+  return isObjectUrl(plan.tempDir) ? `${plan.tempDir}/${name}` : path.join(plan.tempDir, name);
+}
+
 /** Removes this run's temporary directory and every other temporary directory of the same sink. */
 export function removeTempDirs(plan: SinkPlan): void {
+  if (isObjectUrl(plan.tempDir)) return removeTempObjects(plan);
   const parent = path.dirname(plan.tempDir);
   const prefix = tempDirPrefix(plan.naming);
   let names: string[] = [];
@@ -121,6 +134,7 @@ export function removeTempDirs(plan: SinkPlan): void {
 
 /** Deletes the files of the output directory that an earlier run of this sink wrote. */
 export function deleteEarlierOutputs(naming: ShardNaming): string[] {
+  if (isObjectUrl(naming.prefix)) return deleteEarlierObjectOutputs(naming);
   const dir = path.dirname(naming.prefix);
   const pattern = outputNamePattern(naming);
   const deleted: string[] = [];

@@ -6,7 +6,7 @@
  */
 import { openLayout } from "../format/array-record/file-layout.js";
 import { ArrayRecordError } from "../format/errors.js";
-import { FileByteSource } from "../format/bytes/file-source.js";
+import { openPathSourceSync } from "../format/bytes/path-openers.js";
 import { runSync } from "../format/bytes/io-plan.js";
 
 /** Default bytes per split: large enough that opening a file (reading its footer) is amortized. */
@@ -76,7 +76,7 @@ export function planSplits(chunks: ChunkExtents, options: SplitSizeOptions = {})
 
 /** Reads the footer of `file` and splits its records (none for an empty file). */
 export function splitFile(file: string, options: SplitSizeOptions = {}): RecordRange[] {
-  const source = FileByteSource.openSync(file);
+  const source = openPathSourceSync(file);
   try {
     const layout = runSync(source, openLayout(source.size));
     return planSplits({ offsets: layout.index.offsets, firstRecord: layout.index.recordStarts() }, options).map(([start, end]) => ({ file, start, end }));

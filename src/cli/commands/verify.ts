@@ -1,7 +1,7 @@
 /** `arrayrecord verify FILE...`. */
 import { parseArgs } from "node:util";
 import { isArrayRecordError } from "../../format/errors.js";
-import { FileByteSource } from "../../format/bytes/file-source.js";
+import { openPathSource } from "../../format/bytes/path-openers.js";
 import { verifyArrayRecord } from "../../format/array-record/verify.js";
 import { UsageError } from "../usage.js";
 import { recover } from "./recover.js";
@@ -20,7 +20,7 @@ export async function verify(args: string[]): Promise<number> {
   let failures = 0;
   for (const file of positionals) {
     try {
-      const source = await FileByteSource.open(file);
+      const source = await openPathSource(file);
       try {
         const report = await verifyArrayRecord(source);
         process.stdout.write(`${file}: OK (${report.records} records, ${report.dataChunks} data chunks, ${report.chunks} chunks)\n`);

@@ -2,8 +2,8 @@
  * `ArrayRecordDataSource`: many ArrayRecord files (shards) read as one indexed array of records,
  * the way Grain and TFDS read a sharded data set.
  */
-import { globSync, glob } from "tinyglobby";
 import { ArrayRecordError } from "../errors.js";
+import { globPaths, globPathsSync } from "../bytes/path-openers.js";
 import { ArrayRecordReader } from "./reader.js";
 import type { OpenOptions, RecoveryReport } from "./recovery.js";
 
@@ -25,7 +25,7 @@ export class ArrayRecordDataSource implements Iterable<Uint8Array> {
    * `open.recover` opens each file in recovery mode: damaged chunks are left out and reported.
    */
   static openSync(input: DataSourceInput, readerOptions = "", open: OpenOptions = {}): ArrayRecordDataSource {
-    const paths = typeof input === "string" ? orderShards(globSync(input, { absolute: false, expandDirectories: false })) : [...input];
+    const paths = typeof input === "string" ? orderShards(globPathsSync(input)) : [...input];
     checkNotEmpty(paths, input);
     const readers: ArrayRecordReader[] = [];
     try {
@@ -39,7 +39,7 @@ export class ArrayRecordDataSource implements Iterable<Uint8Array> {
 
   /** Async {@link openSync}: opens the files concurrently. */
   static async open(input: DataSourceInput, readerOptions = "", open: OpenOptions = {}): Promise<ArrayRecordDataSource> {
-    const paths = typeof input === "string" ? orderShards(await glob(input, { absolute: false, expandDirectories: false })) : [...input];
+    const paths = typeof input === "string" ? orderShards(await globPaths(input)) : [...input];
     checkNotEmpty(paths, input);
     const opened = await Promise.allSettled(paths.map((path) => ArrayRecordReader.open(path, readerOptions, open)));
     const failure = opened.find((r) => r.status === "rejected");

@@ -5,7 +5,7 @@
  */
 import { ArrayRecordError } from "../errors.js";
 import type { ByteSource } from "../bytes/byte-source.js";
-import { FileByteSource } from "../bytes/file-source.js";
+import { openPathSource, openPathSourceSync } from "../bytes/path-openers.js";
 import { dataChunkStats, type DataChunkStats } from "./chunk-stats.js";
 import { dataChunkEntry, decodeDataChunk, readChunks, type DataChunkEntry, type FileLayout } from "./file-layout.js";
 import { openLayoutAsync, openLayoutSync, recoveryOf, type OpenOptions, type RecoveryReport } from "./recovery.js";
@@ -44,7 +44,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
    */
   static openSync(input: ReaderInput, options = "", open: OpenOptions = {}): ArrayRecordReader {
     const parsed = parseReaderOptions(options);
-    const source = typeof input === "string" ? FileByteSource.openSync(input) : input;
+    const source = typeof input === "string" ? openPathSourceSync(input) : input;
     try {
       return new ArrayRecordReader(source, openLayoutSync(source, open), parsed);
     } catch (e) {
@@ -56,7 +56,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
   /** Async {@link openSync}. */
   static async open(input: ReaderInput, options = "", open: OpenOptions = {}): Promise<ArrayRecordReader> {
     const parsed = parseReaderOptions(options);
-    const source = typeof input === "string" ? await FileByteSource.open(input) : input;
+    const source = typeof input === "string" ? await openPathSource(input) : input;
     try {
       return new ArrayRecordReader(source, await openLayoutAsync(source, open), parsed);
     } catch (e) {
@@ -134,6 +134,16 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
   readSync(indices: readonly number[]): Uint8Array[];
   readSync(which: number | readonly number[]): Uint8Array | Uint8Array[] {
     if (typeof which === "number") return this.readOneSync(which);
+    if (this.source.readManySync !== undefined) {
+      const batch = this.batchSpans(which);
+      let bytes: Uint8Array[];
+      try {
+        bytes = this.source.readManySync(batch.spans.map((span) => span.range));
+      } catch (e) {
+        throw withFile(e, this.source.name);
+      }
+      return this.feedBatch(which, batch, bytes);
+    }
     return this.runSync(this.batchPlan(which));
   }
 
@@ -145,6 +155,13 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
       const c = this.chunkFor(which, "index");
       if (c !== this.cachedChunk) this.cache(c, (await this.runAsync(readChunks(this.layout, c, c)))[0]!);
       return recordAt(this.cached!, which - this.layout.index.recordStart(c));
+    }
+    if (this.source.readMany !== undefined) {
+      const batch = this.batchSpans(which);
+      const bytes = await this.source.readMany(batch.spans.map((span) => span.range)).catch((e: unknown) => {
+        throw withFile(e, this.source.name);
+      });
+      return this.feedBatch(which, batch, bytes);
     }
     return this.runAsync(this.batchPlan(which));
   }
@@ -309,10 +326,27 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
    * each needed chunk is read and decoded once, runs of adjacent chunks in one I/O of at most a
    * span, and each decoded chunk's records go straight to their places in the result.
    */
-  private *batchPlan(indices: readonly number[]): IoPlan<Uint8Array[]> {
+  private *batchPlan(indices: readonly number[], batch = this.batchSpans(indices)): IoPlan<Uint8Array[]> {
+    const { spans, chunks, at } = batch;
+    const out = new Array<Uint8Array>(indices.length);
+    const { index } = this.layout;
+    for (const span of spans) {
+      const decoded = yield* readChunks(this.layout, span.first, span.last);
+      for (let k = span.from; k < span.to; k++) {
+        const p = at(k);
+        const c = chunks[p]!;
+        out[p] = recordAt(decoded[c - span.first]!, indices[p]! - index.recordStart(c));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The spans a batch read needs: positions sorted by chunk, grouped into runs of adjacent chunks
+   * (each within spanBytes), with each run's byte range.
+   */
+  private batchSpans(indices: readonly number[]): BatchSpans {
     const n = indices.length;
-    const out = new Array<Uint8Array>(n);
-    if (n === 0) return out;
     const { index } = this.layout;
     const { offsets } = index;
     const chunks = new Float64Array(n);
@@ -335,6 +369,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
       }
     }
     const at = (k: number): number => (order === undefined ? k : order[k]!);
+    const spans: BatchSpans["spans"] = [];
     let k = 0;
     while (k < n) {
       // A span: distinct chunks first..last, each adjacent to the previous, within spanBytes.
@@ -347,14 +382,22 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
         if (c !== last + 1 || offsets[c + 1]! - offsets[first]! > this.spanBytes) break;
         last = c;
       }
-      const decoded = yield* readChunks(this.layout, first, last);
-      for (; k < end; k++) {
-        const p = at(k);
-        const c = chunks[p]!;
-        out[p] = recordAt(decoded[c - first]!, indices[p]! - index.recordStart(c));
-      }
+      spans.push({ first, last, from: k, to: end, range: { position: offsets[first]!, length: offsets[last + 1]! - offsets[first]! } });
+      k = end;
     }
-    return out;
+    return { spans, chunks, at };
+  }
+
+  /** Runs a batch plan with every span's bytes fetched in one `readMany` call (object stores merge and parallelise them). */
+  private feedBatch(indices: readonly number[], batch: BatchSpans, bytes: Uint8Array[]): Uint8Array[] {
+    const plan = this.batchPlan(indices, batch);
+    try {
+      let step = plan.next();
+      for (let s = 0; !step.done; s++) step = plan.next(bytes[s]!);
+      return step.value;
+    } catch (e) {
+      throw withFile(e, this.source.name);
+    }
   }
 
   /** Groups sorted chunks into runs of adjacent chunks, each at most one span of bytes. */
@@ -457,6 +500,16 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
   private error(code: "OUT_OF_RANGE" | "CLOSED", message: string): ArrayRecordError {
     return new ArrayRecordError(code, message, { file: this.source.name });
   }
+}
+
+/** A batch read's plan: which spans of chunks to read, and the positions each serves. */
+interface BatchSpans {
+  /** Runs of adjacent chunks `first..last` serving sorted positions `[from, to)`, with their byte range. */
+  spans: { first: number; last: number; from: number; to: number; range: { position: number; length: number } }[];
+  /** Chunk of each requested position. */
+  chunks: Float64Array;
+  /** The k-th position in chunk order. */
+  at: (k: number) => number;
 }
 
 function withFile(e: unknown, file: string): unknown {

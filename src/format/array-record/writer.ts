@@ -4,7 +4,8 @@
  */
 import { ArrayRecordError } from "../errors.js";
 import { ArrayRecordEncoder } from "./encoder.js";
-import { AtomicFileSink, MemoryByteSink, type ByteSink, type AtomicFileSinkOptions } from "../bytes/file-sink.js";
+import { MemoryByteSink, type ByteSink, type AtomicFileSinkOptions } from "../bytes/file-sink.js";
+import { createPathSink, createPathSinkSync } from "../bytes/path-openers.js";
 import { parseWriterOptions, type WriterOptions } from "./options.js";
 import { recordWritable } from "../bytes/record-writable.js";
 
@@ -42,17 +43,18 @@ export class ArrayRecordWriter {
 
   /**
    * Creates `path` (atomically: nothing appears under that name until a successful close). Close
-   * fsyncs the file and its directory unless `file.fsync` is false (scratch output).
+   * fsyncs the file and its directory unless `file.fsync` is false (scratch output). An object URL
+   * (`s3://`, `gs://`) goes to its registered opener's upload instead.
    */
   static openSync(path: string, options: string | WriterOptions = "", file: AtomicFileSinkOptions = {}): ArrayRecordWriter {
     const resolved = typeof options === "string" ? parseWriterOptions(options) : options;
-    return new ArrayRecordWriter(AtomicFileSink.createSync(path, file), resolved);
+    return new ArrayRecordWriter(createPathSinkSync(path, file), resolved);
   }
 
   /** Async {@link openSync}. */
   static async open(path: string, options: string | WriterOptions = "", file: AtomicFileSinkOptions = {}): Promise<ArrayRecordWriter> {
     const resolved = typeof options === "string" ? parseWriterOptions(options) : options;
-    return new ArrayRecordWriter(await AtomicFileSink.create(path, file), resolved);
+    return new ArrayRecordWriter(await createPathSink(path, file), resolved);
   }
 
   /** Number of records written so far. */

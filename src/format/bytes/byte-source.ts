@@ -1,3 +1,5 @@
+import type { ByteRange } from "./io-plan.js";
+
 /**
  * Random-access bytes to read a file from. The core reads files only through this interface, so
  * it can run over a local file, a buffer in memory, or (later) HTTP range requests.
@@ -18,6 +20,13 @@ export interface ByteSource {
   readIntoSync?(position: number, target: Uint8Array): number;
   /** Optional async {@link readIntoSync}. */
   readInto?(position: number, target: Uint8Array): Promise<number>;
+  /**
+   * Optional: reads several ranges at once, each result as {@link read} gives it. A source with a
+   * high cost per read (an object store) merges nearby ranges and runs the reads concurrently.
+   */
+  readMany?(ranges: readonly ByteRange[]): Promise<Uint8Array[]>;
+  /** Optional sync {@link readMany}. */
+  readManySync?(ranges: readonly ByteRange[]): Uint8Array[];
   /** Releases the underlying resource; further reads fail. Idempotent. */
   close(): Promise<void>;
   /** Sync {@link close}. */

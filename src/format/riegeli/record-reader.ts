@@ -6,7 +6,7 @@ import { ArrayRecordError } from "../errors.js";
 import type { ByteSource } from "../bytes/byte-source.js";
 import { ChunkType } from "./chunk-header.js";
 import { readChunkAt, type Chunk } from "./chunk-reader.js";
-import { FileByteSource } from "../bytes/file-source.js";
+import { openPathSource, openPathSourceSync } from "../bytes/path-openers.js";
 import { runAsync, runSync } from "../bytes/io-plan.js";
 import { ReadaheadSource } from "../bytes/readahead-source.js";
 import { decodeSimpleChunk, recordAt, type ChunkRecords } from "./simple-chunk.js";
@@ -33,12 +33,12 @@ export class RiegeliReader {
 
   /** Opens a file or byte source. */
   static openSync(input: string | ByteSource): RiegeliReader {
-    return new RiegeliReader(new ReadaheadSource(typeof input === "string" ? FileByteSource.openSync(input) : input, READAHEAD));
+    return new RiegeliReader(new ReadaheadSource(typeof input === "string" ? openPathSourceSync(input) : input, READAHEAD));
   }
 
   /** Async {@link openSync}. */
   static async open(input: string | ByteSource): Promise<RiegeliReader> {
-    return new RiegeliReader(new ReadaheadSource(typeof input === "string" ? await FileByteSource.open(input) : input, READAHEAD));
+    return new RiegeliReader(new ReadaheadSource(typeof input === "string" ? await openPathSource(input) : input, READAHEAD));
   }
 
   /** Every chunk's position and kind, in file order (all hashes verified). */

@@ -1,6 +1,6 @@
 import { gunzipSync, inflateSync } from "node:zlib";
 import type { ByteSource } from "../bytes/byte-source.js";
-import { FileByteSource } from "../bytes/file-source.js";
+import { openPathSource, openPathSourceSync } from "../bytes/path-openers.js";
 import { ArrayRecordError } from "../errors.js";
 import { StreamInflater, resolveCompression, type TFRecordCompressionChoice } from "./compression.js";
 import { TFRecordDeframer, deframeAll } from "./frame.js";
@@ -152,7 +152,7 @@ class TFRecordChunkDecoder {
 function* readSyncGenerator(input: TFRecordInput, options: TFRecordReadOptions): Generator<Uint8Array, void, undefined> {
   const name = typeof input === "string" ? input : input.name;
   const checked = new TFRecordChunkDecoder(name, options, typeof input === "string" || input.readIntoSync !== undefined);
-  const source = typeof input === "string" ? FileByteSource.openSync(input) : input;
+  const source = typeof input === "string" ? openPathSourceSync(input) : input;
   try {
     const decoder = checked.begin(source.size);
     for (let length = decoder.nextLength; length > 0; length = decoder.nextLength) {
@@ -169,7 +169,7 @@ function* readSyncGenerator(input: TFRecordInput, options: TFRecordReadOptions):
 async function* readAsyncGenerator(input: TFRecordInput, options: TFRecordReadOptions): AsyncGenerator<Uint8Array, void, undefined> {
   const name = typeof input === "string" ? input : input.name;
   const checked = new TFRecordChunkDecoder(name, options, typeof input === "string" || input.readInto !== undefined);
-  const source = typeof input === "string" ? await FileByteSource.open(input) : input;
+  const source = typeof input === "string" ? await openPathSource(input) : input;
   try {
     const decoder = checked.begin(source.size);
     for (let length = decoder.nextLength; length > 0; length = decoder.nextLength) {

@@ -1,4 +1,5 @@
 import { AtomicFileSink, type ByteSink } from "../bytes/file-sink.js";
+import { createPathSinkSync } from "../bytes/path-openers.js";
 import { ArrayRecordError } from "../errors.js";
 import {
   StreamDeflater,
@@ -64,7 +65,7 @@ export class TFRecordWriter {
     }
     this.buffer = new Uint8Array(bufferBytes);
     this.deflater = this.compression === "none" ? undefined : new StreamDeflater(this.compression, level);
-    const sink = typeof output === "string" ? AtomicFileSink.createSync(output, { fsync: options.fsync ?? false }) : output;
+    const sink = typeof output === "string" ? createPathSinkSync(output, { fsync: options.fsync ?? false }) : output;
     this.sink = sink;
     this.tempPath = sink instanceof AtomicFileSink ? sink.tempPath : undefined;
   }

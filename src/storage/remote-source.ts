@@ -1,0 +1,128 @@
+/**
+ * A {@link ByteSource} over an object in a store: ranged GETs pinned to the version seen at open, so
+ * an object replaced mid-read is an error rather than a mix of two files. Opening costs one GET (the
+ * object's tail, where ArrayRecord's postscript and usually its footer are). Batches of ranges are
+ * merged when close together and fetched concurrently (bounded). The sync methods block on the
+ * process's storage bridge (a worker thread running the same store calls).
+ */
+import pLimit, { type LimitFunction } from "p-limit";
+import { ArrayRecordError } from "../format/errors.js";
+import type { ByteSource } from "../format/bytes/byte-source.js";
+import type { ByteRange } from "../format/bytes/io-plan.js";
+import { coalesceRanges } from "./coalesce.js";
+import type { RangeResult } from "./object-store.js";
+import { storeFor } from "./stores.js";
+import { storageBridge } from "./sync-bridge.js";
+
+/** Bytes read from the end of the object at open: the postscript (64 KiB) and, usually, the footer. */
+export const TAIL_BYTES = 256 << 10;
+/** Ranges at most this far apart share one GET. */
+export const MERGE_GAP_BYTES = 256 << 10;
+/** A merged GET is at most this big. */
+export const MERGE_MAX_BYTES = 16 << 20;
+/** GETs in flight at once per source. */
+export const READ_CONCURRENCY = 16;
+
+/** What opening learned: size, version and the tail bytes. */
+export interface OpenedObject {
+  readonly size: number;
+  readonly version: string;
+  readonly tail: Uint8Array;
+}
+
+/** The GET that opens an object: its last {@link TAIL_BYTES} bytes (all of a smaller object). */
+export async function openObject(url: string): Promise<OpenedObject> {
+  const store = await storeFor(url);
+  const { bytes, size, version }: RangeResult = await store.readRange(url, { start: -TAIL_BYTES, length: TAIL_BYTES });
+  return { size, version, tail: bytes };
+}
+
+/** Reads `ranges` of one object version: merged, concurrent (at most `limit` GETs at once). */
+export async function readObjectRanges(url: string, version: string, size: number, ranges: readonly ByteRange[], limit: LimitFunction): Promise<Uint8Array[]> {
+  const store = await storeFor(url);
+  const out = new Array<Uint8Array>(ranges.length);
+  const clamped = ranges.map(({ position, length }) => ({ position, length: Math.max(0, Math.min(length, size - position)) }));
+  await Promise.all(
+    coalesceRanges(clamped, MERGE_GAP_BYTES, MERGE_MAX_BYTES).map((read) =>
+      limit(async () => {
+        const bytes = read.length === 0 ? new Uint8Array(0) : (await store.readRange(url, { start: read.position, length: read.length }, version)).bytes;
+        for (const k of read.members) {
+          const at = clamped[k]!.position - read.position;
+          out[k] = bytes.subarray(at, at + clamped[k]!.length);
+        }
+      }),
+    ),
+  );
+  return out;
+}
+
+/** Random access to one object version. */
+export class RemoteByteSource implements ByteSource {
+  private closed = false;
+  private readonly tailStart: number;
+  private readonly limit = pLimit(READ_CONCURRENCY);
+
+  private constructor(
+    readonly name: string,
+    private readonly opened: OpenedObject,
+  ) {
+    this.tailStart = opened.size - opened.tail.length;
+  }
+
+  /** Opens `url` (one GET). */
+  static async open(url: string): Promise<RemoteByteSource> {
+    return new RemoteByteSource(url, await openObject(url));
+  }
+
+  /** Sync {@link open}, through the storage bridge. */
+  static openSync(url: string): RemoteByteSource {
+    return new RemoteByteSource(url, storageBridge().openObject(url));
+  }
+
+  get size(): number {
+    return this.opened.size;
+  }
+
+  /** The object's version tag (ETag or generation) every read is pinned to. */
+  get version(): string {
+    return this.opened.version;
+  }
+
+  readSync(position: number, length: number): Uint8Array {
+    return this.fromTail(position, length) ?? this.readManySync([{ position, length }])[0]!;
+  }
+
+  async read(position: number, length: number): Promise<Uint8Array> {
+    return this.fromTail(position, length) ?? (await this.readMany([{ position, length }]))[0]!;
+  }
+
+  async readMany(ranges: readonly ByteRange[]): Promise<Uint8Array[]> {
+    this.checkOpen();
+    return readObjectRanges(this.name, this.opened.version, this.size, ranges, this.limit);
+  }
+
+  readManySync(ranges: readonly ByteRange[]): Uint8Array[] {
+    this.checkOpen();
+    return storageBridge().readRanges(this.name, this.opened.version, this.size, [...ranges]);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  closeSync(): void {
+    this.closed = true;
+  }
+
+  /** The bytes when the tail read at open holds them all. */
+  private fromTail(position: number, length: number): Uint8Array | undefined {
+    this.checkOpen();
+    if (position < this.tailStart) return undefined;
+    const at = position - this.tailStart;
+    return this.opened.tail.subarray(at, Math.min(this.opened.tail.length, at + length));
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new ArrayRecordError("CLOSED", "source is closed", { file: this.name });
+  }
+}
