@@ -14,7 +14,8 @@
  * The sample is a fixed seeded permutation of all records (group_size 1) or its first 2,048
  * entries (larger groups, where every random record costs a whole chunk). Every timed run opens a
  * fresh reader (no chunk cache across runs); every read verifies the chunks' hashes. Each cell is
- * the median of `--runs` runs (default 5); `--json` prints one object per line:
+ * the median of `--runs` runs (default 5) after `--warmup` untimed runs (default 1: the JIT's
+ * first pass is not what a long-running job sees; bench:python warms up the same way); `--json` prints one object per line:
  * `{"options", "op", "records_per_s", "mb_per_s", "runs", "spread"}` where spread = (max−min)/median.
  *
  *   npm run bench                                   # table
@@ -32,6 +33,7 @@ const { values } = parseArgs({
   options: {
     json: { type: "boolean", default: false },
     runs: { type: "string", default: "5" },
+    warmup: { type: "string", default: "1" },
     records: { type: "string", default: "65536" },
     only: { type: "string", multiple: true },
     ops: { type: "string" },
@@ -40,6 +42,7 @@ const { values } = parseArgs({
 });
 
 const runs = Number(values.runs);
+const warmup = Number(values.warmup);
 const optionSets = values.only ?? OPTION_SETS;
 const ops = new Set((values.ops ?? "write,write_durable,write2,open,sequential,random,batch,parallel2").split(","));
 const data: BenchData = benchData(Number(values.records));
@@ -57,8 +60,12 @@ interface Cell {
   ms?: number;
 }
 
-/** Times `fn` `runs` times (with `setup` before each, untimed); seconds, sorted. */
+/** Times `fn` `runs` times after `--warmup` untimed runs (with `setup` before each, untimed); seconds, sorted. */
 async function timings(fn: () => unknown, setup: () => void = () => {}): Promise<number[]> {
+  for (let r = 0; r < warmup; r++) {
+    setup();
+    await fn();
+  }
   const times: number[] = [];
   for (let r = 0; r < runs; r++) {
     setup();

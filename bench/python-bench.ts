@@ -16,6 +16,7 @@ import { benchData, OPTION_SETS } from "./bench-data.js";
 const { values } = parseArgs({
   options: {
     runs: { type: "string", default: "5" },
+    warmup: { type: "string", default: "1" },
     records: { type: "string", default: "65536" },
     only: { type: "string", multiple: true },
     ops: { type: "string" },
@@ -33,7 +34,7 @@ try {
   fs.writeFileSync(path.join(dir, "records.bin"), Buffer.concat(data.records));
   fs.writeFileSync(path.join(dir, "sizes.u32"), new Uint8Array(sizes.buffer));
   fs.writeFileSync(path.join(dir, "order.u32"), new Uint8Array(new Uint32Array(data.order).buffer));
-  const args = [path.join(repo, "bench", "python", "bench_wheel.py"), "--data", dir, "--runs", values.runs!];
+  const args = [path.join(repo, "bench", "python", "bench_wheel.py"), "--data", dir, "--runs", values.runs!, "--warmup", values.warmup!];
   for (const options of values.only ?? OPTION_SETS) args.push("--only", options);
   if (values.ops) args.push("--ops", values.ops);
   // Generous but finite: 5 option sets × 7 ops × runs on a busy 2-core machine.

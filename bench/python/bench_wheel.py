@@ -58,6 +58,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--data", required=True)
     p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--only", action="append", required=True)
     p.add_argument("--ops", default="write,open,sequential,random,batch,read_all,parallel2,getitems")
     args = p.parse_args()
@@ -79,11 +80,12 @@ def main():
 
     def timed(fn, setup=None):
         times = []
-        for _ in range(args.runs):
+        for run in range(args.warmup + args.runs):
             state = setup() if setup else None
             t0 = time.perf_counter()
             fn(state)
-            times.append(time.perf_counter() - t0)
+            if run >= args.warmup:
+                times.append(time.perf_counter() - t0)
             if state is not None and hasattr(state, "close"):
                 state.close()
         return times
