@@ -4,9 +4,9 @@
  *   npm run bench:tfrecord-vs-tf        (needs .venv-oracles: npm run setup:oracles)
  *
  * Writes 38,462 records of 1.3 KB (~51 MB framed, partly compressible) as one GZIP TFRecord file,
- * then reports the best of 5 runs each of: our sync reader (readTFRecordsSync), our async reader
+ * then reports the best of 5 interleaved rounds of: our sync reader (readTFRecordsSync), our async reader
  * (readTFRecords, which the CLI uses) and TensorFlow's `TFRecordDataset(..., "GZIP").batch(1024)`
- * in the oracle process (timed there, import and file warm-up excluded).
+ * in the oracle process (timed there; imports and a warm-up run excluded).
  */
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -33,15 +33,11 @@ function makeRecords(count: number): Uint8Array[] {
   });
 }
 
+/** Seconds one run of `run` takes. */
 async function best(run: () => unknown): Promise<number> {
+  const start = performance.now();
   await run();
-  let min = Infinity;
-  for (let i = 0; i < RUNS; i++) {
-    const start = performance.now();
-    await run();
-    min = Math.min(min, (performance.now() - start) / 1e3);
-  }
-  return min;
+  return (performance.now() - start) / 1e3;
 }
 
 const dir = mkdtempSync(join(tmpdir(), "tfrecord-vs-tf-"));
@@ -58,19 +54,33 @@ try {
   const count = (n: number) => {
     if (n !== RECORDS) throw new Error(`read ${n} records, expected ${RECORDS}`);
   };
-  const sync = await best(() => {
+  const readSync = () => {
     let n = 0;
     for (const _ of readTFRecordsSync(path)) n++;
     count(n);
-  });
-  const async = await best(async () => {
+  };
+  const readAsync = async () => {
     let n = 0;
     for await (const _ of readTFRecords(path)) n++;
     count(n);
-  });
-  const tf = (await oracle.call("tf_time_read", { path, compression: "gzip", runs: RUNS + 1 }, 600_000)) as { seconds: number[]; num_records: number };
-  count(tf.num_records);
-  const tfBest = Math.min(...tf.seconds.slice(1));
+  };
+  const readTF = async () => {
+    const tf = (await oracle.call("tf_time_read", { path, compression: "gzip", runs: 1 }, 600_000)) as { seconds: number[]; num_records: number };
+    count(tf.num_records);
+    return tf.seconds[0]!;
+  };
+  // Rounds interleave the three readers, so a change in machine load hits them alike; best of RUNS.
+  await readSync();
+  await readAsync();
+  await readTF();
+  let sync = Infinity;
+  let async = Infinity;
+  let tfBest = Infinity;
+  for (let round = 0; round < RUNS; round++) {
+    tfBest = Math.min(tfBest, await readTF());
+    async = Math.min(async, await best(readAsync));
+    sync = Math.min(sync, await best(readSync));
+  }
   const row = (name: string, s: number) => console.log(`${name.padEnd(52)} ${s.toFixed(3)} s  ${(raw / 1e6 / s).toFixed(0).padStart(5)} MB/s  ${(s / tfBest).toFixed(2)}× TF`);
   row("TensorFlow TFRecordDataset(GZIP).batch(1024)", tfBest);
   row("ours, async readTFRecords (CLI import)", async);

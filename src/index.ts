@@ -43,12 +43,15 @@ export {
   type TFRecordInput,
   type TFRecordCompression,
   type TFRecordCompressionChoice,
+  detectTFRecordCompression,
+  type DetectedCompression,
 } from "./format/tfrecord/index.js";
 export {
   decodeExample,
   decodeExampleMap,
   encodeExample,
   exampleToJson,
+  stringifyExampleJson,
   type ExampleRecord,
   type ExampleInput,
   type FeatureValue,

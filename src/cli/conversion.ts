@@ -23,6 +23,20 @@ export interface ArrowConversion {
 }
 
 /** `value` when it is one of `choices`, else a usage error naming the option (also when it is missing). */
+/** What `--compression` accepts for TFRecord files. */
+export const TFRECORD_COMPRESSIONS = ["none", "gzip", "zlib"] as const;
+
+/**
+ * Checks `--compression` (TFRecord only): undefined when absent — readers then tell the compression
+ * from the content, writers from the name (`.gz`) — else the explicit choice, which wins.
+ */
+export function compressionArgument(value: string | undefined, tfrecord: boolean): (typeof TFRECORD_COMPRESSIONS)[number] | undefined {
+  if (value === undefined) return undefined;
+  if (!tfrecord) throw new UsageError("--compression applies only to TFRecord files");
+  return choiceArgument("--compression", value, TFRECORD_COMPRESSIONS);
+}
+
+/** Checks that `value` is one of `choices`. */
 export function choiceArgument<T extends string>(option: string, value: string | undefined, choices: readonly T[]): T {
   if (value === undefined) throw new UsageError(`${option} is required; use one of ${choices.join(", ")}`);
   if (!(choices as readonly string[]).includes(value)) {

@@ -16,16 +16,16 @@ Commands:
   verify FILE...                              check every hash, chunk and footer entry
   verify --recover OUT FILE                   write the records of a damaged FILE that verify, in
                                               order, to OUT and print what was lost (exit 1 if any)
-  import --from tfrecord|arrow IN OUT [--options STR] [--as L] [--column NAME]
+  import --from tfrecord|arrow IN OUT [--options STR] [--as L] [--column NAME] [--compression C]
                                               convert a TFRecord file or an Arrow IPC file/stream
                                               into one ArrayRecord file
-  export FILE_OR_PATTERN --to arrow|tfrecord OUT [--as L] [--column NAME]
+  export FILE_OR_PATTERN --to arrow|tfrecord OUT [--as L] [--column NAME] [--compression C]
                                               convert an ArrayRecord file, or the shards a quoted
                                               glob pattern matches (in shard order), into one Arrow
                                               IPC file or TFRecord file
   convert --from tfrecord|arrow --input PATTERN --output PREFIX [--num-shards N | --match-shards]
           [--options STR] [--suffix S] [--as batches|examples] [--runner NAME]
-          [--parallelism N] [--worker-processes N]
+          [--parallelism N] [--worker-processes N] [--compression C]
                                               run the Beam conversion pipeline into sharded files
                                               PREFIX-00000-of-0000N+S (direct runner by default)
   head PATTERN [-n K] [--format F]            the first K records of the shards, in shard order
@@ -44,8 +44,10 @@ Options for every command:
 \`npm run setup:engines\`); --worker-processes N runs bundles in N Node worker processes
 (default 0: LOOPBACK, every bundle in this process); --parallelism N sets Flink's parallelism.
 
-Conversions (import/export) write their output atomically. A TFRecord file whose name ends
-in .gz is GZIP-compressed. --as L says how Arrow rows and records correspond (Arrow only):
+Conversions (import/export) write their output atomically. A TFRecord file read is plain,
+GZIP or ZLIB as its first bytes say (a valid plain header, else GZIP magic, else a ZLIB
+header), whatever its name; a TFRecord file written is GZIP when its name ends in .gz.
+--compression none|gzip|zlib (TFRecord only) overrides both. --as L says how Arrow rows and records correspond (Arrow only):
   batches   each RecordBatch is one record, an Arrow IPC stream (default)
   binary    the values of one Binary column are the records: --column NAME (default record)
   examples  each row is one serialized tf.train.Example, one column per feature`;

@@ -15,7 +15,7 @@ import { writeRecordFiles, type ShardedWriteOptions } from "./write-files.js";
 
 /** Options of {@link readFromTFRecord} and {@link readAllFromTFRecord}. */
 export interface ReadFromTFRecordOptions {
-  /** Whole-file compression; default `"auto"` (GZIP when the name ends in `.gz`). */
+  /** Whole-file compression; default `"auto"`: told from each file's first bytes (see format/tfrecord/detect.ts). */
   compression?: TFRecordCompressionChoice;
   /** What a pattern matching nothing does; default `"disallow"` (the pipeline fails with IO). */
   emptyMatch?: EmptyMatchTreatment;

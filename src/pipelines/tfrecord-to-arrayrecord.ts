@@ -28,7 +28,7 @@ export interface TFRecordConversionOptions extends RunnerChoice, ShardedOutput {
   input: string | readonly string[];
   /** One output per input file instead of resharding (excludes `numShards`). */
   matchShards?: boolean;
-  /** Input compression; default by file name (`.gz` = GZIP). */
+  /** Input compression; default `"auto"`: told from each file's first bytes. */
   compression?: TFRecordCompressionChoice;
 }
 

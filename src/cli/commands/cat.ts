@@ -1,7 +1,7 @@
 /** `arrayrecord cat FILE [--range A:B] [--format F]`. */
 import { parseArgs } from "node:util";
 import { ArrayRecordError, isArrayRecordError } from "../../format/errors.js";
-import { decodeExampleMap, exampleToJson } from "../../format/example/index.js";
+import { decodeExampleMap, exampleToJson, stringifyExampleJson } from "../../format/example/index.js";
 import { ArrayRecordReader } from "../../format/array-record/reader.js";
 import { Output, RECORD_FORMATS, formatRecord } from "../output.js";
 import { UsageError } from "../usage.js";
@@ -47,7 +47,7 @@ export async function cat(args: string[]): Promise<number> {
 /** One tf.Example as a line of JSON (see `exampleToJson`); a record that is not an Example → CORRUPT naming it. */
 export function exampleJsonLine(record: Uint8Array, index: number, file: string): string {
   try {
-    return JSON.stringify(exampleToJson(decodeExampleMap(record))) + "\n";
+    return stringifyExampleJson(exampleToJson(decodeExampleMap(record))) + "\n";
   } catch (e) {
     if (!isArrayRecordError(e)) throw e;
     throw new ArrayRecordError("CORRUPT", `record ${index} is not a tf.train.Example: ${e.message}`, { file }, { cause: e });

@@ -1,10 +1,11 @@
 /**
  * `arrayrecord convert --from tfrecord|arrow --input PATTERN --output PREFIX [--num-shards N |
  * --match-shards] [--options STR] [--suffix S] [--as batches|examples] [--runner NAME]
- * [--parallelism N] [--worker-processes N]`.
+ * [--parallelism N] [--worker-processes N] [--compression none|gzip|zlib]`.
  */
 import { parseArgs } from "node:util";
 import { loadPipelines } from "../beam.js";
+import { compressionArgument } from "../conversion.js";
 import { withProgressBar } from "../progress-bar.js";
 import { RUNNER_OPTIONS, runnerArguments, runnerSummary } from "../runner-arguments.js";
 import { UsageError } from "../usage.js";
@@ -24,6 +25,7 @@ export async function convert(args: string[]): Promise<number> {
       suffix: { type: "string", default: "" },
       as: { type: "string" },
       ...RUNNER_OPTIONS,
+      compression: { type: "string" },
     },
     allowPositionals: true,
   });
@@ -37,6 +39,7 @@ export async function convert(args: string[]): Promise<number> {
   if (values.as !== undefined && values.as !== "batches" && values.as !== "examples") throw new UsageError("--as must be batches or examples");
   writerOptionsArgument(values.options);
   const runner = runnerArguments(values);
+  const compression = compressionArgument(values.compression, values.from === "tfrecord");
 
   const pipelines = await loadPipelines();
   const common = {
@@ -51,7 +54,7 @@ export async function convert(args: string[]): Promise<number> {
   try {
     const run =
       values.from === "tfrecord"
-        ? pipelines.convertTFRecordToArrayRecord({ ...common, matchShards: values["match-shards"] })
+        ? pipelines.convertTFRecordToArrayRecord({ ...common, matchShards: values["match-shards"], ...(compression === undefined ? {} : { compression }) })
         : pipelines.convertArrowToArrayRecord({ ...common, as: values.as === "examples" ? "examples" : "batches" });
     const result = await withProgressBar(progress, run);
     const records = result.counters["arrayrecord_records_written"] ?? progress.records;

@@ -1,4 +1,4 @@
-/** `arrayrecord export FILE_OR_PATTERN --to arrow|tfrecord OUT [--as L] [--column NAME]`. */
+/** `arrayrecord export FILE_OR_PATTERN --to arrow|tfrecord OUT [--as L] [--column NAME] [--compression C]`. */
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { Table } from "apache-arrow";
@@ -13,6 +13,7 @@ import {
   arrowConversionArguments,
   blameFile,
   choiceArgument,
+  compressionArgument,
   conversionSummary,
   rejectArrowArguments,
   type ArrowConversion,
@@ -24,12 +25,13 @@ export const EXPORT_TARGETS = ["arrow", "tfrecord"] as const;
 
 /**
  * Converts one ArrayRecord file, or every shard a glob pattern matches (read in shard order),
- * into one Arrow IPC file or one TFRecord file (GZIP when OUT ends in `.gz`), written atomically.
+ * into one Arrow IPC file or one TFRecord file (GZIP when OUT ends in `.gz`, unless `--compression`
+ * says), written atomically.
  */
 export async function exportCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { to: { type: "string" }, as: { type: "string" }, column: { type: "string" } },
+    options: { to: { type: "string" }, as: { type: "string" }, column: { type: "string" }, compression: { type: "string" } },
     allowPositionals: true,
   });
   const to = choiceArgument("--to", values.to, EXPORT_TARGETS);
@@ -40,6 +42,7 @@ export async function exportCommand(args: string[]): Promise<number> {
   let arrow: ArrowConversion | undefined;
   if (to === "arrow") arrow = arrowConversionArguments(values.as, values.column);
   else rejectArrowArguments(values.as, values.column);
+  const compression = compressionArgument(values.compression, to === "tfrecord");
 
   // An existing path is one file, even if its name has glob characters; anything else is a pattern.
   const dataSource = await ArrayRecordDataSource.open(existsSync(source) ? [source] : source);
@@ -48,7 +51,7 @@ export async function exportCommand(args: string[]): Promise<number> {
   let detail: string;
   try {
     if (arrow === undefined) {
-      await writeTFRecordFile(output, tally.count(dataSource));
+      await writeTFRecordFile(output, tally.count(dataSource), compression === undefined ? {} : { compression });
       detail = "TFRecord";
     } else {
       const records = tally.countAll(await collect(dataSource));

@@ -1,4 +1,4 @@
-/** `arrayrecord import --from tfrecord|arrow IN OUT [--options STR] [--as L] [--column NAME]`. */
+/** `arrayrecord import --from tfrecord|arrow IN OUT [--options STR] [--as L] [--column NAME] [--compression C]`. */
 import { parseArgs } from "node:util";
 import type { Table } from "apache-arrow";
 import { tableToBatchRecords } from "../../format/arrow/batches.js";
@@ -13,6 +13,7 @@ import {
   arrowConversionArguments,
   blameFile,
   choiceArgument,
+  compressionArgument,
   conversionSummary,
   rejectArrowArguments,
   type ArrowConversion,
@@ -24,7 +25,8 @@ import { writerOptionsArgument } from "./write.js";
 export const IMPORT_SOURCES = ["tfrecord", "arrow"] as const;
 
 /**
- * Converts one TFRecord file (GZIP when it ends in `.gz`) or one Arrow IPC file or stream into
+ * Converts one TFRecord file (compression told from its content unless `--compression` says) or
+ * one Arrow IPC file or stream into
  * one ArrayRecord file, written atomically. Arguments are all checked before any file is read.
  */
 export async function importCommand(args: string[]): Promise<number> {
@@ -35,6 +37,7 @@ export async function importCommand(args: string[]): Promise<number> {
       options: { type: "string", default: "" },
       as: { type: "string" },
       column: { type: "string" },
+      compression: { type: "string" },
     },
     allowPositionals: true,
   });
@@ -45,8 +48,9 @@ export async function importCommand(args: string[]): Promise<number> {
   if (from === "arrow") arrow = arrowConversionArguments(values.as, values.column);
   else rejectArrowArguments(values.as, values.column);
   const writerOptions = writerOptionsArgument(values.options);
+  const compression = compressionArgument(values.compression, from === "tfrecord");
 
-  const records = arrow === undefined ? readTFRecords(input) : arrowTableRecords(readArrowFile(input), arrow);
+  const records = arrow === undefined ? readTFRecords(input, compression === undefined ? {} : { compression }) : arrowTableRecords(readArrowFile(input), arrow);
   const tally = new RecordTally();
   const writer = await ArrayRecordWriter.open(output, writerOptions);
   try {

@@ -9,10 +9,14 @@ import { ArrayRecordError } from "../errors.js";
  */
 export type TFRecordCompression = "none" | "gzip" | "zlib";
 
-/** A {@link TFRecordCompression}, or `"auto"`: GZIP when the file name ends in `.gz`, else none. */
+/**
+ * A {@link TFRecordCompression}, or `"auto"`: when reading, told from the file's first bytes (see
+ * detect.ts: a valid plain header, else GZIP magic, else a ZLIB header); when writing, GZIP when
+ * the file name ends in `.gz`, else none.
+ */
 export type TFRecordCompressionChoice = TFRecordCompression | "auto";
 
-/** Resolves `"auto"` (or no choice) against the file name: `.gz` means GZIP, anything else none. */
+/** Resolves `"auto"` (or no choice) against the file name, for writers: `.gz` means GZIP, anything else none. */
 export function resolveCompression(choice: TFRecordCompressionChoice | undefined, fileName: string): TFRecordCompression {
   if (choice === undefined || choice === "auto") return fileName.toLowerCase().endsWith(".gz") ? "gzip" : "none";
   return choice;
@@ -158,8 +162,8 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Adler-32 (RFC 1950) of `data`, continuing from `adler`. */
-function adler32(data: Uint8Array, adler: number): number {
+/** Adler-32 (RFC 1950) of `data`, continuing from `adler` (start with 1). */
+export function adler32(data: Uint8Array, adler: number): number {
   let a = adler & 0xffff;
   let b = adler >>> 16;
   let i = 0;

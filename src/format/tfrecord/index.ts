@@ -21,6 +21,7 @@ export {
   type TFRecordInput,
   type TFRecordReadOptions,
 } from "./reader.js";
+export { detectTFRecordCompression, DETECT_BYTES, type DetectedCompression } from "./detect.js";
 export { TFRecordWriter, writeTFRecordFile, type TFRecordWriterOptions } from "./writer.js";
 export {
   parseTFRecordCompression,

@@ -2,8 +2,10 @@ import { gunzipSync, inflateSync } from "node:zlib";
 import type { ByteSource } from "../bytes/byte-source.js";
 import { openPathSource, openPathSourceSync } from "../bytes/path-openers.js";
 import { ArrayRecordError } from "../errors.js";
-import { StreamInflater, resolveCompression, type TFRecordCompressionChoice } from "./compression.js";
+import { StreamInflater, type TFRecordCompression, type TFRecordCompressionChoice } from "./compression.js";
+import { DETECT_BYTES, detectTFRecordCompression, explainDetected, type DetectedCompression } from "./detect.js";
 import { TFRecordDeframer, deframeAll } from "./frame.js";
+import { NativeInflater } from "./native-inflate.js";
 
 /**
  * Streaming TFRecord readers. Memory stays bounded by one read chunk plus the largest record
@@ -12,7 +14,10 @@ import { TFRecordDeframer, deframeAll } from "./frame.js";
 
 /** Options of the TFRecord readers. */
 export interface TFRecordReadOptions {
-  /** Whole-file compression; default `"auto"` (GZIP when the name ends in `.gz`). */
+  /**
+   * Whole-file compression; default `"auto"`: told from the first bytes of the file, whatever its
+   * name (a valid plain header, else GZIP magic, else a ZLIB header; see detect.ts).
+   */
   compression?: TFRecordCompressionChoice;
   /** Bytes read from the file per call. Default 1 MiB. */
   chunkBytes?: number;
@@ -31,9 +36,9 @@ export interface TFRecordReadOptions {
 
 /** Options of {@link decodeTFRecords}. */
 export interface TFRecordDecodeOptions {
-  /** Compression of the bytes; default `"none"` (`"auto"` looks at {@link file}). */
+  /** Compression of the bytes; default `"none"` (`"auto"` tells it from the first bytes). */
   compression?: TFRecordCompressionChoice;
-  /** File name for error messages (and for `"auto"` compression). */
+  /** File name for error messages. */
   file?: string;
   /** Records longer than this fail with UNSUPPORTED. */
   maxRecordBytes?: number;
@@ -72,7 +77,18 @@ export function readTFRecords(input: TFRecordInput, options: TFRecordReadOptions
  */
 export function decodeTFRecords(bytes: Uint8Array, options: TFRecordDecodeOptions = {}): Uint8Array[] {
   const file = options.file;
-  const compression = resolveCompression(options.compression ?? "none", file ?? "");
+  const choice = options.compression ?? "none";
+  const detected = choice === "auto" ? detectTFRecordCompression(bytes.subarray(0, DETECT_BYTES), file) : undefined;
+  const compression = detected?.compression ?? (choice as TFRecordCompression);
+  try {
+    return decodeWhole(bytes, compression, options);
+  } catch (e) {
+    throw detected ? explainDetected(e, detected) : e;
+  }
+}
+
+function decodeWhole(bytes: Uint8Array, compression: TFRecordCompression, options: TFRecordDecodeOptions): Uint8Array[] {
+  const file = options.file;
   let framed = bytes;
   if (compression !== "none" && bytes.length > 0) {
     try {
@@ -91,7 +107,6 @@ export function decodeTFRecords(bytes: Uint8Array, options: TFRecordDecodeOption
  * the inflater for compressed files). The sync and async readers differ only in how they fetch.
  */
 class TFRecordChunkDecoder {
-  private readonly compression: ReturnType<typeof resolveCompression>;
   private readonly chunkBytes: number;
   private deframer!: TFRecordDeframer;
   private inflater: StreamInflater | undefined;
@@ -111,16 +126,15 @@ class TFRecordChunkDecoder {
     private readonly options: TFRecordReadOptions,
     private readonly canReuse: boolean,
   ) {
-    this.compression = resolveCompression(options.compression, name);
     this.chunkBytes = checkChunkBytes(options.chunkBytes);
   }
 
-  /** Starts decoding a file of `size` bytes. */
-  begin(size: number): this {
+  /** Starts decoding a file of `size` bytes with `compression`. */
+  begin(size: number, compression: TFRecordCompression): this {
     this.size = size;
-    const uncompressed = this.compression === "none";
+    const uncompressed = compression === "none";
     this.deframer = new TFRecordDeframer({ file: this.name, streamBytes: uncompressed ? size : undefined, maxRecordBytes: this.options.maxRecordBytes });
-    this.inflater = uncompressed ? undefined : new StreamInflater(this.compression, this.name);
+    this.inflater = uncompressed ? undefined : new StreamInflater(compression, this.name);
     // Never for compressed input: fflate may keep a reference to a pushed chunk between calls.
     if (this.canReuse && this.options.reuseBuffer && uncompressed) this.scratch = new Uint8Array(Math.min(this.chunkBytes, size));
     return this;
@@ -153,14 +167,19 @@ function* readSyncGenerator(input: TFRecordInput, options: TFRecordReadOptions):
   const name = typeof input === "string" ? input : input.name;
   const checked = new TFRecordChunkDecoder(name, options, typeof input === "string" || input.readIntoSync !== undefined);
   const source = typeof input === "string" ? openPathSourceSync(input) : input;
+  let detected: DetectedCompression | undefined;
   try {
-    const decoder = checked.begin(source.size);
+    const choice = options.compression ?? "auto";
+    if (choice === "auto") detected = detectTFRecordCompression(source.readSync(0, Math.min(DETECT_BYTES, source.size)), name);
+    const decoder = checked.begin(source.size, detected?.compression ?? (choice as TFRecordCompression));
     for (let length = decoder.nextLength; length > 0; length = decoder.nextLength) {
       const scratch = decoder.scratch;
       const chunk = scratch === undefined ? source.readSync(decoder.position, length) : scratch.subarray(0, source.readIntoSync!(decoder.position, scratch.subarray(0, length)));
       yield* decoder.push(chunk);
     }
     decoder.end();
+  } catch (e) {
+    throw detected ? explainDetected(e, detected) : e;
   } finally {
     if (source !== input) source.closeSync();
   }
@@ -170,16 +189,56 @@ async function* readAsyncGenerator(input: TFRecordInput, options: TFRecordReadOp
   const name = typeof input === "string" ? input : input.name;
   const checked = new TFRecordChunkDecoder(name, options, typeof input === "string" || input.readInto !== undefined);
   const source = typeof input === "string" ? await openPathSource(input) : input;
+  let detected: DetectedCompression | undefined;
   try {
-    const decoder = checked.begin(source.size);
-    for (let length = decoder.nextLength; length > 0; length = decoder.nextLength) {
-      const scratch = decoder.scratch;
-      const chunk = scratch === undefined ? await source.read(decoder.position, length) : scratch.subarray(0, await source.readInto!(decoder.position, scratch.subarray(0, length)));
-      yield* decoder.push(chunk);
+    const choice = options.compression ?? "auto";
+    if (choice === "auto") detected = detectTFRecordCompression(await source.read(0, Math.min(DETECT_BYTES, source.size)), name);
+    const compression = detected?.compression ?? (choice as TFRecordCompression);
+    if (compression === "none") {
+      const decoder = checked.begin(source.size, compression);
+      for (let length = decoder.nextLength; length > 0; length = decoder.nextLength) {
+        const scratch = decoder.scratch;
+        const chunk = scratch === undefined ? await source.read(decoder.position, length) : scratch.subarray(0, await source.readInto!(decoder.position, scratch.subarray(0, length)));
+        yield* decoder.push(chunk);
+      }
+      decoder.end();
+    } else {
+      yield* readCompressedAsync(source, name, compression, options);
     }
-    decoder.end();
+  } catch (e) {
+    throw detected ? explainDetected(e, detected) : e;
   } finally {
     if (source !== input) await source.close();
+  }
+}
+
+/** The async reader's compressed path: node:zlib's native inflate (see native-inflate.ts), then deframing. */
+async function* readCompressedAsync(
+  reader: ByteSource,
+  name: string,
+  compression: "gzip" | "zlib",
+  options: TFRecordReadOptions,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  const chunkBytes = checkChunkBytes(options.chunkBytes);
+  const deframer = new TFRecordDeframer({ file: name, maxRecordBytes: options.maxRecordBytes });
+  const inflater = new NativeInflater(compression, name);
+  const records: Uint8Array[] = [];
+  try {
+    for (let position = 0; position < reader.size; ) {
+      const chunk = await reader.read(position, Math.min(chunkBytes, reader.size - position));
+      if (chunk.length === 0) throw fileShrank(name, position);
+      position += chunk.length;
+      for await (const output of inflater.push(chunk)) {
+        for (const piece of output) deframer.push(piece, records);
+        yield* records;
+        records.length = 0;
+      }
+    }
+    for (const piece of await inflater.end()) deframer.push(piece, records);
+    yield* records;
+    deframer.end();
+  } finally {
+    inflater.destroy();
   }
 }
 
