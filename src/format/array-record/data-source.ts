@@ -1,122 +1,177 @@
 /**
  * `ArrayRecordDataSource`: many ArrayRecord files (shards) read as one indexed array of records,
- * the way Grain and TFDS read a sharded data set.
+ * the way Grain and TFDS read a sharded data set. Any number of shards: their footers are read
+ * once at open and kept as compact indexes, while only a bounded number of files stay open
+ * (least recently used closed first; see shard-handles.ts).
  */
 import { ArrayRecordError } from "../errors.js";
 import { globPaths, globPathsSync } from "../bytes/path-openers.js";
-import { ArrayRecordReader } from "./reader.js";
-import type { OpenOptions, RecoveryReport } from "./recovery.js";
+import { recoveryOf, type OpenOptions, type RecoveryReport } from "./recovery.js";
+import { ShardHandles, type ShardOpener } from "./shard-handles.js";
 
 /** Files: a list of paths, or one glob pattern (e.g. `data/train.array_record-*`). */
 export type DataSourceInput = string | readonly string[];
+
+/** Data source options: the reader's open options, and how many shard files may be open at once. */
+export interface DataSourceOptions extends OpenOptions {
+  /**
+   * Most shard files open at once (default 64): shards beyond it are closed least recently used
+   * first and reopened on demand, without reading their footers again.
+   */
+  maxOpenFiles?: number;
+  /** How shard names become byte sources (default: local paths, and URLs with a registered path opener). */
+  opener?: ShardOpener;
+}
+
+/** Default {@link DataSourceOptions.maxOpenFiles}: well under the usual 1,024 open files per process. */
+export const DEFAULT_MAX_OPEN_FILES = 64;
+
+/** Footers read concurrently while an async data source opens. */
+const OPEN_CONCURRENCY = 16;
 
 /** Random access to the records of several ArrayRecord files as one array, in shard order. */
 export class ArrayRecordDataSource implements Iterable<Uint8Array> {
   /** `files + 1` cumulative record counts: file f holds `[starts[f], starts[f+1])`. */
   private readonly starts: Float64Array;
 
-  private constructor(private readonly readers: ArrayRecordReader[]) {
-    this.starts = new Float64Array(readers.length + 1);
-    readers.forEach((reader, f) => (this.starts[f + 1] = this.starts[f]! + reader.numRecords));
+  private constructor(private readonly shards: ShardHandles) {
+    const n = shards.names.length;
+    this.starts = new Float64Array(n + 1);
+    for (let f = 0; f < n; f++) this.starts[f + 1] = this.starts[f]! + shards.layoutSync(f).index.numRecords;
   }
 
   /**
-   * Opens every file (a path list, or a glob pattern whose matches are ordered by shard number).
-   * `open.recover` opens each file in recovery mode: damaged chunks are left out and reported.
+   * Opens a path list, or a glob pattern whose matches are ordered by shard number, reading every
+   * footer once. `open.recover` opens each file in recovery mode: damaged chunks are left out and
+   * reported; `open.maxOpenFiles` bounds the files open at once.
    */
-  static openSync(input: DataSourceInput, readerOptions = "", open: OpenOptions = {}): ArrayRecordDataSource {
+  static openSync(input: DataSourceInput, readerOptions = "", open: DataSourceOptions = {}): ArrayRecordDataSource {
     const paths = typeof input === "string" ? orderShards(globPathsSync(input)) : [...input];
     checkNotEmpty(paths, input);
-    const readers: ArrayRecordReader[] = [];
+    const shards = newShards(paths, readerOptions, open);
     try {
-      for (const path of paths) readers.push(ArrayRecordReader.openSync(path, readerOptions, open));
+      for (let f = 0; f < paths.length; f++) shards.layoutSync(f);
+      return new ArrayRecordDataSource(shards);
     } catch (e) {
-      for (const reader of readers) reader.closeSync();
+      shards.closeSync();
       throw e;
     }
-    return new ArrayRecordDataSource(readers);
   }
 
-  /** Async {@link openSync}: opens the files concurrently. */
-  static async open(input: DataSourceInput, readerOptions = "", open: OpenOptions = {}): Promise<ArrayRecordDataSource> {
+  /** Async {@link openSync}: reads the footers a few files at a time. */
+  static async open(input: DataSourceInput, readerOptions = "", open: DataSourceOptions = {}): Promise<ArrayRecordDataSource> {
     const paths = typeof input === "string" ? orderShards(await globPaths(input)) : [...input];
     checkNotEmpty(paths, input);
-    const opened = await Promise.allSettled(paths.map((path) => ArrayRecordReader.open(path, readerOptions, open)));
-    const failure = opened.find((r) => r.status === "rejected");
+    const shards = newShards(paths, readerOptions, open);
+    let next = 0;
+    let failure: { error: unknown } | undefined;
+    const worker = async () => {
+      while (failure === undefined && next < paths.length) {
+        const f = next++;
+        try {
+          await shards.layout(f);
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(OPEN_CONCURRENCY, paths.length) }, worker));
     if (failure !== undefined) {
-      await Promise.all(opened.map((r) => (r.status === "fulfilled" ? r.value.close() : undefined)));
-      throw failure.reason;
+      await shards.close();
+      throw failure.error;
     }
-    return new ArrayRecordDataSource(opened.map((r) => (r as PromiseFulfilledResult<ArrayRecordReader>).value));
+    return new ArrayRecordDataSource(shards);
   }
 
   /** Total number of records. */
   get length(): number {
-    return this.starts[this.readers.length]!;
+    return this.starts[this.shards.names.length]!;
   }
 
   /** In recovery mode, one report per file (in file order); empty for a strict data source. */
   get recovery(): RecoveryReport[] {
-    return this.readers.flatMap((reader) => (reader.recovery === undefined ? [] : [reader.recovery]));
+    return this.shards.names.flatMap((_, f) => {
+      const report = recoveryOf(this.shards.layoutSync(f));
+      return report === undefined ? [] : [report];
+    });
   }
 
   /** The files, in the order their records are numbered. */
   get files(): string[] {
-    return this.readers.map((reader) => reader.name);
+    return [...this.shards.names];
+  }
+
+  /** Shard files open now (at most `maxOpenFiles`, except while sync iterations hold more). */
+  get openFiles(): number {
+    return this.shards.openCount;
   }
 
   /** Record `index` of the whole data set. */
   getSync(index: number): Uint8Array {
     const f = this.fileOf(index);
-    return this.readers[f]!.readSync(index - this.starts[f]!);
+    return this.shards.useSync(f, (reader) => reader.readSync(index - this.starts[f]!));
   }
 
   /** Async {@link getSync}. */
   get(index: number): Promise<Uint8Array> {
     const f = this.fileOf(index);
-    return this.readers[f]!.read(index - this.starts[f]!);
+    return this.shards.use(f, (reader) => reader.read(index - this.starts[f]!));
   }
 
   /** The records at `indices`, in the order given; one batched read per file. */
   getManySync(indices: readonly number[]): Uint8Array[] {
     const out = new Array<Uint8Array>(indices.length);
     for (const [f, group] of this.groupByFile(indices)) {
-      const records = this.readers[f]!.readSync(group.local);
+      const records = this.shards.useSync(f, (reader) => reader.readSync(group.local));
       group.positions.forEach((p, k) => (out[p] = records[k]!));
     }
     return out;
   }
 
-  /** Async {@link getManySync}: the files are read concurrently. */
+  /** Async {@link getManySync}: the files are read concurrently (at most `maxOpenFiles` at once). */
   async getMany(indices: readonly number[]): Promise<Uint8Array[]> {
     const out = new Array<Uint8Array>(indices.length);
     await Promise.all(
       [...this.groupByFile(indices)].map(async ([f, group]) => {
-        const records = await this.readers[f]!.read(group.local);
+        const records = await this.shards.use(f, (reader) => reader.read(group.local));
         group.positions.forEach((p, k) => (out[p] = records[k]!));
       }),
     );
     return out;
   }
 
-  /** Every record, file after file. */
+  /** Every record, file after file (each file stays open while its records are iterated). */
   *[Symbol.iterator](): Iterator<Uint8Array> {
-    for (const reader of this.readers) yield* reader.records();
+    for (let f = 0; f < this.shards.names.length; f++) {
+      const handle = this.shards.acquireSync(f);
+      try {
+        yield* handle.reader.records();
+      } finally {
+        this.shards.release(handle);
+      }
+    }
   }
 
   /** Async iteration over every record. */
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    for (const reader of this.readers) yield* reader.recordsAsync();
+    for (let f = 0; f < this.shards.names.length; f++) {
+      const handle = await this.shards.acquire(f);
+      try {
+        yield* handle.reader.recordsAsync();
+      } finally {
+        this.shards.release(handle);
+      }
+    }
   }
 
-  /** Closes every file. */
+  /** Closes every open file; later reads throw CLOSED. */
   closeSync(): void {
-    for (const reader of this.readers) reader.closeSync();
+    this.shards.closeSync();
   }
 
   /** Async {@link closeSync}. */
   async close(): Promise<void> {
-    await Promise.all(this.readers.map((reader) => reader.close()));
+    await this.shards.close();
   }
 
   private groupByFile(indices: readonly number[]): Map<number, { local: number[]; positions: number[] }> {
@@ -136,7 +191,7 @@ export class ArrayRecordDataSource implements Iterable<Uint8Array> {
       throw new ArrayRecordError("OUT_OF_RANGE", `index ${index} out of bounds [0, ${this.length})`);
     }
     let lo = 0;
-    let hi = this.readers.length - 1;
+    let hi = this.shards.names.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1;
       if (this.starts[mid]! <= index) lo = mid;
@@ -144,6 +199,11 @@ export class ArrayRecordDataSource implements Iterable<Uint8Array> {
     }
     return lo;
   }
+}
+
+function newShards(paths: string[], readerOptions: string, open: DataSourceOptions): ShardHandles {
+  const { maxOpenFiles = DEFAULT_MAX_OPEN_FILES, opener, ...openOptions } = open;
+  return new ShardHandles(paths, maxOpenFiles, readerOptions, openOptions, opener);
 }
 
 const SHARD_PATTERN = /-(\d+)-of-(\d+)/;

@@ -65,6 +65,19 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     }
   }
 
+  /**
+   * A reader over `source` with the layout another reader already read from the same file
+   * ({@link layout}): no footer read. The data source reopens evicted shards this way.
+   */
+  static withLayout(source: ByteSource, layout: FileLayout, options = ""): ArrayRecordReader {
+    return new ArrayRecordReader(source, layout, parseReaderOptions(options));
+  }
+
+  /** What opening read: the footer metadata and chunk index (and, in recovery mode, the report). */
+  get fileLayout(): FileLayout {
+    return this.layout;
+  }
+
   /** The file's name (its path when opened from one). */
   get name(): string {
     return this.source.name;
