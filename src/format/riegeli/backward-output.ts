@@ -1,12 +1,11 @@
 /**
  * A byte buffer filled from its end towards its start, as the transposed decoder produces records
- * last byte first. It never holds more than the chunk's declared decoded size, and grows only as
- * bytes are really written, so a false size claim cannot make it allocate.
+ * last byte first. It never holds more than the chunk's declared decoded size; it starts at a
+ * size the caller derives from the bytes really present and doubles only as output appears, so a
+ * false size claim cannot make it allocate.
  */
 import { ArrayRecordError } from "../errors.js";
 
-/** Bytes allocated up front; beyond this the buffer doubles as output appears. */
-const INITIAL_LIMIT = 64 << 20;
 
 /** Output written back to front, at most `limit` bytes. */
 export class BackwardOutput {
@@ -15,11 +14,13 @@ export class BackwardOutput {
   /** First written byte in {@link bytes}. */
   start: number;
 
+  /** `limit`: the declared decoded size; `initial`: bytes to allocate up front (at most `limit`). */
   constructor(
     private readonly limit: number,
     private readonly fileOffset: number,
+    initial: number,
   ) {
-    this.bytes = new Uint8Array(Math.min(limit, INITIAL_LIMIT));
+    this.bytes = new Uint8Array(Math.min(limit, initial));
     this.start = this.bytes.length;
   }
 

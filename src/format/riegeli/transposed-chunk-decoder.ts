@@ -19,7 +19,7 @@ export function decodeTransposedChunk(data: Uint8Array, numRecords: number, deco
   try {
     const header = parseTransposedHeader(data, numRecords, decodedDataSize, fileOffset);
     const transitions = decodeStream(data[0]!, data.subarray(header.transitionsOffset), maxTransitionBytes(numRecords, decodedDataSize), fileOffset);
-    return run(header, transitions, numRecords, decodedDataSize, fileOffset);
+    return run(header, transitions, numRecords, decodedDataSize, fileOffset, data.length);
   } catch (e) {
     // Errors of shared helpers (varints, codecs) carry positions inside the header or a stream:
     // report them at the chunk.
@@ -35,10 +35,12 @@ function fail(message: string, offset: number): never {
 }
 
 /** Runs the state machine; returns the records in file order. */
-function run(header: TransposedHeader, transitions: Uint8Array, numRecords: number, decodedDataSize: number, fileOffset: number): ChunkRecords {
+function run(header: TransposedHeader, transitions: Uint8Array, numRecords: number, decodedDataSize: number, fileOffset: number, dataSize: number): ChunkRecords {
   const { kind, next, implicit, bufferOf, tagBytes, tagLength, varintLength, nonProtoLengths, numStates } = header;
   const { bytes: bufBytes, pos: bufPos, end: bufEnd } = header.buffers;
-  const output = new BackwardOutput(decodedDataSize, fileOffset);
+  // Sized from the chunk's real bytes (typical chunks decode to a few times their size); larger
+  // outputs grow as they are produced, up to the declared size.
+  const output = new BackwardOutput(decodedDataSize, fileOffset, Math.max(1 << 16, 8 * dataSize));
   // The output buffer and the first written byte, kept in locals for the hot loop; `reserve`
   // moves `at` down by n, growing the buffer when needed.
   let out = output.bytes;

@@ -70,6 +70,28 @@ describe("transposed chunk encoder and decoder", () => {
     expect(roundTrip([fields, fields], { type: "snappy" }, 256).map(hex)).toEqual([hex(fields), hex(fields)]);
   });
 
+  it("a chunk that decodes to far more than its own size grows its output as records appear", () => {
+    // 2,000 records of a 5,000-byte zero string: ~1 KB of zstd data, 10 MB of records.
+    const record = new Uint8Array(5002);
+    record.set([0x0a, 0x88, 0x27]);
+    const records = Array.from({ length: 2000 }, () => record);
+    const got = roundTrip(records, { type: "zstd", level: 3 }, 256);
+    expect(got.length).toBe(2000);
+    expect(got.every((r) => Buffer.compare(r, record) === 0)).toBe(true);
+  });
+
+  it("rejects a declared size the records do not fill, or overflow, with CORRUPT", () => {
+    const builder = new TransposedChunkBuilder(256);
+    const records = [encodeFields([{ kind: "bytes", field: 1, value: new Uint8Array(100) }]), Uint8Array.of(0xff, 0x01)];
+    for (const r of records) builder.add(r);
+    const size = builder.decodedDataSize;
+    const data = builder.finish(new StreamCompressor({ type: "uncompressed" }, undefined)).slice();
+    for (const [n, declared] of [[2, size + 1], [2, size - 1], [2, 2 ** 40], [1, size], [3, size]] as const) {
+      expect(() => decodeTransposedChunk(data, n, declared, 77)).toThrow(expect.objectContaining({ code: "CORRUPT", offset: 77 }));
+    }
+    expect(decodeTransposedChunk(data, 2, size, 77).count).toBe(2);
+  });
+
   it("splits buffers into buckets from the largest down", () => {
     expect(splitIntoBuckets([10, 20, 300, 400], 256)).toEqual([{ from: 0, to: 3 }, { from: 3, to: 4 }]);
     expect(splitIntoBuckets([1, 2, 3], Number.POSITIVE_INFINITY)).toEqual([{ from: 0, to: 3 }]);
