@@ -20,6 +20,8 @@ export const TAIL_BYTES = 256 << 10;
 export const MERGE_GAP_BYTES = 256 << 10;
 /** A merged GET is at most this big. */
 export const MERGE_MAX_BYTES = 16 << 20;
+/** A sequential reader (async API) is served from windows this big, the next one fetched ahead. */
+export const READAHEAD_WINDOW_BYTES = 8 << 20;
 /** GETs in flight at once per source. */
 export const READ_CONCURRENCY = 16;
 
@@ -59,6 +61,10 @@ export async function readObjectRanges(url: string, version: string, size: numbe
 /** Random access to one object version. */
 export class RemoteByteSource implements ByteSource {
   private closed = false;
+  /** End of the previous single read: a read starting there is sequential. */
+  private lastEnd = -1;
+  /** Read-ahead windows of a sequential reader (the current one and the next). */
+  private windows: { start: number; end: number; bytes: Promise<Uint8Array> }[] = [];
   private readonly tailStart: number;
   private readonly limit = pLimit(READ_CONCURRENCY);
 
@@ -93,7 +99,43 @@ export class RemoteByteSource implements ByteSource {
   }
 
   async read(position: number, length: number): Promise<Uint8Array> {
-    return this.fromTail(position, length) ?? (await this.readMany([{ position, length }]))[0]!;
+    const tail = this.fromTail(position, length);
+    if (tail !== undefined) return tail;
+    const end = Math.min(this.size, position + length);
+    const sequential = position === this.lastEnd;
+    this.lastEnd = end;
+    let window = this.windows.find((w) => position >= w.start && end <= w.end);
+    const first = this.windows.findIndex((w) => position >= w.start && position < w.end);
+    const next = this.windows[first + 1];
+    if (window === undefined && first >= 0 && next !== undefined && next.start === this.windows[first]!.end && end <= next.end) {
+      // Across two adjacent windows: join their parts, and read ahead past the second.
+      const a = this.windows[first]!;
+      if (next.end < this.size) this.windows = [next, this.fetchWindow(next.end)];
+      const [left, right] = await Promise.all([a.bytes, next.bytes]);
+      const out = new Uint8Array(end - position);
+      out.set(left.subarray(position - a.start));
+      out.set(right.subarray(0, end - next.start), a.end - position);
+      return out;
+    }
+    if (window === undefined && sequential) {
+      // A sequential reader: fetch a large window instead, and keep the next one coming.
+      this.windows = [this.fetchWindow(position)];
+      window = this.windows[0]!;
+    }
+    if (window === undefined) return (await this.readMany([{ position, length }]))[0]!;
+    if (sequential && window === this.windows[this.windows.length - 1] && window.end < this.size) {
+      this.windows = [window, this.fetchWindow(window.end)]; // read ahead; older windows are dropped
+    }
+    const bytes = await window.bytes;
+    return bytes.subarray(position - window.start, end - window.start);
+  }
+
+  /** Starts the GET of the read-ahead window at `start`. */
+  private fetchWindow(start: number): { start: number; end: number; bytes: Promise<Uint8Array> } {
+    const end = Math.min(this.size, start + READAHEAD_WINDOW_BYTES);
+    const bytes = this.readMany([{ position: start, length: end - start }]).then((out) => out[0]!);
+    bytes.catch(() => {}); // a window nobody reads must not become an unhandled rejection
+    return { start, end, bytes };
   }
 
   async readMany(ranges: readonly ByteRange[]): Promise<Uint8Array[]> {
@@ -107,11 +149,12 @@ export class RemoteByteSource implements ByteSource {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
+    this.closeSync();
   }
 
   closeSync(): void {
     this.closed = true;
+    this.windows = [];
   }
 
   /** The bytes when the tail read at open holds them all. */
