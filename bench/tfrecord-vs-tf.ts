@@ -5,7 +5,8 @@
  *
  * Writes 38,462 records of 1.3 KB (~51 MB framed, partly compressible) as one GZIP TFRecord file,
  * then reports the best of 5 interleaved rounds of: our sync reader (readTFRecordsSync), our async reader
- * (readTFRecords, which the CLI uses) and TensorFlow's `TFRecordDataset(..., "GZIP").batch(1024)`
+ * (readTFRecords, which the CLI uses), the sync reader with fflate instead of the native inflate
+ * thread (ARRAYRECORD_SYNC_INFLATE=fflate) and TensorFlow's `TFRecordDataset(..., "GZIP").batch(1024)`
  * in the oracle process (timed there; imports and a warm-up run excluded).
  */
 import { mkdtempSync, rmSync, statSync } from "node:fs";
@@ -73,6 +74,15 @@ try {
   await readSync();
   await readAsync();
   await readTF();
+  const readSyncFflate = () => {
+    process.env["ARRAYRECORD_SYNC_INFLATE"] = "fflate";
+    try {
+      readSync();
+    } finally {
+      delete process.env["ARRAYRECORD_SYNC_INFLATE"];
+    }
+  };
+  let fflate = Infinity;
   let sync = Infinity;
   let async = Infinity;
   let tfBest = Infinity;
@@ -80,11 +90,13 @@ try {
     tfBest = Math.min(tfBest, await readTF());
     async = Math.min(async, await best(readAsync));
     sync = Math.min(sync, await best(readSync));
+    fflate = Math.min(fflate, await best(readSyncFflate));
   }
   const row = (name: string, s: number) => console.log(`${name.padEnd(52)} ${s.toFixed(3)} s  ${(raw / 1e6 / s).toFixed(0).padStart(5)} MB/s  ${(s / tfBest).toFixed(2)}× TF`);
   row("TensorFlow TFRecordDataset(GZIP).batch(1024)", tfBest);
   row("ours, async readTFRecords (CLI import)", async);
   row("ours, sync readTFRecordsSync (Beam DoFns)", sync);
+  row("ours, sync with ARRAYRECORD_SYNC_INFLATE=fflate", fflate);
 } finally {
   await oracle.close();
   rmSync(dir, { recursive: true, force: true });

@@ -6,6 +6,7 @@ import { StreamInflater, type TFRecordCompression, type TFRecordCompressionChoic
 import { DETECT_BYTES, detectTFRecordCompression, explainDetected, type DetectedCompression } from "./detect.js";
 import { TFRecordDeframer, deframeAll } from "./frame.js";
 import { NativeInflater } from "./native-inflate.js";
+import { SyncNativeInflater } from "./sync-inflate.js";
 
 /**
  * Streaming TFRecord readers. Memory stays bounded by one read chunk plus the largest record
@@ -48,6 +49,15 @@ export interface TFRecordDecodeOptions {
 export type TFRecordInput = string | ByteSource;
 
 const DEFAULT_CHUNK_BYTES = 1 << 20;
+
+/**
+ * Which inflater the sync reader uses, read when a file is opened: node:zlib natively on the
+ * inflate thread (default), or fflate on the calling thread when env ARRAYRECORD_SYNC_INFLATE=fflate
+ * (no worker thread; ~2.5× slower; kept for comparison and for hosts without worker threads).
+ */
+function syncInflater(): "native" | "fflate" {
+  return process.env["ARRAYRECORD_SYNC_INFLATE"] === "fflate" ? "fflate" : "native";
+}
 
 /**
  * Reads the records of a TFRecord file synchronously, streaming it in chunks; each pass of the
@@ -109,7 +119,7 @@ function decodeWhole(bytes: Uint8Array, compression: TFRecordCompression, option
 class TFRecordChunkDecoder {
   private readonly chunkBytes: number;
   private deframer!: TFRecordDeframer;
-  private inflater: StreamInflater | undefined;
+  private inflater: StreamInflater | SyncNativeInflater | undefined;
   private readonly records: Uint8Array[] = [];
   private readonly deframe = (chunks: Uint8Array[]): void => {
     for (const c of chunks) this.deframer.push(c, this.records);
@@ -134,7 +144,7 @@ class TFRecordChunkDecoder {
     this.size = size;
     const uncompressed = compression === "none";
     this.deframer = new TFRecordDeframer({ file: this.name, streamBytes: uncompressed ? size : undefined, maxRecordBytes: this.options.maxRecordBytes });
-    this.inflater = uncompressed ? undefined : new StreamInflater(compression, this.name);
+    this.inflater = uncompressed ? undefined : syncInflater() === "fflate" ? new StreamInflater(compression, this.name) : new SyncNativeInflater(compression, this.name);
     // Never for compressed input: fflate may keep a reference to a pushed chunk between calls.
     if (this.canReuse && this.options.reuseBuffer && uncompressed) this.scratch = new Uint8Array(Math.min(this.chunkBytes, size));
     return this;
@@ -161,6 +171,11 @@ class TFRecordChunkDecoder {
     if (this.size === 0 && this.inflater !== undefined) this.inflater.push(new Uint8Array(0), true, this.deframe);
     this.deframer.end();
   }
+
+  /** Frees the inflater of a read that stopped early (or failed). */
+  close(): void {
+    if (this.inflater instanceof SyncNativeInflater) this.inflater.destroy();
+  }
 }
 
 function* readSyncGenerator(input: TFRecordInput, options: TFRecordReadOptions): Generator<Uint8Array, void, undefined> {
@@ -181,6 +196,7 @@ function* readSyncGenerator(input: TFRecordInput, options: TFRecordReadOptions):
   } catch (e) {
     throw detected ? explainDetected(e, detected) : e;
   } finally {
+    checked.close();
     if (source !== input) source.closeSync();
   }
 }

@@ -143,3 +143,31 @@ describe("TFRecord compression detected from content", () => {
     await expect(readAsync(bad)).rejects.toMatchObject({ code: "CORRUPT", file: bad });
   });
 });
+
+describe("sync reader inflaters", () => {
+  it("the native inflate thread (default) and fflate (ARRAYRECORD_SYNC_INFLATE=fflate) read the same records", () => {
+    const records = Array.from({ length: 400 }, (_, i) => new Uint8Array(i * 7).fill(i));
+    const framed = encodeTFRecords(records);
+    for (const [name, bytes] of [["a.gz", gzipSync(framed)], ["a.zz", deflateSync(framed)]] as const) {
+      const path = tempPath(name);
+      writeFileSync(path, bytes);
+      const native = hex(readSync(path, { chunkBytes: 5000 }));
+      process.env["ARRAYRECORD_SYNC_INFLATE"] = "fflate";
+      try {
+        expect(hex(readSync(path, { chunkBytes: 5000 }))).toEqual(native);
+      } finally {
+        delete process.env["ARRAYRECORD_SYNC_INFLATE"];
+      }
+      expect(native).toEqual(hex(records));
+    }
+  });
+
+  it("a sync read stopped early leaves the inflate thread usable", () => {
+    const path = tempPath(".gz");
+    writeFileSync(path, gzipSync(encodeTFRecords(Array.from({ length: 3000 }, (_, i) => new Uint8Array(500).fill(i)))));
+    for (let round = 0; round < 20; round++) {
+      for (const _ of readTFRecordsSync(path)) break;
+    }
+    expect(readSync(path)).toHaveLength(3000);
+  });
+});
