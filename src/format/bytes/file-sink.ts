@@ -50,8 +50,9 @@ export class AtomicFileSink implements ByteSink {
     this.fd = fd;
   }
 
-  /** Creates the temporary file for `target`. */
+  /** Creates the temporary file for `target` (removing those a killed writer of `target` left). */
   static createSync(target: string, options: AtomicFileSinkOptions = {}): AtomicFileSink {
+    removeStaleTemporaries(target);
     const tempPath = temporaryPathFor(target);
     const fd = wrapIo(target, () => fs.openSync(tempPath, "wx", 0o644));
     return new AtomicFileSink(target, tempPath, fd, options.fsync ?? true);
@@ -59,6 +60,7 @@ export class AtomicFileSink implements ByteSink {
 
   /** Async {@link createSync}. */
   static async create(target: string, options: AtomicFileSinkOptions = {}): Promise<AtomicFileSink> {
+    removeStaleTemporaries(target);
     const tempPath = temporaryPathFor(target);
     const fd = await new Promise<number>((resolve, reject) =>
       fs.open(tempPath, "wx", 0o644, (err, fd) => (err ? reject(ioError(target, err)) : resolve(fd))),
@@ -175,6 +177,46 @@ export class MemoryByteSink implements ByteSink {
 /** A hidden name beside `target`, unique per call: `.NAME.tmp-PID-RANDOM`. */
 export function temporaryPathFor(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
+}
+
+/**
+ * Removes the temporary files of `target` (`.NAME.tmp-PID-RANDOM`) whose writing process is gone
+ * (killed before it could commit or abort). Files of live processes are left alone; so is
+ * everything when the directory cannot be read. Returns the paths removed.
+ */
+export function removeStaleTemporaries(target: string): string[] {
+  const dir = path.dirname(target);
+  const prefix = `.${path.basename(target)}.tmp-`;
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const match = /^(\d+)-[0-9a-f]{12}$/.exec(name.slice(prefix.length));
+    if (match === null || processIsAlive(Number(match[1]))) continue;
+    try {
+      fs.unlinkSync(path.join(dir, name));
+      removed.push(path.join(dir, name));
+    } catch {
+      // Removed by someone else meanwhile, or not ours to remove: leave it.
+    }
+  }
+  return removed;
+}
+
+/** True unless the system says no process has this id (ESRCH). */
+function processIsAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== "ESRCH";
+  }
 }
 
 /** Fsyncs a directory so renames in it are durable; best effort where directories cannot be opened. */
