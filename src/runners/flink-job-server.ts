@@ -62,7 +62,7 @@ export class FlinkJobServer {
     const log = fs.openSync(logFile, "a");
     const child = spawn(
       java,
-      ["-cp", path.join(dir, "*"), FLINK_JOB_SERVER_MAIN, "--flink-master", options.flinkMaster ?? "[local]", "--job-host", "localhost", "--job-port", "0", "--artifact-port", "0", "--expansion-port", "0"],
+      ["-Dorg.slf4j.simpleLogger.showDateTime=true", "-cp", path.join(dir, "*"), FLINK_JOB_SERVER_MAIN, "--flink-master", options.flinkMaster ?? "[local]", "--job-host", "localhost", "--job-port", "0", "--artifact-port", "0", "--expansion-port", "0"],
       { env: { ...process.env, JAVA_TOOL_OPTIONS: flinkJavaToolOptions() }, stdio: ["ignore", log, log] },
     );
     fs.closeSync(log);

@@ -3,6 +3,9 @@
  * this process) or with an external pool of Node worker processes (`workerProcesses`).
  */
 import "apache-beam";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { PipelineResult, Runner } from "apache-beam/runners/runner";
 import { PortableRunner } from "apache-beam/runners/portable_runner/runner";
 import type { PipelineOptions } from "apache-beam/options/pipeline_options";
@@ -71,6 +74,20 @@ export class FlinkPipelineResult extends PipelineResult {
   }
 }
 
+/**
+ * Pipeline options for `retries` re-runs of a failed job. Beam's `numberOfExecutionRetries` alone
+ * is ignored by Flink 1.15's batch scheduler (it keeps NoRestartBackoffTimeStrategy), so a Flink
+ * configuration directory with a fixed-delay restart strategy goes along (`flinkConfDir`).
+ */
+function retryOptions(retries: number): Record<string, unknown> {
+  const confDir = fs.mkdtempSync(path.join(os.tmpdir(), "arrayrecord-flink-conf-"));
+  fs.writeFileSync(
+    path.join(confDir, "flink-conf.yaml"),
+    `restart-strategy: fixed-delay\nrestart-strategy.fixed-delay.attempts: ${retries}\nrestart-strategy.fixed-delay.delay: 1 s\n`,
+  );
+  return { numberOfExecutionRetries: retries, executionRetryDelay: 1000, flinkConfDir: confDir };
+}
+
 /** A Beam runner that submits to Flink (see {@link FlinkRunnerOptions}). */
 export function flinkRunner(options: FlinkRunnerOptions = {}): Runner {
   return new (class extends Runner {
@@ -87,7 +104,7 @@ export function flinkRunner(options: FlinkRunnerOptions = {}): Runner {
         ...(extra as Record<string, unknown> | undefined),
         jobEndpoint,
         ...(options.parallelism === undefined ? {} : { parallelism: options.parallelism }),
-        ...(options.retries === undefined ? {} : { numberOfExecutionRetries: options.retries }),
+        ...(options.retries === undefined ? {} : retryOptions(options.retries)),
       };
       if (poolEndpoint === undefined) beamOptions["environmentType"] = "LOOPBACK";
       else beamOptions["sdkWorkerParallelism"] = Math.max(processes, 1);

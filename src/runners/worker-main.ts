@@ -1,5 +1,7 @@
 /**
- * The SDK worker process the {@link WorkerPool} starts (Beam's own `worker_main.js` does the same,
+ * The SDK worker process entry (a program, like the CLI: it loads the Beam entry to register our
+ * DoFns). The external worker pool (worker-pool.ts) starts one process of it per
+ * StartWorker (Beam's own `worker_main.js` does the same,
  * but keeps gRPC's 4 MiB limits and `require()`s `arrayrecord/beam` by name, which fails where the
  * package is not installed under that name). Arguments, as Beam's container boot passes them:
  * `--id ID --control_endpoint HOST:PORT [--provision_endpoint HOST:PORT] [--options JSON]`.
@@ -39,14 +41,26 @@ async function provisionedOptions(endpoint: string, id: string): Promise<Options
   }
 }
 
-/** Loads every module named in `registered_node_modules`: ours from this package, others from the working directory. */
+/**
+ * Loads every module named in `registered_node_modules`: ours from this package, others from the
+ * working directory. One that cannot be loaded is reported and skipped: the submitting process may
+ * have registered classes this pipeline never uses (deserializing one that it does use fails with
+ * the class's name).
+ */
 async function loadRegisteredModules(options: Options): Promise<void> {
   const nested = (options["options"] as Options | undefined) ?? options;
   const names = (nested["beam:option:registered_node_modules:v1"] ?? nested["registered_node_modules"] ?? []) as string[];
   const requireFromCwd = createRequire(path.join(process.cwd(), "worker.js"));
   for (const name of names) {
-    if (name === BEAM_MODULE) await import("../beam.js");
-    else requireFromCwd(name);
+    if (name === BEAM_MODULE) {
+      await import("../beam.js");
+      continue;
+    }
+    try {
+      requireFromCwd(name);
+    } catch (e) {
+      process.stderr.write(`arrayrecord worker ${process.pid}: cannot load registered module ${JSON.stringify(name)} (${(e as Error).message.split("\n")[0]}); its DoFns are unavailable here\n`);
+    }
   }
 }
 

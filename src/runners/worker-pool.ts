@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import { beamFnExternalWorkerPoolDefinition, type IBeamFnExternalWorkerPool } from "apache-beam/proto/beam_fn_api.grpc-server";
 
-/** The worker process entry: `worker-main.ts` under tsx (sources), `worker-main.js` in dist. */
+/** The worker process entry: `worker-main.ts` under tsx (sources), `worker-main.js` in a build. */
 export const WORKER_ENTRY = fileURLToPath(new URL(`./worker-main${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 
 /** What a worker process tells the pool over its IPC channel. */

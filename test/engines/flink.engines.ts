@@ -1,0 +1,151 @@
+/**
+ * Our pipelines on Apache Flink (`[local]`, parallelism 2), through Beam's Flink job server: one
+ * job server for the whole file. Each test checks every record arrives exactly once (count and an
+ * order-independent digest), by our reader and, for conversions, by Google's array-record wheel.
+ * Both ways of running bundles are covered: LOOPBACK (in this process) and the external pool of
+ * Node worker processes.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import "../../src/beam.js";
+import * as beam from "apache-beam";
+import { requireForSerialization } from "apache-beam/serialization";
+import { Float64, Int32, Table, Utf8, tableToIPC, vectorFromArray } from "apache-arrow";
+import { convertTFRecordToArrayRecord } from "../../src/pipelines/tfrecord-to-arrayrecord.js";
+import { convertArrowToArrayRecord } from "../../src/pipelines/arrow-to-arrayrecord.js";
+import { generateDataset } from "../../src/pipelines/generate-dataset.js";
+import { digestFromCounters, digestOf, digestRecords } from "../../src/pipelines/digest.js";
+import { runPipeline, type RunnerChoice } from "../../src/pipelines/run.js";
+import { writeShards } from "../../src/pipelines/output.js";
+import { readFromArrayRecord } from "../../src/io/read-array-record.js";
+import { readFromTFRecord } from "../../src/io/tfrecord-io.js";
+import { parDoWithCoder, recordCoder } from "../../src/transforms/coders.js";
+import { sharedFlinkJobServer, stopSharedFlinkJobServer } from "../../src/runners/flink-job-server.js";
+import { tableToBatchRecords } from "../../src/format/arrow/index.js";
+import { digestByGoogle, leftoverTemps, multisetDigest, readOurs, writeTFRecordInputs } from "./helpers.js";
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arrayrecord-engines-"));
+const LOOPBACK: RunnerChoice = { runner: "flink", parallelism: 2 };
+const POOL: RunnerChoice = { runner: "flink", parallelism: 2, workerProcesses: 2 };
+
+beforeAll(async () => {
+  const server = await sharedFlinkJobServer();
+  console.info(`Flink job server pid ${server.pid} at ${server.endpoint}, output in ${server.logFile}`);
+});
+afterAll(async () => {
+  await stopSharedFlinkJobServer();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** Fails its bundle once, after passing a few records on, when its marker file does not exist yet. */
+export class FailOnceDoFn implements beam.DoFn<Uint8Array, Uint8Array> {
+  private passed = 0;
+  constructor(readonly marker: string) {}
+  *process(record: Uint8Array): Generator<Uint8Array> {
+    if (this.passed++ === 5 && !fs.existsSync(this.marker)) {
+      fs.writeFileSync(this.marker, "failed once");
+      throw new Error("FailOnceDoFn: the first attempt fails");
+    }
+    yield record;
+  }
+}
+requireForSerialization("arrayrecord-test-engines", { FailOnceDoFn });
+
+describe("Flink [local], parallelism 2", () => {
+  it("TFRecord → ArrayRecord, 1 shard, LOOPBACK: every record once, read by Google's library", async () => {
+    const input = writeTFRecordInputs(dir, "one", 3, 400, 300);
+    const result = await convertTFRecordToArrayRecord({ input: path.join(dir, "one-*.tfrecord"), output: path.join(dir, "one.array_record"), numShards: 1, writerOptions: "group_size:16,zstd:3", ...LOOPBACK });
+    expect(result.files.map((f) => path.basename(f))).toEqual(["one.array_record-00000-of-00001"]);
+    expect(result.counters).toMatchObject({ tfrecord_records_read: 1200, arrayrecord_records_written: 1200, arrayrecord_files_written: 1 });
+    expect(result.workers).toEqual({ environment: "LOOPBACK", jobServerPid: expect.any(Number), workerPids: [process.pid] });
+    expect(multisetDigest(readOurs(result.files))).toEqual(multisetDigest(input));
+    expect(digestByGoogle(result.files)).toEqual(multisetDigest(input));
+    expect(leftoverTemps(dir)).toEqual([]);
+  });
+
+  it("TFRecord → ArrayRecord, 3 shards, external pool of 2 processes: ≥ 2 worker processes did work", async () => {
+    const input = writeTFRecordInputs(dir, "three", 4, 1500, 1000);
+    const result = await convertTFRecordToArrayRecord({ input: path.join(dir, "three-*.tfrecord"), output: path.join(dir, "three.array_record"), numShards: 3, ...POOL });
+    expect(result.files).toHaveLength(3);
+    expect(result.counters).toMatchObject({ tfrecord_records_read: 6000, arrayrecord_records_written: 6000, arrayrecord_bytes_written: 6_000_000, arrayrecord_files_written: 3 });
+    expect(result.workers?.environment).toBe("EXTERNAL");
+    expect(new Set(result.workers?.workerPids).size).toBeGreaterThanOrEqual(2);
+    expect(result.workers?.workerPids).not.toContain(process.pid);
+    expect(multisetDigest(readOurs(result.files))).toEqual(multisetDigest(input));
+    expect(digestByGoogle(result.files)).toEqual(multisetDigest(input));
+  });
+
+  it("Arrow → ArrayRecord: every batch once", async () => {
+    const tables = [0, 1, 2, 3].map((b) => {
+      const rows = Array.from({ length: 50 + b }, (_, i) => i);
+      return new Table({
+        id: vectorFromArray(rows.map((i) => 100 * b + i), new Int32()),
+        score: vectorFromArray(rows.map((i) => i / 8), new Float64()),
+        name: vectorFromArray(rows.map((i) => (i % 5 === 0 ? null : `b${b}-${i}`)), new Utf8()),
+      });
+    });
+    const files = tables.map((t, i) => {
+      const file = path.join(dir, `table-${i}.arrow`);
+      fs.writeFileSync(file, tableToIPC(t, "file"));
+      return file;
+    });
+    const result = await convertArrowToArrayRecord({ input: files, output: path.join(dir, "arrow.array_record"), numShards: 2, ...LOOPBACK });
+    const want = tables.flatMap((t) => tableToBatchRecords(t));
+    expect(result.counters["arrayrecord_records_written"]).toBe(want.length);
+    expect(multisetDigest(readOurs(result.files))).toEqual(multisetDigest(want));
+    expect(digestByGoogle(result.files)).toEqual(multisetDigest(want));
+  });
+
+  it("dataset generation on the pool equals the direct runner's", async () => {
+    const options = { numExamples: 3000, examplesPerSplit: 250, numShards: 2, seed: 11 };
+    const onFlink = await generateDataset({ ...options, output: path.join(dir, "gen-flink.array_record"), ...POOL });
+    const direct = await generateDataset({ ...options, output: path.join(dir, "gen-direct.array_record") });
+    expect(onFlink.counters["arrayrecord_records_written"]).toBe(3000);
+    expect(multisetDigest(readOurs(onFlink.files))).toEqual(multisetDigest(readOurs(direct.files)));
+    expect(multisetDigest(readOurs(onFlink.files)).records).toBe(3000);
+  });
+
+  it("the record-range source reads every record once on the pool, split into many ranges", async () => {
+    const files = [0, 1, 2].map((i) => path.join(dir, `three.array_record-0000${i}-of-00003`));
+    const want = digestOf(readOurs(files));
+    const report = await runPipeline((root) => {
+      digestRecords(root.apply(readFromArrayRecord(path.join(dir, "three.array_record-*"), { desiredSplitRecords: 250 })) as beam.PCollection<Uint8Array>, "readback");
+    }, POOL);
+    expect(want.records).toBe(6000);
+    expect(report.counters["arrayrecord_records_read"]).toBe(6000);
+    expect(digestFromCounters(report.counters, "readback")).toEqual(want);
+  });
+
+  it("a 16 MiB record passes through a Flink pipeline (pool and LOOPBACK)", async () => {
+    const big = new Uint8Array(16 << 20);
+    for (let i = 0; i < big.length; i += 4096) big[i] = (i >>> 12) & 0xff;
+    const input = [new TextEncoder().encode("small-0"), big, new TextEncoder().encode("small-1")];
+    const { TFRecordWriter } = await import("../../src/format/tfrecord/index.js");
+    const writer = new TFRecordWriter(path.join(dir, "big.tfrecord"));
+    for (const r of input) writer.write(r);
+    writer.close();
+    for (const [name, choice] of [["pool", POOL], ["loopback", LOOPBACK]] as const) {
+      const result = await convertTFRecordToArrayRecord({ input: path.join(dir, "big.tfrecord"), output: path.join(dir, `big-${name}.array_record`), numShards: 1, ...choice });
+      expect(result.counters["arrayrecord_records_written"]).toBe(3);
+      expect(multisetDigest(readOurs(result.files))).toEqual(multisetDigest(input));
+    }
+  });
+
+  it("a DoFn that fails its first attempt: Flink's retry leaves every shard complete, no duplicates, no temp files", async () => {
+    const input = writeTFRecordInputs(dir, "retry", 2, 500, 200);
+    const marker = path.join(dir, "retry.failed-once");
+    const out = path.join(dir, "retry");
+    fs.mkdirSync(out);
+    const report = await runPipeline((root) => {
+      const records = root.apply(readFromTFRecord(path.join(dir, "retry-*.tfrecord"))) as beam.PCollection<Uint8Array>;
+      writeShards(parDoWithCoder(records, "failOnce", new FailOnceDoFn(marker), recordCoder()), { output: path.join(out, "retry.array_record"), numShards: 3 });
+    }, { ...LOOPBACK, retries: 2 });
+    expect(fs.existsSync(marker)).toBe(true);
+    expect(fs.readdirSync(out).sort()).toEqual([0, 1, 2].map((i) => `retry.array_record-0000${i}-of-00003`));
+    const files = fs.readdirSync(out).map((f) => path.join(out, f));
+    expect(multisetDigest(readOurs(files))).toEqual(multisetDigest(input));
+    expect(report.counters["arrayrecord_files_written"]).toBe(3);
+  });
+});
