@@ -76,11 +76,16 @@ describe("TensorFlow as the TFRecord/Example oracle", () => {
       const asyncRecords: Uint8Array[] = [];
       for await (const r of readTFRecords(file, { compression })) asyncRecords.push(r.slice());
       expectSame(`${way}, readTFRecords`, asyncRecords, records);
+      // No compression given: told from TF's bytes (the file name says nothing).
+      expectSame(`${way}, detected, readTFRecordsSync`, [...readTFRecordsSync(file)].map((r) => r.slice()), records);
+      const detected: Uint8Array[] = [];
+      for await (const r of readTFRecords(file)) detected.push(r.slice());
+      expectSame(`${way}, detected, readTFRecords`, detected, records);
       files++;
     }
     const decoded = tfExamples.map((r) => exampleToSpec(decodeExample(r)));
     decoded.forEach((got, i) => expect(got, `Example ${i}`).toEqual(specs[i]));
-    tally("TF writes → we read (TFRecord files: none, GZIP ×3 levels, ZLIB ×3 levels)", files, `passed, ${records.length} records each`);
+    tally("TF writes → we read (TFRecord files: none, GZIP ×3 levels, ZLIB ×3 levels; given and detected compression, sync and async)", files, `passed, ${records.length} records each`);
     tally("TF serializes → we decode (tf.train.Example)", decoded.length, "passed");
   });
 
