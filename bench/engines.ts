@@ -1,9 +1,11 @@
 /**
  * `npm run bench:engines` (not in CI): TFRecord → ArrayRecord (zstd:3, 4 shards) on the direct
  * runner, on Flink with LOOPBACK, and on Flink with the external worker pool at 1 and 2 processes.
- * Job start-up is measured apart: each configuration converts a tiny input (`--small` records)
- * and the full one; start-up ≈ the tiny run's time, steady state = (full − tiny records) /
- * (full − tiny seconds). One Flink job server serves every run (its own start is reported once).
+ * Job start-up is measured apart: each configuration first runs the tiny input once to warm up
+ * (class loading, JIT; discarded), then converts the tiny input (`--small` records) and the full
+ * one; start-up ≈ the tiny run's time, steady state = (full − tiny records) / (full − tiny
+ * seconds), "n/a" when the full run was not slower (noise larger than the work: use more records).
+ * One Flink job server serves every run (its own start is reported once).
  *
  *   npm run bench:engines                                  # 1,000,000 records of 1 KB
  *   npm run bench:engines -- --records 200000 --only pool2,direct
@@ -82,10 +84,11 @@ try {
   for (const name of chosen) {
     const choice = CONFIGS[name];
     if (choice === undefined) throw new Error(`unknown config ${name}; use ${Object.keys(CONFIGS).join(", ")}`);
+    await convert(tiny, `${name}-warmup`, choice);
     const startup = await convert(tiny, `${name}-small`, choice);
     const total = await convert(full, `${name}-full`, choice);
-    const steady = (records - small) / Math.max(total - startup, 1e-9);
-    console.log(`${name.padEnd(9)} ${startup.toFixed(1).padStart(10)}  ${total.toFixed(1).padStart(10)}  ${Math.round(steady).toString().padStart(16)}`);
+    const steady = total > startup ? Math.round((records - small) / (total - startup)).toString() : "n/a";
+    console.log(`${name.padEnd(9)} ${startup.toFixed(1).padStart(10)}  ${total.toFixed(1).padStart(10)}  ${steady.padStart(16)}`);
   }
 } finally {
   await stopSharedFlinkJobServer();

@@ -106,6 +106,8 @@ export function flinkRunner(options: FlinkRunnerOptions = {}): Runner {
         ...(options.parallelism === undefined ? {} : { parallelism: options.parallelism }),
         ...(options.retries === undefined ? {} : retryOptions(options.retries)),
       };
+      // The configuration directory retryOptions made (removed when the job ends), never a caller's.
+      const ownConfDir = options.retries === undefined ? undefined : (beamOptions["flinkConfDir"] as string);
       if (poolEndpoint === undefined) beamOptions["environmentType"] = "LOOPBACK";
       else beamOptions["sdkWorkerParallelism"] = Math.max(processes, 1);
       const proto = poolEndpoint === undefined ? pipeline : withExternalEnvironment(pipeline, poolEndpoint);
@@ -114,6 +116,7 @@ export function flinkRunner(options: FlinkRunnerOptions = {}): Runner {
         if (finished) return;
         finished = true;
         await pool?.stop();
+        if (ownConfDir !== undefined) fs.rmSync(ownConfDir, { recursive: true, force: true });
       };
       try {
         const portable = new PortableRunner(beamOptions as { jobEndpoint: string });
