@@ -1,51 +1,70 @@
-/** ChunkIndex: record → chunk mapping and the footer checks, on hand-made footers. */
+/** The compact chunk index: uniform groups computed (12 bytes per chunk), other layouts searched; fast footer parsing. */
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
 import { ChunkIndex } from "../../../src/format/array-record/chunk-index.js";
-import type { FooterEntry } from "../../../src/format/array-record/footer.js";
+import { decodeFooterColumns, encodeFooterEntry, type FooterEntry } from "../../../src/format/array-record/footer.js";
+import type { ChunkRecords } from "../../../src/format/riegeli/simple-chunk.js";
 
 const meta = (numRecords: number, numChunks: number) => ({ version: 1, numChunks, numRecords, writerOptions: "" });
-const entries = (counts: number[], step = 100): FooterEntry[] => counts.map((numRecords, c) => ({ chunkOffset: c * step, numRecords, decodedDataSize: numRecords * 3 }));
-const total = (counts: number[]) => counts.reduce((a, b) => a + b, 0);
-const index = (counts: number[]) => new ChunkIndex(meta(total(counts), counts.length), entries(counts), counts.length * 100, 7);
+
+/** A decoded footer chunk holding record 0 (metadata, here empty) and one record per entry. */
+function footerChunk(entries: FooterEntry[]): ChunkRecords {
+  const records = [new Uint8Array(0), ...entries.map(encodeFooterEntry)];
+  const starts = new Float64Array(records.length + 1);
+  records.forEach((r, i) => (starts[i + 1] = starts[i]! + r.length));
+  const values = new Uint8Array(starts[records.length]!);
+  records.forEach((r, i) => values.set(r, starts[i]!));
+  return { count: records.length, values, starts };
+}
 
 describe("ChunkIndex", () => {
-  it("uniform groups: offsets, counts, sizes and chunkOf by division", () => {
-    const ix = index([4, 4, 4, 2]);
-    expect([...ix.offsets]).toEqual([0, 100, 200, 300, 400]);
-    expect([...ix.decodedSizes]).toEqual([12, 12, 12, 6]);
-    expect(ix.groupSize).toBe(4);
-    expect(ix.numChunks).toBe(4);
-    expect(ix.numRecords).toBe(14);
-    expect([0, 1, 2, 3].map((c) => ix.recordsIn(c))).toEqual([4, 4, 4, 2]);
-    expect(Array.from({ length: 14 }, (_, i) => ix.chunkOf(i))).toEqual([0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3]);
+  it("uniform groups: 12 bytes per chunk, record starts computed, last chunk short", () => {
+    const entries = [0, 1, 2].map((c) => ({ chunkOffset: 100 + c * 50, numRecords: c < 2 ? 4 : 3, decodedDataSize: 7 }));
+    const index = new ChunkIndex(meta(11, 3), entries, 300, 300);
+    expect(index.bytesPerChunk).toBe(12);
+    expect(index.groupSize).toBe(4);
+    expect([0, 1, 2, 3].map((c) => index.recordStart(c))).toEqual([0, 4, 8, 11]);
+    expect([0, 3, 4, 10].map((i) => index.chunkOf(i))).toEqual([0, 0, 1, 2]);
+    expect(index.recordsIn(2)).toBe(3);
+    expect([...index.offsets]).toEqual([100, 150, 200, 300]);
   });
 
-  it("uneven groups (not written by C++): chunkOf by binary search", () => {
-    for (const counts of [[1, 3, 2, 5], [5, 1], [2, 2, 3], [3, 3, 1, 3], [1]]) {
-      const ix = index(counts);
-      const expected = counts.flatMap((n, c) => Array<number>(n).fill(c));
-      expect(Array.from({ length: expected.length }, (_, i) => ix.chunkOf(i)), counts.join(",")).toEqual(expected);
-      expect(ix.groupSize, counts.join(",")).toBe(counts.length === 1 ? counts[0] : counts.slice(0, -1).every((n) => n === counts[0]) && counts.at(-1)! <= counts[0]! ? counts[0] : 0);
-    }
+  it("non-uniform groups keep starts and find chunks by binary search", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 40 }), (counts) => {
+        const entries = counts.map((n, c) => ({ chunkOffset: 64 + c * 100, numRecords: n, decodedDataSize: n * 2 }));
+        const total = counts.reduce((a, b) => a + b, 0);
+        const index = new ChunkIndex(meta(total, counts.length), entries, 64 + counts.length * 100, 0);
+        let i = 0;
+        counts.forEach((n, c) => {
+          expect(index.recordStart(c)).toBe(i);
+          expect(index.recordsIn(c)).toBe(n);
+          for (let k = 0; k < n; k++) expect(index.chunkOf(i++)).toBe(c);
+        });
+        expect(index.recordStart(counts.length)).toBe(total);
+      }),
+      { numRuns: 100, seed: 14 },
+    );
   });
 
-  it("an empty file has no chunks and group size 0", () => {
-    const ix = new ChunkIndex(meta(0, 0), [], 0, 0);
-    expect(ix.numChunks).toBe(0);
-    expect(ix.numRecords).toBe(0);
-    expect(ix.groupSize).toBe(0);
-    expect([...ix.offsets]).toEqual([0]);
+  it("decodeFooterColumns agrees with the per-entry parser, large values included", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ chunkOffset: fc.maxSafeNat(), numRecords: fc.oneof(fc.nat(1000), fc.maxSafeNat()), decodedDataSize: fc.oneof(fc.nat(5000), fc.maxSafeNat()) }), { maxLength: 30 }),
+        (entries) => {
+          const columns = decodeFooterColumns(footerChunk(entries), entries.length, 0);
+          expect([...columns.chunkOffsets.subarray(0, entries.length)]).toEqual(entries.map((e) => e.chunkOffset));
+          expect([...columns.numRecords]).toEqual(entries.map((e) => e.numRecords));
+          expect([...columns.decodedSizes]).toEqual(entries.map((e) => e.decodedDataSize));
+        },
+      ),
+      { numRuns: 200, seed: 14 },
+    );
   });
 
-  it("rejects footers that contradict themselves, with CORRUPT at the given offset", () => {
-    const corrupt = (fn: () => unknown, pattern: RegExp) => expect(fn).toThrow(expect.objectContaining({ code: "CORRUPT", offset: 7, message: expect.stringMatching(pattern) }));
-    const e = entries([2, 2, 2]);
-    corrupt(() => new ChunkIndex(meta(6, 3), [e[0]!, e[2]!, e[1]!], 300, 7), /entry 2: chunk offset 100 out of order/);
-    corrupt(() => new ChunkIndex(meta(6, 3), [e[0]!, e[0]!, e[2]!], 300, 7), /entry 1: chunk offset 0 out of order/);
-    corrupt(() => new ChunkIndex(meta(6, 3), e, 200, 7), /entry 2: chunk offset 200 out of order or past the footer/);
-    corrupt(() => new ChunkIndex(meta(4, 3), entries([2, 0, 2]), 300, 7), /entry 1: chunk with no records/);
-    corrupt(() => new ChunkIndex(meta(7, 3), e, 300, 7), /hold 6 records, footer metadata says 7/);
-    // Offsets one apart are allowed (the check is order, not size).
-    expect(new ChunkIndex(meta(4, 2), [{ chunkOffset: 10, numRecords: 2, decodedDataSize: 0 }, { chunkOffset: 11, numRecords: 2, decodedDataSize: 0 }], 12, 7).offsets[2]).toBe(12);
+  it("a footer entry without chunk_offset is CORRUPT", () => {
+    const chunk = footerChunk([{ chunkOffset: 1, numRecords: 1, decodedDataSize: 1 }]);
+    const bad = { ...chunk, values: Uint8Array.of(0x10, 0x01, 0x18, 0x01), starts: Float64Array.of(0, 0, 4) };
+    expect(() => decodeFooterColumns(bad, 1, 77)).toThrow(expect.objectContaining({ code: "CORRUPT", offset: 77 }));
   });
 });
