@@ -53,13 +53,37 @@ export function patchGrpcLimits(): boolean {
   for (const name of ["BeamFnControlClient", "BeamFnDataClient", "BeamFnStateClient", "BeamFnLoggingClient"]) {
     const Base = clients[name];
     if (Base === undefined) continue;
-    clients[name] = class extends Base {
+    const Lifted = class extends Base {
       constructor(address: string, credentials: unknown, options: Record<string, unknown> = {}, binaryOptions: unknown = {}) {
         super(address, credentials, { ...UNLIMITED_MESSAGES, ...options }, binaryOptions);
       }
     };
+    clients[name] = name === "BeamFnControlClient" ? withControlErrorListener(Lifted) : Lifted;
   }
   return !loadedEarly;
+}
+
+/** The control stream as the worker uses it. */
+interface ControlStream {
+  on(event: string, listener: (...args: unknown[]) => void): ControlStream;
+}
+
+/**
+ * The worker opens its control stream without an "error" listener, so when the runner closes the
+ * connection (a job ending, or Flink cancelling a task to retry it) grpc-js's CANCELLED error is
+ * thrown as an uncaught exception in the process that hosts the worker (the submitting process,
+ * under LOOPBACK). The stream ends right after anyway; the error is logged instead.
+ */
+function withControlErrorListener(Base: ClientClass): ClientClass {
+  return class extends Base {
+    control(...args: unknown[]): ControlStream {
+      const stream = (Base.prototype as unknown as { control: (...a: unknown[]) => ControlStream }).control.apply(this, args);
+      stream.on("error", (error: unknown) => {
+        console.warn(`Beam worker control channel: ${(error as Error).message}`);
+      });
+      return stream;
+    }
+  };
 }
 
 /** The Fn API's data sink (`beam:runner:sink:v1`) with a buffer that is swapped before it is sent. */
