@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ArrayRecordDataSource, ArrayRecordReader, ArrayRecordWriter } from "../../src/index.js";
 import { describeRecords, materializeRecord, recordSpecArb, writerOptionsArb } from "./arbitraries.js";
 import { Oracle } from "./oracle.js";
+import { expectSameRecords, shuffledIndices } from "./record-checks.js";
 import { readRecordsFile, writeRecordsFile } from "./records-file.js";
 import { interopCases, interopSeed, tally } from "./settings.js";
 import { encodeFields, protoFields } from "../helpers/proto-arbitrary.js";
@@ -45,24 +46,6 @@ const recordsArb: fc.Arbitrary<Uint8Array[]> = fc.oneof(
 const transposeItems: fc.Arbitrary<string[]> = fc
   .tuple(fc.constantFrom("transpose", "transpose:true"), fc.option(fc.constantFrom("auto", "1", "64", "256", "1000", "4k", "64k", "1M"), { nil: undefined }))
   .map(([t, bucket]) => (bucket === undefined ? [t] : [t, `transpose_bucket_size:${bucket}`]));
-
-function shuffledIndices(n: number, seed: number): number[] {
-  const order = Array.from({ length: n }, (_, i) => i);
-  let x = seed >>> 0 || 1;
-  for (let i = n - 1; i > 0; i--) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    const j = x % (i + 1);
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
-}
-
-function expectSameRecords(way: string, got: readonly Uint8Array[], want: readonly Uint8Array[]): void {
-  if (got.length !== want.length) throw new Error(`${way}: ${got.length} records, expected ${want.length}`);
-  for (let i = 0; i < want.length; i++) {
-    if (Buffer.compare(got[i]!, want[i]!) !== 0) throw new Error(`${way}: record ${i} differs (${got[i]!.length} bytes, expected ${want[i]!.length})`);
-  }
-}
 
 /** Reads a file through our main access paths; checks every data chunk is transposed. */
 async function readOurWays(file: string, want: readonly Uint8Array[], seed: number): Promise<void> {

@@ -9,13 +9,12 @@ import { compressionByte, type StreamCompressor } from "./codecs.js";
 import { varintSize, writeVarint } from "../varint.js";
 import { WireType, isProtoMessage, lastEnd, readCanonicalVarint32, skipCanonicalVarint64 } from "./proto-wire.js";
 import { layoutStateMachine } from "./transposed-state-machine.js";
+import { TAG_MESSAGE_START, TAG_NON_PROTO, TAG_NO_OP, TAG_SUBMESSAGE_START, VARINT_INLINE_0 } from "./transposed-header.js";
 
 /** Submessages nested deeper than this are stored as strings (as Riegeli does). */
 const MAX_DEPTH = 100;
 /** Varint values up to this are stored in the state itself. */
 const MAX_INLINE_VARINT = 3;
-/** Subtype of the first inline varint value (0..9 are buffered lengths 1..10). */
-const VARINT_INLINE_0 = 10;
 
 /** Column buffer kinds, in the order their buffers are stored. */
 const BufferType = { VARINT: 0, FIXED32: 1, FIXED64: 2, STRING: 3, NON_PROTO: 4 } as const;
@@ -30,12 +29,6 @@ const Kind = {
   /** Varint, fixed, string and group fields: the field tag, with a subtype for varints. */
   FIELD: 4,
 } as const;
-
-/** Reserved state tags. */
-const TAG_NO_OP = 0;
-const TAG_NON_PROTO = 1;
-const TAG_SUBMESSAGE_START = 2;
-const TAG_MESSAGE_START = 3;
 
 /** One field path: a field tag under a parent path. Its values share one buffer. */
 class FieldNode {

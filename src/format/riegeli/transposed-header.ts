@@ -32,15 +32,15 @@ export const StateKind = {
   STRING: 9,
 } as const;
 
-/** Reserved state tags below the first valid protobuf tag. */
-const TAG_NO_OP = 0;
-const TAG_NON_PROTO = 1;
-const TAG_SUBMESSAGE_START = 2;
-const TAG_MESSAGE_START = 3;
+/** Reserved state tags below the first valid protobuf tag (shared with the encoder). */
+export const TAG_NO_OP = 0;
+export const TAG_NON_PROTO = 1;
+export const TAG_SUBMESSAGE_START = 2;
+export const TAG_MESSAGE_START = 3;
 /** Wire type marking the end of a submessage (a length-delimited tag with wire type 6). */
 const SUBMESSAGE_END_WIRE = 6;
 /** Varint subtypes: 0..9 = value of subtype+1 bytes in the buffer; 10..137 = inline value subtype−10. */
-const VARINT_INLINE_0 = 10;
+export const VARINT_INLINE_0 = 10;
 const VARINT_INLINE_MAX = VARINT_INLINE_0 + 0x7f;
 
 /** Longest tag + inline byte a state prepends. */
