@@ -14,6 +14,8 @@ const exportCommand = async (args: string[]): Promise<number> => (await import("
 /** `convert` and `count` run Beam pipelines (apache-beam is an optional peer dependency): loaded on use. */
 const convertCommand = async (args: string[]): Promise<number> => (await import("./commands/convert.js")).convert(args);
 const countCommand = async (args: string[]): Promise<number> => (await import("./commands/count.js")).count(args);
+/** `worker-pool` serves Beam SDK workers until a signal (apache-beam and gRPC loaded on use). */
+const workerPoolCommand = async (args: string[]): Promise<number> => (await import("./commands/worker-pool.js")).workerPool(args);
 const headCommand = async (args: string[]): Promise<number> => (await import("./commands/head.js")).head(args);
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
@@ -26,6 +28,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   convert: convertCommand,
   head: headCommand,
   count: countCommand,
+  "worker-pool": workerPoolCommand,
 };
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */

@@ -31,6 +31,10 @@ Commands:
   head PATTERN [-n K] [--format F]            the first K records of the shards, in shard order
   count PATTERN [--runner NAME] [--parallelism N] [--worker-processes N]
                                               count records by reading them through the Beam source
+  worker-pool [--address HOST:PORT] [--stop-timeout S]
+                                              serve Beam SDK workers for Flink (an external worker
+                                              pool: one Node process per StartWorker) until SIGINT or
+                                              SIGTERM; prints the endpoint; default localhost:0
 
 Options for every command:
   --debug     print stack traces of errors

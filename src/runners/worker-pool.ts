@@ -28,6 +28,8 @@ export interface WorkerPoolOptions {
   env?: NodeJS.ProcessEnv;
   /** Seconds a worker may take to exit after StopWorker before it is killed; default 10. */
   stopTimeoutSeconds?: number;
+  /** Called with one line per worker process started and exited (the CLI's `worker-pool` prints them). */
+  log?: (line: string) => void;
 }
 
 interface WorkerProcess {
@@ -97,13 +99,15 @@ export class WorkerPool {
     child.on("message", (message: WorkerReport) => {
       if (typeof message?.bundles === "number") worker.bundles = message.bundles;
     });
-    child.on("exit", () => {
+    child.on("exit", (code, signal) => {
+      this.options.log?.(`worker ${id}: pid ${child.pid ?? -1} exited (${code ?? signal}) after ${worker.bundles} bundle(s)`);
       if (this.workers.get(id) === worker) {
         this.workers.delete(id);
         this.finished.push(worker);
       }
     });
     this.workers.set(id, worker);
+    this.options.log?.(`worker ${id}: started pid ${child.pid ?? -1} (control ${control})`);
   }
 
   private stopWorker(id: string): void {
