@@ -9,6 +9,9 @@ import { paddingChunkTo, writeChunk, type ChunkContent } from "../riegeli/chunk-
 import { OutputBuffer } from "../bytes/output-buffer.js";
 import { encodeFooterEntry, encodeFooterMetadata, encodePostscript, type FooterEntry } from "./footer.js";
 import { SimpleChunkBuilder } from "../riegeli/simple-chunk.js";
+import { ArrayRecordError } from "../errors.js";
+import { CHUNK_HEADER_SIZE } from "../riegeli/chunk-header.js";
+import { encodeWorkerCount, sharedEncodePool, type EncodePool } from "./parallel-encode.js";
 import { TransposedChunkBuilder } from "../riegeli/transposed-chunk-encoder.js";
 import { writerOptionsToString, type WriterOptions } from "./options.js";
 
@@ -17,7 +20,21 @@ const FORMAT_VERSION = 1;
 /** The postscript repeats its record this many times, as C++ does. */
 const POSTSCRIPT_COPIES = 3;
 
-/** Encodes records into ArrayRecord file bytes, chunk by chunk. */
+/** Chunks in flight per encode worker before the writer waits for the oldest. */
+const IN_FLIGHT_PER_WORKER = 4;
+
+/** A chunk handed to an encode worker, not yet placed in the file. */
+interface PendingChunk {
+  id: number;
+  numRecords: number;
+  decodedDataSize: number;
+}
+
+/**
+ * Encodes records into ArrayRecord file bytes, chunk by chunk. With `max_parallelism` ≥ 2 (and no
+ * transpose) simple chunks are compressed on worker threads and placed in file order, giving the
+ * same bytes as encoding them here.
+ */
 export class ArrayRecordEncoder {
   /** File position of the next chunk. */
   private position = 0;
@@ -28,13 +45,24 @@ export class ArrayRecordEncoder {
   private recordCount = 0;
   /** The canonical options string stored in the footer. */
   readonly optionsString: string;
+  /** Encode workers this encoder may use (0: encode on this thread). */
+  private readonly workers: number;
+  private readonly pool: EncodePool | undefined;
+  private readonly inFlight: PendingChunk[] = [];
+  /** Group buffers the workers gave back, for the next groups. */
+  private readonly spare: { sizes: Uint8Array; values: Uint8Array }[] = [];
+  /** Label for errors from workers. */
+  file = "";
 
   constructor(private readonly options: WriterOptions) {
     // With transpose every data chunk is a transposed chunk, as C++ writes them.
     this.builder = options.transpose ? new TransposedChunkBuilder(options.transposeBucketSize) : new SimpleChunkBuilder();
     this.compressor = new StreamCompressor(options.compression, options.windowLog);
-    // This encoder compresses on one thread; C++ stores the effective parallelism, 1 without a pool.
+    // C++ stores the effective parallelism, 1 without a pool. With workers the footer still says 1,
+    // so the bytes do not depend on how many threads encoded them.
     this.optionsString = writerOptionsToString(options, 1);
+    this.workers = options.transpose ? 0 : encodeWorkerCount(options.maxParallelism);
+    this.pool = this.workers > 0 ? sharedEncodePool() : undefined;
     this.emit({ chunkType: ChunkType.SIGNATURE, data: new Uint8Array(0), numRecords: 0, decodedDataSize: 0 });
   }
 
@@ -58,6 +86,7 @@ export class ArrayRecordEncoder {
   /** Emits the last partial chunk, the footer and the postscript. No records may follow. */
   finish(): void {
     if (this.builder.count > 0) this.flushChunk();
+    while (this.inFlight.length > 0) this.placeOldest();
     const footerOffset = this.position;
     const footer = new SimpleChunkBuilder();
     footer.add(
@@ -86,12 +115,42 @@ export class ArrayRecordEncoder {
     return this.output.take(reuse);
   }
 
+  /** Drops the chunks still in flight (the file is being abandoned). */
+  abandon(): void {
+    this.pool?.abandon(this.inFlight.splice(0).map((c) => c.id));
+  }
+
   private flushChunk(): void {
+    if (this.pool !== undefined) {
+      const group = (this.builder as SimpleChunkBuilder).detach(this.spare.pop());
+      const id = this.pool.submit(group, this.options.compression, this.options.windowLog, this.workers);
+      this.inFlight.push({ id, numRecords: group.count, decodedDataSize: group.valuesLength });
+      if (this.inFlight.length >= IN_FLIGHT_PER_WORKER * this.workers) this.placeOldest();
+      return;
+    }
     const numRecords = this.builder.count;
     const decodedDataSize = this.builder.decodedDataSize;
     const chunkType = this.builder instanceof TransposedChunkBuilder ? ChunkType.TRANSPOSED : ChunkType.SIMPLE;
     const chunkOffset = this.emitBuilt(this.builder, this.compressor, chunkType);
     this.entries.push({ chunkOffset, decodedDataSize, numRecords });
+    if (this.options.padToBlockBoundary) this.padToBoundary();
+  }
+
+  /** Waits for the oldest chunk in flight and places it. */
+  private placeOldest(): void {
+    const pending = this.inFlight.shift()!;
+    const reply = this.pool!.wait(pending.id, this.file);
+    this.spare.push({ sizes: reply.sizes, values: reply.values });
+    if ("error" in reply) throw new ArrayRecordError("IO", reply.error, { file: this.file });
+    const { chunk } = reply;
+    const chunkOffset = this.emit({
+      chunkType: ChunkType.SIMPLE,
+      data: chunk.subarray(CHUNK_HEADER_SIZE),
+      header: chunk.subarray(0, CHUNK_HEADER_SIZE),
+      numRecords: pending.numRecords,
+      decodedDataSize: pending.decodedDataSize,
+    });
+    this.entries.push({ chunkOffset, decodedDataSize: pending.decodedDataSize, numRecords: pending.numRecords });
     if (this.options.padToBlockBoundary) this.padToBoundary();
   }
 

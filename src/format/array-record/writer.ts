@@ -35,6 +35,7 @@ export class ArrayRecordWriter {
   ) {
     try {
       this.encoder = new ArrayRecordEncoder(typeof options === "string" ? parseWriterOptions(options) : options);
+      this.encoder.file = sink.name;
     } catch (e) {
       sink.abortSync();
       throw e instanceof ArrayRecordError ? e.withFile(sink.name) : e;
@@ -120,6 +121,7 @@ export class ArrayRecordWriter {
   abort(): void {
     if (this.state === "closed") return;
     this.state = "failed";
+    this.encoder.abandon();
     this.sink.abortSync();
   }
 

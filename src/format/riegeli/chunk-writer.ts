@@ -16,6 +16,8 @@ export interface ChunkContent {
   numRecords: number;
   /** Sum of their decoded lengths. */
   decodedDataSize: number;
+  /** The 40-byte header already computed for these fields and data (by an encode worker), if any. */
+  header?: Uint8Array;
 }
 
 const headerScratch = new Uint8Array(CHUNK_HEADER_SIZE);
@@ -24,7 +26,8 @@ const headerScratch = new Uint8Array(CHUNK_HEADER_SIZE);
 export function writeChunk(out: OutputBuffer, begin: number, content: ChunkContent): number {
   const { data } = content;
   const end = chunkEnd(begin, CHUNK_HEADER_SIZE + data.length, content.numRecords);
-  encodeChunkHeader(headerScratch, 0, { chunkType: content.chunkType, dataSize: data.length, numRecords: content.numRecords, decodedDataSize: content.decodedDataSize }, data);
+  if (content.header !== undefined) headerScratch.set(content.header);
+  else encodeChunkHeader(headerScratch, 0, { chunkType: content.chunkType, dataSize: data.length, numRecords: content.numRecords, decodedDataSize: content.decodedDataSize }, data);
   const { bytes, at } = out.reserve(end - begin);
   const firstBoundary = Math.ceil(begin / BLOCK_SIZE) * BLOCK_SIZE;
   if (firstBoundary >= end) {

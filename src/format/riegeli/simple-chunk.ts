@@ -99,21 +99,55 @@ export class SimpleChunkBuilder {
    * view of a buffer the next call reuses: consume it before adding more records.
    */
   finish(compressor: StreamCompressor): Uint8Array {
-    const sizes = compressor.encode(this.sizes.subarray(0, this.sizesLength));
-    const values = compressor.encode(this.values.subarray(0, this.valuesLength));
-    const length = 1 + varintSize(sizes.length) + sizes.length + values.length;
-    if (this.data.length < length) this.data = new Uint8Array(Math.max(length, this.data.length * 2));
-    const out = this.data;
-    out[0] = compressionByte(compressor.compression);
-    let pos = writeVarint(out, 1, sizes.length);
-    out.set(sizes, pos);
-    pos += sizes.length;
-    out.set(values, pos);
+    const out = encodeSimpleChunkData(compressor, this.sizes.subarray(0, this.sizesLength), this.values.subarray(0, this.valuesLength), (length) => {
+      if (this.data.length < length) this.data = new Uint8Array(Math.max(length, this.data.length * 2));
+      return this.data;
+    });
     this.sizesLength = 0;
     this.valuesLength = 0;
     this.count = 0;
-    return out.subarray(0, length);
+    return out;
   }
+
+  /**
+   * Hands the collected records over without encoding them (to a worker that will) and empties the
+   * builder, which continues in `next` buffers (e.g. ones a worker gave back) or fresh ones.
+   */
+  detach(next?: { sizes: Uint8Array; values: Uint8Array }): RecordGroup {
+    const group: RecordGroup = { sizes: this.sizes, sizesLength: this.sizesLength, values: this.values, valuesLength: this.valuesLength, count: this.count };
+    this.sizes = next?.sizes ?? new Uint8Array(this.sizes.length);
+    this.values = next?.values ?? new Uint8Array(this.values.length);
+    this.sizesLength = 0;
+    this.valuesLength = 0;
+    this.count = 0;
+    return group;
+  }
+}
+
+/** The records of one chunk before encoding: varint sizes in `sizes[0, sizesLength)`, bytes in `values[0, valuesLength)`. */
+export interface RecordGroup {
+  sizes: Uint8Array;
+  sizesLength: number;
+  values: Uint8Array;
+  valuesLength: number;
+  count: number;
+}
+
+/**
+ * Encodes simple-chunk data from the varint `sizes` stream and the concatenated `values`, into the
+ * buffer `into(length)` returns (at least `length` bytes); returns the exact view.
+ */
+export function encodeSimpleChunkData(compressor: StreamCompressor, sizes: Uint8Array, values: Uint8Array, into: (length: number) => Uint8Array): Uint8Array {
+  const sizesStream = compressor.encode(sizes);
+  const valuesStream = compressor.encode(values);
+  const length = 1 + varintSize(sizesStream.length) + sizesStream.length + valuesStream.length;
+  const out = into(length);
+  out[0] = compressionByte(compressor.compression);
+  let pos = writeVarint(out, 1, sizesStream.length);
+  out.set(sizesStream, pos);
+  pos += sizesStream.length;
+  out.set(valuesStream, pos);
+  return out.subarray(0, length);
 }
 
 function grow(buffer: Uint8Array, needed: number): Uint8Array {
