@@ -58,6 +58,19 @@ export function readVarint(c: Cursor): number {
   throw new ArrayRecordError("CORRUPT", "varint longer than 64 bits", { offset: c.offset });
 }
 
+/**
+ * {@link readVarint} for a decoder that knows where its bytes sit in the file: a malformed varint
+ * is CORRUPT at `fileOffset` (the chunk or record being parsed), not at its position inside `c`.
+ */
+export function readVarintAt(c: Cursor, fileOffset: number): number {
+  try {
+    return readVarint(c);
+  } catch (e) {
+    if (e instanceof ArrayRecordError) throw new ArrayRecordError(e.code, e.reason, { offset: fileOffset });
+    throw e;
+  }
+}
+
 /** Number of bytes {@link writeVarint} uses for `value` (a non-negative safe integer). */
 export function varintSize(value: number): number {
   let n = 1;

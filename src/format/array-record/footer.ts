@@ -4,7 +4,7 @@
  * directly because they are the container's own structures.
  */
 import { ArrayRecordError } from "../errors.js";
-import { cursor, readVarint, varintSize, writeVarint, type Cursor } from "../varint.js";
+import { cursor, readVarintAt, varintSize, writeVarint, type Cursor } from "../varint.js";
 import { recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
 
 /** The postscript magic number, 0x71930e704fdae05e, as varint bytes (it exceeds 2^53). */
@@ -62,7 +62,7 @@ function* fields(message: Uint8Array, fileOffset: number, rawVarintField?: numbe
   const c = cursor(message);
   const empty = message.subarray(0, 0);
   while (c.offset < c.end) {
-    const tag = readVarint(c);
+    const tag = readVarintAt(c, fileOffset);
     const number = Math.floor(tag / 8);
     const wireType = tag & 7;
     if (number === 0) fail("protobuf field number 0", fileOffset);
@@ -72,10 +72,10 @@ function* fields(message: Uint8Array, fileOffset: number, rawVarintField?: numbe
         skipVarint(c, fileOffset);
         yield { number, wireType, value: 0, bytes: message.subarray(start, c.offset) };
       } else {
-        yield { number, wireType, value: readVarint(c), bytes: empty };
+        yield { number, wireType, value: readVarintAt(c, fileOffset), bytes: empty };
       }
     } else if (wireType === WIRE_LEN) {
-      const length = readVarint(c);
+      const length = readVarintAt(c, fileOffset);
       if (length > c.end - c.offset) fail("protobuf length runs past the message", fileOffset);
       yield { number, wireType, value: 0, bytes: message.subarray(c.offset, c.offset + length) };
       c.offset += length;
@@ -128,12 +128,12 @@ export function decodeFooterEntry(record: Uint8Array, index: number, fileOffset:
   const entry: FooterEntry = { chunkOffset: 0, decodedDataSize: 0, numRecords: 0 };
   const c = cursor(record);
   while (c.offset < c.end) {
-    const tag = readVarint(c);
+    const tag = readVarintAt(c, fileOffset);
     if ((tag & 7) !== WIRE_VARINT || tag < 8) {
       // Unknown or malformed field: the general parser skips or rejects it.
       return decodeFooterEntrySlow(record, index, fileOffset);
     }
-    const value = readVarint(c);
+    const value = readVarintAt(c, fileOffset);
     if (tag === 0x08) chunkOffset = value;
     else if (tag === 0x10) entry.decodedDataSize = value;
     else if (tag === 0x18) entry.numRecords = value;

@@ -9,7 +9,7 @@ import { createRequire } from "node:module";
 import { compressSync as snappyCompress, uncompressSync as snappyUncompress } from "snappy";
 import { SNAPPY_LITERAL_LIMIT, readSnappyLiteral, snappyLiteral } from "./snappy-literal.js";
 import { ArrayRecordError } from "../errors.js";
-import { cursor, readVarint, varintSize, writeVarint } from "../varint.js";
+import { cursor, readVarintAt, varintSize, writeVarint } from "../varint.js";
 import { allocBytes } from "../bytes/slab.js";
 import { ZSTD_RAW_LIMIT, readZstdStoredFrame, zstdRawFrame } from "./zstd-small.js";
 import type { Compression } from "./compressor-options.js";
@@ -107,7 +107,7 @@ export function decodeStream(type: number, stream: Uint8Array, maxSize: number, 
     return stream;
   }
   const c = cursor(stream);
-  const size = readVarint(c);
+  const size = readVarintAt(c, fileOffset);
   checkSize(size, maxSize, exactSize, fileOffset);
   const payload = stream.subarray(c.offset);
   let out: Uint8Array;
@@ -134,7 +134,7 @@ function decompress(type: number, payload: Uint8Array, size: number, fileOffset:
       const literal = readSnappyLiteral(payload);
       if (literal !== undefined) return literal;
       // The native decoder sizes its output from the stream's own preamble: check it first.
-      const declared = readVarint(cursor(payload));
+      const declared = readVarintAt(cursor(payload), fileOffset);
       if (declared !== size) {
         throw new ArrayRecordError("CORRUPT", `snappy payload declares ${declared} bytes, stream declares ${size}`, { offset: fileOffset });
       }

@@ -4,7 +4,7 @@
  */
 import { ArrayRecordError } from "../errors.js";
 import { compressionByte, decodeStream, type StreamCompressor } from "./codecs.js";
-import { cursor, readVarint, varintSize, writeVarint } from "../varint.js";
+import { cursor, readVarintAt, varintSize, writeVarint } from "../varint.js";
 
 /** Records decoded from one chunk: `values` holds them back to back; record i is `[starts[i], starts[i+1])`. */
 export interface ChunkRecords {
@@ -30,7 +30,7 @@ export function decodeSimpleChunk(data: Uint8Array, numRecords: number, decodedD
   if (data.length < 1) throw new ArrayRecordError("CORRUPT", "simple chunk has no compression byte", { offset: fileOffset });
   const type = data[0]!;
   const c = cursor(data, 1);
-  const sizesLength = readVarint(c);
+  const sizesLength = readVarintAt(c, fileOffset);
   if (sizesLength > c.end - c.offset) {
     throw new ArrayRecordError("CORRUPT", "simple chunk sizes run past the chunk data", { offset: fileOffset });
   }
@@ -44,7 +44,7 @@ function recordStarts(sizes: Uint8Array, numRecords: number, decodedDataSize: nu
   if (numRecords === 1) {
     // The common group_size:1 case: no offsets table, just check the one size.
     const c = cursor(sizes);
-    const size = readVarint(c);
+    const size = readVarintAt(c, fileOffset);
     if (size !== decodedDataSize || c.offset !== c.end) {
       throw new ArrayRecordError("CORRUPT", `record size ${size} does not match the chunk's decoded size ${decodedDataSize}`, { offset: fileOffset });
     }
@@ -54,7 +54,7 @@ function recordStarts(sizes: Uint8Array, numRecords: number, decodedDataSize: nu
   const c = cursor(sizes);
   let total = 0;
   for (let i = 0; i < numRecords; i++) {
-    total += readVarint(c);
+    total += readVarintAt(c, fileOffset);
     if (total > decodedDataSize) {
       throw new ArrayRecordError("CORRUPT", "record sizes exceed the chunk's decoded size", { offset: fileOffset });
     }
