@@ -7,10 +7,12 @@
  *   indices    the same byte ranges as GETs at the same concurrency (16), then decode from memory
  *   write      encode in memory, then one multipart upload (8 MiB parts)
  * plus one GET per record in sequence (the naive random read), and the peak RSS of a process
- * that only does the sequential read. Median of --runs runs; records/s.
+ * that only does the sequential read. Median of --runs runs (ours and the baseline interleaved, after
+ * one warm-up of each); records/s, and the client process's CPU ms (ours / baseline).
  *
  *   npm run bench:storage                     # table
  *   npm run bench:storage -- --runs 5 --json
+ *   npm run bench:storage -- --options group_size:1,zstd:3   # one layout only
  */
 import { spawnSync } from "node:child_process";
 import { parseArgs } from "node:util";
@@ -34,6 +36,7 @@ const { values } = parseArgs({
     runs: { type: "string", default: "3" },
     records: { type: "string", default: "65536" },
     "rss-child": { type: "string" },
+    options: { type: "string", multiple: true },
   },
 });
 const RECORDS = Number(values.records);
@@ -81,6 +84,40 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
+/** Wall seconds and this process's CPU seconds (user + system) of one timed section. */
+interface Timing {
+  wall: number;
+  cpu: number;
+}
+
+/**
+ * Medians of `runs` timings of `ours` and `baseline`, interleaved (ours, baseline, ours, …) after one
+ * untimed warm-up of each, so both see the same JIT state, GC pressure and machine load. The CPU
+ * time of this process (the client side; the server does the same work for both) is less sensitive
+ * to a busy machine than wall time.
+ */
+async function timePair(runs: number, ours: () => Promise<unknown>, baseline: () => Promise<unknown>): Promise<[Timing, Timing]> {
+  await ours();
+  await baseline();
+  const a: Timing[] = [];
+  const b: Timing[] = [];
+  for (let r = 0; r < runs; r++) {
+    a.push(await timeOnce(ours));
+    b.push(await timeOnce(baseline));
+  }
+  const medians = (xs: Timing[]): Timing => ({ wall: median(xs.map((x) => x.wall)), cpu: median(xs.map((x) => x.cpu)) });
+  return [medians(a), medians(b)];
+}
+
+async function timeOnce(fn: () => Promise<unknown>): Promise<Timing> {
+  const cpu = process.cpuUsage();
+  const t = process.hrtime.bigint();
+  await fn();
+  const wall = Number(process.hrtime.bigint() - t) / 1e9;
+  const used = process.cpuUsage(cpu);
+  return { wall, cpu: (used.user + used.system) / 1e6 };
+}
+
 async function timeIt(runs: number, fn: () => Promise<unknown>): Promise<number> {
   const times: number[] = [];
   for (let r = 0; r < runs; r++) {
@@ -111,20 +148,26 @@ async function main(): Promise<void> {
     let x = 12345;
     const indices = Array.from({ length: 4096 }, () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0), x % RECORDS));
     const rows: Record<string, unknown>[] = [];
-    for (const options of ["group_size:1,zstd:3", "group_size:256,zstd:3"]) {
+    for (const options of values.options ?? ["group_size:1,zstd:3", "group_size:256,zstd:3"]) {
       const key = `bench/${options.replace(/[:,]/g, "_")}.array_record`;
       const url = `s3://${BUCKET}/${key}`;
-      const row = (op: string, ours: number, baseline: number) =>
-        rows.push({ options, op, ours_records_per_s: Math.round(RECORDS_OF[op]! / ours), baseline_records_per_s: Math.round(RECORDS_OF[op]! / baseline), ratio: +(baseline / ours).toFixed(2) });
+      const row = (op: string, [ours, baseline]: [Timing, Timing]) =>
+        rows.push({
+          options,
+          op,
+          ours_records_per_s: Math.round(RECORDS_OF[op]! / ours.wall),
+          baseline_records_per_s: Math.round(RECORDS_OF[op]! / baseline.wall),
+          ratio: +(baseline.wall / ours.wall).toFixed(2),
+          cpu_ms: `${Math.round(ours.cpu * 1000)} / ${Math.round(baseline.cpu * 1000)}`,
+        });
       const RECORDS_OF: Record<string, number> = { write: RECORDS, read: RECORDS, "read(indices)": indices.length };
 
       // write
-      const ourWrite = await timeIt(RUNS, async () => {
+      const write = await timePair(RUNS, async () => {
         const writer = await ArrayRecordWriter.open(url, options);
         for (const r of records) await writer.write(r);
         await writer.close();
-      });
-      const baseWrite = await timeIt(RUNS, async () => {
+      }, async () => {
         const bytes = encodeArrayRecord(records, options);
         const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: `${key}.baseline` }));
         const parts = [];
@@ -135,31 +178,26 @@ async function main(): Promise<void> {
         }
         await client.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: `${key}.baseline`, UploadId, MultipartUpload: { Parts: parts } }));
       });
-      row("write", ourWrite, baseWrite);
+      row("write", write);
 
       // sequential read
-      const ourRead = await timeIt(RUNS, async () => {
+      const read = await timePair(RUNS, async () => {
         const reader = await ArrayRecordReader.open(url);
         let n = 0;
         for await (const _ of reader.recordsAsync()) n++;
         if (n !== RECORDS) throw new Error(`read ${n} records`);
-      });
-      const baseRead = await timeIt(RUNS, async () => {
+      }, async () => {
         const bytes = await getRange(client, key);
         const reader = await ArrayRecordReader.open(new MemoryByteSource(bytes));
         let n = 0;
         for await (const _ of reader.recordsAsync()) n++;
         if (n !== RECORDS) throw new Error(`read ${n} records`);
       });
-      row("read", ourRead, baseRead);
+      row("read", read);
 
       // read(indices): a fresh reader each run (its open included, as the baseline's footer GETs are)
       const probe = await ArrayRecordReader.open(url);
       const size = probe.fileSize;
-      const ourIndices = await timeIt(RUNS, async () => {
-        const reader = await ArrayRecordReader.open(url);
-        await reader.read(indices);
-      });
       // The baseline GETs what a reader over the whole file in memory asks for: the open's ranges
       // (postscript, footer) in sequence, then the batch's merged chunk ranges concurrently.
       const whole = await getRange(client, key);
@@ -180,7 +218,10 @@ async function main(): Promise<void> {
         position: r.position,
         bytes: await getRange(client, key, `bytes=${r.position}-${r.position + r.length - 1}`),
       });
-      const baseIndices = await timeIt(RUNS, async () => {
+      const batchRead = await timePair(RUNS, async () => {
+        const reader = await ArrayRecordReader.open(url);
+        await reader.read(indices);
+      }, async () => {
         const limit = pLimit(READ_CONCURRENCY);
         const pieces = [];
         for (const r of opening) pieces.push(await get(r));
@@ -188,7 +229,7 @@ async function main(): Promise<void> {
         const reader = await ArrayRecordReader.open(new RangesSource(size, pieces));
         await reader.read(indices);
       });
-      row("read(indices)", ourIndices, baseIndices);
+      row("read(indices)", batchRead);
 
       // naive: one GET per record, in sequence (a sample, scaled)
       const sample = options.startsWith("group_size:1,") ? indices.slice(0, 1024) : indices.slice(0, 128);
@@ -197,7 +238,7 @@ async function main(): Promise<void> {
         for (const i of sample) await reader.read(i);
       });
       const naivePerS = sample.length / naive;
-      rows.push({ options, op: "one GET per record (sequential)", records_per_s: Math.round(naivePerS), batch_speedup: +(indices.length / ourIndices / naivePerS).toFixed(1) });
+      rows.push({ options, op: "one GET per record (sequential)", records_per_s: Math.round(naivePerS), batch_speedup: +(indices.length / batchRead[0].wall / naivePerS).toFixed(1) });
 
       const child = spawnSync(process.execPath, ["--import", "tsx", new URL(import.meta.url).pathname, "--rss-child", url], {
         env: process.env,

@@ -16,6 +16,7 @@ const limit = pLimit(READ_CONCURRENCY);
 /** Every operation the bridge offers, by name. */
 export const bridgeOps = {
   openObject: (url: string): Promise<OpenedObject> => openObject(url),
+  openObjects: (urls: string[]): Promise<OpenedObject[]> => Promise.all(urls.map((url) => limit(() => openObject(url)))),
   readRanges: (url: string, version: string, size: number, ranges: ByteRange[]): Promise<Uint8Array[]> =>
     readObjectRanges(url, version, size, ranges, limit),
   list: async (prefixUrl: string): Promise<string[]> => (await storeFor(prefixUrl)).list(prefixUrl),

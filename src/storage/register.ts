@@ -21,6 +21,7 @@ export const objectStoreOpener: PathOpener = {
   handles: isObjectUrl,
   openSource: (url) => RemoteByteSource.open(url),
   openSourceSync: (url) => RemoteByteSource.openSync(url),
+  openSourcesSync: (urls) => RemoteByteSource.openManySync(urls),
   createSink: async (url) => {
     checkWritable(url);
     return RemoteByteSink.create(url);

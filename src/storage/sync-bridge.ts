@@ -22,6 +22,7 @@ function callTimeoutMs(): number {
 /** The sync versions of the bridge's operations. */
 export interface StorageBridge {
   openObject(url: string): OpenedObject;
+  openObjects(urls: string[]): OpenedObject[];
   readRanges(url: string, version: string, size: number, ranges: ByteRange[]): Uint8Array[];
   list(prefixUrl: string): string[];
   copy(from: string, to: string): void;
@@ -50,6 +51,7 @@ export function storageBridge(): StorageBridge {
     };
   bridge = {
     openObject: run("openObject"),
+    openObjects: run("openObjects"),
     readRanges: run("readRanges"),
     list: run("list"),
     copy: run("copy"),

@@ -1,12 +1,13 @@
 /**
  * Open shard files for a data source of any number of shards: at most `maxOpen` readers are open
  * at once (least recently used ones are closed first), while every shard's footer index — read
- * once, when the data source opens — stays in memory as a compact {@link FileLayout}. A shard
- * that was closed is reopened with its kept layout, so its footer is never read again.
+ * once, the first time the shard is needed — stays in memory as a compact {@link FileLayout}. A
+ * shard that was closed is reopened with its kept layout, so its footer is never read again.
+ * Footers of many shards are read {@link FOOTER_CONCURRENCY} at a time, sync or async.
  */
 import { ArrayRecordError } from "../errors.js";
 import type { ByteSource } from "../bytes/byte-source.js";
-import { openPathSource, openPathSourceSync } from "../bytes/path-openers.js";
+import { openPathSource, openPathSourceSync, openPathSourcesSync } from "../bytes/path-openers.js";
 import { ArrayRecordReader } from "./reader.js";
 import type { FileLayout } from "./file-layout.js";
 import type { OpenOptions } from "./recovery.js";
@@ -17,13 +18,19 @@ export interface ShardOpener {
   openSync(name: string): ByteSource;
   /** Async {@link openSync}. */
   open(name: string): Promise<ByteSource>;
+  /** Sync opens of several shards whose opens overlap (remote objects); optional. */
+  openManySync?(names: readonly string[]): ByteSource[];
 }
 
 /** Shards are paths (or URLs) opened as {@link ArrayRecordReader.open} opens them. */
 export const PATH_OPENER: ShardOpener = {
   openSync: (name) => openPathSourceSync(name),
   open: (name) => openPathSource(name),
+  openManySync: (names) => openPathSourcesSync(names),
 };
+
+/** Shards whose footers are read at once when many are needed (GETs in flight, for remote shards). */
+export const FOOTER_CONCURRENCY = 16;
 
 /** An open shard: its reader, and how many reads are using it (a used reader is never closed). */
 interface Handle {
@@ -77,6 +84,74 @@ export class ShardHandles {
     const layout = this.layouts[f];
     if (layout !== undefined) return layout;
     return this.use(f, async () => this.layouts[f]!);
+  }
+
+  /** Whether every shard's layout has been read. */
+  get allLayoutsKnown(): boolean {
+    return this.layouts.every((layout) => layout !== undefined);
+  }
+
+  /**
+   * Reads the footers of every shard whose layout is not known yet, {@link FOOTER_CONCURRENCY}
+   * shards per batch (fewer when `maxOpen` is smaller); an opener with `openManySync` opens each batch in one call (for remote shards
+   * their GETs then overlap). The readers stay open while `maxOpen` allows.
+   */
+  loadLayoutsSync(): void {
+    const missing = this.names.map((_, f) => f).filter((f) => this.layouts[f] === undefined);
+    const openMany = this.opener.openManySync?.bind(this.opener);
+    const batchSize = Math.min(FOOTER_CONCURRENCY, this.maxOpen); // a batch is open at once: the file limit holds
+    for (let at = 0; at < missing.length; at += batchSize) {
+      const batch = missing.slice(at, at + batchSize);
+      if (openMany === undefined || batch.length === 1) {
+        for (const f of batch) this.layoutSync(f);
+        continue;
+      }
+      this.checkOpen();
+      while (this.handles.size + batch.length > this.maxOpen && this.evictSync()) {
+        // room for the whole batch: closed the least recently used idle reader
+      }
+      const sources = openMany(batch.map((f) => this.names[f]!));
+      let k = 0;
+      try {
+        for (; k < batch.length; k++) {
+          const f = batch[k]!;
+          const reader = ArrayRecordReader.openSync(sources[k]!, this.readerOptions, this.openOptions); // closes its source on failure
+          this.layouts[f] = reader.fileLayout;
+          this.keepSync(f, reader);
+        }
+      } catch (e) {
+        for (const source of sources.slice(k + 1)) source.closeSync();
+        throw e;
+      }
+    }
+  }
+
+  /** Async {@link loadLayoutsSync}: at most {@link FOOTER_CONCURRENCY} footers (and `maxOpen` files) at once. */
+  async loadLayouts(): Promise<void> {
+    const missing = this.names.map((_, f) => f).filter((f) => this.layouts[f] === undefined);
+    let next = 0;
+    let failure: { error: unknown } | undefined;
+    const worker = async () => {
+      while (failure === undefined && next < missing.length) {
+        const f = missing[next++]!;
+        try {
+          await this.layout(f);
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(FOOTER_CONCURRENCY, missing.length) }, worker));
+    if (failure !== undefined) throw failure.error;
+  }
+
+  /** Keeps a reader just opened for its footer among the open ones if there is room, else closes it. */
+  private keepSync(f: number, reader: ArrayRecordReader): void {
+    while (this.handles.size >= this.maxOpen && this.evictSync()) {
+      // closed the least recently used idle reader
+    }
+    if (this.handles.has(f) || this.handles.size >= this.maxOpen) reader.closeSync();
+    else this.handles.set(f, { reader, pins: 0 });
   }
 
   /** Runs `fn` with shard `f`'s reader; the reader stays open until `fn` returns. */

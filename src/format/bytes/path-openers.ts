@@ -16,6 +16,11 @@ export interface PathOpener {
   openSource(path: string): Promise<ByteSource>;
   /** Sync {@link openSource}. */
   openSourceSync(path: string): ByteSource;
+  /**
+   * Sync {@link openSource} of several paths at once, for openers whose opens are worth overlapping
+   * (remote objects: one round trip of the calling thread, the opens concurrent behind it).
+   */
+  openSourcesSync?(paths: readonly string[]): ByteSource[];
   /** Creates an atomic sink: nothing appears under `path` until commit. */
   createSink(path: string): Promise<ByteSink>;
   /** Sync {@link createSink}. */
@@ -41,6 +46,24 @@ export function openerFor(path: string): PathOpener | undefined {
 /** Opens `path` for reading: through its registered opener, else as a local file. */
 export function openPathSourceSync(path: string): ByteSource {
   return openerFor(path)?.openSourceSync(path) ?? FileByteSource.openSync(path);
+}
+
+/**
+ * Opens several paths for reading: in one call to their opener's `openSourcesSync` when they all
+ * share an opener that has one (their opens then overlap), else one after another. On a failure,
+ * the sources already opened are closed.
+ */
+export function openPathSourcesSync(paths: readonly string[]): ByteSource[] {
+  const opener = paths.length > 0 ? openerFor(paths[0]!) : undefined;
+  if (opener?.openSourcesSync !== undefined && paths.every((p) => openerFor(p) === opener)) return opener.openSourcesSync(paths);
+  const out: ByteSource[] = [];
+  try {
+    for (const path of paths) out.push(openPathSourceSync(path));
+  } catch (e) {
+    for (const source of out) source.closeSync();
+    throw e;
+  }
+  return out;
 }
 
 /** Async {@link openPathSourceSync}. */

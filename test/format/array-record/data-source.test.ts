@@ -138,4 +138,62 @@ describe("ArrayRecordDataSource over many shards", () => {
     // Footer indexes stay small: a few KB per shard of a few chunks, not a file's worth of buffers.
     expect(result.heapBytesPerShard).toBeLessThan(4096);
   }, 300_000);
+
+  it("lazy: open reads no footer; iteration reads each as reached; counts read every missing one", async () => {
+    const { stats, opener } = countingOpener();
+    const source = ArrayRecordDataSource.openSync(paths, "", { maxOpenFiles: 3, opener, lazy: true });
+    expect(stats.postscriptReads).toBe(0);
+    const it = source[Symbol.iterator]();
+    expect(text(it.next().value as Uint8Array)).toBe("s0:0");
+    expect(stats.postscriptReads).toBe(1);
+    it.return?.();
+    expect(source.length).toBe(expected.length);
+    expect(stats.postscriptReads).toBe(12);
+    expect(source.getManySync([0, expected.length - 1]).map(text)).toEqual([expected[0], expected.at(-1)]);
+    expect([...source].map(text)).toEqual(expected);
+    expect(stats.postscriptReads).toBe(12);
+    source.closeSync();
+
+    const { stats: asyncStats, opener: asyncOpener } = countingOpener();
+    const lazy = await ArrayRecordDataSource.open(paths, "", { maxOpenFiles: 4, opener: asyncOpener, lazy: true });
+    expect(asyncStats.postscriptReads).toBe(0);
+    expect(text(await lazy.get(expected.length - 1))).toBe(expected.at(-1));
+    expect(asyncStats.postscriptReads).toBe(12);
+    expect(await lazy.count()).toBe(expected.length);
+    expect(asyncStats.maxOpen).toBeLessThanOrEqual(4);
+    await lazy.close();
+    expect(asyncStats.open).toBe(0);
+  });
+
+  it("lazy: a damaged shard fails the first call needing counts, with its name, not the open", async () => {
+    const bad = path.join(dir, "bad-lazy.array_record");
+    fs.writeFileSync(bad, new Uint8Array(70_000));
+    const source = ArrayRecordDataSource.openSync([...paths, bad], "", { lazy: true });
+    expect(() => source.length).toThrow(expect.objectContaining({ code: "CORRUPT", file: bad }));
+    source.closeSync();
+    const asyncSource = await ArrayRecordDataSource.open([bad, ...paths], "", { lazy: true });
+    await expect(asyncSource.get(0)).rejects.toMatchObject({ code: "CORRUPT", file: bad });
+    await asyncSource.close();
+  });
+
+  it("sync footer reads go through openManySync in batches of 16 when the opener has it", () => {
+    const { stats, opener } = countingOpener();
+    const batches: number[] = [];
+    const many = [...paths, ...paths, ...paths]; // 36 shards
+    const batching: ShardOpener = {
+      ...opener,
+      openManySync: (names) => (batches.push(names.length), names.map((n) => opener.openSync(n))),
+    };
+    const source = ArrayRecordDataSource.openSync(many, "", { maxOpenFiles: 20, opener: batching });
+    expect(batches).toEqual([16, 16, 4]);
+    expect(stats.postscriptReads).toBe(36);
+    expect(stats.maxOpen).toBeLessThanOrEqual(20);
+    source.closeSync();
+    batches.length = 0;
+    const small = ArrayRecordDataSource.openSync(paths, "", { maxOpenFiles: 5, opener: batching });
+    expect(batches).toEqual([5, 5, 2]); // a batch never opens more than maxOpenFiles files
+    expect(stats.maxOpen).toBeLessThanOrEqual(20);
+    small.closeSync();
+    expect(stats.open).toBe(0);
+  });
 });

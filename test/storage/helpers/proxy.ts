@@ -12,6 +12,8 @@ export interface LoggedRequest {
   path: string;
   range: string | undefined;
   query: string;
+  /** Requests in flight (this one included) when it arrived: > 1 shows concurrent requests. */
+  inFlight: number;
 }
 
 /** Path prefix of the proxy's own control requests. */
@@ -34,11 +36,14 @@ export async function startProxy(target: string): Promise<CountingProxy> {
   const backend = new URL(target);
   const log: LoggedRequest[] = [];
   const faults: Fault[] = [];
+  let inFlight = 0;
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://proxy");
     if (url.pathname.startsWith(CONTROL)) return control(url, res);
     const range = req.headers.range;
-    log.push({ method: req.method ?? "", path: url.pathname, range, query: url.search });
+    inFlight++;
+    res.once("close", () => inFlight--);
+    log.push({ method: req.method ?? "", path: url.pathname, range, query: url.search, inFlight });
     const fault = req.method === "GET" && range !== undefined ? faults.shift() : undefined;
     if (fault === "503") {
       req.resume();
