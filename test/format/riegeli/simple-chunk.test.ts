@@ -1,5 +1,6 @@
 /** Simple chunks (FORMAT.md §4): the builder's exact bytes, and every inconsistency the decoder rejects. */
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
 import { SimpleChunkBuilder, decodeSimpleChunk, recordAt } from "../../../src/format/riegeli/simple-chunk.js";
 import { StreamCompressor } from "../../../src/format/riegeli/codecs.js";
 
@@ -28,6 +29,47 @@ describe("simple chunk", () => {
     const one = decodeSimpleChunk(Uint8Array.of(0, 1, 2, 0x61, 0x62), 1, 2, 0);
     expect(one.starts).toBeUndefined();
     expect(hex(recordAt(one, 0))).toBe("6162");
+  });
+
+  it("grows past its first buffers (1 KiB of sizes, 64 KiB of values) and round-trips through every codec", () => {
+    const codecs = [none, new StreamCompressor({ type: "zstd", level: 3 }, undefined), new StreamCompressor({ type: "snappy" }, undefined), new StreamCompressor({ type: "brotli", level: 1 }, undefined)];
+    fc.assert(
+      fc.property(fc.array(fc.nat({ max: 3000 }), { minLength: 2, maxLength: 900 }), fc.constantFrom(...codecs), (lengths, compressor) => {
+        const builder = new SimpleChunkBuilder();
+        const records = lengths.map((n, i) => new Uint8Array(n).fill(i & 0xff));
+        // A record added then the builder reused: finish must have emptied it.
+        builder.add(Uint8Array.of(1, 2, 3));
+        builder.finish(compressor);
+        for (const r of records) builder.add(r);
+        const total = lengths.reduce((a, b) => a + b, 0);
+        expect(builder.decodedDataSize).toBe(total);
+        const data = Uint8Array.from(builder.finish(compressor));
+        expect(data[0]).toBe([0x00, 0x7a, 0x73, 0x62][codecs.indexOf(compressor)]);
+        const decoded = decodeSimpleChunk(data, records.length, total, 0);
+        records.forEach((r, i) => expect(hex(recordAt(decoded, i)), `record ${i}`).toBe(hex(r)));
+      }),
+      { numRuns: 40, seed: 8 },
+    );
+  });
+
+  it("detach hands the records over and continues in the buffers it is given", () => {
+    const builder = new SimpleChunkBuilder();
+    builder.add(Uint8Array.of(5, 6));
+    builder.add(Uint8Array.of(7));
+    const spare = { sizes: new Uint8Array(16), values: new Uint8Array(16) };
+    const group = builder.detach(spare);
+    expect(group.count).toBe(2);
+    expect(hex(group.sizes.subarray(0, group.sizesLength))).toBe("0201");
+    expect(hex(group.values.subarray(0, group.valuesLength))).toBe("050607");
+    expect([builder.count, builder.decodedDataSize]).toEqual([0, 0]);
+    builder.add(Uint8Array.of(9, 9, 9));
+    expect(spare.values.subarray(0, 3)).toEqual(Uint8Array.of(9, 9, 9));
+    expect(hex(builder.finish(none))).toBe("00" + "01" + "03" + "090909");
+    // Without spare buffers it takes fresh ones: the detached group stays intact.
+    builder.add(Uint8Array.of(1));
+    const second = builder.detach();
+    builder.add(Uint8Array.of(2));
+    expect(hex(second.values.subarray(0, second.valuesLength))).toBe("01");
   });
 
   it("rejects each inconsistency as CORRUPT at the chunk's offset", () => {
