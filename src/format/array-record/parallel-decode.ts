@@ -43,45 +43,41 @@ export function workerCount(maxParallelism: number | "auto"): number {
   return maxParallelism === "auto" ? Math.max(1, availableParallelism()) : Math.max(1, maxParallelism);
 }
 
-/** A fixed set of decode workers; they keep the process alive only while they have work. */
+/**
+ * Decode workers shared by every reader of the process (starting a worker costs tens of
+ * milliseconds, more than decoding a typical file's span): they stay started between reads but
+ * keep the process alive only while they have work, and grow to the largest count asked for.
+ */
 export class DecodePool {
   private readonly workers: { worker: Worker; pending: number; alive: boolean }[] = [];
-  private readonly waiting = new Map<number, { resolve: (records: PackedRecords) => void; reject: (e: unknown) => void; slot: number }>();
+  private readonly waiting = new Map<number, { resolve: (records: PackedRecords) => void; reject: (e: unknown) => void; slot: number; file: string }>();
   private nextId = 0;
 
-  constructor(
-    readonly size: number,
-    private readonly file: string,
-  ) {}
-
-  /** Decodes a span on the least busy worker (from a copy of `bytes`, whose buffer the source may share). */
-  decode(bytes: Uint8Array, start: number, entries: DataChunkEntry[]): Promise<PackedRecords> {
-    const slot = this.leastBusy();
+  /**
+   * Decodes a span on the least busy of the first `size` workers. `bytes` is transferred when
+   * `owned` (its buffer is this read's alone), else copied first (a source may share its buffer).
+   */
+  decode(bytes: Uint8Array, start: number, entries: DataChunkEntry[], size: number, file: string, owned = false): Promise<PackedRecords> {
+    const slot = this.leastBusy(size);
     const state = this.workers[slot]!;
     const id = this.nextId++;
-    const own = new Uint8Array(bytes); // a copy (Buffer#slice would be a view)
+    const whole = owned && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBuffer);
+    const own = whole ? bytes : new Uint8Array(bytes); // a copy (Buffer#slice would be a view)
     const request: DecodeRequest = { id, bytes: own, start, entries };
     return new Promise<PackedRecords>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject, slot });
+      this.waiting.set(id, { resolve, reject, slot, file });
       if (state.pending++ === 0) state.worker.ref();
       state.worker.postMessage(request, [own.buffer as ArrayBuffer]);
     });
   }
 
-  /** Stops every worker. */
-  async close(): Promise<void> {
-    const workers = this.workers.splice(0);
-    await Promise.all(workers.map(({ worker }) => worker.terminate()));
-    for (const { reject } of this.waiting.values()) reject(new ArrayRecordError("CLOSED", "reader closed during a parallel read", { file: this.file }));
-    this.waiting.clear();
-  }
-
-  private leastBusy(): number {
-    const dead = this.workers.findIndex((w) => !w.alive);
+  private leastBusy(size: number): number {
+    const limit = Math.max(1, size);
+    const dead = this.workers.findIndex((w, k) => k < limit && !w.alive);
     if (dead >= 0) return this.spawn(dead);
-    if (this.workers.length < this.size) return this.spawn(this.workers.length);
+    if (this.workers.length < limit) return this.spawn(this.workers.length);
     let best = 0;
-    for (let k = 1; k < this.workers.length; k++) if (this.workers[k]!.pending < this.workers[best]!.pending) best = k;
+    for (let k = 1; k < limit; k++) if (this.workers[k]!.pending < this.workers[best]!.pending) best = k;
     return best;
   }
 
@@ -102,7 +98,7 @@ export class DecodePool {
     if (state !== undefined && --state.pending === 0) state.worker.unref();
     if ("error" in response) {
       const { code, reason, offset } = response.error;
-      waiter.reject(new ArrayRecordError(code, reason, { file: this.file, offset }));
+      waiter.reject(new ArrayRecordError(code, reason, { file: waiter.file, offset }));
     } else {
       waiter.resolve({ values: response.values, starts: response.starts });
     }
@@ -115,7 +111,14 @@ export class DecodePool {
     for (const [id, waiter] of this.waiting) {
       if (waiter.slot !== slot) continue;
       this.waiting.delete(id);
-      waiter.reject(new ArrayRecordError("IO", `decode worker failed: ${(e as Error).message}`, { file: this.file }, { cause: e }));
+      waiter.reject(new ArrayRecordError("IO", `decode worker failed: ${(e as Error).message}`, { file: waiter.file }, { cause: e }));
     }
   }
+}
+
+let shared: DecodePool | undefined;
+
+/** The process-wide decode pool (started lazily). */
+export function sharedDecodePool(): DecodePool {
+  return (shared ??= new DecodePool());
 }

@@ -9,7 +9,7 @@ import { openPathSource, openPathSourceSync } from "../bytes/path-openers.js";
 import { dataChunkStats, type DataChunkStats } from "./chunk-stats.js";
 import { dataChunkEntry, decodeDataChunk, readChunks, type DataChunkEntry, type FileLayout } from "./file-layout.js";
 import { openLayoutAsync, openLayoutSync, recoveryOf, type OpenOptions, type RecoveryReport } from "./recovery.js";
-import { DecodePool, workerCount, type PackedRecords } from "./parallel-decode.js";
+import { sharedDecodePool, workerCount, type PackedRecords } from "./parallel-decode.js";
 import { runAsync, runSync, type IoPlan } from "../bytes/io-plan.js";
 import { parseReaderOptions, type ReaderOptions } from "./options.js";
 import { recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
@@ -27,7 +27,6 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
   private cached: ChunkRecords | undefined;
   private closed = false;
   private readonly spanBytes: number;
-  private pool: DecodePool | undefined;
 
   private constructor(
     private readonly source: ByteSource,
@@ -199,14 +198,16 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
    * Pays off for compressed files on several cores; records are views into per-span buffers.
    */
   async readRangeParallel(start: number, end: number, workers = workerCount(this.options.maxParallelism)): Promise<Uint8Array[]> {
+    this.checkWorkers(workers);
     const spans = [...this.rangeSpans(start, end)];
-    const pool = this.decodePool(workers);
+    const pool = sharedDecodePool();
+    const file = this.source.name;
     const decoded: (Promise<PackedRecords> | undefined)[] = [];
     const issue = (s: number): void => {
       const span = spans[s]!;
       const entries: DataChunkEntry[] = [];
       for (let c = span.first; c <= span.last; c++) entries.push(dataChunkEntry(this.layout, c));
-      const pending = this.fetch(span.bytes).then((bytes) => pool.decode(bytes, span.bytes.position, entries));
+      const pending = this.fetchOwned(span.bytes).then(({ bytes, owned }) => pool.decode(bytes, span.bytes.position, entries, workers, file, owned));
       pending.catch(() => {}); // awaited in order below; an early failure must not go unhandled meanwhile
       decoded[s] = pending;
     };
@@ -217,6 +218,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     for (let s = 0; s < spans.length; s++) {
       const { values, starts } = await decoded[s]!;
       decoded[s] = undefined;
+      this.checkOpen(); // closed while this span was decoding
       if (issued < spans.length) issue(issued++);
       const base = index.recordStart(spans[s]!.first);
       const to = Math.min(end, index.recordStart(spans[s]!.last + 1)) - base;
@@ -272,12 +274,11 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     return this.recordsAsync();
   }
 
-  /** Closes the file (and stops decode workers). Further reads throw CLOSED. */
+  /** Closes the file. Further reads throw CLOSED (the shared decode workers stay, idle and unreferenced). */
   closeSync(): void {
     if (this.closed) return;
     this.closed = true;
     this.cached = undefined;
-    void this.pool?.close();
     this.source.closeSync();
   }
 
@@ -286,20 +287,13 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     if (this.closed) return;
     this.closed = true;
     this.cached = undefined;
-    await this.pool?.close();
     await this.source.close();
   }
 
-  /** The worker pool for parallel reads, made on first use (again if the size changes). */
-  private decodePool(workers: number): DecodePool {
+  private checkWorkers(workers: number): void {
     if (!Number.isSafeInteger(workers) || workers < 1) {
       throw new ArrayRecordError("INVALID_OPTIONS", `workers must be a positive integer, got ${workers}`, { file: this.source.name });
     }
-    if (this.pool?.size !== workers) {
-      void this.pool?.close();
-      this.pool = new DecodePool(workers, this.source.name);
-    }
-    return this.pool;
   }
 
   /** The records of `[start, end)` a span at a time; the next span's I/O runs while one is decoded and consumed. */
@@ -451,6 +445,15 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
       const to = Math.min(end, base + chunk.count) - base;
       for (let i = from; i < to; i++) out.push(recordAt(chunk, i));
     });
+  }
+
+  /** Starts reading a span into a buffer of its own (transferable to a worker without a copy) when the source can. */
+  private async fetchOwned(range: { position: number; length: number }): Promise<{ bytes: Uint8Array; owned: boolean }> {
+    this.checkOpen();
+    if (this.source.readInto === undefined) return { bytes: await this.fetch(range), owned: false };
+    const target = new Uint8Array(Math.max(0, Math.min(range.length, this.source.size - range.position)));
+    const n = await this.source.readInto(range.position, target);
+    return { bytes: n === target.length ? target : target.subarray(0, n), owned: true };
   }
 
   /** Starts reading a span ahead of its use. */
