@@ -1,6 +1,7 @@
 /**
  * The sharded file sink, built from Beam primitives (the TypeScript SDK has no file sinks):
- * records → shard keys → group by key → one temporary file per shard and attempt → finalize.
+ * records → shard keys, in batches of records → group by key → one temporary file per shard and
+ * attempt → finalize.
  * Finalize runs once, from an impulse, with the written shards as a side input, so it waits for
  * every shard and still runs when there are no records at all (then every shard is an empty file).
  */
@@ -11,7 +12,8 @@ import { ArrayRecordError } from "../format/errors.js";
 import { parDoWithCoder, shardedRecordCoder, stringCoder } from "../transforms/coders.js";
 import { registerDoFns } from "../transforms/serialization.js";
 import { iterableSideInput, singletonSideInput } from "../transforms/side-inputs.js";
-import { AssignShardDoFn, DEFAULT_SHARD_BYTES, checkNumShards, shardCount } from "../transforms/shard.js";
+import { unpackRecords } from "../transforms/record-batches.js";
+import { AssignShardBatchesDoFn, DEFAULT_SHARD_BYTES, checkNumShards, shardCount } from "../transforms/shard.js";
 import { finalizeShards, writeShardFile, type SinkPlan, type WrittenShard } from "./sink-files.js";
 import { newTempDir, shardNaming, DEFAULT_SHARD_NAME_TEMPLATE } from "./shard-names.js";
 import type { RecordFileFormat } from "./record-files.js";
@@ -50,12 +52,17 @@ export interface WriteShardContext {
 export class WriteShardDoFn implements beam.DoFn<KV<number, Iterable<Uint8Array>>, string, WriteShardContext> {
   constructor(readonly plan: SinkPlan) {}
 
+  /** `group`: a shard number and its record batches (`record-batches.ts`). */
   *process(group: KV<number, Iterable<Uint8Array>>, context: WriteShardContext): Generator<string> {
-    const written = writeShardFile(this.plan, group.key, context.numShards.lookup(), group.value);
+    const written = writeShardFile(this.plan, group.key, context.numShards.lookup(), unpackAll(group.value));
     context.recordsWritten.increment(written.records);
     context.bytesWritten.increment(written.bytes);
     yield JSON.stringify(written);
   }
+}
+
+function* unpackAll(batches: Iterable<Uint8Array>): Generator<Uint8Array> {
+  for (const batch of batches) yield* unpackRecords(batch);
 }
 
 /** Context of {@link FinalizeShardsDoFn}: the written shards and the shard count, as side inputs. */
@@ -94,10 +101,16 @@ export function writeRecordFiles(prefix: string, format: RecordFileFormat, optio
     const plan: SinkPlan = { naming, format, tempDir: newTempDir(naming, options.tempDirectory) };
     const numShards = naming.template === "" ? 1 : options.numShards;
     const count = shardCount(records, numShards, options.shardBytes ?? DEFAULT_SHARD_BYTES);
-    const keyed = parDoWithCoder(records, "assignShard", new AssignShardDoFn(undefined), shardedRecordCoder(), {
-      shardCount: singletonSideInput(count),
-    });
-    // Output coder KV(varint, iterable(bytes)), derived by groupByKey from the keyed coder.
+    // A known shard count goes into the DoFn itself: a side input would keep Flink from fusing
+    // this step with the one producing the records (one more Fn API round trip per record).
+    const keyed =
+      numShards !== undefined
+        ? parDoWithCoder(records, "assignShard", new AssignShardBatchesDoFn(numShards), shardedRecordCoder(), { window: beam.windowParam() })
+        : parDoWithCoder(records, "assignShard", new AssignShardBatchesDoFn(undefined), shardedRecordCoder(), {
+            window: beam.windowParam(),
+            shardCount: singletonSideInput(count),
+          });
+    // Output coder KV(varint, iterable(bytes)): shard → record batches, derived by groupByKey from the keyed coder.
     const grouped = keyed.apply(beam.withName("groupShards", groupByKey())) as beam.PCollection<KV<number, Iterable<Uint8Array>>>;
     const written = parDoWithCoder(grouped, "writeShards", new WriteShardDoFn(plan), stringCoder(), {
       numShards: singletonSideInput(count),

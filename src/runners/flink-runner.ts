@@ -19,6 +19,9 @@ import { userMetrics } from "./metrics.js";
 import { patchWorker } from "./sdk-patches.js";
 import { WorkerPool } from "./worker-pool.js";
 
+/** How long a job keeps an idle SDK environment (its worker processes) for its next stage: Beam's `environmentCacheMillis`. */
+export const ENVIRONMENT_CACHE_MILLIS = 30_000;
+
 /** Options of {@link flinkRunner}. */
 export interface FlinkRunnerOptions {
   /** A running job server's `host:port`; default this process's shared `[local]` job server (started on first use). */
@@ -108,6 +111,10 @@ export function flinkRunner(options: FlinkRunnerOptions = {}): Runner {
       };
       // The configuration directory retryOptions made (removed when the job ends), never a caller's.
       const ownConfDir = options.retries === undefined ? undefined : (beamOptions["flinkConfDir"] as string);
+      // Keep a job's SDK workers between its stages: with the default (0) Beam's Flink runner
+      // releases the environment whenever no stage holds it, so a batch job started new worker
+      // processes for nearly every stage (seconds each, and a cold JIT every time).
+      if (beamOptions["environmentCacheMillis"] === undefined) beamOptions["environmentCacheMillis"] = ENVIRONMENT_CACHE_MILLIS;
       if (poolEndpoint === undefined) beamOptions["environmentType"] = "LOOPBACK";
       else beamOptions["sdkWorkerParallelism"] = Math.max(processes, 1);
       const proto = poolEndpoint === undefined ? pipeline : withExternalEnvironment(pipeline, poolEndpoint);

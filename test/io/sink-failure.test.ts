@@ -32,8 +32,9 @@ describe("sink failure and re-run", () => {
     const otherSink = path.join(out, `${tempDirPrefix(shardNaming(path.join(out, "other")))}1234`);
     fs.mkdirSync(otherSink);
 
-    // The poison element is not a record: the ArrayRecord writer throws on it, in the middle of
-    // writing its shard (after the shard's earlier records).
+    // The poison element is not a record: the sink throws on it while batching records for the
+    // shuffle, after earlier records were batched (a write failing in the middle of a shard file:
+    // sink-files.test.ts).
     await expect(
       runDirect((root) => {
         createRecords(root, [...strings.slice(0, 100), "POISON", ...strings.slice(100)]).apply(writeToArrayRecord(prefix, { numShards: 3 }));
