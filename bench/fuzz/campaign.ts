@@ -81,14 +81,48 @@ export interface CampaignSettings {
   limits: DecodeLimits;
   /** Told the index of each case before it runs (the watchdog's heartbeat). */
   onCase?: (index: number) => void;
+  /** Told each clean case's result as it ends. */
+  onOutcome?: (result: CaseResult) => void;
+  /** When given, a finding is reported here and the run goes on; without it the run stops at the first. */
+  onFinding?: (finding: CampaignFinding) => void;
+}
+
+/** One case that passed every check. */
+export interface CaseResult {
+  index: number;
+  file: string;
+  kind: MutationKind;
+  outcome: CaseOutcome;
+  /** Time the case took, in milliseconds. */
+  ms: number;
+  /** Resident set size after the case, in bytes. */
+  rss: number;
+}
+
+/** Adds one clean case to the counts. */
+export function countCase(stats: CampaignStats, result: CaseResult): void {
+  stats.cases++;
+  stats.byKind[result.kind] = (stats.byKind[result.kind] ?? 0) + 1;
+  bump(stats.byFile, result.file);
+  bump(stats.strict, result.outcome.strict);
+  bump(stats.verify, result.outcome.verify);
+  bump(stats.recover, result.outcome.recover);
+  stats.slowestMs = Math.max(stats.slowestMs, Math.round(result.ms));
+  stats.peakRss = Math.max(stats.peakRss, result.rss);
+}
+
+/** Counts with nothing counted yet. */
+export function emptyStats(): CampaignStats {
+  return { cases: 0, byFile: {}, byKind: {}, strict: {}, verify: {}, recover: {}, slowestMs: 0, peakRss: 0 };
 }
 
 /** A failed case: what broke, and how to replay it. */
 export interface CampaignFinding {
   index: number;
   seed: number;
+  /** The file and damage, or "?" when the case broke its worker (replay it to learn them). */
   file: string;
-  kind: MutationKind;
+  kind: MutationKind | "?";
   message: string;
 }
 
@@ -118,35 +152,34 @@ export function caseInput(corpus: readonly CorpusFile[], seed: number, index: nu
 
 /** Runs cases until the count or the deadline; returns the stats and the first finding, if any. */
 export function runCampaign(corpus: readonly CorpusFile[], settings: CampaignSettings): { stats: CampaignStats; finding: CampaignFinding | undefined } {
-  const stats: CampaignStats = { cases: 0, byFile: {}, byKind: {}, strict: {}, verify: {}, recover: {}, slowestMs: 0, peakRss: 0 };
+  const stats = emptyStats();
+  let first: CampaignFinding | undefined;
   for (let index = settings.from; index < settings.from + settings.count && Date.now() < settings.deadline; index++) {
     settings.onCase?.(index);
     const { file, kind, bytes } = caseInput(corpus, settings.seed, index);
     const started = performance.now();
-    let outcome: CaseOutcome;
+    let message: string | undefined;
+    let outcome: CaseOutcome | undefined;
     try {
       if (file.map.bytes instanceof Buffer || bytes.buffer === file.map.bytes.buffer) throw new Error("a mutation shares the clean file's memory");
       outcome = checkCase(file.records, bytes, settings.limits);
     } catch (e) {
-      const message = e instanceof Finding ? e.message : `harness error: ${(e as Error)?.stack ?? String(e)}`;
-      return { stats, finding: { index, seed: settings.seed, file: file.name, kind, message } };
+      message = e instanceof Finding ? e.message : `harness error: ${(e as Error)?.stack ?? String(e)}`;
     }
-    const elapsed = performance.now() - started;
-    stats.slowestMs = Math.max(stats.slowestMs, Math.round(elapsed));
-    if (elapsed > settings.caseMs) {
-      return { stats, finding: { index, seed: settings.seed, file: file.name, kind, message: `case took ${Math.round(elapsed)} ms (limit ${settings.caseMs})` } };
-    }
+    const ms = performance.now() - started;
     const rss = process.memoryUsage.rss();
-    stats.peakRss = Math.max(stats.peakRss, rss);
-    if (rss > settings.memoryBytes) {
-      return { stats, finding: { index, seed: settings.seed, file: file.name, kind, message: `resident memory ${rss} bytes above the bound ${settings.memoryBytes}` } };
+    if (message === undefined && ms > settings.caseMs) message = `case took ${Math.round(ms)} ms (limit ${settings.caseMs})`;
+    if (message === undefined && rss > settings.memoryBytes) message = `resident memory ${rss} bytes above the bound ${settings.memoryBytes}`;
+    if (message !== undefined) {
+      const finding = { index, seed: settings.seed, file: file.name, kind, message };
+      if (settings.onFinding === undefined) return { stats, finding };
+      first ??= finding;
+      settings.onFinding(finding);
+      continue;
     }
-    stats.cases++;
-    stats.byKind[kind] = (stats.byKind[kind] ?? 0) + 1;
-    bump(stats.byFile, file.name);
-    bump(stats.strict, outcome.strict);
-    bump(stats.verify, outcome.verify);
-    bump(stats.recover, outcome.recover);
+    const result: CaseResult = { index, file: file.name, kind, outcome: outcome!, ms, rss };
+    countCase(stats, result);
+    settings.onOutcome?.(result);
   }
-  return { stats, finding: undefined };
+  return { stats, finding: first };
 }

@@ -2,7 +2,7 @@
  * The fuzzing oracle for one damaged file: a strict read returns exactly the original records or
  * an ArrayRecordError; a full verify passes or fails typed; a recovering read returns only records
  * byte-identical to originals — in order when it used a footer (a footerless scan reads moved
- * blocks where they lie) — and with a footer its report counts every record it does not return;
+ * chunks where they lie; the outcome counts when it did) — and with a footer its report counts every record it does not return;
  * without one it must say that its count is incomplete.
  */
 import { ArrayRecordReader } from "../../src/format/array-record/reader.js";
@@ -22,7 +22,11 @@ export interface CaseOutcome {
   strict: string;
   /** `ok` or the error code of a full verify. */
   verify: string;
-  /** `all` (every record), `partial`, `none`, or the error code when even recovery could not open. */
+  /**
+   * `footer:` or `scan:` (how recovery found the chunks), then `all` (every record), `partial` or
+   * `none`, then `:reordered` when a scan returned originals out of order; or the error code when
+   * even recovery could not open.
+   */
   recover: string;
 }
 
@@ -41,6 +45,17 @@ function key(record: Uint8Array): string {
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
+}
+
+/** Index of the first record of `got` that is not the next original in order (greedy subsequence match), or -1. */
+function firstOutOfOrder(got: readonly Uint8Array[], original: readonly Uint8Array[]): number {
+  let j = 0;
+  for (let i = 0; i < got.length; i++) {
+    while (j < original.length && !sameBytes(got[i]!, original[j]!)) j++;
+    if (j === original.length) return i;
+    j++;
+  }
+  return -1;
 }
 
 function typed(what: string, action: () => void): string {
@@ -65,24 +80,23 @@ export function checkCase(original: readonly Uint8Array[], damaged: Uint8Array, 
   });
   const verify = typed("verify", () => void verifyArrayRecordSync(new MemoryByteSource(damaged, "fuzz")));
   let recover = "none";
+  let reordered = false;
   const opened = typed("recovering read", () => {
     const reader = ArrayRecordReader.openSync(new MemoryByteSource(damaged, "fuzz"), "", { recover: true, limits });
     const got = reader.readAllSync();
     const report = reader.recovery!;
+    const outOfOrder = firstOutOfOrder(got, original);
     if (report.method === "footer") {
-      // Every record returned is an original, in order: match greedily as a subsequence.
-      let j = 0;
-      for (let i = 0; i < got.length; i++) {
-        while (j < original.length && !sameBytes(got[i]!, original[j]!)) j++;
-        if (j === original.length) throw new Finding(`recovering read returned record ${i}, which is not an original in order`);
-        j++;
-      }
-    } else {
-      // Without a footer nothing records where a chunk belongs: a block moved within the file is
-      // read where it now lies. Every record must still be an original.
+      // Every record returned is an original, in order.
+      if (outOfOrder >= 0) throw new Finding(`recovering read returned record ${outOfOrder}, which is not an original in order`);
+    } else if (outOfOrder >= 0) {
+      // Without a footer nothing records where a chunk belongs: a chunk copied to where a verified
+      // chunk ends is read where it now lies. Every record must still be an original; the outcome
+      // says the order was not kept.
       const members = memberSet(original);
       const stranger = got.findIndex((r) => !members.has(key(r)));
       if (stranger >= 0) throw new Finding(`recovering read (scan) returned record ${stranger}, which is not an original`);
+      reordered = true;
     }
     if (report.recoveredRecords !== got.length) throw new Finding(`recovery report says ${report.recoveredRecords} records, the reader served ${got.length}`);
     // With a footer, the loss is counted from it exactly; a scan can only count what damaged
@@ -96,7 +110,7 @@ export function checkCase(original: readonly Uint8Array[], damaged: Uint8Array, 
     }
     // (Recovery may return fewer records than an exact strict read: it also checks every block
     // header against the footer's layout, and reports what it leaves out.)
-    recover = got.length === original.length ? "all" : got.length === 0 ? "none" : "partial";
+    recover = `${report.method}:${got.length === original.length ? "all" : got.length === 0 ? "none" : "partial"}${reordered ? ":reordered" : ""}`;
   });
   return { strict, verify, recover: opened === "ok" ? recover : opened };
 }

@@ -2,20 +2,28 @@
  * Mutation fuzzing campaign (a long run, not a test): damages clean ArrayRecord files in random,
  * structure-aware ways (bench/fuzz/mutations.ts) and checks every outcome (bench/fuzz/check-case.ts):
  * strict reads give the original records or an ArrayRecordError, recovering reads only original
- * records, never a crash, a hang or memory beyond the bound. The cases run in a worker thread that
- * this thread watches: a case running past --case-ms is stopped and reported as a hang.
+ * records in order, never a crash, a hang or memory beyond the bound.
+ *
+ * The cases run in one worker thread that loads the corpus once and runs case after case; this
+ * thread watches it through a heartbeat (the index of the running case). A case running past
+ * --case-ms is a hang: the worker is stopped, the case recorded, and a new worker goes on from the
+ * next case; a worker that dies (a crash, or V8's heap limit of --memory-mb) is recorded the same
+ * way. Findings do not stop the run (up to --max-findings); each prints its replay command.
  * Deterministic: case i of seed s is the same everywhere (`--from i --cases 1` replays it).
+ * `--progress FILE` rewrites FILE with the counts every few seconds, so a run stopped from outside
+ * still leaves its figures.
  *
  *   npm run fuzz                                   # 60 s over ../shared/golden
  *   npm run fuzz -- --seconds 600 --seed 7
- *   npm run fuzz -- --cases 100000 --seconds 7200  # the campaign of issue 13
+ *   npm run fuzz -- --cases 50000 --from 0 --seconds 3600 --progress a.json   # the campaign of issue 13,
+ *   npm run fuzz -- --cases 50000 --from 50000 --seconds 3600 --progress b.json # in two processes
  *   npm run fuzz -- --corpus generated             # files our writer makes (no ../shared needed)
  */
-import { existsSync } from "node:fs";
+import { existsSync, renameSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
-import { directoryCorpus, generatedCorpus, runCampaign, type CampaignFinding, type CampaignStats } from "./campaign.js";
+import { countCase, directoryCorpus, emptyStats, generatedCorpus, runCampaign, type CampaignFinding, type CaseResult } from "./campaign.js";
 
 interface Settings {
   seconds: number;
@@ -27,10 +35,17 @@ interface Settings {
   memoryMb: number;
 }
 
+/** Messages from the worker. */
+type WorkerMessage =
+  | { type: "ready"; corpusFiles: number }
+  | { type: "case"; result: CaseResult }
+  | { type: "finding"; finding: CampaignFinding }
+  | { type: "done" };
+
 const GOLDEN = fileURLToPath(new URL("../../../shared/golden", import.meta.url));
 
 if (isMainThread) await main();
-else work(workerData as Settings & { heartbeat: SharedArrayBuffer });
+else work(workerData as Settings & { heartbeat: SharedArrayBuffer; deadline: number });
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -42,6 +57,8 @@ async function main(): Promise<void> {
       corpus: { type: "string", default: existsSync(GOLDEN) ? GOLDEN : "generated" },
       "case-ms": { type: "string", default: "10000" },
       "memory-mb": { type: "string", default: "1536" },
+      "max-findings": { type: "string", default: "20" },
+      progress: { type: "string" },
     },
   });
   const settings: Settings = {
@@ -53,78 +70,154 @@ async function main(): Promise<void> {
     caseMs: Number(values["case-ms"]),
     memoryMb: Number(values["memory-mb"]),
   };
+  const maxFindings = Number(values["max-findings"]);
+  const started = Date.now();
+  const deadline = started + settings.seconds * 1000;
+  const end = settings.from + settings.cases;
+  const stats = emptyStats();
+  const findings: CampaignFinding[] = [];
+  let corpusFiles = 0;
+  let peakRss = 0;
+  let workers = 0;
+  const summary = (): object => ({
+    corpus: settings.corpus,
+    files: corpusFiles,
+    seed: settings.seed,
+    from: settings.from,
+    next: nextCase,
+    seconds: Math.round((Date.now() - started) / 1000),
+    workers,
+    ...stats,
+    peakRss: Math.max(stats.peakRss, peakRss, process.resourceUsage().maxRSS * 1024),
+    peakRssMiB: Math.round(Math.max(stats.peakRss, peakRss, process.resourceUsage().maxRSS * 1024) / 2 ** 20),
+    findings: findings.length,
+    crashes: findings.filter((f) => f.message.startsWith("CRASH")).length,
+    hangs: findings.filter((f) => f.message.startsWith("HANG")).length,
+    wrongRecords: findings.filter((f) => !f.message.startsWith("CRASH") && !f.message.startsWith("HANG")).length,
+    findingList: findings,
+  });
+  const writeProgress = (): void => {
+    if (values.progress === undefined) return;
+    writeFileSync(`${values.progress}.tmp`, JSON.stringify(summary(), null, 1));
+    renameSync(`${values.progress}.tmp`, values.progress);
+  };
+  const record = (finding: CampaignFinding): void => {
+    findings.push(finding);
+    console.error(`FINDING case ${finding.index} (seed ${finding.seed}, file ${finding.file}, ${finding.kind}): ${finding.message}`);
+    console.error(`replay: npm run fuzz -- --seed ${finding.seed} --from ${finding.index} --cases 1${settings.corpus === "generated" ? " --corpus generated" : ""}`);
+  };
+  const progress = setInterval(writeProgress, 5000);
+  let nextCase = settings.from;
+  // One worker at a time; after a hang or a crash, a new one resumes after the case that broke.
+  while (nextCase < end && Date.now() < deadline && findings.length < maxFindings) {
+    workers++;
+    const outcome = await runWorker(settings, nextCase, end - nextCase, deadline, {
+      ready: (files) => (corpusFiles = files),
+      result: (result) => {
+        countCase(stats, result);
+        nextCase = result.index + 1;
+      },
+      finding: (finding) => {
+        record(finding);
+        nextCase = finding.index + 1;
+      },
+      rss: (rss) => (peakRss = Math.max(peakRss, rss)),
+    });
+    if (outcome.kind === "done") break;
+    // The case the heartbeat names broke the worker; none before it is lost (each reported as it ended).
+    const index = outcome.index >= 0 ? outcome.index : nextCase;
+    record({ index, seed: settings.seed, file: "?", kind: "?", message: outcome.message });
+    nextCase = index + 1;
+  }
+  clearInterval(progress);
+  writeProgress();
+  const { findingList, ...figures } = summary() as { findingList: unknown };
+  void findingList;
+  console.log(JSON.stringify(figures, null, 1));
+  if (findings.length === 0) {
+    console.log(`${stats.cases} damaged files: every strict read exact or typed, every recovery only original records (in order when it used a footer); no crash, hang or memory over ${settings.memoryMb} MiB`);
+  }
+  process.exit(findings.length === 0 ? 0 : 1);
+}
+
+interface Listeners {
+  ready: (corpusFiles: number) => void;
+  result: (result: CaseResult) => void;
+  finding: (finding: CampaignFinding) => void;
+  rss: (rss: number) => void;
+}
+
+/** Runs cases `[from, from + count)` in a fresh worker until they end, the deadline passes, or the worker hangs or dies. */
+function runWorker(
+  settings: Settings,
+  from: number,
+  count: number,
+  deadline: number,
+  on: Listeners,
+): Promise<{ kind: "done" } | { kind: "broken"; index: number; message: string }> {
   const heartbeat = new SharedArrayBuffer(8);
   const beat = new Int32Array(heartbeat);
   beat[0] = -1;
-  const started = Date.now();
   // The worker runs this file too; it needs tsx's loader registered in its own thread.
   const boot = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); });`;
   const worker = new Worker(boot, {
     eval: true,
-    workerData: { ...settings, heartbeat },
+    workerData: { ...settings, from, cases: count, heartbeat, deadline },
+    // The memory bound: V8 stops the worker when its heap passes it (seen here as a dead worker);
+    // resident memory is also checked after every case.
     resourceLimits: { maxOldGenerationSizeMb: settings.memoryMb },
   });
-  let lastCase = -1;
-  let lastChange = Date.now();
-  let peakRss = 0;
-  const watchdog = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage.rss());
-    const current = Atomics.load(beat, 0);
-    if (current !== lastCase) {
-      lastCase = current;
-      lastChange = Date.now();
-    } else if (current >= 0 && Date.now() - lastChange > settings.caseMs) {
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (value: { kind: "done" } | { kind: "broken"; index: number; message: string }): void => {
+      if (settled) return;
+      settled = true;
       clearInterval(watchdog);
-      report(undefined, { index: current, seed: settings.seed, file: "?", kind: "bit-flips", message: `HANG: case ${current} ran over ${settings.caseMs} ms; stopped` });
-      void worker.terminate().then(() => process.exit(1));
-    }
-  }, 200);
-  const result = await new Promise<{ stats: CampaignStats; finding: CampaignFinding | undefined; corpusFiles: number } | Error>((resolve) => {
-    worker.on("message", resolve);
-    worker.on("error", resolve);
-    worker.on("exit", (code) => resolve(new Error(`worker exited with code ${code}`)));
+      void worker.terminate().then(() => resolve(value));
+    };
+    let lastCase = -1;
+    let lastChange = Date.now();
+    const watchdog = setInterval(() => {
+      on.rss(process.memoryUsage.rss());
+      const current = Atomics.load(beat, 0);
+      if (current !== lastCase) {
+        lastCase = current;
+        lastChange = Date.now();
+      } else if (current >= 0 && Date.now() - lastChange > settings.caseMs) {
+        settle({ kind: "broken", index: current, message: `HANG: case ${current} ran over ${settings.caseMs} ms; stopped` });
+      }
+    }, 200);
+    worker.on("message", (message: WorkerMessage) => {
+      if (message.type === "ready") on.ready(message.corpusFiles);
+      else if (message.type === "case") on.result(message.result);
+      else if (message.type === "finding") on.finding(message.finding);
+      else settle({ kind: "done" });
+    });
+    const died = (why: string): void => {
+      const index = Atomics.load(beat, 0);
+      settle({ kind: "broken", index, message: `CRASH (case ${index}, seed ${settings.seed}): ${why}` });
+    };
+    worker.on("error", (e) => died(e.stack ?? e.message));
+    worker.on("exit", (code) => died(`worker exited with code ${code}`));
   });
-  clearInterval(watchdog);
-  if (result instanceof Error) {
-    console.error(`CRASH (case ${Atomics.load(beat, 0)}, seed ${settings.seed}): ${result.stack ?? result.message}`);
-    process.exit(1);
-  }
-  const maxRss = process.resourceUsage().maxRSS * 1024;
-  report({ ...result.stats, peakRss: Math.max(result.stats.peakRss, peakRss, maxRss) }, result.finding, settings, result.corpusFiles, Date.now() - started);
-  await worker.terminate();
-  process.exit(result.finding === undefined ? 0 : 1);
 }
 
-function report(stats: CampaignStats | undefined, finding: CampaignFinding | undefined, settings?: Settings, files?: number, ms?: number): void {
-  if (stats !== undefined) {
-    console.log(
-      JSON.stringify(
-        { corpus: settings?.corpus, files, seed: settings?.seed, from: settings?.from, seconds: Math.round((ms ?? 0) / 1000), ...stats, peakRssMiB: Math.round(stats.peakRss / 2 ** 20), crashes: 0, hangs: 0, wrongRecords: 0 },
-        null,
-        1,
-      ),
-    );
-  }
-  if (finding !== undefined) {
-    console.error(`FINDING case ${finding.index} (seed ${finding.seed}, file ${finding.file}, ${finding.kind}): ${finding.message}`);
-    console.error(`replay: npm run fuzz -- --seed ${finding.seed} --from ${finding.index} --cases 1`);
-  } else if (stats !== undefined) {
-    console.log(`${stats.cases} damaged files: every strict read exact or typed, every recovery only original records; no crash, hang or memory over ${settings?.memoryMb} MiB`);
-  }
-}
-
-function work(settings: Settings & { heartbeat: SharedArrayBuffer }): void {
+function work(settings: Settings & { heartbeat: SharedArrayBuffer; deadline: number }): void {
   const beat = new Int32Array(settings.heartbeat);
   const corpus = settings.corpus === "generated" ? generatedCorpus() : directoryCorpus(settings.corpus);
-  const result = runCampaign(corpus, {
+  const port = parentPort!;
+  port.postMessage({ type: "ready", corpusFiles: corpus.length } satisfies WorkerMessage);
+  runCampaign(corpus, {
     seed: settings.seed,
     from: settings.from,
     count: settings.cases,
-    deadline: Date.now() + settings.seconds * 1000,
+    deadline: settings.deadline,
     caseMs: settings.caseMs,
     memoryBytes: settings.memoryMb * 2 ** 20,
     limits: {},
     onCase: (index) => Atomics.store(beat, 0, index),
+    onOutcome: (result) => port.postMessage({ type: "case", result } satisfies WorkerMessage),
+    onFinding: (finding) => port.postMessage({ type: "finding", finding } satisfies WorkerMessage),
   });
-  parentPort!.postMessage({ ...result, corpusFiles: corpus.length });
+  port.postMessage({ type: "done" } satisfies WorkerMessage);
 }

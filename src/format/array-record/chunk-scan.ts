@@ -35,12 +35,11 @@ export function* scanChunks(fileSize: number, visit: (item: ScanItem) => void): 
   const range = { limit: fileSize, limitIsEof: true };
   let position = 0;
   while (position < fileSize) {
-    let header: ChunkHeader | undefined;
+    let head: Uint8Array | undefined;
     let end = -1;
     try {
-      const head = yield { position, length: Math.min(MAX_CHUNK_HEADER_SPAN, fileSize - position) };
+      head = yield { position, length: Math.min(MAX_CHUNK_HEADER_SPAN, fileSize - position) };
       end = chunkEndAt({ bytes: head, start: position }, position, range);
-      header = headerOf(head, position);
       const bytes = yield { position, length: end - position };
       const chunk = parseChunk({ bytes, start: position }, position, range);
       visit({ kind: "chunk", chunk });
@@ -48,6 +47,8 @@ export function* scanChunks(fileSize: number, visit: (item: ScanItem) => void): 
       continue;
     } catch (e) {
       if (!(e instanceof ArrayRecordError)) throw e;
+      // The header verified when its end is known (decoded only now: most chunks parse).
+      const header = end >= 0 && head !== undefined ? headerOf(head, position) : undefined;
       // A header that verified gives the chunk's end, unless the first block header inside the
       // chunk (when it verifies) disagrees about where the chunk began: then the header is forged.
       const trusted = header !== undefined && (yield* endConfirmed(position, end, fileSize));
