@@ -10,6 +10,7 @@ import { ArrayRecordError } from "../format/errors.js";
 import type { ByteSource } from "../format/bytes/byte-source.js";
 import type { ByteRange } from "../format/bytes/io-plan.js";
 import { coalesceRanges } from "./coalesce.js";
+import { storeError } from "./errors.js";
 import type { RangeResult } from "./object-store.js";
 import { storeFor } from "./stores.js";
 import { storageBridge } from "./sync-bridge.js";
@@ -35,8 +36,24 @@ export interface OpenedObject {
 /** The GET that opens an object: its last {@link TAIL_BYTES} bytes (all of a smaller object). */
 export async function openObject(url: string): Promise<OpenedObject> {
   const store = await storeFor(url);
-  const { bytes, size, version }: RangeResult = await store.readRange(url, { start: -TAIL_BYTES, length: TAIL_BYTES });
+  const { bytes, size, version }: RangeResult = await asIoError(url, store.readRange(url, { start: -TAIL_BYTES, length: TAIL_BYTES }));
   return { size, version, tail: bytes };
+}
+
+/**
+ * A failure that is not already an {@link ArrayRecordError} (a network or TLS error left once the
+ * retries are spent) becomes an IO error naming the object, with the low-level code in its message
+ * (e.g. `SELF_SIGNED_CERT_IN_CHAIN`).
+ */
+async function asIoError<T>(url: string, work: Promise<T>, offset?: number): Promise<T> {
+  try {
+    return await work;
+  } catch (e) {
+    if (e instanceof ArrayRecordError) throw e;
+    const cause = (e as { cause?: { code?: unknown; message?: unknown } }).cause;
+    const detail = typeof cause?.code === "string" ? ` (${cause.code})` : typeof cause?.message === "string" ? ` (${cause.message})` : "";
+    throw storeError(url, `read failed: ${e instanceof Error ? e.message : String(e)}${detail}`, e, offset);
+  }
 }
 
 /** Reads `ranges` of one object version: merged, concurrent (at most `limit` GETs at once). */
@@ -47,7 +64,8 @@ export async function readObjectRanges(url: string, version: string, size: numbe
   await Promise.all(
     coalesceRanges(clamped, MERGE_GAP_BYTES, MERGE_MAX_BYTES).map((read) =>
       limit(async () => {
-        const bytes = read.length === 0 ? new Uint8Array(0) : (await store.readRange(url, { start: read.position, length: read.length }, version)).bytes;
+        const bytes =
+          read.length === 0 ? new Uint8Array(0) : (await asIoError(url, store.readRange(url, { start: read.position, length: read.length }, version), read.position)).bytes;
         for (const k of read.members) {
           const at = clamped[k]!.position - read.position;
           out[k] = bytes.subarray(at, at + clamped[k]!.length);

@@ -1,18 +1,23 @@
 /**
- * A static file server for the https?:// tests (run in the global setup's process): GET and HEAD with
+ * A static file server for the https?:// tests (plain HTTP in the global setup's process; HTTPS with a
+ * test certificate in https.storage.ts): GET and HEAD with
  * single `Range` requests (`bytes=a-b`, `bytes=a-`, `bytes=-n`), a strong ETag from size and mtime,
  * `If-Match` (412 when it differs), and 503 for the next request to a file after a POST to
  * `/__fail/503?path=/x` (one-shot, to test retries).
  */
 import * as fs from "node:fs";
 import * as http from "node:http";
+import * as https from "node:https";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 
-/** Starts the server for `root` on a free loopback port; returns its URL and a close function. */
-export async function startFileServer(root: string): Promise<{ url: string; close: () => Promise<void> }> {
+/**
+ * Starts the server for `root` on a free loopback port — over TLS with `tls` (a PEM key and
+ * certificate) — and returns its URL and a close function.
+ */
+export async function startFileServer(root: string, tls?: { key: string; cert: string }): Promise<{ url: string; close: () => Promise<void> }> {
   const failNext = new Set<string>();
-  const server = http.createServer((req, res) => {
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://files");
     if (req.method === "POST" && url.pathname === "/__fail/503") {
       failNext.add(url.searchParams.get("path") ?? "");
@@ -54,11 +59,12 @@ export async function startFileServer(root: string): Promise<{ url: string; clos
     else res.writeHead(200, headers);
     if (req.method === "HEAD") res.end();
     else fs.createReadStream(file, { start, end }).pipe(res);
-  });
+  };
+  const server = tls === undefined ? http.createServer(handle) : https.createServer(tls, handle);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${tls === undefined ? "http" : "https"}://127.0.0.1:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
