@@ -1,6 +1,7 @@
 /**
  * Every path-taking CLI command with object URLs (S3 through the counting proxy, GCS): write from
- * stdin, info, cat, verify, head, count, export to TFRecord, import from TFRecord, convert (Beam).
+ * stdin, info, cat, verify, head, count, export to TFRecord and Arrow, import from TFRecord and Arrow,
+ * convert (Beam).
  */
 import { Storage } from "@google-cloud/storage";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -47,5 +48,21 @@ describe("CLI with object URLs", () => {
     const count = runCli(["count", `s3://${BUCKET}/cli/conv/part-*-of-00003`]);
     expect(count.status).toBe(0);
     expect(count.stdout.toString()).toMatch(/\b50\b/);
+  });
+
+  it("export to an Arrow IPC file on GCS, import it back into S3: the same records", () => {
+    const source = `s3://${BUCKET}/cli/arrow-source.array_record`;
+    expect(runCli(["write", source, "--options", "group_size:4"], lines.join("\n") + "\n").status).toBe(0);
+    const arrow = `gs://${BUCKET}/cli/lines.arrow`;
+    const exported = runCli(["export", source, "--to", "arrow", "--as", "binary", arrow]);
+    expect(exported.stderr).toContain("exported 50 records");
+    expect(exported.status).toBe(0);
+    const imported = runCli(["import", "--from", "arrow", "--as", "binary", arrow, `s3://${BUCKET}/cli/from-arrow.array_record`]);
+    expect(imported.stderr).toContain("50 records");
+    expect(imported.status).toBe(0);
+    expect(runCli(["cat", `s3://${BUCKET}/cli/from-arrow.array_record`]).stdout.toString()).toBe(lines.join("\n") + "\n");
+    const missing = runCli(["import", "--from", "arrow", "--as", "binary", `gs://${BUCKET}/cli/no-such.arrow`, `s3://${BUCKET}/cli/never.array_record`]);
+    expect(missing.status).not.toBe(0);
+    expect(runCli(["info", `s3://${BUCKET}/cli/never.array_record`]).status).not.toBe(0); // nothing written under the final name
   });
 });

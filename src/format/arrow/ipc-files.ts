@@ -1,10 +1,11 @@
 /**
- * Arrow IPC files and streams on disk.
+ * Arrow IPC files and streams on disk, or at any URL with a registered path opener (`s3://`, `gs://`;
+ * `http(s)://` for reading).
  */
 import { RecordBatchFileWriter, RecordBatchStreamWriter, Table } from "apache-arrow";
 import type { ByteSource } from "../bytes/byte-source.js";
-import { FileByteSource } from "../bytes/file-source.js";
-import { AtomicFileSink, type ByteSink } from "../bytes/file-sink.js";
+import type { ByteSink } from "../bytes/file-sink.js";
+import { createPathSinkSync, openPathSourceSync } from "../bytes/path-openers.js";
 import { decodeStream, detectIpcFormat } from "./batches.js";
 import { ArrayRecordError } from "../errors.js";
 
@@ -51,8 +52,9 @@ export interface WriteArrowFileOptions {
 /**
  * Writes `table` to a path or a {@link ByteSink} as an Arrow IPC file (default) or stream,
  * atomically: for a path the bytes go to a hidden temporary file beside it
- * ({@link AtomicFileSink}), which is fsynced and renamed over the path only when complete;
- * on failure it is removed and the path is untouched. A sink is committed, or aborted on failure.
+ * (an atomic file sink), which is fsynced and renamed over the path only when complete; on
+ * failure it is removed and the path is untouched. An object-store URL is uploaded and appears
+ * only when complete. A sink is committed, or aborted on failure.
  *
  * The IPC file format forbids replacement dictionaries: a table whose batches use
  * different dictionaries for one dictionary-encoded column → ArrayRecordError
@@ -82,7 +84,7 @@ export function writeArrowFile(output: string | ByteSink, table: Table, options:
   }
   let sink: ByteSink | undefined;
   try {
-    sink = typeof output === "string" ? AtomicFileSink.createSync(output) : output;
+    sink = typeof output === "string" ? createPathSinkSync(output) : output;
     sink.writeSync(bytes);
     sink.commitSync();
   } catch (e) {
@@ -92,9 +94,9 @@ export function writeArrowFile(output: string | ByteSink, table: Table, options:
   }
 }
 
-/** Every byte of a path or source (a path is opened and closed here). */
+/** Every byte of a path (or URL) or source (a path is opened and closed here). */
 function readWhole(input: string | ByteSource): Uint8Array {
-  const source = typeof input === "string" ? FileByteSource.openSync(input) : input;
+  const source = typeof input === "string" ? openPathSourceSync(input) : input;
   try {
     const bytes = source.readSync(0, source.size);
     if (bytes.length !== source.size) {
