@@ -91,9 +91,10 @@ async function main(): Promise<void> {
     peakRss: Math.max(stats.peakRss, peakRss, process.resourceUsage().maxRSS * 1024),
     peakRssMiB: Math.round(Math.max(stats.peakRss, peakRss, process.resourceUsage().maxRSS * 1024) / 2 ** 20),
     findings: findings.length,
-    crashes: findings.filter((f) => f.message.startsWith("CRASH")).length,
-    hangs: findings.filter((f) => f.message.startsWith("HANG")).length,
-    wrongRecords: findings.filter((f) => !f.message.startsWith("CRASH") && !f.message.startsWith("HANG")).length,
+    crashes: findings.filter((f) => findingKind(f) === "crash").length,
+    hangs: findings.filter((f) => findingKind(f) === "hang").length,
+    overMemory: findings.filter((f) => findingKind(f) === "memory").length,
+    wrongRecords: findings.filter((f) => findingKind(f) === "oracle").length,
     findingList: findings,
   });
   const writeProgress = (): void => {
@@ -124,10 +125,14 @@ async function main(): Promise<void> {
       rss: (rss) => (peakRss = Math.max(peakRss, rss)),
     });
     if (outcome.kind === "done") break;
+    if (outcome.index < 0) {
+      // It broke before its first case (loading the corpus): no case to blame, nothing to resume.
+      console.error(`the fuzz worker failed before its first case: ${outcome.message}`);
+      process.exit(2);
+    }
     // The case the heartbeat names broke the worker; none before it is lost (each reported as it ended).
-    const index = outcome.index >= 0 ? outcome.index : nextCase;
-    record({ index, seed: settings.seed, file: "?", kind: "?", message: outcome.message });
-    nextCase = index + 1;
+    record({ index: outcome.index, seed: settings.seed, file: "?", kind: "?", message: outcome.message });
+    nextCase = outcome.index + 1;
   }
   clearInterval(progress);
   writeProgress();
@@ -138,6 +143,14 @@ async function main(): Promise<void> {
     console.log(`${stats.cases} damaged files: every strict read exact or typed, every recovery only original records (in order when it used a footer); no crash, hang or memory over ${settings.memoryMb} MiB`);
   }
   process.exit(findings.length === 0 ? 0 : 1);
+}
+
+/** What broke: the worker died, a case ran too long, memory, or a read broke a promise (wrong records, untyped error). */
+function findingKind(f: CampaignFinding): "crash" | "hang" | "memory" | "oracle" {
+  if (f.message.startsWith("CRASH")) return "crash";
+  if (f.message.startsWith("HANG") || f.message.startsWith("case took")) return "hang";
+  if (f.message.startsWith("resident memory")) return "memory";
+  return "oracle";
 }
 
 interface Listeners {
