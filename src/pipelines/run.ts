@@ -13,6 +13,8 @@ export interface RunnerChoice {
   parallelism?: number;
   /** Flink: Node worker processes of an external pool; 0 or unset = LOOPBACK (bundles run in this process). */
   workerProcesses?: number;
+  /** Flink: a worker pool that is already running (`arrayrecord worker-pool`): its `host:port`, as the job server reaches it. */
+  workerPoolEndpoint?: string;
   /** Flink: a running job server's `host:port` (default: one started in this process on first use). */
   jobEndpoint?: string;
   /** Flink: how to start that job server. */
@@ -39,12 +41,13 @@ export interface PipelineReport {
 export function runnerFor(choice: RunnerChoice): Runner {
   const name = choice.runner ?? "direct";
   if (name !== "flink") {
-    if (choice.workerProcesses || choice.parallelism !== undefined) throw new ArrayRecordError("INVALID_OPTIONS", `parallelism and worker processes apply to --runner flink, not ${name}`);
+    if (choice.workerProcesses || choice.parallelism !== undefined || choice.workerPoolEndpoint !== undefined) throw new ArrayRecordError("INVALID_OPTIONS", `parallelism and worker processes apply to --runner flink, not ${name}`);
     return createRunner({ ...choice.runnerOptions, runner: name });
   }
   return flinkRunner({
     ...(choice.parallelism === undefined ? {} : { parallelism: choice.parallelism }),
     ...(choice.workerProcesses === undefined ? {} : { workerProcesses: choice.workerProcesses }),
+    ...(choice.workerPoolEndpoint === undefined ? {} : { workerPoolEndpoint: choice.workerPoolEndpoint }),
     ...(choice.jobEndpoint === undefined ? {} : { jobEndpoint: choice.jobEndpoint }),
     ...(choice.jobServer === undefined ? {} : { jobServer: choice.jobServer }),
     ...(choice.retries === undefined ? {} : { retries: choice.retries }),

@@ -3,12 +3,12 @@
  * `engines/flink/lib` (Maven Central has no prebuilt job-server jar for Beam 2.49, so it runs from
  * the runner artifact's classpath). `[local]` runs an embedded Flink cluster inside that JVM.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ArrayRecordError } from "../format/errors.js";
 import { flinkJavaToolOptions, javaCommand, javaMajorVersion } from "./java.js";
+import { spawnTethered, type TetheredProcess } from "./tethered-process.js";
 
 /** The job server's main class, in beam-runners-flink-1.15-2.49.0.jar. */
 export const FLINK_JOB_SERVER_MAIN = "org.apache.beam.runners.flink.FlinkJobServerDriver";
@@ -34,20 +34,20 @@ export interface FlinkJobServerOptions {
   logFile?: string;
 }
 
-/** A running job server (one JVM). */
+/**
+ * A running job server (one JVM). It dies with this process however that ends (SIGKILL too): it
+ * runs tethered (`tethered-process.ts`).
+ */
 export class FlinkJobServer {
   private constructor(
-    private readonly child: ChildProcess,
+    private readonly child: TetheredProcess,
+    /** The JVM's process id. */
+    readonly pid: number,
     /** `host:port` of its job service. */
     readonly endpoint: string,
     /** The file its output goes to. */
     readonly logFile: string,
   ) {}
-
-  /** The job server's process id. */
-  get pid(): number {
-    return this.child.pid ?? -1;
-  }
 
   /** Starts a job server and waits until its job service listens. */
   static async start(options: FlinkJobServerOptions = {}): Promise<FlinkJobServer> {
@@ -60,43 +60,39 @@ export class FlinkJobServer {
     if (major < 11) throw new ArrayRecordError("UNSUPPORTED", `--runner flink needs Java 11 or newer, found Java ${major}`);
     const logFile = options.logFile ?? path.join(fs.mkdtempSync(path.join(fs.realpathSync(process.env["TMPDIR"] ?? "/tmp"), "arrayrecord-flink-")), "job-server.log");
     const log = fs.openSync(logFile, "a");
-    const child = spawn(
+    // Tethered: the JVM never keeps this process alive, and dies with it (or by stop()).
+    const child = spawnTethered(
       java,
       ["-Dorg.slf4j.simpleLogger.showDateTime=true", "-cp", path.join(dir, "*"), FLINK_JOB_SERVER_MAIN, "--flink-master", options.flinkMaster ?? "[local]", "--job-host", "localhost", "--job-port", "0", "--artifact-port", "0", "--expansion-port", "0"],
-      { env: { ...process.env, JAVA_TOOL_OPTIONS: flinkJavaToolOptions() }, stdio: ["ignore", log, log] },
+      { env: { ...process.env, JAVA_TOOL_OPTIONS: flinkJavaToolOptions() }, output: log },
     );
     fs.closeSync(log);
-    // The JVM must not keep this process alive; it is stopped on exit (see sharedFlinkJobServer) or by stop().
-    child.unref();
     try {
+      const pid = await child.pid;
       const endpoint = await waitForEndpoint(child, logFile, options.startTimeoutMs ?? 180_000);
-      return new FlinkJobServer(child, endpoint, logFile);
+      return new FlinkJobServer(child, pid, endpoint, logFile);
     } catch (e) {
-      child.kill("SIGKILL");
+      await child.stop();
       throw e;
     }
   }
 
   /** Stops the JVM (SIGTERM, then SIGKILL after 10 s) and waits for it to exit. */
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
-    this.child.kill("SIGTERM");
-    const timer = setTimeout(() => this.child.kill("SIGKILL"), 10_000);
-    await exited;
-    clearTimeout(timer);
+    await this.child.stop();
   }
 }
 
 /** Polls the log until the job server says where its job service listens. */
-async function waitForEndpoint(child: ChildProcess, logFile: string, timeoutMs: number): Promise<string> {
+async function waitForEndpoint(child: TetheredProcess, logFile: string, timeoutMs: number): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const text = fs.readFileSync(logFile, "utf8");
     const match = /JobService started on (\S+)/.exec(text);
     if (match !== null) return match[1]!;
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new ArrayRecordError("IO", `the Flink job server exited (${child.exitCode ?? child.signalCode}) before listening; its output: ${logFile}\n${text.slice(-2000)}`);
+    const guard = child.guard;
+    if (guard.exitCode !== null || guard.signalCode !== null) {
+      throw new ArrayRecordError("IO", `the Flink job server exited (${guard.exitCode ?? guard.signalCode}) before listening; its output: ${logFile}\n${text.slice(-2000)}`);
     }
     if (Date.now() > deadline) throw new ArrayRecordError("IO", `the Flink job server did not listen within ${timeoutMs / 1000} s; its output: ${logFile}`);
     await new Promise((resolve) => setTimeout(resolve, 200));

@@ -5,9 +5,11 @@
  * Both ways of running bundles are covered: LOOPBACK (in this process) and the external pool of
  * Node worker processes.
  */
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import "../../src/beam.js";
 import * as beam from "apache-beam";
@@ -26,6 +28,8 @@ import { sharedFlinkJobServer, stopSharedFlinkJobServer } from "../../src/runner
 import { tableToBatchRecords } from "../../src/format/arrow/index.js";
 import { digestByGoogle, leftoverTemps, multisetDigest, readOurs, writeTFRecordInputs } from "./helpers.js";
 
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const CLI_ENTRY = fileURLToPath(new URL("../helpers/cli-entry.ts", import.meta.url));
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arrayrecord-engines-"));
 const LOOPBACK: RunnerChoice = { runner: "flink", parallelism: 2 };
 const POOL: RunnerChoice = { runner: "flink", parallelism: 2, workerProcesses: 2 };
@@ -75,6 +79,39 @@ describe("Flink [local], parallelism 2", () => {
     expect(result.workers?.workerPids).not.toContain(process.pid);
     expect(multisetDigest(readOurs(result.files))).toEqual(multisetDigest(input));
     expect(digestByGoogle(result.files)).toEqual(multisetDigest(input));
+  });
+
+  it("TFRecord → ArrayRecord on a pool started by `arrayrecord worker-pool` (workerPoolEndpoint)", async () => {
+    const input = writeTFRecordInputs(dir, "cli-pool", 2, 500, 200);
+    const pool = spawn(process.execPath, ["--import", "tsx", CLI_ENTRY, "worker-pool", "--address", "localhost:0"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const killer = setTimeout(() => pool.kill("SIGKILL"), 240_000);
+    let stderr = "";
+    pool.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => pool.on("exit", (code) => resolve(code)));
+    try {
+      const endpoint = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        pool.stdout.on("data", (d: Buffer) => {
+          out += d.toString();
+          const m = /worker pool listening on (\S+)\n/.exec(out);
+          if (m !== null) resolve(m[1]!);
+        });
+        pool.on("exit", () => reject(new Error(`worker-pool exited: ${stderr}`)));
+      });
+      const result = await convertTFRecordToArrayRecord({ input: path.join(dir, "cli-pool-*.tfrecord"), output: path.join(dir, "cli-pool.array_record"), numShards: 2, ...POOL, workerPoolEndpoint: endpoint });
+      expect(result.counters).toMatchObject({ tfrecord_records_read: 1000, arrayrecord_records_written: 1000, arrayrecord_files_written: 2 });
+      expect(result.workers?.environment).toBe("EXTERNAL");
+      expect(multisetDigest(readOurs(result.files))).toEqual(multisetDigest(input));
+      // The bundles ran in processes of that pool, not in this one.
+      const started = [...stderr.matchAll(/: started pid (\d+)/g)].map((m) => Number(m[1]));
+      expect(started.length).toBeGreaterThanOrEqual(1);
+      expect(started).not.toContain(process.pid);
+      pool.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    } finally {
+      clearTimeout(killer);
+      pool.kill("SIGKILL");
+    }
   });
 
   it("Arrow → ArrayRecord: every batch once", async () => {
