@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "snappy_decode",
+      "sources": ["snappy_decode.c"],
+      "cflags": ["-O2"]
+    }
+  ]
+}
