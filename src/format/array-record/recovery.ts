@@ -320,7 +320,12 @@ interface RecordsChunk {
   indexLike: boolean;
 }
 
-/** Finds the data chunks by walking the file; uses a footer met on the way when it is consistent. */
+/**
+ * Finds the data chunks by walking the file; uses a footer met on the way when it is consistent.
+ * Without one, the walk keeps the chain of verified chunk ends (resynchronising on block headers),
+ * so every record served is an original's bytes, but in the order the chunks now lie: block headers
+ * hold only relative distances, so a block swapped or moved within the file cannot be told apart.
+ */
 function* recoverByScanning(fileSize: number, file: string, options: RecoveryOptions, footerProblem: string, limits: DecodeLimits | undefined): IoPlan<RecoveredLayout> {
   const found: RecordsChunk[] = [];
   const damage: { begin: number; end: number; lostRecords: number | undefined; code: ArrayRecordErrorCode; reason: string; after: number }[] = [];
