@@ -9,7 +9,8 @@ VERSITYGW_VERSION=v1.8.0
 FAKE_GCS_VERSION=v1.56.1
 
 export GOBIN="$PWD/.storage-servers/bin"
-export GOFLAGS="${GOFLAGS:-} -trimpath"
+# -s -w: no symbol table / DWARF (stack traces still work): 111 → 79 MB of binaries, a little less link time.
+export GOFLAGS="${GOFLAGS:-} -trimpath '-ldflags=-s -w'"
 export CGO_ENABLED=0
 mkdir -p "$GOBIN"
 
