@@ -10,7 +10,8 @@ import type { ChunkRecords } from "../riegeli/simple-chunk.js";
 
 /** Decodes a request's chunks and packs every record into one buffer with one offsets table. */
 function decode({ bytes, start, entries }: DecodeRequest): { values: Uint8Array; starts: Float64Array } {
-  const chunks: ChunkRecords[] = entries.map((entry) => decodeDataChunkAt({ bytes, start }, entry));
+  // The span's bytes were transferred to this worker alone: chunks may be reassembled in place.
+  const chunks: ChunkRecords[] = entries.map((entry) => decodeDataChunkAt({ bytes, start, inPlace: true }, entry));
   let records = 0;
   let size = 0;
   for (const chunk of chunks) {

@@ -9,6 +9,7 @@ import { parseChunk, type Chunk, type FileWindow } from "../riegeli/chunk-reader
 import { ChunkIndex } from "./chunk-index.js";
 import { decodeFooterColumns, decodeFooterMetadata, decodePostscript, type FooterMetadata } from "./footer.js";
 import type { IoPlan } from "../bytes/io-plan.js";
+import { isFresh } from "../bytes/slab.js";
 import { decodeTransposedChunk } from "../riegeli/transposed-chunk-decoder.js";
 import { decodeSimpleChunk, recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
 import { checkChunkLimits, checkRecordLimit, type DecodeLimits } from "./decode-limits.js";
@@ -57,7 +58,8 @@ export function* readChunks(layout: FileLayout, first: number, last: number): Io
   const start = offsets[first]!;
   const bytes = yield { position: start, length: offsets[last + 1]! - start };
   const out: ChunkRecords[] = [];
-  for (let c = first; c <= last; c++) out.push(decodeDataChunk(layout, { bytes, start }, c));
+  const inPlace = isFresh(bytes);
+  for (let c = first; c <= last; c++) out.push(decodeDataChunk(layout, { bytes, start, inPlace }, c));
   return out;
 }
 

@@ -9,6 +9,7 @@ import { openPathSource, openPathSourceSync } from "../bytes/path-openers.js";
 import { dataChunkStats, type DataChunkStats } from "./chunk-stats.js";
 import { dataChunkEntry, decodeDataChunk, readChunks, type DataChunkEntry, type FileLayout } from "./file-layout.js";
 import { openLayoutAsync, openLayoutSync, recoveryOf, type OpenOptions, type RecoveryReport } from "./recovery.js";
+import { isFresh } from "../bytes/slab.js";
 import { sharedDecodePool, workerCount, type PackedRecords } from "./parallel-decode.js";
 import { runAsync, runSync, type IoPlan } from "../bytes/io-plan.js";
 import { parseReaderOptions, type ReaderOptions } from "./options.js";
@@ -322,7 +323,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     const start = offsets[c]!;
     try {
       const bytes = this.source.readSync(start, offsets[c + 1]! - start);
-      return decodeDataChunk(this.layout, { bytes, start }, c);
+      return decodeDataChunk(this.layout, { bytes, start, inPlace: isFresh(bytes) }, c);
     } catch (e) {
       throw withFile(e, this.source.name);
     }

@@ -1,7 +1,7 @@
 /** Node file adapters for {@link ByteSource}: positional reads from one file descriptor. */
 import * as fs from "node:fs";
 import { ArrayRecordError } from "../errors.js";
-import { allocBytes } from "./slab.js";
+import { allocBytes, markFresh } from "./slab.js";
 import type { ByteSource } from "./byte-source.js";
 
 /** A {@link ByteSource} over a local file. */
@@ -42,12 +42,12 @@ export class FileByteSource implements ByteSource {
 
   readSync(position: number, length: number): Uint8Array {
     const out = allocBytes(Math.max(0, Math.min(length, this.size - position)));
-    return out.subarray(0, this.readIntoSync(position, out));
+    return markFresh(out.subarray(0, this.readIntoSync(position, out)));
   }
 
   async read(position: number, length: number): Promise<Uint8Array> {
     const out = Buffer.allocUnsafe(Math.max(0, Math.min(length, this.size - position)));
-    return plainView(out, await this.readInto(position, out));
+    return markFresh(plainView(out, await this.readInto(position, out)));
   }
 
   readIntoSync(position: number, target: Uint8Array): number {

@@ -36,3 +36,20 @@ function largeBytes(n: number): Uint8Array {
   const buffer = Buffer.allocUnsafeSlow(n);
   return new Uint8Array(buffer.buffer, buffer.byteOffset, n);
 }
+
+/** Reads whose bytes belong to the reader alone (see {@link markFresh}). */
+const freshReads = new WeakSet<Uint8Array>();
+
+/**
+ * Marks `bytes` as a fresh read no one else holds (a file read into a new allocation), so a
+ * decoder may reuse its memory in place (chunk-reader's `inPlace` windows).
+ */
+export function markFresh(bytes: Uint8Array): Uint8Array {
+  freshReads.add(bytes);
+  return bytes;
+}
+
+/** True for bytes {@link markFresh} marked. */
+export function isFresh(bytes: Uint8Array): boolean {
+  return freshReads.has(bytes);
+}

@@ -26,6 +26,13 @@ export interface FileWindow {
   readonly bytes: Uint8Array;
   /** File position of `bytes[0]`. */
   readonly start: number;
+  /**
+   * True when `bytes` belong to this one decode (a fresh read, not a caller's or a cache's
+   * memory): a chunk split by block headers is then reassembled by moving its pieces over the
+   * (verified) block headers instead of into a new copy. Each chunk of such a window may be
+   * parsed once only.
+   */
+  readonly inPlace?: boolean;
 }
 
 /** Where a chunk must end: at or before `limit`, which is the end of the file when `limitIsEof`. */
@@ -168,7 +175,10 @@ class BlockSplicer {
     return end;
   }
 
-  /** Takes the next `n` chunk bytes (a view when no block header falls inside, else a copy). */
+  /**
+   * Takes the next `n` chunk bytes: a view when no block header falls inside; else a copy, or in
+   * an `inPlace` window a view after moving the later pieces left over the block headers.
+   */
   take(n: number): Uint8Array {
     const { bytes, start } = this.window;
     // Zero bytes may end exactly on a boundary whose block header belongs to the next chunk.
@@ -181,18 +191,22 @@ class BlockSplicer {
       this.position += n;
       return bytes.subarray(at, at + n);
     }
-    const out = new Uint8Array(n);
+    const inPlace = this.window.inPlace === true;
+    const out = inPlace ? bytes : new Uint8Array(n);
+    const base = inPlace ? at : 0;
     let filled = 0;
     while (filled < n) {
       this.skipBlockHeaderAt(this.position);
       const from = this.position - start;
       const count = Math.min(n - filled, BLOCK_SIZE - (this.position % BLOCK_SIZE));
       this.need(from + count);
-      out.set(bytes.subarray(from, from + count), filled);
+      // In place, the destination never lies right of the source (block headers only get skipped).
+      if (!inPlace) out.set(bytes.subarray(from, from + count), filled);
+      else if (from !== base + filled) bytes.copyWithin(base + filled, from, from + count);
       filled += count;
       this.position += count;
     }
-    return out;
+    return inPlace ? bytes.subarray(base, base + n) : out;
   }
 
   /** Verifies the block headers in the chunk's padding, between the data and `end`. */
