@@ -117,6 +117,9 @@ describe("footer metadata decoding", () => {
     // Mistyped known fields (field 2 as bytes, field 4 as a varint) are not taken.
     const mistyped = bytes("0801" + "1201ff" + "2007");
     expect(decodeFooterMetadata(Uint8Array.of(0x0a, mistyped.length, ...mistyped), 0)).toEqual({ version: 1, numChunks: 0, numRecords: 0, writerOptions: "" });
+    // A mistyped duplicate after the real field does not overwrite it (fields 1, 3 as bytes, 4 as a varint).
+    const duplicates = bytes("0801" + "0a0100" + "1805" + "1a0100" + "22026869" + "2007");
+    expect(decodeFooterMetadata(Uint8Array.of(0x0a, duplicates.length, ...duplicates), 0)).toEqual({ version: 1, numChunks: 0, numRecords: 5, writerOptions: "hi" });
   });
 
   it("rejects no array_record_metadata, a mistyped one and any version but 1", () => {
@@ -145,6 +148,8 @@ describe("footer entry decoding", () => {
     });
     // Known field numbers with another wire type are not taken.
     expect(decodeFooterEntry(bytes("0807 120105 1d01020304"), 0, 0)).toEqual({ chunkOffset: 7, decodedDataSize: 0, numRecords: 0 });
+    // An unknown varint field after the known ones, on the general parser's path, changes nothing.
+    expect(decodeFooterEntry(bytes("0807 1005 1803 2a0100 2009"), 0, 0)).toEqual({ chunkOffset: 7, decodedDataSize: 5, numRecords: 3 });
   });
 
   it("rejects an entry with no chunk_offset, naming its index, and damaged fields", () => {
@@ -152,6 +157,9 @@ describe("footer entry decoding", () => {
     expect(() => decodeFooterEntry(bytes(""), 5, 99)).toThrow(corruptAt(99, "at index 5: no chunk_offset"));
     expect(() => decodeFooterEntry(bytes("0a0107"), 6, 99)).toThrow(corruptAt(99, "at index 6: no chunk_offset"));
     expect(() => decodeFooterEntry(bytes("0807 0001"), 0, 99)).toThrow(corruptAt(99, "field number 0"));
+    expect(() => decodeFooterEntry(bytes("0001"), 0, 99)).toThrow(corruptAt(99, "field number 0"));
+    // Only a bytes field whose payload looks like a tag: skipped whole, so no chunk_offset.
+    expect(() => decodeFooterEntry(bytes("0a010a"), 7, 99)).toThrow(corruptAt(99, "at index 7: no chunk_offset"));
     expect(() => decodeFooterEntry(bytes("0807 2a09"), 0, 99)).toThrow(corruptAt(99, "length runs past"));
     expect(() => decodeFooterEntry(bytes("0807 0f"), 0, 99)).toThrow(corruptAt(99, "wire type 7"));
   });
@@ -179,13 +187,16 @@ describe("footer columns", () => {
   });
 
   it("a count or size of 2^32 or more switches both columns to Float64Array", () => {
-    const entries = [entry(64, 10, 2), entry(200, 2 ** 32, 3), entry(300, 5, 2 ** 40)];
-    const columns = decodeFooterColumns(footerChunk(entries.map(encodeFooterEntry)), 3, 0);
+    const entries = [entry(64, 10, 2), entry(200, 2 ** 32, 3), entry(300, 5, 2 ** 40), entry(400, 7, 2 ** 32)];
+    const columns = decodeFooterColumns(footerChunk(entries.map(encodeFooterEntry)), 4, 0);
     expect(columns.numRecords).toBeInstanceOf(Float64Array);
     expect(columns.decodedSizes).toBeInstanceOf(Float64Array);
-    expect([...columns.decodedSizes]).toEqual([10, 2 ** 32, 5]);
-    expect([...columns.numRecords]).toEqual([2, 3, 2 ** 40]);
-    expect([...columns.chunkOffsets]).toEqual([64, 200, 300, 0]);
+    expect([...columns.decodedSizes]).toEqual([10, 2 ** 32, 5, 7]);
+    expect([...columns.numRecords]).toEqual([2, 3, 2 ** 40, 2 ** 32]);
+    expect([...columns.chunkOffsets]).toEqual([64, 200, 300, 400, 0]);
+    // Exactly 2^32 records alone is enough to switch.
+    const one = decodeFooterColumns(footerChunk([encodeFooterEntry(entry(64, 1, 2 ** 32))]), 1, 0);
+    expect([...one.numRecords]).toEqual([2 ** 32]);
   });
 
   it("a damaged entry is CORRUPT at the footer's offset, naming the entry", () => {
