@@ -81,7 +81,21 @@ async function main(): Promise<void> {
   const options = values.options ? (JSON.parse(values.options) as Options) : values.provision_endpoint ? await provisionedOptions(values.provision_endpoint, values.id) : {};
   await loadRegisteredModules(options);
   const worker = new Worker(values.id, { controlUrl: values.control_endpoint }, (options["options"] as Options | undefined) ?? options);
-  const report: WorkerReport = { bundles: 0 };
+  const report: Required<WorkerReport> = { bundles: 0, active: 0, connected: true };
+  process.send?.(report); // the control stream is open: from now on the runner notices this process dying
+  // Bundles in progress, for the pool (kill tests aim at a worker inside a bundle). The SDK calls
+  // process() again for the same request once it fetched the bundle descriptor: counted again then.
+  const processBundle = worker.process.bind(worker);
+  worker.process = async (request: unknown) => {
+    report.active++;
+    process.send?.(report);
+    try {
+      return await processBundle(request);
+    } finally {
+      report.active--;
+      process.send?.(report);
+    }
+  };
   const respond = worker.respond.bind(worker);
   worker.respond = async (response) => {
     const result = await respond(response);

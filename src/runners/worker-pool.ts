@@ -18,6 +18,10 @@ export const WORKER_ENTRY = fileURLToPath(new URL(`./worker-main${path.extname(f
 export interface WorkerReport {
   /** Bundles the worker finished so far. */
   bundles: number;
+  /** Bundles it is processing now. */
+  active?: number;
+  /** It opened its control stream to the runner. */
+  connected?: boolean;
 }
 
 /** Options of {@link WorkerPool.start}. */
@@ -35,12 +39,29 @@ export interface WorkerPoolOptions {
 interface WorkerProcess {
   child: ChildProcess;
   bundles: number;
+  /** Bundles in progress. */
+  active: number;
+  /** It reported its control stream open. */
+  connected: boolean;
+  /** StopWorker or stop() asked it to exit. */
+  stopping: boolean;
 }
+
+/**
+ * Times a worker that dies before it connected to the runner, unasked, is started again under its
+ * id. Why: Beam's ExternalEnvironmentFactory waits without a time limit for the worker id it asked
+ * for to connect ("Still waiting for startup of environment"), so a worker dying before connecting
+ * (killed, out of memory) hung the Flink task forever. One that dies after connecting is not
+ * restarted: the runner sees its control stream break, fails the task and its restart asks for new
+ * workers (a respawn under the old id confused it: the task then waited 3 minutes for data).
+ */
+const MAX_RESPAWNS = 2;
 
 /** A running pool. */
 export class WorkerPool {
   private readonly workers = new Map<string, WorkerProcess>();
   private readonly finished: WorkerProcess[] = [];
+  private stopping = false;
 
   private constructor(
     private readonly server: grpc.Server,
@@ -87,7 +108,12 @@ export class WorkerPool {
     return [...this.finished, ...this.workers.values()].filter((w) => w.bundles > 0).map((w) => w.child.pid ?? -1);
   }
 
-  private startWorker(id: string, control: string, provision: string, logging: string): void {
+  /** Process ids of the live workers processing a bundle right now. */
+  get inBundleWorkerPids(): number[] {
+    return [...this.workers.values()].filter((w) => w.active > 0).map((w) => w.child.pid ?? -1);
+  }
+
+  private startWorker(id: string, control: string, provision: string, logging: string, respawns = 0): void {
     if (!control) throw new Error(`StartWorker ${id} has no control endpoint`);
     const tsx = WORKER_ENTRY.endsWith(".ts") ? ["--import", "tsx"] : [];
     const child = spawn(
@@ -95,15 +121,22 @@ export class WorkerPool {
       [...tsx, WORKER_ENTRY, "--id", id, "--control_endpoint", control, "--provision_endpoint", provision, "--logging_endpoint", logging],
       { env: { ...process.env, ...this.options.env }, stdio: ["ignore", "inherit", "inherit", "ipc"] },
     );
-    const worker: WorkerProcess = { child, bundles: 0 };
+    const worker: WorkerProcess = { child, bundles: 0, active: 0, connected: false, stopping: false };
     child.on("message", (message: WorkerReport) => {
       if (typeof message?.bundles === "number") worker.bundles = message.bundles;
+      if (typeof message?.active === "number") worker.active = message.active;
+      if (message?.connected === true) worker.connected = true;
     });
     child.on("exit", (code, signal) => {
       this.options.log?.(`worker ${id}: pid ${child.pid ?? -1} exited (${code ?? signal}) after ${worker.bundles} bundle(s)`);
       if (this.workers.get(id) === worker) {
         this.workers.delete(id);
         this.finished.push(worker);
+        const died = signal !== null || code !== 0;
+        if (died && !worker.stopping && !this.stopping && !worker.connected && respawns < MAX_RESPAWNS) {
+          this.options.log?.(`worker ${id}: died before connecting to the runner; starting it again`);
+          this.startWorker(id, control, provision, logging, respawns + 1);
+        }
       }
     });
     this.workers.set(id, worker);
@@ -113,6 +146,7 @@ export class WorkerPool {
   private stopWorker(id: string): void {
     const worker = this.workers.get(id);
     if (worker === undefined) return;
+    worker.stopping = true;
     worker.child.kill("SIGTERM");
     const timer = setTimeout(() => worker.child.kill("SIGKILL"), (this.options.stopTimeoutSeconds ?? 10) * 1000);
     worker.child.once("exit", () => clearTimeout(timer));
@@ -120,6 +154,7 @@ export class WorkerPool {
 
   /** Stops every worker and the server. */
   async stop(): Promise<void> {
+    this.stopping = true;
     const running = [...this.workers.values()].filter((w) => w.child.exitCode === null && w.child.signalCode === null);
     await Promise.all(
       running.map(
