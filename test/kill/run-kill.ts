@@ -1,13 +1,15 @@
 /**
  * Kill tests (`npm run test:kill [-- --points N --seed S --targets a,b]`): for each writer — the
- * ArrayRecord writer, the TFRecord writer, the Beam sink on the direct runner — run it in a child
- * process and SIGKILL it at N random moments of its run (default 20; the time of one full run is
- * measured first and kill moments are drawn from 0 to 1.2 times it, so some land in close/finalize
- * and some after). After every kill: under each final name there is nothing or a complete, correct
- * file; everything else is a recognisable temporary file of that writer. Finally one more complete
- * run must leave only the final files: the temporaries of killed runs are cleaned by the next run.
- * Exit 1 on the first violation, naming target, point and seed.
- */
+ * ArrayRecord writer, the TFRecord writer, the Beam sink on the direct runner (here), the
+ * ArrayRecord writer to S3 and GCS (kill-store.ts, servers started on loopback by this harness),
+ * and the Beam sink on Flink with an external worker pool (kill-flink.ts: a worker process killed
+ * inside a bundle) — SIGKILL it at N random moments (without --points, a CI subset: see CI_POINTS).
+ * Local writers: the time of one full run is measured first and kill moments are drawn from 0 to
+ * 1.2 times it, so some land in close/finalize and some after. After every kill: under each final
+ * name there is nothing or a complete, correct file; everything else is a recognisable temporary
+ * file of that writer. Finally one more complete run must leave only the final files: the
+ * temporaries of killed runs are cleaned by the next run. Exit 1 on the first violation, naming
+ * target, point and seed. Every child has a timeout; no request leaves loopback. */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,15 +19,19 @@ import { parseArgs } from "node:util";
 import { ArrayRecordReader } from "../../src/format/array-record/reader.js";
 import { readTFRecordsSync } from "../../src/format/tfrecord/reader.js";
 import { killRecords } from "./kill-records.js";
+import type { KillContext } from "./kill-flink.js";
 
 const { values } = parseArgs({
   options: {
-    points: { type: "string", default: "20" },
+    points: { type: "string" },
     seed: { type: "string", default: String(Date.now() % 1_000_000) },
-    targets: { type: "string", default: "arrayrecord,tfrecord,beam" },
+    targets: { type: "string", default: "arrayrecord,tfrecord,beam,s3,gcs,flink" },
   },
 });
-const POINTS = Number(values.points);
+/** Kill points per target without --points: what CI runs within its 3-minute budget (a Flink point is one job and its restart). */
+const CI_POINTS: Record<string, number> = { arrayrecord: 10, tfrecord: 10, beam: 6, s3: 6, gcs: 6, flink: 2 };
+/** Kill points of `target`. */
+const pointsOf = (target: string): number => (values.points === undefined ? (CI_POINTS[target] ?? 20) : Number(values.points));
 const SEED = Number(values.seed);
 const TARGETS = values.targets!.split(",");
 const CHILD = fileURLToPath(new URL("./kill-child.ts", import.meta.url));
@@ -150,6 +156,10 @@ const LANES = 3;
 
 /** Runs the kill points of one target; returns its summary line. */
 async function killTarget(target: string, root: string): Promise<string> {
+  const POINTS = pointsOf(target);
+  const context: KillContext = { points: POINTS, random, root: path.join(root, target), violation: (m) => new Violation(m), log: (line) => console.log(line) };
+  if (target === "flink") return (await import("./kill-flink.js")).killFlink(context);
+  if (target === "s3" || target === "gcs") return (await import("./kill-store.js")).killStore(target, context);
   const lanes = Array.from({ length: LANES }, (_, lane) => layoutFor(target, path.join(root, `lane${lane}`)));
   const full = await runChild(target, lanes[0]!.out, undefined);
   if (!full.finished) throw new Violation(`${target}: the calibration run did not finish`);
@@ -194,8 +204,13 @@ async function killTarget(target: string, root: string): Promise<string> {
 }
 
 async function main(): Promise<void> {
+  // The cloud SDKs must never look for credentials or metadata servers off this machine.
+  process.env["AWS_EC2_METADATA_DISABLED"] = "true";
+  process.env["METADATA_SERVER_DETECTION"] = "none";
   const root = fs.mkdtempSync(path.join(tmpdir(), "arrayrecord-kill-"));
-  console.log(`kill tests: ${POINTS} points per target, seed ${SEED} (replay: npm run test:kill -- --points ${POINTS} --seed ${SEED})`);
+  const points = TARGETS.map((t) => `${t} ${pointsOf(t)}`).join(", ");
+  const replay = `npm run test:kill -- ${values.points === undefined ? "" : `--points ${values.points} `}--seed ${SEED} --targets ${TARGETS.join(",")}`;
+  console.log(`kill tests: points ${points}; seed ${SEED} (replay: ${replay})`);
   const started = performance.now();
   try {
     for (const target of TARGETS) console.log(await killTarget(target, root));
@@ -205,6 +220,7 @@ async function main(): Promise<void> {
     console.error(`KILL TEST FAILED (seed ${SEED}): ${e.message}`);
     process.exitCode = 1;
   } finally {
+    await (await import("./kill-store.js")).stopStoreServers();
     fs.rmSync(root, { recursive: true, force: true });
   }
 }

@@ -1,0 +1,22 @@
+/**
+ * One object-store writer run for the kill tests: `store-child.ts URL async|sync` writes
+ * {@link storeKillRecords} to URL (s3:// or gs://) with the ArrayRecord writer, printing "ready" once
+ * loaded (before the first request) and "done" after close() returned.
+ */
+import "../../src/storage/register.js";
+import { ArrayRecordWriter } from "../../src/format/array-record/writer.js";
+import { storeKillRecords } from "./kill-records.js";
+
+const [url, mode] = process.argv.slice(2);
+const records = storeKillRecords();
+process.stdout.write("ready\n");
+if (mode === "sync") {
+  const writer = ArrayRecordWriter.openSync(url!, "group_size:1,uncompressed");
+  for (const record of records) writer.writeSync(record);
+  writer.closeSync();
+} else {
+  const writer = await ArrayRecordWriter.open(url!, "group_size:1,uncompressed");
+  for (const record of records) await writer.write(record);
+  await writer.close();
+}
+process.stdout.write("done\n");
