@@ -9,6 +9,11 @@ import { CompressionByte, StreamCompressor, compressionByte, decodeStream } from
 import type { Compression } from "../../../src/format/riegeli/compressor-options.js";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+const varint = (n: number) => {
+  const out: number[] = [];
+  for (; n >= 0x80; n = Math.floor(n / 128)) out.push((n & 0x7f) | 0x80);
+  return [...out, n];
+};
 const corrupt = (offset: number, message: string) => expect.objectContaining({ code: "CORRUPT", offset, message: expect.stringContaining(message) });
 /** Compressible bytes: a repeating phrase with a counter, `n` long. */
 const text = (n: number) => new TextEncoder().encode(Array.from({ length: Math.ceil(n / 5) + 1 }, (_, i) => `line ${i % 97} ok;`).join("")).subarray(0, n);
@@ -98,6 +103,8 @@ describe("decodeStream rejects streams that lie", () => {
 
   it("an unknown compression byte", () => {
     expect(() => decodeStream(0x01, stream({ type: "zstd", level: 1 }), 2000, 31)).toThrow(corrupt(31, "unknown compression type 0x01"));
+    // Our own errors pass through as they are, not wrapped as a codec failure.
+    expect(() => decodeStream(0x01, stream({ type: "zstd", level: 1 }), 2000, 31)).toThrow(expect.objectContaining({ reason: "unknown compression type 0x01" }));
     expect(() => decodeStream(0x5a, stream({ type: "zstd", level: 1 }), 2000, 31)).toThrow(corrupt(31, "unknown compression type 0x5a"));
   });
 
@@ -159,6 +166,31 @@ describe("decodeStream rejects streams that lie", () => {
     }
     expect(brotliError).toMatchObject({ message: expect.stringContaining("cannot decompress chunk stream") });
     expect((brotliError as Error).cause).toBeInstanceOf(Error);
+  });
+
+  it("brotli stops at the declared size instead of inflating a small stream to its full size", () => {
+    const bomb = Uint8Array.from(new StreamCompressor({ type: "brotli", level: 1 }, undefined).encode(new Uint8Array(16 << 20)));
+    // Declare 10 bytes: the decoder must give up after 10, not produce 16 MiB and compare afterwards.
+    const lying = Uint8Array.of(10, ...bomb.subarray(4));
+    expect(() => decodeStream(CompressionByte.BROTLI, lying, 100, 8)).toThrow(corrupt(8, "cannot decompress chunk stream"));
+  });
+
+  it("zstd streams above 64 MiB decode through the growing path; more output than declared or a cut-off frame is CORRUPT", () => {
+    const size = (64 << 20) + (1 << 20);
+    const raw = new Uint8Array(size).map((_, i) => (i % 4099 === 0 ? i & 0xff : 0));
+    const valid = Uint8Array.from(new StreamCompressor({ type: "zstd", level: 1 }, undefined).encode(raw));
+    const out = decodeStream(CompressionByte.ZSTD, valid, size, 2, size);
+    expect(out.length).toBe(size);
+    expect(Buffer.compare(out, raw)).toBe(0);
+    const sizeBytes = valid[0]! < 0x80 ? 1 : valid[1]! < 0x80 ? 2 : valid[2]! < 0x80 ? 3 : 4;
+    expect(sizeBytes).toBe(4);
+    const frame = valid.subarray(sizeBytes);
+    // Declared 512 KiB short of the output (still above 64 MiB): decoding stops one byte past the declared size.
+    const declared = (64 << 20) + (512 << 10);
+    const shorter = Uint8Array.of(...varint(declared), ...frame);
+    expect(() => decodeStream(CompressionByte.ZSTD, shorter, size, 2)).toThrow(corrupt(2, `decompressed ${declared + 1} bytes, stream declares ${declared}`));
+    const cut = Uint8Array.of(...valid.subarray(0, sizeBytes), ...frame.subarray(0, frame.length - 8));
+    expect(() => decodeStream(CompressionByte.ZSTD, cut, size, 2)).toThrow(corrupt(2, "truncated zstd stream"));
   });
 
   it("a zstd stream declaring a huge size is decoded without trusting it: CORRUPT, not a huge allocation", () => {
