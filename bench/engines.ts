@@ -8,7 +8,8 @@
  * one; start-up ≈ the tiny run's time, steady state = (full − tiny records) / (full − tiny
  * seconds), "n/a" when the full run was not slower (noise larger than the work: use more records).
  * CPU seconds of the full run are reported per process group (this process, the pool's worker
- * processes, the job server JVM): less noisy than wall time on a shared machine. One Flink job
+ * processes, the job server JVM), and the CPU per record beyond a job's fixed cost (full − tiny
+ * run, all processes): less noisy than wall time on a shared machine. One Flink job
  * server serves every run (its own start is reported once). `--json FILE` writes every figure.
  *
  *   npm run bench:engines                                  # 1,000,000 records of 1 KB
@@ -141,10 +142,12 @@ try {
     report["jobServerStartSeconds"] = (performance.now() - t) / 1000;
     console.log(`Flink job server start: ${((performance.now() - t) / 1000).toFixed(1)} s (pid ${server.pid})`);
   }
-  console.log("config    start-up s  full run s  steady records/s   CPU s: bench  workers  JVM   load");
+  // CPU s of the full run by process group; "tiny" = all CPU s of the tiny run (≈ a job's fixed cost); µs/rec = CPU per extra record.
+  console.log("config    start-up s  full run s  steady records/s   CPU s: bench  workers  JVM    tiny  µs/rec   load");
   for (const name of chosen) {
     const choice = CONFIGS[name]!;
     await convert(tiny, `${name}-warmup`, choice, small);
+    const c0 = cpuNow();
     const startup = (await convert(tiny, `${name}-small`, choice, small)).seconds;
     const before = cpuNow();
     const run = await convert(full, `${name}-full`, choice, records);
@@ -152,10 +155,14 @@ try {
     const total = run.seconds;
     const steady = total > startup ? Math.round((records - small) / (total - startup)) : undefined;
     const cpu = { bench: after.self - before.self, workers: after.workers - before.workers, jvm: after.jvm - before.jvm };
+    const cpuSmall = { bench: before.self - c0.self, workers: before.workers - c0.workers, jvm: before.jvm - c0.jvm };
+    // CPU per record beyond a job's fixed cost: (full run − tiny run) / (records − tiny records), all processes.
+    const sum = (c: typeof cpu) => c.bench + c.workers + c.jvm;
+    const cpuMicrosPerRecord = ((sum(cpu) - sum(cpuSmall)) / (records - small)) * 1e6;
     const load = os.loadavg()[0]!;
-    results.push({ name, startupSeconds: startup, fullSeconds: total, steadyRecordsPerSecond: steady ?? null, fullRecordsPerSecond: records / total, cpuSeconds: cpu, workerPids: run.workerPids, loadAverage1m: load });
+    results.push({ name, startupSeconds: startup, fullSeconds: total, steadyRecordsPerSecond: steady ?? null, fullRecordsPerSecond: records / total, cpuSeconds: cpu, cpuSecondsTinyRun: cpuSmall, cpuMicrosPerRecord, workerPids: run.workerPids, loadAverage1m: load });
     console.log(
-      `${name.padEnd(9)} ${startup.toFixed(1).padStart(10)}  ${total.toFixed(1).padStart(10)}  ${(steady?.toString() ?? "n/a").padStart(16)}   ${cpu.bench.toFixed(1).padStart(10)} ${cpu.workers.toFixed(1).padStart(8)} ${cpu.jvm.toFixed(1).padStart(5)}  ${load.toFixed(1).padStart(5)}`,
+      `${name.padEnd(9)} ${startup.toFixed(1).padStart(10)}  ${total.toFixed(1).padStart(10)}  ${(steady?.toString() ?? "n/a").padStart(16)}   ${cpu.bench.toFixed(1).padStart(10)} ${cpu.workers.toFixed(1).padStart(8)} ${cpu.jvm.toFixed(1).padStart(5)} ${sum(cpuSmall).toFixed(1).padStart(7)} ${cpuMicrosPerRecord.toFixed(1).padStart(7)}  ${load.toFixed(1).padStart(5)}`,
     );
   }
   const rate = (name: string) => (results.find((r) => r["name"] === name)?.["steadyRecordsPerSecond"] as number | null | undefined) ?? undefined;

@@ -45,7 +45,7 @@ describe("compiled package", () => {
     const golden = fixture("uncompressed_gs16").path();
     const worker = JSON.parse(lastLine(execFileSync(process.execPath, [path.join(app, "worker.cjs"), work, golden], { cwd: app, encoding: "utf8", timeout: 60_000 })));
     expect(worker.modules).toContain("arrayrecord/beam");
-    expect(Object.values(worker.kinds)).toEqual(expect.arrayContaining(["AssignShardBatchesDoFn", "WriteShardDoFn", "FinalizeShardsDoFn", "ReadTFRecordFileDoFn", "MatchFilesDoFn"]));
+    expect(Object.values(worker.kinds)).toEqual(expect.arrayContaining(["SpillShardsDoFn", "WriteSpilledShardDoFn", "FinalizeShardsDoFn", "ReadTFRecordFileDoFn", "MatchFilesDoFn"]));
     expect(worker.records).toBe(120);
 
     // Without apache-beam installed, the core still imports and works; only arrayrecord/beam needs it.
