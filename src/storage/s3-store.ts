@@ -50,6 +50,11 @@ export class S3Store implements ObjectStore {
         if (status !== undefined && status < 500 && status !== 429) throw storeError(url, `GET ${header}: ${(e as Error).name} (${status})`, e);
         throw e;
       }
+      const asked = range.start < 0 ? -range.start : range.length;
+      if (out.ContentLength !== undefined && out.ContentLength > asked) {
+        (out.Body as { destroy?: () => void } | undefined)?.destroy?.(); // never buffer a body bigger than asked for
+        throw storeError(url, `GET ${header}: the server sent ${out.ContentLength} bytes for a range of ${asked}`);
+      }
       const bytes = await bodyBytes(out.Body!, out.ContentLength);
       const size = totalSize(out.ContentRange) ?? out.ContentLength ?? bytes.length;
       const tag = out.ETag ?? "";
