@@ -20,14 +20,18 @@ const FORMAT_VERSION = 1;
 /** The postscript repeats its record this many times, as C++ does. */
 const POSTSCRIPT_COPIES = 3;
 
-/** Chunks in flight per encode worker before the writer waits for the oldest. */
+/** Jobs in flight per encode worker before the writer waits for the oldest. */
 const IN_FLIGHT_PER_WORKER = 4;
+/** Small groups go to a worker together until they hold this many bytes (one message each costs µs). */
+const JOB_BYTES = 64 * 1024;
+/** …or this many groups. */
+const JOB_GROUPS = 256;
 
-/** A chunk handed to an encode worker, not yet placed in the file. */
-interface PendingChunk {
+/** Groups handed to an encode worker as one job, not yet placed in the file. */
+interface PendingJob {
   id: number;
-  numRecords: number;
-  decodedDataSize: number;
+  /** Flat pairs (records, decoded size) per chunk. */
+  chunks: number[];
 }
 
 /**
@@ -48,7 +52,9 @@ export class ArrayRecordEncoder {
   /** Encode workers this encoder may use (0: encode on this thread). */
   private readonly workers: number;
   private readonly pool: EncodePool | undefined;
-  private readonly inFlight: PendingChunk[] = [];
+  private readonly inFlight: PendingJob[] = [];
+  /** Flat pairs (records, decoded size) of the groups closed but not yet submitted. */
+  private closed: number[] = [];
   /** Group buffers the workers gave back, for the next groups. */
   private readonly spare: { sizes: Uint8Array; values: Uint8Array }[] = [];
   /** Label for errors from workers. */
@@ -86,6 +92,7 @@ export class ArrayRecordEncoder {
   /** Emits the last partial chunk, the footer and the postscript. No records may follow. */
   finish(): void {
     if (this.builder.count > 0) this.flushChunk();
+    if (this.closed.length > 0) this.submit();
     while (this.inFlight.length > 0) this.placeOldest();
     const footerOffset = this.position;
     const footer = new SimpleChunkBuilder();
@@ -118,14 +125,15 @@ export class ArrayRecordEncoder {
   /** Drops the chunks still in flight (the file is being abandoned). */
   abandon(): void {
     this.pool?.abandon(this.inFlight.splice(0).map((c) => c.id));
+    this.closed = [];
   }
 
   private flushChunk(): void {
     if (this.pool !== undefined) {
-      const group = (this.builder as SimpleChunkBuilder).detach(this.spare.pop());
-      const id = this.pool.submit(group, this.options.compression, this.options.windowLog, this.workers);
-      this.inFlight.push({ id, numRecords: group.count, decodedDataSize: group.valuesLength });
-      if (this.inFlight.length >= IN_FLIGHT_PER_WORKER * this.workers) this.placeOldest();
+      const builder = this.builder as SimpleChunkBuilder;
+      this.closed.push(builder.count, builder.decodedDataSize);
+      builder.endGroup();
+      if (builder.heldBytes >= JOB_BYTES || builder.closedGroups >= JOB_GROUPS) this.submit();
       return;
     }
     const numRecords = this.builder.count;
@@ -136,22 +144,38 @@ export class ArrayRecordEncoder {
     if (this.options.padToBlockBoundary) this.padToBoundary();
   }
 
-  /** Waits for the oldest chunk in flight and places it. */
+  /** Hands the closed groups to a worker; waits for the oldest job when too many are in flight. */
+  private submit(): void {
+    const batch = (this.builder as SimpleChunkBuilder).detach(this.spare.pop());
+    const id = this.pool!.submit(batch, this.options.compression, this.options.windowLog, this.workers);
+    this.inFlight.push({ id, chunks: this.closed });
+    this.closed = [];
+    if (this.inFlight.length >= IN_FLIGHT_PER_WORKER * this.workers) this.placeOldest();
+  }
+
+  /** Waits for the oldest job in flight and places its chunks. */
   private placeOldest(): void {
     const pending = this.inFlight.shift()!;
     const reply = this.pool!.wait(pending.id, this.file);
     this.spare.push({ sizes: reply.sizes, values: reply.values });
     if ("error" in reply) throw new ArrayRecordError("IO", reply.error, { file: this.file });
-    const { chunk } = reply;
-    const chunkOffset = this.emit({
-      chunkType: ChunkType.SIMPLE,
-      data: chunk.subarray(CHUNK_HEADER_SIZE),
-      header: chunk.subarray(0, CHUNK_HEADER_SIZE),
-      numRecords: pending.numRecords,
-      decodedDataSize: pending.decodedDataSize,
-    });
-    this.entries.push({ chunkOffset, decodedDataSize: pending.decodedDataSize, numRecords: pending.numRecords });
-    if (this.options.padToBlockBoundary) this.padToBoundary();
+    const { chunks, lengths } = reply;
+    let at = 0;
+    for (let g = 0; g < lengths.length; g++) {
+      const numRecords = pending.chunks[2 * g]!;
+      const decodedDataSize = pending.chunks[2 * g + 1]!;
+      const chunk = chunks.subarray(at, at + lengths[g]!);
+      at += lengths[g]!;
+      const chunkOffset = this.emit({
+        chunkType: ChunkType.SIMPLE,
+        data: chunk.subarray(CHUNK_HEADER_SIZE),
+        header: chunk.subarray(0, CHUNK_HEADER_SIZE),
+        numRecords,
+        decodedDataSize,
+      });
+      this.entries.push({ chunkOffset, decodedDataSize, numRecords });
+      if (this.options.padToBlockBoundary) this.padToBoundary();
+    }
   }
 
   /** Emits the builder's records as a chunk of `chunkType`; returns the chunk's begin. */

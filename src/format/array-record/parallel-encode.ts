@@ -1,8 +1,9 @@
 /**
  * Encoding data chunks on worker threads, for a writer with `max_parallelism` ≥ 2: the main thread
- * collects each group's records, transfers the group's buffers to a worker, which compresses them
- * and computes the chunk header (neither depends on the chunk's position), and the writer places
- * the finished chunks in file order. Buffers travel by transfer both ways and are reused.
+ * collects the records of one or more groups (small groups are batched, so a message carries at
+ * least ~64 KiB), transfers their buffers to a worker, which compresses each group and computes
+ * its chunk header (neither depends on the chunk's position), and the writer places the finished
+ * chunks in file order. Buffers travel by transfer both ways and are reused.
  *
  * The writer waits synchronously (`Atomics.wait` on a shared counter the workers bump after each
  * reply, then `receiveMessageOnPort`), so `writeSync` and `closeSync` work with workers, and a
@@ -13,23 +14,24 @@ import { availableParallelism } from "node:os";
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { ArrayRecordError } from "../errors.js";
 import type { Compression } from "../riegeli/compressor-options.js";
-import type { RecordGroup } from "../riegeli/simple-chunk.js";
+import type { RecordGroups } from "../riegeli/simple-chunk.js";
 
-/** A group to encode as one simple chunk; `sizes` and `values` travel by transfer. */
+/** Groups to encode, one simple chunk each (see {@link RecordGroups}); `sizes` and `values` travel by transfer. */
 export interface EncodeRequest {
   id: number;
   sizes: Uint8Array;
-  sizesLength: number;
   values: Uint8Array;
-  valuesLength: number;
-  numRecords: number;
+  groups: number[];
   compression: Compression;
   windowLog: number | undefined;
 }
 
-/** The chunk (40-byte header, then data) or the error, with the group's buffers given back. */
+/**
+ * The chunks back to back (each a 40-byte header, then its data; chunk g is `lengths[g]` bytes),
+ * or the error, with the groups' buffers given back.
+ */
 export type EncodeResponse =
-  | { id: number; chunk: Uint8Array; sizes: Uint8Array; values: Uint8Array }
+  | { id: number; chunks: Uint8Array; lengths: number[]; sizes: Uint8Array; values: Uint8Array }
   | { id: number; error: string; sizes: Uint8Array; values: Uint8Array };
 
 const FROM_SOURCES = import.meta.url.endsWith(".ts");
@@ -67,26 +69,17 @@ export class EncodePool {
     while (this.workers.length < count) this.spawn();
   }
 
-  /** Sends `group` to the least busy of the first `limit` workers; returns its job id. */
-  submit(group: RecordGroup, compression: Compression, windowLog: number | undefined, limit: number): number {
+  /** Sends `batch` to the least busy of the first `limit` workers; returns its job id. */
+  submit(batch: RecordGroups, compression: Compression, windowLog: number | undefined, limit: number): number {
     this.grow(limit);
     let slot = 0;
     for (let k = 1; k < limit; k++) if (this.workers[k]!.pending < this.workers[slot]!.pending) slot = k;
     const state = this.workers[slot]!;
     const id = this.nextId++;
-    const request: EncodeRequest = {
-      id,
-      sizes: group.sizes,
-      sizesLength: group.sizesLength,
-      values: group.values,
-      valuesLength: group.valuesLength,
-      numRecords: group.count,
-      compression,
-      windowLog,
-    };
+    const request: EncodeRequest = { id, sizes: batch.sizes, values: batch.values, groups: batch.groups, compression, windowLog };
     state.pending++;
     this.jobSlot.set(id, slot);
-    state.port.postMessage(request, [group.sizes.buffer as ArrayBuffer, group.values.buffer as ArrayBuffer]);
+    state.port.postMessage(request, [batch.sizes.buffer as ArrayBuffer, batch.values.buffer as ArrayBuffer]);
     return id;
   }
 

@@ -76,12 +76,33 @@ export class SimpleChunkBuilder {
   private sizes: Uint8Array = new Uint8Array(1024);
   private sizesLength = 0;
   private data: Uint8Array = new Uint8Array(0);
-  /** Records added since the last {@link finish}. */
+  /** Where the current group begins in `values` (after groups closed by {@link endGroup}). */
+  private groupValuesStart = 0;
+  /** Closed groups: flat triples (sizes end, values end, record count). */
+  private groups: number[] = [];
+  /** Records added to the current group. */
   count = 0;
 
-  /** Sum of the lengths of the records added. */
+  /** Sum of the lengths of the records of the current group. */
   get decodedDataSize(): number {
+    return this.valuesLength - this.groupValuesStart;
+  }
+
+  /** Groups closed by {@link endGroup} and not yet detached. */
+  get closedGroups(): number {
+    return this.groups.length / 3;
+  }
+
+  /** Bytes of record data held (all groups). */
+  get heldBytes(): number {
     return this.valuesLength;
+  }
+
+  /** Closes the current group (to be {@link detach}ed with others, for one worker to encode them all). */
+  endGroup(): void {
+    this.groups.push(this.sizesLength, this.valuesLength, this.count);
+    this.groupValuesStart = this.valuesLength;
+    this.count = 0;
   }
 
   /** Appends one record. */
@@ -110,27 +131,32 @@ export class SimpleChunkBuilder {
   }
 
   /**
-   * Hands the collected records over without encoding them (to a worker that will) and empties the
+   * Hands the closed groups over without encoding them (to a worker that will) and empties the
    * builder, which continues in `next` buffers (e.g. ones a worker gave back) or fresh ones.
+   * Call after {@link endGroup}, with no record added since.
    */
-  detach(next?: { sizes: Uint8Array; values: Uint8Array }): RecordGroup {
-    const group: RecordGroup = { sizes: this.sizes, sizesLength: this.sizesLength, values: this.values, valuesLength: this.valuesLength, count: this.count };
+  detach(next?: { sizes: Uint8Array; values: Uint8Array }): RecordGroups {
+    const batch: RecordGroups = { sizes: this.sizes, values: this.values, groups: this.groups };
     this.sizes = next?.sizes ?? new Uint8Array(this.sizes.length);
     this.values = next?.values ?? new Uint8Array(this.values.length);
+    this.groups = [];
     this.sizesLength = 0;
     this.valuesLength = 0;
+    this.groupValuesStart = 0;
     this.count = 0;
-    return group;
+    return batch;
   }
 }
 
-/** The records of one chunk before encoding: varint sizes in `sizes[0, sizesLength)`, bytes in `values[0, valuesLength)`. */
-export interface RecordGroup {
+/**
+ * Consecutive groups of records, each to become one chunk: group g has the varint sizes
+ * `sizes[groups[3g-3], groups[3g])` and the bytes `values[groups[3g-2], groups[3g+1])` (0 before
+ * the first), and `groups[3g+2]` records.
+ */
+export interface RecordGroups {
   sizes: Uint8Array;
-  sizesLength: number;
   values: Uint8Array;
-  valuesLength: number;
-  count: number;
+  groups: number[];
 }
 
 /**

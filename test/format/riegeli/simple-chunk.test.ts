@@ -52,24 +52,32 @@ describe("simple chunk", () => {
     );
   });
 
-  it("detach hands the records over and continues in the buffers it is given", () => {
+  it("detach hands the closed groups over and continues in the buffers it is given", () => {
     const builder = new SimpleChunkBuilder();
     builder.add(Uint8Array.of(5, 6));
     builder.add(Uint8Array.of(7));
+    expect([builder.count, builder.decodedDataSize]).toEqual([2, 3]);
+    builder.endGroup();
+    expect([builder.count, builder.decodedDataSize, builder.closedGroups, builder.heldBytes]).toEqual([0, 0, 1, 3]);
+    builder.add(Uint8Array.of(8));
+    expect([builder.count, builder.decodedDataSize]).toEqual([1, 1]);
+    builder.endGroup();
     const spare = { sizes: new Uint8Array(16), values: new Uint8Array(16) };
-    const group = builder.detach(spare);
-    expect(group.count).toBe(2);
-    expect(hex(group.sizes.subarray(0, group.sizesLength))).toBe("0201");
-    expect(hex(group.values.subarray(0, group.valuesLength))).toBe("050607");
-    expect([builder.count, builder.decodedDataSize]).toEqual([0, 0]);
+    const batch = builder.detach(spare);
+    // Group ends (sizes end, values end, records): [2, 3, 2] then [3, 4, 1].
+    expect(batch.groups).toEqual([2, 3, 2, 3, 4, 1]);
+    expect(hex(batch.sizes.subarray(0, 3))).toBe("020101");
+    expect(hex(batch.values.subarray(0, 4))).toBe("05060708");
+    expect([builder.count, builder.decodedDataSize, builder.closedGroups, builder.heldBytes]).toEqual([0, 0, 0, 0]);
     builder.add(Uint8Array.of(9, 9, 9));
     expect(spare.values.subarray(0, 3)).toEqual(Uint8Array.of(9, 9, 9));
     expect(hex(builder.finish(none))).toBe("00" + "01" + "03" + "090909");
-    // Without spare buffers it takes fresh ones: the detached group stays intact.
+    // Without spare buffers it takes fresh ones: the detached groups stay intact.
     builder.add(Uint8Array.of(1));
+    builder.endGroup();
     const second = builder.detach();
     builder.add(Uint8Array.of(2));
-    expect(hex(second.values.subarray(0, second.valuesLength))).toBe("01");
+    expect(hex(second.values.subarray(0, second.groups[1]))).toBe("01");
   });
 
   it("rejects each inconsistency as CORRUPT at the chunk's offset", () => {
