@@ -1,6 +1,7 @@
 /**
  * Worker thread of the parallel reader: decodes the data chunks of one span of file bytes and
- * sends their records back packed in one transferred buffer. See parallel-decode.ts.
+ * sends their records back in one transferred buffer (the span's own, or a packed copy). See
+ * parallel-decode.ts.
  */
 import { parentPort } from "node:worker_threads";
 import { decodeDataChunkAt } from "./file-layout.js";
@@ -8,34 +9,44 @@ import { isArrayRecordError } from "../errors.js";
 import type { DecodeRequest, DecodeResponse } from "./parallel-decode.js";
 import type { ChunkRecords } from "../riegeli/simple-chunk.js";
 
-/** Decodes a request's chunks and packs every record into one buffer with one offsets table. */
-function decode({ bytes, start, entries }: DecodeRequest): { values: Uint8Array; starts: Float64Array } {
+/**
+ * Decodes a request's chunks. When every chunk's records are views of the span's own bytes
+ * (uncompressed chunks, reassembled in place), the span's buffer goes back as is with the records'
+ * bounds in it; otherwise every record is packed into one new buffer.
+ */
+function decode({ bytes, start, entries }: DecodeRequest): { values: Uint8Array; bounds: Float64Array } {
   // The span's bytes were transferred to this worker alone: chunks may be reassembled in place.
   const chunks: ChunkRecords[] = entries.map((entry) => decodeDataChunkAt({ bytes, start, inPlace: true }, entry));
   let records = 0;
   let size = 0;
+  let views = true;
   for (const chunk of chunks) {
     records += chunk.count;
     size += chunk.values.length;
+    if (chunk.values.buffer !== bytes.buffer) views = false;
   }
-  const values = new Uint8Array(size);
-  const starts = new Float64Array(records + 1);
+  const bounds = new Float64Array(2 * records);
+  const values = views ? new Uint8Array(bytes.buffer as ArrayBuffer) : new Uint8Array(size);
   let at = 0;
   let r = 0;
   for (const chunk of chunks) {
-    values.set(chunk.values, at);
-    for (let i = 0; i < chunk.count; i++) starts[++r] = at + (chunk.starts === undefined ? chunk.values.length : chunk.starts[i + 1]!);
-    at += chunk.values.length;
+    if (views) at = chunk.values.byteOffset;
+    else values.set(chunk.values, at);
+    for (let i = 0; i < chunk.count; i++) {
+      bounds[r++] = at + (chunk.starts === undefined ? 0 : chunk.starts[i]!);
+      bounds[r++] = at + (chunk.starts === undefined ? chunk.values.length : chunk.starts[i + 1]!);
+    }
+    if (!views) at += chunk.values.length;
   }
-  return { values, starts };
+  return { values, bounds };
 }
 
 parentPort!.on("message", (request: DecodeRequest) => {
   let response: DecodeResponse;
   try {
-    const { values, starts } = decode(request);
-    response = { id: request.id, values, starts };
-    parentPort!.postMessage(response, [values.buffer as ArrayBuffer, starts.buffer as ArrayBuffer]);
+    const { values, bounds } = decode(request);
+    response = { id: request.id, values, bounds };
+    parentPort!.postMessage(response, [values.buffer as ArrayBuffer, bounds.buffer as ArrayBuffer]);
   } catch (e) {
     response = isArrayRecordError(e)
       ? { id: request.id, error: { code: e.code, reason: e.reason, offset: e.offset } }

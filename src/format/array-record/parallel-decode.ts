@@ -16,15 +16,15 @@ export interface DecodeRequest {
   entries: DataChunkEntry[];
 }
 
-/** A decoded span: all its records back to back, record i = `values[starts[i], starts[i+1])`; or the error. */
+/** A decoded span: record i = `values[bounds[2i], bounds[2i+1])`; or the error. */
 export type DecodeResponse =
-  | { id: number; values: Uint8Array; starts: Float64Array }
+  | { id: number; values: Uint8Array; bounds: Float64Array }
   | { id: number; error: { code: ArrayRecordErrorCode; reason: string; offset: number | undefined } };
 
-/** Records of a span, packed. */
+/** Records of a span: record i is `values[bounds[2i], bounds[2i+1])`. */
 export interface PackedRecords {
   values: Uint8Array;
-  starts: Float64Array;
+  bounds: Float64Array;
 }
 
 /** The worker script beside this module. */
@@ -100,7 +100,7 @@ export class DecodePool {
       const { code, reason, offset } = response.error;
       waiter.reject(new ArrayRecordError(code, reason, { file: waiter.file, offset }));
     } else {
-      waiter.resolve({ values: response.values, starts: response.starts });
+      waiter.resolve({ values: response.values, bounds: response.bounds });
     }
   }
 

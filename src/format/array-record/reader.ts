@@ -217,13 +217,13 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     const out: Uint8Array[] = [];
     const { index } = this.layout;
     for (let s = 0; s < spans.length; s++) {
-      const { values, starts } = await decoded[s]!;
+      const { values, bounds } = await decoded[s]!;
       decoded[s] = undefined;
       this.checkOpen(); // closed while this span was decoding
       if (issued < spans.length) issue(issued++);
       const base = index.recordStart(spans[s]!.first);
       const to = Math.min(end, index.recordStart(spans[s]!.last + 1)) - base;
-      for (let i = Math.max(start, base) - base; i < to; i++) out.push(values.subarray(starts[i], starts[i + 1]));
+      for (let i = Math.max(start, base) - base; i < to; i++) out.push(values.subarray(bounds[2 * i], bounds[2 * i + 1]));
     }
     return out;
   }

@@ -1,6 +1,8 @@
 /** Parallel reads (worker threads) give exactly the records of the sequential reader, and its errors. */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { ArrayRecordReader } from "../../../src/format/array-record/reader.js";
@@ -31,6 +33,23 @@ describe("readRangeParallel / readAllParallel", () => {
     }
     await expect(reader.readRangeParallel(0, 3001)).rejects.toMatchObject({ code: "OUT_OF_RANGE" });
     await reader.close();
+  });
+
+  it("uncompressed chunks split by block headers come back as views of the span, equal to the sequential reader's", async () => {
+    const records = textRecords(9, 700, 500, 3000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ar-parallel-views-"));
+    try {
+      for (const options of ["group_size:64,uncompressed", "group_size:5,uncompressed", "group_size:64,zstd:1"]) {
+        const file = path.join(dir, "f.array_record");
+        fs.writeFileSync(file, encodeArrayRecord(records, options));
+        const reader = await ArrayRecordReader.open(file);
+        expect(recordsSha256(await reader.readRangeParallel(0, 700, 2)), options).toBe(recordsSha256(records));
+        expect(recordsSha256(await reader.readRangeParallel(33, 650, 3)), options).toBe(recordsSha256(records.slice(33, 650)));
+        await reader.close();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("a damaged chunk fails with CORRUPT naming file and offset", async () => {
