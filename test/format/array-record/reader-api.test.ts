@@ -3,6 +3,9 @@
  * iteration group chunks into I/Os (at most one span each, adjacent chunks only), the chunk cache,
  * positions, bounds and closing — with the exact records every time.
  */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { ArrayRecordReader } from "../../../src/format/array-record/reader.js";
@@ -270,6 +273,89 @@ describe("ArrayRecordReader", () => {
     expect(() => reader.readSync([1, 2])).toThrow(expect.objectContaining({ code: "IO", file: "counted.array_record" }));
     source.failWith = new ArrayRecordError("IO", "connection reset");
     await expect(reader.read([1, 2])).rejects.toMatchObject({ code: "IO", file: "counted.array_record" });
+  });
+
+  it("a fresh reader's first read may be in any chunk (chunk 1 included)", async () => {
+    expect(text(open().reader.readSync(5))).toBe(RECORDS[5]);
+    expect(text(await open().reader.read(6))).toBe(RECORDS[6]);
+    expect(open().reader.readSync([4]).map(text)).toEqual([RECORDS[4]]);
+  });
+
+  it("opens paths as well as sources, sync and async", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arrayrecord-reader-api-"));
+    try {
+      const file = path.join(dir, "f.array_record");
+      fs.writeFileSync(file, FILE);
+      const sync = ArrayRecordReader.openSync(file);
+      expect(sync.name).toBe(file);
+      expect(text(sync.readSync(123))).toBe(RECORDS[123]);
+      sync.closeSync();
+      const viaAsync = await ArrayRecordReader.open(file);
+      expect(text(await viaAsync.read(321))).toBe(RECORDS[321]);
+      await viaAsync.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("withLayout reuses another reader's index: no footer read, same records", () => {
+    const { reader } = open();
+    const source = new CountingSource(FILE);
+    const again = ArrayRecordReader.withLayout(source, reader.fileLayout, "readahead_buffer_size:4M");
+    expect(again.numRecords).toBe(400);
+    expect(source.reads).toEqual([]);
+    expect(again.readAllSync().map(text)).toEqual(RECORDS);
+    expect(source.reads).toHaveLength(1);
+  });
+
+  it("closeSync alone and close alone each close the source and refuse further reads", async () => {
+    const a = open();
+    a.reader.closeSync();
+    expect(a.source.closedCount).toBe(1);
+    expect(() => a.reader.readSync(0)).toThrow(expect.objectContaining({ code: "CLOSED" }));
+    const b = open();
+    await b.reader.close();
+    expect(b.source.closedCount).toBe(1);
+    expect(() => b.reader.readSync(0)).toThrow(expect.objectContaining({ code: "CLOSED" }));
+  });
+
+  it("parallel reads of partial ranges, on one worker or two, give the records in order", async () => {
+    const { reader } = open();
+    try {
+      expect((await reader.readRangeParallel(3, 398, 2)).map(text)).toEqual(RECORDS.slice(3, 398));
+      expect((await reader.readRangeParallel(0, 9, 1)).map(text)).toEqual(RECORDS.slice(0, 9));
+      expect((await reader.readAllParallel(2)).map(text)).toEqual(RECORDS);
+      expect(await reader.readRangeParallel(5, 5, 2)).toEqual([]);
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it("chunk stats, async iteration and empty async ranges", async () => {
+    const { reader, source } = open();
+    const stats = reader.dataChunkStatsSync();
+    expect(stats.chunkTypes).toEqual({ simple: 100, transposed: 0 });
+    expect(stats.dataBytes).toBe(reader.fileLayout.index.offsets[100]! - reader.fileLayout.index.offsets[0]!);
+    expect(await reader.dataChunkStats()).toEqual(stats);
+    const streamed: string[] = [];
+    for await (const r of reader) streamed.push(text(r)!);
+    expect(streamed).toEqual(RECORDS);
+    expect(await reader.readRange(7, 7)).toEqual([]);
+    // The async range reads fetch exactly the data chunks, in spans of at most 1 MiB.
+    source.reads.length = 0;
+    expect(await reader.readAll()).toHaveLength(400);
+    const offsets = reader.fileLayout.index.offsets;
+    expect(source.reads.reduce((n, [, length]) => n + length, 0)).toBe(offsets[100]! - offsets[0]!);
+    for (const [, length] of source.reads) expect(length).toBeLessThanOrEqual(1 << 20);
+  });
+
+  it("a damaged chunk read through readMany is CORRUPT too", async () => {
+    const bytes = Uint8Array.from(FILE);
+    const clean = ArrayRecordReader.openSync(new MemoryByteSource(FILE));
+    bytes[clean.fileLayout.index.offsets[30]! + 100]! ^= 1;
+    const reader = ArrayRecordReader.openSync(new ManySource(bytes));
+    expect(() => reader.readSync([3, 121])).toThrow(expect.objectContaining({ code: "CORRUPT", file: "counted.array_record" }));
+    await expect(reader.read([3, 121])).rejects.toMatchObject({ code: "CORRUPT", file: "counted.array_record" });
   });
 
   it("random batches (duplicates, any order) read exactly through sources with and without readMany", async () => {
