@@ -42,12 +42,12 @@ export class FileByteSource implements ByteSource {
 
   readSync(position: number, length: number): Uint8Array {
     const out = allocBytes(Math.max(0, Math.min(length, this.size - position)));
-    return markFresh(out.subarray(0, this.readIntoSync(position, out)));
+    return freshIfLarge(out.subarray(0, this.readIntoSync(position, out)));
   }
 
   async read(position: number, length: number): Promise<Uint8Array> {
     const out = Buffer.allocUnsafe(Math.max(0, Math.min(length, this.size - position)));
-    return markFresh(plainView(out, await this.readInto(position, out)));
+    return freshIfLarge(plainView(out, await this.readInto(position, out)));
   }
 
   readIntoSync(position: number, target: Uint8Array): number {
@@ -95,6 +95,14 @@ export class FileByteSource implements ByteSource {
  * A plain Uint8Array view of a Buffer's first `length` bytes: decoders take many subarrays, and
  * Buffer's own subarray is several times slower than Uint8Array's.
  */
+/**
+ * Marks reads that may hold a chunk split by a block header as fresh (decoders reassemble those in
+ * place); small reads are not worth the WeakSet entry (a split small chunk is copied, cheaply).
+ */
+function freshIfLarge(bytes: Uint8Array): Uint8Array {
+  return bytes.length > 8192 ? markFresh(bytes) : bytes;
+}
+
 function plainView(buffer: Buffer, length: number): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, length);
 }
