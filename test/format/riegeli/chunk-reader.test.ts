@@ -138,6 +138,48 @@ describe("windows and ranges", () => {
     }
   });
 
+  it("a flipped data byte fails the data hash on the in-block path and the block-crossing path, at the chunk's begin", () => {
+    for (const begin of [100, BLOCK_SIZE - 100]) {
+      const file = fileWith(begin, chunk(ChunkType.SIMPLE, 300, 1, 0));
+      const dataAt = begin + 40 + (begin === 100 ? 0 : 24) + 150;
+      file[dataAt]! ^= 4;
+      expect(() => parse(file, begin), String(begin)).toThrow(corrupt(begin, "chunk data hash mismatch"));
+    }
+  });
+
+  it("readChunkAt on a cut-off file is TRUNCATED", () => {
+    const file = fileWith(100, chunk(ChunkType.SIMPLE, 500, 2, 7));
+    const plan = readChunkAt(file.length - 1, 100);
+    plan.next();
+    expect(() => plan.next(file.subarray(100, 100 + MAX_CHUNK_HEADER_SPAN))).toThrow(expect.objectContaining({ code: "TRUNCATED", offset: 100 }));
+  });
+
+  it("padding that ends exactly on a boundary does not read the next chunk's block header", () => {
+    const begin = 100;
+    const file = fileWith(begin, chunk(ChunkType.SIMPLE, 10, 2 * BLOCK_SIZE - begin, 0));
+    expect(file.length).toBe(2 * BLOCK_SIZE);
+    expect(parse(file, begin).end).toBe(2 * BLOCK_SIZE);
+    expect(parseChunk({ bytes: file, start: 0 }, begin, { limit: file.length, limitIsEof: false }).end).toBe(2 * BLOCK_SIZE);
+  });
+
+  it("a window cut inside a block header within the chunk is an overrun at the chunk's begin", () => {
+    const begin = BLOCK_SIZE - 100;
+    const file = fileWith(begin, chunk(ChunkType.SIMPLE, 300, 1, 0));
+    const cut = file.subarray(0, BLOCK_SIZE + 10);
+    expect(() => parseChunk({ bytes: cut, start: 0 }, begin, { limit: file.length, limitIsEof: false })).toThrow(corrupt(begin, "incomplete chunk"));
+  });
+
+  it("an in-place window gives the same data, spliced in its own buffer", () => {
+    for (const begin of [BLOCK_SIZE - 100, BLOCK_SIZE - 20, 100]) {
+      const content = chunk(ChunkType.SIMPLE, 150_000, 1, 0);
+      content.data.forEach((_, i) => (content.data[i] = (i * 7 + (i >> 8)) & 0xff));
+      const file = fileWith(begin, content);
+      const parsed = parseChunk({ bytes: file.slice(), start: 0, inPlace: true }, begin, { limit: file.length, limitIsEof: true });
+      expect(parsed.header.dataSize).toBe(150_000);
+      expect(Buffer.compare(parsed.data, content.data), String(begin)).toBe(0);
+    }
+  });
+
   it("a chunk may not begin inside a block header", () => {
     const file = new Uint8Array(3 * BLOCK_SIZE);
     for (const begin of [BLOCK_SIZE + 1, BLOCK_SIZE + 24, 2 * BLOCK_SIZE + 12]) {
