@@ -80,6 +80,27 @@ describe("simple chunk", () => {
     expect(hex(second.values.subarray(0, second.groups[1]))).toBe("01");
   });
 
+  it("grows its size and value buffers for thousands of records and a 200 KB one", () => {
+    const builder = new SimpleChunkBuilder();
+    const records = [...Array.from({ length: 2000 }, (_, i) => new Uint8Array(100).fill(i & 0xff)), new Uint8Array(200_000).fill(7), Uint8Array.of(1)];
+    for (const r of records) builder.add(r);
+    const data = Uint8Array.from(builder.finish(none));
+    // Compression byte, sizes length (2 bytes), sizes (1 byte each, 3 for the big one), values.
+    expect(data.length).toBe(1 + 2 + (2000 + 3 + 1) + 2000 * 100 + 200_001);
+    const decoded = decodeSimpleChunk(data, records.length, 2000 * 100 + 200_001, 0);
+    records.forEach((r, i) => expect(hex(recordAt(decoded, i)), `record ${i}`).toBe(hex(r)));
+    // The builder reused afterwards still encodes exactly.
+    builder.add(Uint8Array.of(4, 5));
+    expect(hex(builder.finish(none))).toBe("00" + "01" + "02" + "0405");
+  });
+
+  it("a chunk of only empty records has sizes up to its very end", () => {
+    const decoded = decodeSimpleChunk(Uint8Array.of(0, 2, 0, 0), 2, 0, 0);
+    expect([recordAt(decoded, 0).length, recordAt(decoded, 1).length]).toEqual([0, 0]);
+    // Just the compression byte: the sizes length is missing.
+    expect(() => decodeSimpleChunk(Uint8Array.of(0), 1, 0, 5)).toThrow(corrupt(5, "truncated varint"));
+  });
+
   it("rejects each inconsistency as CORRUPT at the chunk's offset", () => {
     expect(() => decodeSimpleChunk(new Uint8Array(0), 1, 0, 77)).toThrow(corrupt(77, "no compression byte"));
     expect(() => decodeSimpleChunk(Uint8Array.of(0, 0x80), 1, 0, 77)).toThrow(corrupt(77, "truncated varint"));
