@@ -29,7 +29,7 @@ const { values } = parseArgs({
   },
 });
 /** Kill points per target without --points: what CI runs within its 3-minute budget (a Flink point is one job and its restart). */
-const CI_POINTS: Record<string, number> = { arrayrecord: 10, tfrecord: 10, beam: 6, s3: 6, gcs: 6, flink: 2 };
+const CI_POINTS: Record<string, number> = { arrayrecord: 6, tfrecord: 6, beam: 4, s3: 4, gcs: 4, flink: 2 };
 /** Kill points of `target`. */
 const pointsOf = (target: string): number => (values.points === undefined ? (CI_POINTS[target] ?? 20) : Number(values.points));
 const SEED = Number(values.seed);
