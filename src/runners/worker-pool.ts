@@ -116,9 +116,11 @@ export class WorkerPool {
   private startWorker(id: string, control: string, provision: string, logging: string, respawns = 0): void {
     if (!control) throw new Error(`StartWorker ${id} has no control endpoint`);
     const tsx = WORKER_ENTRY.endsWith(".ts") ? ["--import", "tsx"] : [];
+    // Node flags for the workers only (e.g. "--cpu-prof --cpu-prof-dir=DIR", which NODE_OPTIONS refuses).
+    const nodeArgs = (this.options.env?.["ARRAYRECORD_WORKER_NODE_ARGS"] ?? process.env["ARRAYRECORD_WORKER_NODE_ARGS"] ?? "").split(/\s+/).filter((a) => a !== "");
     const child = spawn(
       process.execPath,
-      [...tsx, WORKER_ENTRY, "--id", id, "--control_endpoint", control, "--provision_endpoint", provision, "--logging_endpoint", logging],
+      [...nodeArgs, ...tsx, WORKER_ENTRY, "--id", id, "--control_endpoint", control, "--provision_endpoint", provision, "--logging_endpoint", logging],
       { env: { ...process.env, ...this.options.env }, stdio: ["ignore", "inherit", "inherit", "ipc"] },
     );
     const worker: WorkerProcess = { child, bundles: 0, active: 0, connected: false, stopping: false };
