@@ -59,6 +59,22 @@ describe("writeChunk", () => {
   });
 });
 
+describe("precomputed headers", () => {
+  it("a header computed elsewhere (an encode worker's) is placed as given, not the previous chunk's", () => {
+    const begin = BLOCK_SIZE - 30;
+    const c = content(500, 1);
+    const expected = layOutChunk(begin, c);
+    // Another chunk first, so a header left over from it would show.
+    layOutChunk(64, content(10, 3));
+    const full = new Uint8Array(40);
+    full.set(expected.subarray(0, 30));
+    full.set(expected.subarray(54, 64), 30);
+    const out = new OutputBuffer(16);
+    writeChunk(out, begin, { ...c, header: full });
+    expect(Buffer.compare(out.take(true), expected)).toBe(0);
+  });
+});
+
 describe("paddingChunkTo", () => {
   it("fills to the next boundary, or the one after when fewer than 40 bytes remain", () => {
     const cases: [number, number][] = [
