@@ -50,8 +50,9 @@ for (const options of values.only ?? OPTION_SETS) {
   rows.push(...ours, ...wheel);
   if (values.out) fs.appendFileSync(values.out, [...ours, ...wheel].map((r) => JSON.stringify(r)).join("\n") + "\n");
   const find = (impl: string, op: string) => rows.find((r) => r.options === options && r.op === op && r.impl === impl);
-  // Our op ↔ the wheel's: batch ↔ read(indices), parallel2 ↔ read_all() with its pool.
-  for (const op of ["write", "sequential", "random", "batch", "parallel2", "open"]) {
+  // Our op ↔ the wheel's: batch ↔ read(indices), parallel2 ↔ read_all() with its pool. write2
+  // (our writer encoding on 2 workers) has no wheel row: the wheel's writer takes no thread pool.
+  for (const op of ["write", "write2", "sequential", "random", "batch", "parallel2", "open"]) {
     const a = find("ours", op);
     const b = find("wheel", op);
     const k = (r: Row | undefined) => (r ? `${Math.round(r.records_per_s / 1e3)}k±${r.spread}` : "-");
