@@ -66,6 +66,28 @@ class ManySource extends CountingSource {
   }
 }
 
+/**
+ * Two one-record chunks whose bytes (offsets[2] − offsets[0]) are exactly `span`, then a small
+ * third chunk. The record sizes are found by re-encoding: block headers make a chunk's size a step
+ * function of its record's, so a step that jumps over the target moves the first record instead.
+ */
+function fileSpanning(span: number): { bytes: Uint8Array; records: string[] } {
+  let a = span / 2;
+  let b = span / 2 - 100;
+  const tried = new Set<string>();
+  for (let attempt = 0; attempt < 40; attempt++) {
+    const records = ["a".padEnd(a, "x"), "b".padEnd(b, "y"), "tail"];
+    const bytes = encodeArrayRecord(records, "group_size:1,uncompressed");
+    const { offsets } = ArrayRecordReader.openSync(new MemoryByteSource(bytes)).fileLayout.index;
+    const miss = span - (offsets[2]! - offsets[0]!);
+    if (miss === 0) return { bytes, records };
+    tried.add(`${a},${b}`);
+    b += miss;
+    if (tried.has(`${a},${b}`)) a += 1;
+  }
+  throw new Error(`no record sizes give two chunks of exactly ${span} bytes`);
+}
+
 /** Opens FILE through a counting source, forgetting the reads opening made. */
 function open(options = ""): { reader: ArrayRecordReader; source: CountingSource } {
   const source = new CountingSource(FILE);
@@ -132,6 +154,34 @@ describe("ArrayRecordReader", () => {
     expect(source.reads[0]![1]).toBeLessThanOrEqual(1 << 20);
     expect(source.reads[0]![0] + source.reads[0]![1]).toBe(source.reads[1]![0]);
     expect(source.reads[1]![0] + source.reads[1]![1]).toBe(offsets[100]);
+  });
+
+  it("a span holds adjacent chunks of exactly spanBytes (1 MiB) in one I/O, one byte more in two", async () => {
+    for (const [span, ios] of [[1 << 20, 1], [(1 << 20) + 1, 2]] as const) {
+      const { bytes, records } = fileSpanning(span);
+      const source = new CountingSource(bytes);
+      const reader = ArrayRecordReader.openSync(source);
+      const { offsets } = reader.fileLayout.index;
+      const whole: [number, number][] = [[offsets[0]!, span]];
+      const split: [number, number][] = [
+        [offsets[0]!, offsets[1]! - offsets[0]!],
+        [offsets[1]!, offsets[2]! - offsets[1]!],
+      ];
+      const expected = ios === 1 ? whole : split;
+      source.reads.length = 0;
+      expect(reader.readSync([1, 0]).map(text)).toEqual([records[1], records[0]]);
+      expect(source.reads).toEqual(expected);
+      source.reads.length = 0;
+      expect(reader.readRangeSync(0, 2).map(text)).toEqual(records.slice(0, 2));
+      expect(source.reads).toEqual(expected);
+      source.reads.length = 0;
+      expect((await reader.readRange(0, 3)).map(text)).toEqual(records);
+      // With the small third chunk: after a whole first span it is a span alone; after a cut, chunk 1 takes it along.
+      const three: [number, number][] = ios === 1
+        ? [...whole, [offsets[2]!, offsets[3]! - offsets[2]!]]
+        : [split[0]!, [offsets[1]!, offsets[3]! - offsets[1]!]];
+      expect(source.reads).toEqual(three);
+    }
   });
 
   it("readahead_buffer_size above 1 MiB widens the spans", () => {
