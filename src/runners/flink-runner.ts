@@ -22,6 +22,17 @@ import { WorkerPool } from "./worker-pool.js";
 /** How long a job keeps an idle SDK environment (its worker processes) for its next stage: Beam's `environmentCacheMillis`. */
 export const ENVIRONMENT_CACHE_MILLIS = 30_000;
 
+/**
+ * How long a job may use one SDK environment before Beam replaces it: Beam's
+ * `environmentExpirationMillis`, set whenever `retries` > 0 (unless given in `pipelineOptions`).
+ * Why: Beam's Flink runner keeps a job's environments cached, so after a worker process died every
+ * restarted task sent to its environment failed again within a second until the restart attempts
+ * were used up (kill test, seed 1316: 10 attempts in ~20 s, job FAILED). An expired environment is
+ * replaced by new worker processes on its next use; the cost is a new worker (≈1 CPU s) per slot
+ * every 15 s of a long job that runs with retries.
+ */
+export const RETRY_ENVIRONMENT_EXPIRATION_MILLIS = 15_000;
+
 /** Options of {@link flinkRunner}. */
 export interface FlinkRunnerOptions {
   /** A running job server's `host:port`; default this process's shared `[local]` job server (started on first use). */
@@ -34,7 +45,11 @@ export interface FlinkRunnerOptions {
   workerProcesses?: number;
   /** An external pool that is already running (multi-host): its endpoint; `workerProcesses` then only sets the SDK worker parallelism. */
   workerPoolEndpoint?: string;
-  /** Times Flink re-runs a failed job (Beam's `numberOfExecutionRetries`); default 0. */
+  /**
+   * Times Flink re-runs a failed job (Beam's `numberOfExecutionRetries`); default 0. When > 0, SDK
+   * environments also expire after {@link RETRY_ENVIRONMENT_EXPIRATION_MILLIS} (so a dead worker's
+   * environment is replaced); `pipelineOptions.environmentExpirationMillis` overrides it (0 = never).
+   */
   retries?: number;
   /** Further Beam pipeline options, camelCase. */
   pipelineOptions?: Record<string, unknown>;
@@ -115,6 +130,7 @@ export function flinkRunner(options: FlinkRunnerOptions = {}): Runner {
       // releases the environment whenever no stage holds it, so a batch job started new worker
       // processes for nearly every stage (seconds each, and a cold JIT every time).
       if (beamOptions["environmentCacheMillis"] === undefined) beamOptions["environmentCacheMillis"] = ENVIRONMENT_CACHE_MILLIS;
+      if ((options.retries ?? 0) > 0 && beamOptions["environmentExpirationMillis"] === undefined) beamOptions["environmentExpirationMillis"] = RETRY_ENVIRONMENT_EXPIRATION_MILLIS;
       if (poolEndpoint === undefined) beamOptions["environmentType"] = "LOOPBACK";
       else beamOptions["sdkWorkerParallelism"] = Math.max(processes, 1);
       const proto = poolEndpoint === undefined ? pipeline : withExternalEnvironment(pipeline, poolEndpoint);

@@ -1,5 +1,5 @@
 /** Running our pipelines on real engines (Flink), and the external worker pool (re-exports only). */
-export { flinkRunner, FlinkPipelineResult, type FlinkRunnerOptions, type WorkerReport } from "./flink-runner.js";
+export { flinkRunner, FlinkPipelineResult, ENVIRONMENT_CACHE_MILLIS, RETRY_ENVIRONMENT_EXPIRATION_MILLIS, type FlinkRunnerOptions, type WorkerReport } from "./flink-runner.js";
 export { FlinkJobServer, sharedFlinkJobServer, stopSharedFlinkJobServer, defaultFlinkClasspathDir, FLINK_JOB_SERVER_MAIN, FLINK_VERSION, type FlinkJobServerOptions } from "./flink-job-server.js";
 export { WorkerPool, WORKER_ENTRY, type WorkerPoolOptions } from "./worker-pool.js";
 export { withExternalEnvironment, EXTERNAL_ENVIRONMENT_URN } from "./external-environment.js";
