@@ -67,7 +67,7 @@ export class ArrayRecordEncoder {
     // C++ stores the effective parallelism, 1 without a pool. With workers the footer still says 1,
     // so the bytes do not depend on how many threads encoded them.
     this.optionsString = writerOptionsToString(options, 1);
-    this.workers = options.transpose ? 0 : encodeWorkerCount(options.maxParallelism);
+    this.workers = options.transpose ? 0 : encodeWorkerCount(options.maxParallelism, options.compression);
     this.pool = this.workers > 0 ? sharedEncodePool() : undefined;
     this.emit({ chunkType: ChunkType.SIGNATURE, data: new Uint8Array(0), numRecords: 0, decodedDataSize: 0 });
   }

@@ -17,10 +17,13 @@ import { textRecords } from "../../helpers/generators.js";
 const SEED = 1414;
 
 describe("writer max_parallelism (encode workers)", () => {
-  it("uses workers only for an explicit max_parallelism of 2 or more", () => {
-    expect(encodeWorkerCount("auto")).toBe(0);
-    expect(encodeWorkerCount(1)).toBe(0);
-    expect(encodeWorkerCount(2)).toBe(2);
+  it("uses workers only for an explicit max_parallelism of 2 or more, and only to compress", () => {
+    const zstd = { type: "zstd", level: 3 } as const;
+    expect(encodeWorkerCount("auto", zstd)).toBe(0);
+    expect(encodeWorkerCount(1, zstd)).toBe(0);
+    expect(encodeWorkerCount(2, zstd)).toBe(2);
+    expect(encodeWorkerCount(2, { type: "snappy" })).toBe(2);
+    expect(encodeWorkerCount(2, { type: "uncompressed" })).toBe(0);
   });
 
   it("writes exactly the single-threaded bytes (property, fixed seed)", () => {
