@@ -3,6 +3,7 @@
  * this process) or with an external pool of Node worker processes (`workerProcesses`).
  */
 import "apache-beam";
+import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -17,7 +18,7 @@ import { withExternalEnvironment } from "./external-environment.js";
 import { sharedFlinkJobServer, type FlinkJobServerOptions } from "./flink-job-server.js";
 import { userMetrics } from "./metrics.js";
 import { patchWorker } from "./sdk-patches.js";
-import { WorkerPool } from "./worker-pool.js";
+import { RUN_ID_OPTION, stopRunWorkers, WorkerPool } from "./worker-pool.js";
 
 /** How long a job keeps an idle SDK environment (its worker processes) for its next stage: Beam's `environmentCacheMillis`. */
 export const ENVIRONMENT_CACHE_MILLIS = 30_000;
@@ -131,6 +132,10 @@ export function flinkRunner(options: FlinkRunnerOptions = {}): Runner {
       // processes for nearly every stage (seconds each, and a cold JIT every time).
       if (beamOptions["environmentCacheMillis"] === undefined) beamOptions["environmentCacheMillis"] = ENVIRONMENT_CACHE_MILLIS;
       if ((options.retries ?? 0) > 0 && beamOptions["environmentExpirationMillis"] === undefined) beamOptions["environmentExpirationMillis"] = RETRY_ENVIRONMENT_EXPIRATION_MILLIS;
+      // Tags the job's workers: when the job ended, a pool given by endpoint stops them (Beam leaves
+      // some running, see RUN_STOP_PREFIX); a pool of our own is stopped as a whole.
+      const runId = randomUUID();
+      beamOptions[RUN_ID_OPTION] = runId;
       if (poolEndpoint === undefined) beamOptions["environmentType"] = "LOOPBACK";
       else beamOptions["sdkWorkerParallelism"] = Math.max(processes, 1);
       const proto = poolEndpoint === undefined ? pipeline : withExternalEnvironment(pipeline, poolEndpoint);
@@ -139,6 +144,7 @@ export function flinkRunner(options: FlinkRunnerOptions = {}): Runner {
         if (finished) return;
         finished = true;
         await pool?.stop();
+        if (pool === undefined && options.workerPoolEndpoint !== undefined) await stopRunWorkers(options.workerPoolEndpoint, runId);
         if (ownConfDir !== undefined) fs.rmSync(ownConfDir, { recursive: true, force: true });
       };
       try {

@@ -21,7 +21,7 @@ import { ProvisionServiceClient } from "apache-beam/proto/beam_provision_api.grp
 import { Struct } from "apache-beam/proto/google/protobuf/struct";
 import { patchWorker } from "./sdk-patches.js";
 import { BEAM_MODULE } from "../transforms/serialization.js";
-import type { WorkerReport } from "./worker-pool.js";
+import { RUN_ID_OPTION, type WorkerReport } from "./worker-pool.js";
 
 type Options = Record<string, unknown>;
 
@@ -64,6 +64,13 @@ async function loadRegisteredModules(options: Options): Promise<void> {
   }
 }
 
+/** The run id flinkRunner tagged the job with (the pool stops a run's workers when its job ended). */
+function runIdOf(options: Options): string | undefined {
+  const nested = (options["options"] as Options | undefined) ?? options;
+  const value = nested["beam:option:arrayrecord_run_id:v1"] ?? nested["arrayrecord_run_id"] ?? nested[RUN_ID_OPTION];
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -81,7 +88,8 @@ async function main(): Promise<void> {
   const options = values.options ? (JSON.parse(values.options) as Options) : values.provision_endpoint ? await provisionedOptions(values.provision_endpoint, values.id) : {};
   await loadRegisteredModules(options);
   const worker = new Worker(values.id, { controlUrl: values.control_endpoint }, (options["options"] as Options | undefined) ?? options);
-  const report: Required<WorkerReport> = { bundles: 0, active: 0, connected: true };
+  const run = runIdOf(options);
+  const report: WorkerReport & { bundles: number; active: number } = { bundles: 0, active: 0, connected: true, ...(run === undefined ? {} : { run }) };
   process.send?.(report); // the control stream is open: from now on the runner notices this process dying
   // Bundles in progress, for the pool (kill tests aim at a worker inside a bundle). The SDK calls
   // process() again for the same request once it fetched the bundle descriptor: counted again then.

@@ -22,7 +22,21 @@ export interface WorkerReport {
   active?: number;
   /** It opened its control stream to the runner. */
   connected?: boolean;
+  /** The run (flinkRunner's job) it serves: the pipeline option {@link RUN_ID_OPTION}. */
+  run?: string;
 }
+
+/** The pipeline option (camelCase) by which flinkRunner tags a job, so a pool knows which of its workers serve that job. */
+export const RUN_ID_OPTION = "arrayrecordRunId";
+
+/**
+ * A StopWorker whose worker id is this prefix and a run id asks the pool to stop every worker of
+ * that run (flinkRunner sends it when its job ended). Why: Beam's Flink runner does not always
+ * close a job's environments: after tasks failed (a killed worker), whole jobs' environments got
+ * neither StopWorker nor a closed control stream, and their worker processes lived on until the
+ * pool's process died (kill test: ~12 processes, up to 10 minutes old). Beam's own ids are `N-M`.
+ */
+export const RUN_STOP_PREFIX = "arrayrecord-run:";
 
 /** Options of {@link WorkerPool.start}. */
 export interface WorkerPoolOptions {
@@ -45,6 +59,8 @@ interface WorkerProcess {
   connected: boolean;
   /** StopWorker or stop() asked it to exit. */
   stopping: boolean;
+  /** The run it reported serving. */
+  run?: string;
 }
 
 /**
@@ -61,6 +77,8 @@ const MAX_RESPAWNS = 2;
 export class WorkerPool {
   private readonly workers = new Map<string, WorkerProcess>();
   private readonly finished: WorkerProcess[] = [];
+  /** Runs whose workers were stopped: a worker reporting one of them later is stopped at once. */
+  private readonly stoppedRuns = new Set<string>();
   private stopping = false;
 
   private constructor(
@@ -90,7 +108,9 @@ export class WorkerPool {
         }
       },
       stopWorker: (call, callback) => {
-        pool.stopWorker(call.request.workerId);
+        const id = call.request.workerId;
+        if (id.startsWith(RUN_STOP_PREFIX)) pool.stopRun(id.slice(RUN_STOP_PREFIX.length));
+        else pool.stopWorker(id);
         callback(null, { error: "" });
       },
     };
@@ -128,6 +148,10 @@ export class WorkerPool {
       if (typeof message?.bundles === "number") worker.bundles = message.bundles;
       if (typeof message?.active === "number") worker.active = message.active;
       if (message?.connected === true) worker.connected = true;
+      if (typeof message?.run === "string" && message.run !== "") {
+        worker.run = message.run;
+        if (this.stoppedRuns.has(message.run) && this.workers.get(id) === worker) this.stopWorker(id);
+      }
     });
     child.on("exit", (code, signal) => {
       this.options.log?.(`worker ${id}: pid ${child.pid ?? -1} exited (${code ?? signal}) after ${worker.bundles} bundle(s)`);
@@ -143,6 +167,14 @@ export class WorkerPool {
     });
     this.workers.set(id, worker);
     this.options.log?.(`worker ${id}: started pid ${child.pid ?? -1} (control ${control})`);
+  }
+
+  /** Stops every live worker that reported serving `run` (and any that reports it later). */
+  stopRun(run: string): void {
+    this.stoppedRuns.add(run);
+    const ids = [...this.workers].filter(([, w]) => w.run === run && !w.stopping).map(([id]) => id);
+    this.options.log?.(`run ${run} ended: stopping ${ids.length} worker process(es)${ids.length > 0 ? ` (${ids.join(", ")})` : ""}`);
+    for (const id of ids) this.stopWorker(id);
   }
 
   private stopWorker(id: string): void {
@@ -169,5 +201,21 @@ export class WorkerPool {
       ),
     );
     this.server.forceShutdown();
+  }
+}
+
+/**
+ * Asks the pool at `endpoint` to stop the workers of `run` ({@link RUN_STOP_PREFIX}). Best effort:
+ * resolves to false when the pool cannot be reached within `timeoutMs`, never throws.
+ */
+export async function stopRunWorkers(endpoint: string, run: string, timeoutMs = 5000): Promise<boolean> {
+  const Client = grpc.makeGenericClientConstructor(beamFnExternalWorkerPoolDefinition as unknown as grpc.ServiceDefinition, "BeamFnExternalWorkerPool");
+  const client = new Client(endpoint, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
+    stopWorker(request: { workerId: string }, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null) => void): void;
+  };
+  try {
+    return await new Promise<boolean>((resolve) => client.stopWorker({ workerId: RUN_STOP_PREFIX + run }, { deadline: Date.now() + timeoutMs }, (error) => resolve(error === null)));
+  } finally {
+    client.close();
   }
 }

@@ -106,6 +106,13 @@ describe("Flink [local], parallelism 2", () => {
       const started = [...stderr.matchAll(/: started pid (\d+)/g)].map((m) => Number(m[1]));
       expect(started.length).toBeGreaterThanOrEqual(1);
       expect(started).not.toContain(process.pid);
+      // When the job ended, flinkRunner asked the pool to stop the job's workers: all gone within
+      // 15 s (Beam alone would stop them after its 30 s environment cache, or never after failures).
+      const deadline = Date.now() + 15_000;
+      const exitedPids = () => new Set([...stderr.matchAll(/: pid (\d+) exited/g)].map((m) => Number(m[1])));
+      while (Date.now() < deadline && !started.every((pid) => exitedPids().has(pid))) await new Promise((r) => setTimeout(r, 200));
+      expect(started.filter((pid) => !exitedPids().has(pid))).toEqual([]);
+      expect(stderr).toMatch(/run [0-9a-f-]{36} ended: stopping [1-9]\d* worker process\(es\)/);
       pool.kill("SIGTERM");
       expect(await exited).toBe(0);
     } finally {

@@ -67,6 +67,8 @@ describe("flinkRunner's submitted pipeline options", () => {
     expect(RETRY_ENVIRONMENT_EXPIRATION_MILLIS).toBe(15_000);
     expect(options["beam:option:number_of_execution_retries:v1"]).toBe(3);
     expect(options["beam:option:environment_cache_millis:v1"]).toBe(30_000);
+    // The job's tag, by which a pool given by endpoint stops the job's workers when it ended.
+    expect(options["beam:option:arrayrecord_run_id:v1"]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(flinkConf).toBe("restart-strategy: fixed-delay\nrestart-strategy.fixed-delay.attempts: 3\nrestart-strategy.fixed-delay.delay: 1 s\n");
     // The configuration directory flinkRunner made is removed once the submission ended.
     expect(fs.existsSync(options["beam:option:flink_conf_dir:v1"] as string)).toBe(false);
@@ -79,6 +81,7 @@ describe("flinkRunner's submitted pipeline options", () => {
 
   it("no retries (unset or 0): no expiry, environments live as long as Beam caches them", async () => {
     const unset = (await submitted({})).options;
+    expect(unset["beam:option:arrayrecord_run_id:v1"]).not.toBe((await submitted({})).options["beam:option:arrayrecord_run_id:v1"]);
     expect(unset).not.toHaveProperty(EXPIRY);
     expect(unset).not.toHaveProperty("beam:option:number_of_execution_retries:v1");
     expect((await submitted({ retries: 0 })).options).not.toHaveProperty(EXPIRY);
