@@ -381,6 +381,30 @@ describe("ArrayRecordReader", () => {
     }
   });
 
+  it("parallel reads of more spans than 2 × workers, from memory and from a file (read into owned buffers)", async () => {
+    // 1,300 records of ~3 KB: ~4 MB, 4 spans of at most 1 MiB, so one worker's 2 prefetched spans must be followed by more.
+    const records = Array.from({ length: 1300 }, (_, i) => `${i}:`.padEnd(3000 + (i % 11), String.fromCharCode(97 + (i % 26))));
+    const bytes = encodeArrayRecord(records, "group_size:4,uncompressed");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "reader-api-"));
+    const file = path.join(dir, "big.array_record");
+    fs.writeFileSync(file, bytes);
+    const source = new CountingSource(bytes);
+    const fromMemory = ArrayRecordReader.openSync(source);
+    const fromFile = await ArrayRecordReader.open(file);
+    try {
+      source.reads.length = 0;
+      expect((await fromMemory.readAllParallel(1)).map(text)).toEqual(records);
+      expect(source.reads.length).toBeGreaterThan(2);
+      expect((await fromFile.readAllParallel(1)).map(text)).toEqual(records);
+      expect((await fromFile.readRangeParallel(7, 1293, 1)).map(text)).toEqual(records.slice(7, 1293));
+      expect((await fromFile.readRangeParallel(1290, 1300, 2)).map(text)).toEqual(records.slice(1290));
+    } finally {
+      await fromMemory.close();
+      await fromFile.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("chunk stats, async iteration and empty async ranges", async () => {
     const { reader, source } = open();
     const stats = reader.dataChunkStatsSync();
