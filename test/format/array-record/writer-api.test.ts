@@ -12,6 +12,8 @@ import { ArrayRecordReader } from "../../../src/format/array-record/reader.js";
 import { MemoryByteSource } from "../../../src/format/bytes/byte-source.js";
 import { parseWriterOptions } from "../../../src/format/array-record/options.js";
 import type { ByteSink } from "../../../src/format/bytes/file-sink.js";
+import { decodeChunkHeader } from "../../../src/format/riegeli/chunk-header.js";
+import { BLOCK_HEADER_SIZE, BLOCK_SIZE } from "../../../src/format/riegeli/blocks.js";
 
 /**
  * A sink that records each call. Like an fs write, its async `write` holds the caller's bytes
@@ -206,5 +208,16 @@ describe("ArrayRecordWriter and its sink", () => {
     // The second data chunk starts right at the boundary: 65536 + the 24-byte block header is where its header is.
     const bytes = encodeArrayRecord([new Uint8Array(exact), new Uint8Array(5)], PADDED);
     expect(bytes[65536 + 24 + 24]).toBe(0x72);
+  });
+
+  it("the postscript chunk (the last block) holds the postscript record 3 times, as C++ writes it", () => {
+    for (const [records, options] of [[[], ""], [["a", "bc"], "group_size:1"], [["x".repeat(70_000)], "zstd"]] as const) {
+      const bytes = encodeArrayRecord([...records], options);
+      expect(bytes.length % BLOCK_SIZE).toBe(0);
+      const begin = bytes.length - BLOCK_SIZE;
+      const header = decodeChunkHeader(bytes.subarray(begin + BLOCK_HEADER_SIZE, begin + BLOCK_HEADER_SIZE + 40), begin);
+      expect(header.numRecords).toBe(3);
+      expect(header.decodedDataSize % 3).toBe(0);
+    }
   });
 });
