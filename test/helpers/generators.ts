@@ -153,3 +153,16 @@ export function generateRecords(generator: { kind: string; [param: string]: unkn
       throw new Error(`unknown generator ${generator.kind}`);
   }
 }
+
+/** `n` pseudo-random bytes from `seed` (xorshift32): incompressible and reproducible. */
+export function seededBytes(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}

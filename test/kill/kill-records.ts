@@ -1,4 +1,5 @@
 /** The records every kill-test writer run writes: deterministic, varied lengths, 2.5 MB in all. */
+import { seededBytes } from "../helpers/generators.js";
 
 /** Number of records per run. */
 export const KILL_RECORDS = 5000;
@@ -17,19 +18,6 @@ export function killRecords(): Uint8Array[] {
 /** Records of the object-store kill runs: 15 incompressible 1 MiB records among 199 small ones, ~15 MiB (3 upload parts of 5 MiB and a last one). */
 export function storeKillRecords(): Uint8Array[] {
   const out: Uint8Array[] = [];
-  for (let i = 0; i < 214; i++) out.push(i % 15 === 0 ? pseudoRandomBytes(1 << 20, 1000 + i) : new TextEncoder().encode(`small record ${i}`));
-  return out;
-}
-
-/** `n` pseudo-random bytes from `seed` (xorshift32): incompressible and reproducible. */
-function pseudoRandomBytes(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
+  for (let i = 0; i < 214; i++) out.push(i % 15 === 0 ? seededBytes(1 << 20, 1000 + i) : new TextEncoder().encode(`small record ${i}`));
   return out;
 }

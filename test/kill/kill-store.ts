@@ -10,14 +10,13 @@
  * rule (AbortIncompleteMultipartUpload) — our writer does not remove other writers' uploads. A
  * killed GCS writer leaves an unfinished resumable session, invisible and expiring by itself.
  */
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import type { KillContext } from "./kill-flink.js";
 import { storeKillRecords } from "./kill-records.js";
+import { runKillableChild } from "./killable-child.js";
 
 const CHILD = fileURLToPath(new URL("./store-child.ts", import.meta.url));
-const CHILD_TIMEOUT_MS = 120_000;
 /** Kill points of one store run this many at a time, each on its own key. */
 const LANES = 2;
 
@@ -46,34 +45,10 @@ const digest = (records: Iterable<Uint8Array>) => {
 };
 
 /** Runs the child; SIGKILLs it `killAfterMs` after "ready" (never when undefined). */
-function runChild(url: string, mode: string, killAfterMs: number | undefined, violation: KillContext["violation"]): Promise<{ ms: number; finished: boolean }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", CHILD, url, mode], {
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, ARRAYRECORD_UPLOAD_PART_BYTES: String(5 << 20) },
-    });
-    let ready = 0;
-    let done = false;
-    let stderr = "";
-    const timeout = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(violation(`${url}: writer did not finish within ${CHILD_TIMEOUT_MS} ms`));
-    }, CHILD_TIMEOUT_MS);
-    child.stderr.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-    child.stdout.on("data", (d: Buffer) => {
-      const text = d.toString();
-      if (text.includes("ready") && ready === 0) {
-        ready = performance.now();
-        if (killAfterMs !== undefined) setTimeout(() => child.kill("SIGKILL"), killAfterMs);
-      }
-      if (text.includes("done")) done = true;
-    });
-    child.on("exit", (code, signal) => {
-      clearTimeout(timeout);
-      if (signal === null && code !== 0) reject(violation(`${url}: writer failed with code ${code}: ${stderr}`));
-      else resolve({ ms: performance.now() - ready, finished: done && signal === null });
-    });
-  });
+function runChild(url: string, mode: string, killAfterMs: number | undefined, violation: KillContext["violation"]) {
+  // Small parts, so a killed upload has usually sent some.
+  const env = { ...process.env, ARRAYRECORD_UPLOAD_PART_BYTES: String(5 << 20) };
+  return runKillableChild(CHILD, [url, mode], killAfterMs, violation, env);
 }
 
 /** Runs the kill points of `store` ("s3" or "gcs"); returns the summary line. */

@@ -10,7 +10,6 @@
  * file of that writer. Finally one more complete run must leave only the final files: the
  * temporaries of killed runs are cleaned by the next run. Exit 1 on the first violation, naming
  * target, point and seed. Every child has a timeout; no request leaves loopback. */
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -19,6 +18,7 @@ import { parseArgs } from "node:util";
 import { ArrayRecordReader } from "../../src/format/array-record/reader.js";
 import { readTFRecordsSync } from "../../src/format/tfrecord/reader.js";
 import { killRecords } from "./kill-records.js";
+import { runKillableChild } from "./killable-child.js";
 import type { KillContext } from "./kill-flink.js";
 
 const { values } = parseArgs({
@@ -35,7 +35,6 @@ const pointsOf = (target: string): number => (values.points === undefined ? (CI_
 const SEED = Number(values.seed);
 const TARGETS = values.targets!.split(",");
 const CHILD = fileURLToPath(new URL("./kill-child.ts", import.meta.url));
-const CHILD_TIMEOUT_MS = 120_000;
 
 let state = SEED >>> 0 || 1;
 /** Uniform in [0, 1) (xorshift32; deterministic for --seed). */
@@ -52,31 +51,8 @@ const expectedSet = new Set(expected);
 class Violation extends Error {}
 
 /** Runs the child; kills it `killAfterMs` after it says "ready" (never, when undefined). Resolves to ms from ready to exit, and whether it finished. */
-function runChild(target: string, out: string, killAfterMs: number | undefined): Promise<{ ms: number; finished: boolean; pid: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", CHILD, target, out], { stdio: ["ignore", "pipe", "pipe"] });
-    let ready = 0;
-    let done = false;
-    let stderr = "";
-    const timeout = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Violation(`${target}: child did not finish within ${CHILD_TIMEOUT_MS} ms`));
-    }, CHILD_TIMEOUT_MS);
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.stdout.on("data", (d: Buffer) => {
-      const text = d.toString();
-      if (text.includes("ready") && ready === 0) {
-        ready = performance.now();
-        if (killAfterMs !== undefined) setTimeout(() => child.kill("SIGKILL"), killAfterMs);
-      }
-      if (text.includes("done")) done = true;
-    });
-    child.on("exit", (code, signal) => {
-      clearTimeout(timeout);
-      if (signal === null && code !== 0) reject(new Violation(`${target}: child failed with code ${code}: ${stderr}`));
-      else resolve({ ms: performance.now() - ready, finished: done && signal === null, pid: child.pid! });
-    });
-  });
+function runChild(target: string, out: string, killAfterMs: number | undefined) {
+  return runKillableChild(CHILD, [target, out], killAfterMs, (m) => new Violation(m));
 }
 
 /** Records of a final file, or a violation when it is not complete and correct. */

@@ -26,15 +26,4 @@ export async function objectExists(client: S3Client, key: string): Promise<boole
   }
 }
 
-/** `n` pseudo-random bytes from `seed` (xorshift32): incompressible and reproducible. */
-export function seededBytes(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+export { seededBytes } from "../../helpers/generators.js";
