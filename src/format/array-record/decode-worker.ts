@@ -4,7 +4,7 @@
  * parallel-decode.ts.
  */
 import { parentPort } from "node:worker_threads";
-import { decodeDataChunkAt } from "./file-layout.js";
+import { decodeDataChunkAt, spanChunkEntry } from "./file-layout.js";
 import { isArrayRecordError } from "../errors.js";
 import type { DecodeRequest, DecodeResponse } from "./parallel-decode.js";
 import type { ChunkRecords } from "../riegeli/simple-chunk.js";
@@ -14,9 +14,11 @@ import type { ChunkRecords } from "../riegeli/simple-chunk.js";
  * (uncompressed chunks, reassembled in place), the span's buffer goes back as is with the records'
  * bounds in it; otherwise every record is packed into one new buffer.
  */
-function decode({ bytes, start, entries }: DecodeRequest): { values: Uint8Array; bounds: Float64Array } {
+function decode({ bytes, start, chunks: span }: DecodeRequest): { values: Uint8Array; bounds: Float64Array } {
   // The span's bytes were transferred to this worker alone: chunks may be reassembled in place.
-  const chunks: ChunkRecords[] = entries.map((entry) => decodeDataChunkAt({ bytes, start, inPlace: true }, entry));
+  const window = { bytes, start, inPlace: true };
+  const chunks: ChunkRecords[] = [];
+  for (let k = 0; k < span.numRecords.length; k++) chunks.push(decodeDataChunkAt(window, spanChunkEntry(span, k)));
   let records = 0;
   let size = 0;
   let views = true;

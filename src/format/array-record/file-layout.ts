@@ -77,6 +77,41 @@ export interface DataChunkEntry {
   limits?: DecodeLimits;
 }
 
+/**
+ * The footer's entries of the adjacent data chunks `[first, last]` as columns: posting them to a
+ * worker clones three typed arrays, where an array of {@link DataChunkEntry} objects cost one
+ * structured-clone object per chunk (17% of the main thread's profile with 1.3 KB chunks).
+ */
+export interface SpanChunks {
+  /** `n + 1` positions: chunk k is `[offsets[k], offsets[k+1])` (the last is where the range of the span's last chunk ends). */
+  offsets: Float64Array;
+  /** Records each chunk holds, per the footer. */
+  numRecords: Float64Array;
+  /** Each chunk's decoded size, per the footer. */
+  decodedSizes: Float64Array;
+  /** Largest chunk and record to decode. */
+  limits?: DecodeLimits;
+}
+
+/** The footer's entries of data chunks `[first, last]` (see {@link SpanChunks}). */
+export function spanChunks(layout: FileLayout, first: number, last: number): SpanChunks {
+  const { index } = layout;
+  const n = last - first + 1;
+  const numRecords = new Float64Array(n);
+  for (let k = 0; k < n; k++) numRecords[k] = index.recordsIn(first + k);
+  return {
+    offsets: index.offsets.slice(first, last + 2),
+    numRecords,
+    decodedSizes: Float64Array.from(index.decodedSizes.subarray(first, last + 1)),
+    ...(layout.limits === undefined ? {} : { limits: layout.limits }),
+  };
+}
+
+/** Chunk `k` of a {@link SpanChunks} as a {@link DataChunkEntry}. */
+export function spanChunkEntry(chunks: SpanChunks, k: number): DataChunkEntry {
+  return { begin: chunks.offsets[k]!, limit: chunks.offsets[k + 1]!, numRecords: chunks.numRecords[k]!, decodedDataSize: chunks.decodedSizes[k]!, limits: chunks.limits };
+}
+
 /** The footer's entry for data chunk `c`. */
 export function dataChunkEntry(layout: FileLayout, c: number): DataChunkEntry {
   const { index } = layout;

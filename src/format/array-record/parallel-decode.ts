@@ -6,14 +6,14 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { ArrayRecordError, type ArrayRecordErrorCode } from "../errors.js";
-import type { DataChunkEntry } from "./file-layout.js";
+import type { SpanChunks } from "./file-layout.js";
 
 /** A span to decode: its bytes (their buffer is transferred), where they start, its chunks. */
 export interface DecodeRequest {
   id: number;
   bytes: Uint8Array;
   start: number;
-  entries: DataChunkEntry[];
+  chunks: SpanChunks;
 }
 
 /** A decoded span: record i = `values[bounds[2i], bounds[2i+1])`; or the error. */
@@ -57,13 +57,13 @@ export class DecodePool {
    * Decodes a span on the least busy of the first `size` workers. `bytes` is transferred when
    * `owned` (its buffer is this read's alone), else copied first (a source may share its buffer).
    */
-  decode(bytes: Uint8Array, start: number, entries: DataChunkEntry[], size: number, file: string, owned = false): Promise<PackedRecords> {
+  decode(bytes: Uint8Array, start: number, chunks: SpanChunks, size: number, file: string, owned = false): Promise<PackedRecords> {
     const slot = this.leastBusy(size);
     const state = this.workers[slot]!;
     const id = this.nextId++;
     const whole = owned && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBuffer);
     const own = whole ? bytes : new Uint8Array(bytes); // a copy (Buffer#slice would be a view)
-    const request: DecodeRequest = { id, bytes: own, start, entries };
+    const request: DecodeRequest = { id, bytes: own, start, chunks };
     return new Promise<PackedRecords>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject, slot, file });
       if (state.pending++ === 0) state.worker.ref();

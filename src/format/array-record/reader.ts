@@ -7,7 +7,7 @@ import { ArrayRecordError } from "../errors.js";
 import type { ByteSource } from "../bytes/byte-source.js";
 import { openPathSource, openPathSourceSync } from "../bytes/path-openers.js";
 import { dataChunkStats, type DataChunkStats } from "./chunk-stats.js";
-import { dataChunkEntry, decodeDataChunk, readChunks, type DataChunkEntry, type FileLayout } from "./file-layout.js";
+import { decodeDataChunk, readChunks, spanChunks, type FileLayout } from "./file-layout.js";
 import { openLayoutAsync, openLayoutSync, recoveryOf, type OpenOptions, type RecoveryReport } from "./recovery.js";
 import { isFresh } from "../bytes/slab.js";
 import { sharedDecodePool, workerCount, type PackedRecords } from "./parallel-decode.js";
@@ -206,9 +206,8 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     const decoded: (Promise<PackedRecords> | undefined)[] = [];
     const issue = (s: number): void => {
       const span = spans[s]!;
-      const entries: DataChunkEntry[] = [];
-      for (let c = span.first; c <= span.last; c++) entries.push(dataChunkEntry(this.layout, c));
-      const pending = this.fetchOwned(span.bytes).then(({ bytes, owned }) => pool.decode(bytes, span.bytes.position, entries, workers, file, owned));
+      const chunks = spanChunks(this.layout, span.first, span.last);
+      const pending = this.fetchOwned(span.bytes).then(({ bytes, owned }) => pool.decode(bytes, span.bytes.position, chunks, workers, file, owned));
       pending.catch(() => {}); // awaited in order below; an early failure must not go unhandled meanwhile
       decoded[s] = pending;
     };
@@ -223,7 +222,9 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
       if (issued < spans.length) issue(issued++);
       const base = index.recordStart(spans[s]!.first);
       const to = Math.min(end, index.recordStart(spans[s]!.last + 1)) - base;
-      for (let i = Math.max(start, base) - base; i < to; i++) out.push(values.subarray(bounds[2 * i], bounds[2 * i + 1]));
+      // new Uint8Array(buffer, …) rather than subarray: ~30 ns against 50–110 ns a view here (no species lookup).
+      const { buffer, byteOffset } = values;
+      for (let i = Math.max(start, base) - base; i < to; i++) out.push(new Uint8Array(buffer, byteOffset + bounds[2 * i]!, bounds[2 * i + 1]! - bounds[2 * i]!));
     }
     return out;
   }
