@@ -1,7 +1,4 @@
-import { fileURLToPath } from "node:url";
-import { defineConfig } from "vitest/config";
-
-const source = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+import { suiteConfig } from "./vitest.shared.js";
 
 /**
  * `npm run test:corpus`: tests over the shared reference corpus in ../shared (golden files written
@@ -9,17 +6,9 @@ const source = (file: string) => fileURLToPath(new URL(file, import.meta.url));
  * Their files end in `.corpus.ts`, which the default `npm test` include (`*.test.ts`) never
  * matches. A missing corpus fails the suite (test/corpus/corpus.ts), never skips it.
  */
-export default defineConfig({
-  resolve: {
-    alias: [
-      { find: /^arrayrecord\/beam$/, replacement: source("./src/beam.ts") },
-      { find: /^arrayrecord$/, replacement: source("./src/index.ts") },
-    ],
-  },
-  test: {
-    include: ["test/corpus/**/*.corpus.ts"],
-    setupFiles: ["test/corpus/corpus.ts"],
-    testTimeout: 300_000,
-    hookTimeout: 120_000,
-  },
+export default suiteConfig({
+  include: ["test/corpus/**/*.corpus.ts"],
+  setupFiles: ["test/corpus/corpus.ts"],
+  testTimeout: 300_000,
+  hookTimeout: 120_000,
 });

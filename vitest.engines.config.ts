@@ -1,7 +1,4 @@
-import { fileURLToPath } from "node:url";
-import { defineConfig } from "vitest/config";
-
-const source = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+import { suiteConfig } from "./vitest.shared.js";
 
 /**
  * `npm run test:engines`: our pipelines on Apache Flink (`[local]`, Beam's Flink job server from
@@ -9,17 +6,9 @@ const source = (file: string) => fileURLToPath(new URL(file, import.meta.url));
  * outputs). Files end in `.engines.ts`, which the default `npm test` include never matches. One
  * file at a time and one job server per file: a JVM and Flink's cluster are heavy on 2 cores.
  */
-export default defineConfig({
-  resolve: {
-    alias: [
-      { find: /^arrayrecord\/beam$/, replacement: source("./src/beam.ts") },
-      { find: /^arrayrecord$/, replacement: source("./src/index.ts") },
-    ],
-  },
-  test: {
-    include: ["test/engines/**/*.engines.ts"],
-    fileParallelism: false,
-    testTimeout: 300_000,
-    hookTimeout: 240_000,
-  },
+export default suiteConfig({
+  include: ["test/engines/**/*.engines.ts"],
+  fileParallelism: false,
+  testTimeout: 300_000,
+  hookTimeout: 240_000,
 });

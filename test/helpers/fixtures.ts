@@ -54,7 +54,7 @@ export function conformanceFixtures(): Fixture[] {
         expect,
         bytes: load,
         path: () => {
-          // One private directory per test process; the OS cleans tmp, and the files are small.
+          // One directory per test process, inside the run's private TMPDIR (removed when the run ends).
           unpackDir ??= fs.mkdtempSync(path.join(os.tmpdir(), "arrayrecord-fixtures-"));
           const file = path.join(unpackDir, expect.file);
           if (!fs.existsSync(file)) fs.writeFileSync(file, load());
