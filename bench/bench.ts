@@ -9,6 +9,7 @@
  * - `sequential`: every record in order through `reader.records()`;
  * - `random`: `readSync(i)` over the sample, one index at a time;
  * - `batch`: ONE `readSync(sample)` call over the whole sample;
+ * - `batch2`: ONE `readParallel(sample, 2)` call (the batch, decoded on 2 workers);
  * - `parallel2`: `readAllParallel(2)`.
  *
  * The sample is a fixed seeded permutation of all records (group_size 1) or its first 2,048
@@ -44,7 +45,7 @@ const { values } = parseArgs({
 const runs = Number(values.runs);
 const warmup = Number(values.warmup);
 const optionSets = values.only ?? OPTION_SETS;
-const ops = new Set((values.ops ?? "write,write_durable,write2,open,sequential,random,batch,parallel2").split(","));
+const ops = new Set((values.ops ?? "write,write_durable,write2,open,sequential,random,batch,batch2,parallel2").split(","));
 const data: BenchData = benchData(Number(values.records));
 const dir = values.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "arrayrecord-bench-"));
 
@@ -136,6 +137,12 @@ for (const options of optionSets) {
       for (const record of reader!.readSync(sample)) sink += record.length;
     }, fresh);
     emit(cell(options, "batch", t, sample.length, sampleBytes));
+  }
+  if (ops.has("batch2")) {
+    const t = await timings(async () => {
+      for (const record of await reader!.readParallel(sample, 2)) sink += record.length;
+    }, fresh);
+    emit(cell(options, "batch2", t, sample.length, sampleBytes));
   }
   if (ops.has("parallel2")) {
     const t = await timings(async () => {

@@ -50,11 +50,13 @@ for (const options of values.only ?? OPTION_SETS) {
   rows.push(...ours, ...wheel);
   if (values.out) fs.appendFileSync(values.out, [...ours, ...wheel].map((r) => JSON.stringify(r)).join("\n") + "\n");
   const find = (impl: string, op: string) => rows.find((r) => r.options === options && r.op === op && r.impl === impl);
-  // Our op ↔ the wheel's: batch ↔ read(indices), parallel2 ↔ read_all() with its pool. write2
-  // (our writer encoding on 2 workers) has no wheel row: the wheel's writer takes no thread pool.
-  for (const op of ["write", "write2", "sequential", "random", "batch", "parallel2", "open"]) {
+  // Our op ↔ the wheel's: batch and batch2 ↔ read(indices) (ParallelReadRecordsWithIndices, which
+  // runs on the wheel's global thread pool whatever max_parallelism says), parallel2 ↔ read_all()
+  // with its pool. write2 (our writer encoding on 2 workers) has no wheel row: the wheel's writer
+  // takes no thread pool.
+  for (const op of ["write", "write2", "sequential", "random", "batch", "batch2", "parallel2", "open"]) {
     const a = find("ours", op);
-    const b = find("wheel", op);
+    const b = find("wheel", op === "batch2" ? "batch" : op);
     const k = (r: Row | undefined) => (r ? `${Math.round(r.records_per_s / 1e3)}k±${r.spread}` : "-");
     const ratio = a && b ? (a.records_per_s / b.records_per_s).toFixed(2) : "-";
     console.log(`${options.padEnd(30)}${op.padEnd(12)}ours ${k(a).padEnd(14)}wheel ${k(b).padEnd(14)}${ratio}`);

@@ -1,0 +1,92 @@
+/** Batch reads on worker threads (`readParallel`) give exactly the records at the indices given, and the batch order is a stable sort by chunk. */
+import fc from "fast-check";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { chunkOrder } from "../../../src/format/array-record/batch-order.js";
+import { ArrayRecordReader } from "../../../src/format/array-record/reader.js";
+import { MemoryByteSource } from "../../../src/format/bytes/byte-source.js";
+import { encodeArrayRecord } from "../../../src/format/array-record/writer.js";
+import { textRecords } from "../../helpers/generators.js";
+
+const SEED = 1415;
+
+function same(got: Uint8Array[], want: Uint8Array[]): boolean {
+  return got.length === want.length && got.every((r, i) => Buffer.from(r).equals(Buffer.from(want[i]!)));
+}
+
+describe("chunkOrder", () => {
+  it("is the stable sort of positions by chunk, on both the counting and the comparison path (property, fixed seed)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat(30), { maxLength: 300 }), fc.integer({ min: 0, max: 5000 }), (small, extra) => {
+        const numChunks = 31 + extra; // > 4n + 1024 for small batches with large extra: the comparison path
+        const chunks = Float64Array.from(small.map((c, k) => (k % 3 === 0 ? c : (c * 97 + extra) % numChunks)));
+        const want = Array.from({ length: chunks.length }, (_, k) => k).sort((a, b) => chunks[a]! - chunks[b]! || a - b);
+        expect(Array.from(chunkOrder(chunks, numChunks)), `numChunks ${numChunks}`).toEqual(want);
+      }),
+      { seed: SEED, numRuns: 300 },
+    );
+  });
+
+  it("takes the comparison path when the chunk table would dwarf the batch", () => {
+    expect(chunkOrder(Float64Array.of(900_000, 3, 3, 0), 1_000_000)).toBeInstanceOf(Float64Array);
+    expect(Array.from(chunkOrder(Float64Array.of(900_000, 3, 3, 0), 1_000_000))).toEqual([3, 1, 2, 0]);
+    expect(chunkOrder(Float64Array.of(2, 1), 3)).toBeInstanceOf(Uint32Array);
+  });
+});
+
+describe("readParallel", () => {
+  it("returns exactly the records at any indices, duplicates and any order included, from files and memory (property, fixed seed)", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ar-batch-parallel-"));
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 1, max: 400 }),
+          fc.integer({ min: 1, max: 40 }),
+          fc.constantFrom("uncompressed", "zstd:1", "snappy", "brotli:1"),
+          fc.array(fc.nat(), { maxLength: 500 }),
+          fc.integer({ min: 1, max: 3 }),
+          fc.boolean(),
+          async (count, groupSize, codec, picks, workers, fromFile) => {
+            const records = textRecords(count * 7 + groupSize, count, 0, 3000);
+            const options = `group_size:${groupSize},${codec}`;
+            const bytes = encodeArrayRecord(records, options);
+            const file = path.join(dir, "f.array_record");
+            if (fromFile) fs.writeFileSync(file, bytes);
+            // A small readahead makes many spans (several in flight per worker).
+            const reader = await ArrayRecordReader.open(fromFile ? file : new MemoryByteSource(bytes), "readahead_buffer_size:16k");
+            const indices = picks.map((p) => p % count);
+            const got = await reader.readParallel(indices, workers);
+            expect(same(got, indices.map((i) => records[i]!)), `${options} ${count} records, ${indices.length} indices, seed ${SEED}`).toBe(true);
+            expect(same(got, reader.readSync(indices))).toBe(true);
+            await reader.close();
+          },
+        ),
+        { seed: SEED, numRuns: 40 },
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("rejects bad indices, a damaged chunk and a closed reader with the reader's error codes", async () => {
+    const records = textRecords(3, 300, 100, 300);
+    const bytes = encodeArrayRecord(records, "group_size:4,snappy");
+    const reader = await ArrayRecordReader.open(new MemoryByteSource(bytes, "ok.array_record"));
+    expect(await reader.readParallel([], 2)).toEqual([]);
+    await expect(reader.readParallel([0, 300], 2)).rejects.toMatchObject({ code: "OUT_OF_RANGE" });
+    await expect(reader.readParallel([1.5], 2)).rejects.toMatchObject({ code: "OUT_OF_RANGE" });
+    await expect(reader.readParallel([0], 0)).rejects.toMatchObject({ code: "INVALID_OPTIONS" });
+    await reader.close();
+    await expect(reader.readParallel([0], 2)).rejects.toMatchObject({ code: "CLOSED" });
+
+    const damaged = bytes.slice();
+    damaged[20_000]! ^= 0x40;
+    const bad = await ArrayRecordReader.open(new MemoryByteSource(damaged, "damaged.array_record"));
+    const error = await bad.readParallel(Array.from({ length: 300 }, (_, i) => 299 - i), 2).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "CORRUPT", file: "damaged.array_record" });
+    expect(typeof (error as { offset?: number }).offset).toBe("number");
+    await bad.close();
+  });
+});
