@@ -1,16 +1,22 @@
 /**
- * Our Snappy decoder addon (native/snappy-decode, built by node-gyp on install) must be built
- * here, agree with the `snappy` package on every stream that package writes, and refuse
- * malformed streams (-1, never a crash or an out-of-bounds write) so chunks fail as CORRUPT.
+ * Our Snappy addon (native/snappy-decode, built by node-gyp on install) must be built here. Its
+ * decoder must agree with the `snappy` package on every stream that package writes, and refuse
+ * malformed streams (-1, never a crash or an out-of-bounds write) so chunks fail as CORRUPT. Its
+ * compressor must write streams the package (libsnappy) decodes back to the input, within its
+ * stated bound, about as small as the package's.
  */
 import { createRequire } from "node:module";
 import fc from "fast-check";
-import { compressSync } from "snappy";
+import { compressSync, uncompressSync } from "snappy";
 import { describe, expect, it } from "vitest";
-import { CompressionByte, decodeStream, snappyDecoder } from "../../../src/format/riegeli/codecs.js";
+import { CompressionByte, StreamCompressor, decodeStream, snappyDecoder, snappyEncoder } from "../../../src/format/riegeli/codecs.js";
 import { writeVarint, varintSize } from "../../../src/format/varint.js";
+import { textRecords } from "../../helpers/generators.js";
 
-const addon = createRequire(import.meta.url)("arrayrecord-snappy-decode") as { decodeInto(src: Uint8Array, dst: Uint8Array): number };
+const addon = createRequire(import.meta.url)("arrayrecord-snappy-decode") as {
+  decodeInto(src: Uint8Array, dst: Uint8Array): number;
+  compressInto(src: Uint8Array, dst: Uint8Array): number;
+};
 const SEED = 1415;
 
 /** Bytes with long repeats and short overlapping ones, so every element kind appears. */
@@ -75,3 +81,80 @@ describe("snappy decode addon", () => {
     expect(() => decodeStream(CompressionByte.SNAPPY, stream, raw.length, 777, raw.length)).toThrow(expect.objectContaining({ code: "CORRUPT", offset: 777 }));
   });
 });
+
+const maxCompressed = (n: number): number => 32 + n + Math.floor(n / 6);
+const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+
+/** Compresses with the addon into an exactly bounded window followed by a guard byte, which must survive. */
+function addonCompress(raw: Uint8Array): Uint8Array {
+  const bound = maxCompressed(raw.length);
+  const backing = new Uint8Array(bound + 1).fill(0x5a);
+  const n = addon.compressInto(raw, backing.subarray(0, bound));
+  expect(n).toBeGreaterThan(0);
+  expect(n).toBeLessThanOrEqual(bound);
+  expect(backing[bound]).toBe(0x5a);
+  return backing.subarray(0, n);
+}
+
+describe("snappy compressor in the addon", () => {
+  it("is built and used by the writer", () => {
+    expect(snappyEncoder).toBe("addon");
+    const raw = new TextEncoder().encode("the quick brown fox jumps over the lazy dog; ".repeat(40));
+    const packed = addonCompress(raw);
+    const stream = new StreamCompressor({ type: "snappy" }, undefined).encode(raw);
+    expect(hex(stream)).toBe(hex(new Uint8Array([...varintBytes(raw.length), ...packed])));
+  });
+
+  it("writes the elements the format defines, with exact bytes", () => {
+    const ascii = (t: string): Uint8Array => new TextEncoder().encode(t);
+    // One literal "abcd", then a 16-byte copy at offset 4 (2-byte offset form: longer than 11).
+    expect(hex(addonCompress(ascii("abcd".repeat(5))))).toBe("14" + "0c" + hex(ascii("abcd")) + "3e0400");
+    // Literal, an 8-byte copy at offset 4 (1-byte offset form), then the 7-byte tail literal.
+    expect(hex(addonCompress(ascii("abcdabcdabcdxyzwvut")))).toBe("13" + "0c" + hex(ascii("abcd")) + "1104" + "18" + hex(ascii("xyzwvut")));
+    // Under 15 bytes: the preamble and one literal; empty: the preamble alone.
+    expect(hex(addonCompress(ascii("aaaaaaaaaaaaaa")))).toBe("0e" + "34" + hex(ascii("aaaaaaaaaaaaaa")));
+    expect(hex(addonCompress(new Uint8Array(0)))).toBe("00");
+    // 300 zero bytes: literal of 1, copies of 64 × 4 and a last one of 43 at offset 1 (2-byte form).
+    expect(hex(addonCompress(new Uint8Array(300)))).toBe("ac02" + "0000" + "fe0100".repeat(4) + "aa0100");
+  });
+
+  it("round-trips through the snappy package and our decoder (property, fixed seed)", () => {
+    fc.assert(
+      fc.property(fc.oneof(compressible, fc.uint8Array({ maxLength: 140_000 })), (raw) => {
+        const packed = addonCompress(raw);
+        expect(hex(new Uint8Array(uncompressSync(Buffer.from(packed)) as Buffer))).toBe(hex(raw));
+        const out = new Uint8Array(raw.length);
+        expect(addon.decodeInto(packed, out)).toBe(raw.length);
+        expect(hex(out)).toBe(hex(raw));
+      }),
+      { seed: SEED, numRuns: 150 },
+    );
+  });
+
+  it("refuses an output shorter than its bound, writing nothing", () => {
+    const raw = new Uint8Array(5000).map((_, i) => (i * 7) & 0xff);
+    const out = new Uint8Array(maxCompressed(raw.length) - 1).fill(0x33);
+    expect(addon.compressInto(raw, out)).toBe(-1);
+    expect(out.every((b) => b === 0x33)).toBe(true);
+    expect(() => (addon.compressInto as (a: unknown, b: unknown) => number)(raw, "x")).toThrow(TypeError);
+  });
+
+  it("compresses text records about as small as the snappy package (within 3%)", () => {
+    const records = textRecords(1234, 2000, 1200, 1400);
+    let ours = 0;
+    let theirs = 0;
+    for (const r of records) {
+      ours += addonCompress(r).length;
+      theirs += compressSync(Buffer.from(r)).length;
+    }
+    const group = new Uint8Array(Buffer.concat(records.slice(0, 256)));
+    expect(Math.abs(ours / theirs - 1)).toBeLessThan(0.03);
+    expect(Math.abs(addonCompress(group).length / compressSync(Buffer.from(group)).length - 1)).toBeLessThan(0.03);
+  });
+});
+
+function varintBytes(n: number): Uint8Array {
+  const out = new Uint8Array(varintSize(n));
+  writeVarint(out, 0, n);
+  return out;
+}
