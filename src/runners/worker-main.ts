@@ -104,6 +104,20 @@ async function main(): Promise<void> {
       process.send?.(report);
     }
   };
+  // The first message on a data stream: the runner has this worker's data client (kill tests kill
+  // only such workers: one killed before that leaves Beam's runner waiting 3 minutes for it).
+  const getDataChannel = worker.getDataChannel.bind(worker);
+  worker.getDataChannel = (endpoint: string) => {
+    const channel = getDataChannel(endpoint);
+    if (!report.dataReceived) {
+      (channel as unknown as { dataChannel: NodeJS.EventEmitter }).dataChannel.once("data", () => {
+        if (report.dataReceived) return;
+        report.dataReceived = true;
+        process.send?.(report);
+      });
+    }
+    return channel;
+  };
   const respond = worker.respond.bind(worker);
   worker.respond = async (response) => {
     const result = await respond(response);

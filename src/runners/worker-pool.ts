@@ -24,6 +24,8 @@ export interface WorkerReport {
   connected?: boolean;
   /** The run (flinkRunner's job) it serves: the pipeline option {@link RUN_ID_OPTION}. */
   run?: string;
+  /** A data stream delivered its first message from the runner (so the runner has its data client). */
+  dataReceived?: boolean;
 }
 
 /** The pipeline option (camelCase) by which flinkRunner tags a job, so a pool knows which of its workers serve that job. */
@@ -61,6 +63,8 @@ interface WorkerProcess {
   stopping: boolean;
   /** The run it reported serving. */
   run?: string;
+  /** The runner sent it data. */
+  dataReceived: boolean;
 }
 
 /**
@@ -128,9 +132,23 @@ export class WorkerPool {
     return [...this.finished, ...this.workers.values()].filter((w) => w.bundles > 0).map((w) => w.child.pid ?? -1);
   }
 
+  /** Bundles finished so far by all the workers this pool started (live or exited). */
+  get bundlesFinished(): number {
+    return [...this.finished, ...this.workers.values()].reduce((sum, w) => sum + w.bundles, 0);
+  }
+
   /** Process ids of the live workers processing a bundle right now. */
   get inBundleWorkerPids(): number[] {
     return [...this.workers.values()].filter((w) => w.active > 0).map((w) => w.child.pid ?? -1);
+  }
+
+  /**
+   * Process ids of the live workers inside a bundle that have received data from the runner. A
+   * worker killed before its first data message may not have connected its data stream, and
+   * Beam's runner then waits its fixed 3 minutes for that client before it fails the task.
+   */
+  get inBundleReceivedDataWorkerPids(): number[] {
+    return [...this.workers.values()].filter((w) => w.active > 0 && w.dataReceived).map((w) => w.child.pid ?? -1);
   }
 
   private startWorker(id: string, control: string, provision: string, logging: string, respawns = 0): void {
@@ -143,11 +161,12 @@ export class WorkerPool {
       [...nodeArgs, ...tsx, WORKER_ENTRY, "--id", id, "--control_endpoint", control, "--provision_endpoint", provision, "--logging_endpoint", logging],
       { env: { ...process.env, ...this.options.env }, stdio: ["ignore", "inherit", "inherit", "ipc"] },
     );
-    const worker: WorkerProcess = { child, bundles: 0, active: 0, connected: false, stopping: false };
+    const worker: WorkerProcess = { child, bundles: 0, active: 0, connected: false, stopping: false, dataReceived: false };
     child.on("message", (message: WorkerReport) => {
       if (typeof message?.bundles === "number") worker.bundles = message.bundles;
       if (typeof message?.active === "number") worker.active = message.active;
       if (message?.connected === true) worker.connected = true;
+      if (message?.dataReceived === true) worker.dataReceived = true;
       if (typeof message?.run === "string" && message.run !== "") {
         worker.run = message.run;
         if (this.stoppedRuns.has(message.run) && this.workers.get(id) === worker) this.stopWorker(id);

@@ -8,6 +8,7 @@ import type * as S3 from "@aws-sdk/client-s3";
 import { ArrayRecordError } from "../format/errors.js";
 import { changedError, checkLength, READ_TRIES, statusOf, storeError, uploadPartBytes, withRetries } from "./errors.js";
 import { loadOptional } from "./load-sdk.js";
+import { abortStaleUploads } from "./s3-stale-uploads.js";
 import type { ObjectRange, ObjectStore, ObjectUpload, RangeResult } from "./object-store.js";
 import { parseObjectUrl } from "./url.js";
 
@@ -121,7 +122,8 @@ export class S3Store implements ObjectStore {
 /**
  * Streams an object as a multipart upload: parts of {@link uploadPartBytes} go out as they fill, so
  * memory holds one part; `commit` completes the upload (the object appears only then) and `abort`
- * aborts it. An object smaller than one part is one PutObject at commit.
+ * aborts it. An object smaller than one part is one PutObject at commit. After a commit, incomplete
+ * uploads of the same key left by killed writers are aborted (`s3-stale-uploads.ts`).
  */
 class S3MultipartUpload implements ObjectUpload {
   private readonly partBytes = uploadPartBytes();
@@ -172,6 +174,8 @@ class S3MultipartUpload implements ObjectUpload {
       await this.abort();
       throw storeError(this.url, `upload: ${(e as Error).message}`, e);
     }
+    // The object is complete: uploads of this key left by killed writers go now (bounded, never throws).
+    await abortStaleUploads(this.sdk, this.client, this.bucket, this.key, this.uploadId);
   }
 
   async abort(): Promise<void> {

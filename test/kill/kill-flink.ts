@@ -1,14 +1,17 @@
 /**
  * Kill target `flink` of `npm run test:kill`: the Beam sink (`writeToArrayRecord`, 3 shards) on
- * Flink `[local]` (parallelism 2) with bundles in an external pool of Node worker processes. At each
- * kill point one worker process of the running job is SIGKILLed; Flink's restart strategy (RETRIES fixed-
- * delay attempts) must finish the job with every shard complete, each record exactly once, and
- * nothing else under a final name; temporaries left behind must be recognisable and removed by the
- * next run.
+ * Flink `[local]` (parallelism 2) with bundles in an external pool of Node worker processes. A
+ * calibration job (no kill) measures the span of its bundles; then at each kill point one job runs
+ * and, from a random moment of that span on, the first of its worker processes that is inside a
+ * bundle and has received data from the runner is SIGKILLed. Flink's restart strategy (RETRIES
+ * fixed-delay attempts) must finish the job DONE with every shard complete, each record exactly
+ * once, and nothing else under a final name, within JOB_TIMEOUT_MS; the job's worker processes must
+ * all have exited within WORKERS_EXIT_MS of its end; temporaries left behind must be recognisable
+ * and removed by the next run.
  *
  * Cost: one job server JVM serves every kill point (a cold one takes 10–20 s); each point is one
- * Flink job plus its restart (lanes of jobs side by side, each with its own worker pool and output
- * directory, are supported but set to 1: see LANES).
+ * Flink job plus its restart. Jobs run one at a time: two jobs on one job server with a worker
+ * killed in each both ran out of their 10 restart attempts (session 2, before environments expired).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -29,26 +32,25 @@ export interface KillContext {
 }
 
 const SHARDS = 3;
-/** A victim has been inside its bundle at least this long. */
-const SETTLE_MS = 1000;
 /**
- * Flink restart attempts per job, and Beam's `environmentExpirationMillis`. Beam's Flink runner
- * keeps a job's SDK environments cached: after a worker is killed, every restarted task routed to
- * the dead worker's environment fails again within ~1 s (with 10 attempts and no expiry a job
- * failed in ~20 s; Flink's full failover did not help). An environment that expires
- * ENV_EXPIRY_MS after it was made is replaced by one with new workers, so the restarts have to
- * outlast that.
+ * Flink restart attempts per job (1 s apart), and Beam's `environmentExpirationMillis`. Beam's Flink
+ * runner keeps a job's SDK environments cached: after a worker is killed, every restarted task
+ * routed to the dead worker's environment fails again within ~1 s until that environment expires
+ * and is replaced by new workers, so the attempts must span the expiry. flinkRunner's default with
+ * retries (RETRY_ENVIRONMENT_EXPIRATION_MILLIS, 15 s) does that too; the test sets 5 s only for
+ * time: seed 1316, 4 points at load ~10 on 2 cores: a killed job took 27 s with 15 s (~12 task
+ * failures each), 17–18 s with 5 s (2–4 each), and 100 points must fit a sane run.
  */
-const RETRIES = 40;
-const ENV_EXPIRY_MS = 15_000;
+const RETRIES = 20;
+const ENV_EXPIRY_MS = 5_000;
 /**
- * Jobs side by side. 1: two jobs on one job server with a worker killed in each both ran out of
- * their 10 restart attempts (every restarted task failed again within ~2 s with "CANCELLED: call
- * already cancelled"), while one job at a time always recovered after 1–3 task failures.
+ * A job (with its restarts) that takes longer than this fails the test. A killed job recovers in
+ * ≤ 15 s (the expiry) plus its re-run; 150 s is less than Beam's 3-minute wait for a data client
+ * that never connects, so a kill that ran into it fails the test instead of passing slowly.
  */
-const LANES = 1;
-/** A job (with its restarts) that takes longer than this fails the test. */
-const JOB_TIMEOUT_MS = 300_000;
+const JOB_TIMEOUT_MS = 150_000;
+/** After a job ended, its worker processes have exited within this (flinkRunner asks the pool to stop the run's workers). */
+const WORKERS_EXIT_MS = 20_000;
 
 /** Runs the Flink kill points; returns the summary line. */
 export async function killFlink(ctx: KillContext): Promise<string> {
@@ -80,168 +82,183 @@ export async function killFlink(ctx: KillContext): Promise<string> {
   if (!process.env["ARRAYRECORD_BEAM_DEBUG"]) console.log = console.debug = console.info = () => {};
   const started = performance.now();
   const server = await sharedFlinkJobServer();
-  // Lanes run jobs side by side on the one job server (a job is mostly waiting), each with its own
-  // pool (so a lane knows its job's workers) and output directory.
-  const lanes = Math.min(LANES, ctx.points);
-  const pools = await Promise.all(Array.from({ length: lanes }, () => WorkerPool.start()));
-  quiet.log(`flink: job server pid ${server.pid} up after ${Math.round((performance.now() - started) / 1000)} s; ${lanes} lane(s), worker pools at ${pools.map((p) => p.endpoint).join(", ")}`);
+  const pool = await WorkerPool.start();
+  quiet.log(`flink: job server pid ${server.pid} up after ${Math.round((performance.now() - started) / 1000)} s; worker pool at ${pool.endpoint}`);
 
-  /** Flink task failures so far, from the job server's log. */
-  const taskFailures = () => (fs.readFileSync(server.logFile, "utf8").match(/ExecutionGraph - .* switched from RUNNING to FAILED/g) ?? []).length;
-  const failuresBefore = taskFailures();
+  /** Matches of `pattern` in the job server's log so far. */
+  const logCount = (pattern: RegExp) => (fs.readFileSync(server.logFile, "utf8").match(pattern) ?? []).length;
+  const TASK_FAILED = /ExecutionGraph - .* switched from RUNNING to FAILED/g;
+  const NO_DATA_CLIENT = /No client connected within timeout/g;
+  const failuresBefore = logCount(TASK_FAILED);
 
-  // Drawn up front so a seed names the same kill moments (as fractions of the bundle span) whatever the lanes' timing.
-  const plan = Array.from({ length: ctx.points }, (_, point) => ({ point, fraction: ctx.random(), pick: ctx.random() }));
-  // Kill moments are fractions of the bundle span of the latest unkilled job (10 s until one is seen).
-  let window = 10_000;
-  const outcomes = { killed: 0, killedMidWrite: 0, newWorkersAfterKill: 0, finishedFirst: 0, leftTemporaries: 0 };
+  const dir = path.join(ctx.root, "out");
+  fs.mkdirSync(dir, { recursive: true });
+  const out = path.join(dir, "train.array_record");
+  const runner = flinkRunner({ parallelism: 2, workerProcesses: 2, workerPoolEndpoint: pool.endpoint, retries: RETRIES, pipelineOptions: { environmentExpirationMillis: ENV_EXPIRY_MS } });
 
-  const runLane = async (lane: number): Promise<void> => {
-    const pool = pools[lane]!;
-    const dir = path.join(ctx.root, `lane${lane}`);
-    fs.mkdirSync(dir, { recursive: true });
-    const out = path.join(dir, "train.array_record");
-    const runner = flinkRunner({ parallelism: 2, workerProcesses: 2, workerPoolEndpoint: pool.endpoint, retries: RETRIES, pipelineOptions: { environmentExpirationMillis: ENV_EXPIRY_MS } });
+  /** Submits one job; resolves when it ends, rejects when it does not succeed. */
+  const runJob = async (): Promise<void> => {
+    const result = await runner.runAsync((root) => {
+      root.apply(readFromTFRecord(path.join(inputDir, "in-*.tfrecord"))).apply(writeToArrayRecord(out, { numShards: SHARDS }));
+    });
+    // Beam's waitUntilFinish polls with a back-off up to 10 s: ask in 1-second slices instead.
+    const deadline = performance.now() + JOB_TIMEOUT_MS;
+    let state = await result.waitUntilFinish(1000);
+    while (state !== JobState_Enum.DONE && state !== JobState_Enum.FAILED && state !== JobState_Enum.CANCELLED) {
+      if (performance.now() > deadline) throw ctx.violation(`flink: the job did not end within ${JOB_TIMEOUT_MS / 1000} s (job server log: ${server.logFile})`);
+      state = await result.waitUntilFinish(1000);
+    }
+    if (state !== JobState_Enum.DONE) throw ctx.violation(`flink: the job ended ${JobState_Enum[state]}, not DONE (job server log: ${server.logFile})`);
+  };
 
-    /** Submits one job; resolves when it ends, rejects when it does not succeed. */
-    const runJob = async (): Promise<void> => {
-      const result = await runner.runAsync((root) => {
-        root.apply(readFromTFRecord(path.join(inputDir, "in-*.tfrecord"))).apply(writeToArrayRecord(out, { numShards: SHARDS }));
-      });
-      // Beam's waitUntilFinish polls with a back-off up to 10 s: ask in 1-second slices instead.
-      const deadline = performance.now() + JOB_TIMEOUT_MS;
-      let state = await result.waitUntilFinish(1000);
-      while (state !== JobState_Enum.DONE && state !== JobState_Enum.FAILED && state !== JobState_Enum.CANCELLED) {
-        if (performance.now() > deadline) throw ctx.violation(`flink: the job did not end within ${JOB_TIMEOUT_MS / 1000} s (job server log: ${server.logFile})`);
-        state = await result.waitUntilFinish(1000);
+  /** Checks the output directory after a job: all shards complete, each record once, the rest recognisable temporaries. */
+  const check = (): { temporaries: number } => {
+    let temporaries = 0;
+    const seen: string[] = [];
+    const present: string[] = [];
+    for (const name of fs.readdirSync(dir)) {
+      if (isTemporary(name)) {
+        temporaries++;
+        continue;
       }
-      if (state !== JobState_Enum.DONE) throw ctx.violation(`flink: the job ended ${JobState_Enum[state]}, not DONE (job server log: ${server.logFile})`);
-    };
-
-    /** Checks the output directory after a job: all shards complete, each record once, the rest recognisable temporaries. */
-    const check = (): { temporaries: number } => {
-      let temporaries = 0;
-      const seen: string[] = [];
-      const present: string[] = [];
-      for (const name of fs.readdirSync(dir)) {
-        if (isTemporary(name)) {
-          temporaries++;
-          continue;
-        }
-        if (!finals.includes(name)) throw ctx.violation(`flink: unexpected file ${name} (neither a final name nor a recognisable temporary)`);
-        present.push(name);
-        let records: Uint8Array[];
-        try {
-          records = ArrayRecordReader.openSync(path.join(dir, name)).readAllSync();
-        } catch (e) {
-          throw ctx.violation(`flink: ${name} exists under its final name but does not read: ${(e as Error).message}`);
-        }
-        for (const r of records) {
-          const text = Buffer.from(r).toString("utf8");
-          if (!expected.has(text)) throw ctx.violation(`flink: ${name} holds a record that was never written`);
-          seen.push(text);
-        }
-      }
-      if (present.length !== SHARDS) throw ctx.violation(`flink: the job succeeded with ${present.length} of ${SHARDS} shards`);
-      if (new Set(seen).size !== seen.length) throw ctx.violation(`flink: ${seen.length - new Set(seen).size} records appear twice across shards`);
-      if (seen.length !== expected.size) throw ctx.violation(`flink: the shards hold ${seen.length} of ${expected.size} records`);
-      return { temporaries };
-    };
-
-    /**
-     * Watches this job's workers (those not in `known`) every 5 ms until the job ends; `killAfter`
-     * ms after its first bundle began, SIGKILLs a worker that has been inside a bundle for ≥
-     * SETTLE_MS (by then its data stream is connected: a worker killed before that leaves Beam's
-     * runner waiting its fixed 3 minutes for the data client before the task fails). Returns the
-     * bundle span seen and the kill, if one happened.
-     */
-    const watch = async (known: Set<number>, give: { up: boolean }, killAfter: number, pick: number) => {
-      const inBundleSince = new Map<number, number>();
-      let firstBundle: number | undefined;
-      let lastBundle = 0;
-      let kill: { at: number; midWrite: boolean; pidsAtKill: Set<number> } | undefined;
-      while (!give.up) {
-        const now = performance.now();
-        const inBundle = pool.inBundleWorkerPids.filter((pid) => !known.has(pid));
-        for (const pid of [...inBundleSince.keys()]) if (!inBundle.includes(pid)) inBundleSince.delete(pid);
-        for (const pid of inBundle) if (!inBundleSince.has(pid)) inBundleSince.set(pid, now);
-        if (inBundle.length > 0) {
-          firstBundle ??= now;
-          lastBundle = now;
-        }
-        if (kill === undefined && firstBundle !== undefined && now - firstBundle >= killAfter) {
-          const settled = inBundle.filter((pid) => now - inBundleSince.get(pid)! >= SETTLE_MS && isAlive(pid));
-          if (settled.length > 0) {
-            const victim = settled[Math.floor(pick * settled.length)]!;
-            // A temporary shard directory with files in it: shards are being written.
-            const midWrite = fs.readdirSync(dir).some((name) => isTemporary(name) && fs.readdirSync(path.join(dir, name)).length > 0);
-            process.kill(victim, "SIGKILL");
-            kill = { at: now - firstBundle, midWrite, pidsAtKill: new Set(pool.workerPids) };
-          }
-        }
-        await new Promise((r) => setTimeout(r, 5));
-      }
-      return { span: firstBundle === undefined ? undefined : lastBundle - firstBundle, kill };
-    };
-
-    for (const { point, fraction, pick } of plan.filter((p) => p.point % lanes === lane)) {
-      const killAfter = fraction * window;
-      const known = new Set(pool.workerPids);
-      const give = { up: false };
-      const pointStarted = performance.now();
-      const job = runJob().finally(() => (give.up = true));
-      const watching = watch(known, give, killAfter, pick);
-      const describe = () => `(point ${point}, kill aimed ${Math.round(killAfter)} ms after the job's first bundle)`;
+      if (!finals.includes(name)) throw ctx.violation(`flink: unexpected file ${name} (neither a final name nor a recognisable temporary)`);
+      present.push(name);
+      let records: Uint8Array[];
       try {
-        await job;
+        records = ArrayRecordReader.openSync(path.join(dir, name)).readAllSync();
       } catch (e) {
-        if (e instanceof Error) e.message += ` ${describe()}`;
+        throw ctx.violation(`flink: ${name} exists under its final name but does not read: ${(e as Error).message}`);
+      }
+      for (const r of records) {
+        const text = Buffer.from(r).toString("utf8");
+        if (!expected.has(text)) throw ctx.violation(`flink: ${name} holds a record that was never written`);
+        seen.push(text);
+      }
+    }
+    if (present.length !== SHARDS) throw ctx.violation(`flink: the job succeeded with ${present.length} of ${SHARDS} shards`);
+    if (new Set(seen).size !== seen.length) throw ctx.violation(`flink: ${seen.length - new Set(seen).size} records appear twice across shards`);
+    if (seen.length !== expected.size) throw ctx.violation(`flink: the shards hold ${seen.length} of ${expected.size} records`);
+    return { temporaries };
+  };
+
+  /** Waits until every worker process the pool started has exited; returns how long that took after the job. */
+  const workersGone = async (): Promise<number> => {
+    const since = performance.now();
+    for (;;) {
+      const alive = pool.workerPids.filter(isAlive);
+      if (alive.length === 0) return performance.now() - since;
+      if (performance.now() - since > WORKERS_EXIT_MS) throw ctx.violation(`flink: worker processes ${alive.join(", ")} still alive ${WORKERS_EXIT_MS / 1000} s after their job ended`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  /**
+   * Watches this job's workers (those not in `known`) every 2 ms until the job ends; once the job's
+   * workers finished `killAtBundle` bundles, SIGKILLs the first worker that is inside a bundle and
+   * has received data from the runner (see WorkerPool.inBundleReceivedDataWorkerPids: a worker
+   * killed before that can leave Beam's runner waiting 3 minutes for its data client). Returns the
+   * bundles and the span of bundles seen, and the kill, if one happened.
+   */
+  const watch = async (known: Set<number>, give: { up: boolean }, killAtBundle: number, pick: number) => {
+    const bundlesBefore = pool.bundlesFinished;
+    let firstBundle: number | undefined;
+    let lastBundle = 0;
+    let kill: { bundle: number; at: number; midWrite: boolean; pidsAtKill: Set<number> } | undefined;
+    while (!give.up) {
+      const now = performance.now();
+      if (pool.inBundleWorkerPids.some((pid) => !known.has(pid))) {
+        firstBundle ??= now;
+        lastBundle = now;
+      }
+      const bundles = pool.bundlesFinished - bundlesBefore;
+      if (kill === undefined && bundles >= killAtBundle) {
+        const victims = pool.inBundleReceivedDataWorkerPids.filter((pid) => !known.has(pid) && isAlive(pid));
+        if (victims.length > 0) {
+          const victim = victims[Math.floor(pick * victims.length)]!;
+          // A temporary shard directory with files in it: shards are being written.
+          const midWrite = fs.readdirSync(dir).some((name) => isTemporary(name) && fs.readdirSync(path.join(dir, name)).length > 0);
+          process.kill(victim, "SIGKILL");
+          kill = { bundle: bundles + 1, at: now - (firstBundle ?? now), midWrite, pidsAtKill: new Set(pool.workerPids) };
+        }
+      }
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    return { bundles: pool.bundlesFinished - bundlesBefore, span: firstBundle === undefined ? 0 : lastBundle - firstBundle, kill };
+  };
+
+  /** Runs one job, killing a worker once its workers finished `killAtBundle` bundles (never when Infinity). */
+  const runPoint = async (killAtBundle: number, pick: number) => {
+    const known = new Set(pool.workerPids);
+    const give = { up: false };
+    const startedAt = performance.now();
+    const job = runJob().finally(() => (give.up = true));
+    const watching = watch(known, give, killAtBundle, pick);
+    await job;
+    const ms = performance.now() - startedAt;
+    const { bundles, span, kill } = await watching;
+    // Flink's restart asks the pool for new workers.
+    const restarted = kill !== undefined && pool.workerPids.some((pid) => !kill.pidsAtKill.has(pid));
+    const found = check();
+    const exitMs = await workersGone();
+    return { ms, bundles, span, kill, restarted, found, exitMs };
+  };
+
+  // Drawn up front so a seed names the same kill points (as fractions of a job's bundles).
+  const plan = Array.from({ length: ctx.points }, (_, point) => ({ point, fraction: ctx.random(), pick: ctx.random() }));
+  const outcomes = { killed: 0, killedMidWrite: 0, newWorkersAfterKill: 0, finishedFirst: 0, leftTemporaries: 0, jobMs: [] as number[], killedJobMs: [] as number[], exitMs: 0 };
+  try {
+    // Calibration: one job without a kill counts the bundles a job runs; kill points are drawn
+    // among them (by count, not time: the machine's load changes a job's time, not its bundles).
+    const calibration = await runPoint(Infinity, 0);
+    if (calibration.bundles === 0) throw ctx.violation("flink: the calibration job ran no bundle in the pool's workers");
+    quiet.log(`flink: calibration job DONE in ${Math.round(calibration.ms)} ms: ${calibration.bundles} bundles over ${Math.round(calibration.span)} ms`);
+    for (const { point, fraction, pick } of plan) {
+      const killAtBundle = Math.floor(fraction * calibration.bundles);
+      let result;
+      try {
+        result = await runPoint(killAtBundle, pick);
+      } catch (e) {
+        if (e instanceof Error) e.message += ` (point ${point}, kill aimed at bundle ${killAtBundle + 1} of ${calibration.bundles})`;
         throw e;
       }
-      const { span, kill } = await watching;
-      // Flink's restart asks this lane's pool for new workers.
-      const restarted = kill !== undefined && pool.workerPids.some((pid) => !kill.pidsAtKill.has(pid));
+      const { ms, bundles, kill, restarted, found, exitMs } = result;
+      outcomes.jobMs.push(ms);
+      outcomes.exitMs = Math.max(outcomes.exitMs, exitMs);
       if (kill === undefined) {
         outcomes.finishedFirst++;
-        if (span !== undefined) window = span;
       } else {
         outcomes.killed++;
+        outcomes.killedJobMs.push(ms);
         if (kill.midWrite) outcomes.killedMidWrite++;
         if (restarted) outcomes.newWorkersAfterKill++;
       }
-      let found;
-      try {
-        found = check();
-      } catch (e) {
-        if (e instanceof Error) e.message += ` ${describe()}`;
-        throw e;
-      }
       if (found.temporaries > 0) outcomes.leftTemporaries++;
-      const what = kill === undefined ? "job finished before the kill" : `worker killed inside a bundle ${Math.round(kill.at)} ms after the job's first bundle${kill.midWrite ? " (shards being written)" : ""}${restarted ? ", new workers after it" : ""}`;
-      quiet.log(`flink: point ${point}: ${what}; job DONE in ${Math.round(performance.now() - pointStarted)} ms, ${found.temporaries} temporaries left`);
+      const what =
+        kill === undefined
+          ? `job finished before a worker could be killed (aimed at bundle ${killAtBundle + 1}; the job ran ${bundles})`
+          : `worker killed inside bundle ${kill.bundle} (aimed ${killAtBundle + 1}), ${Math.round(kill.at)} ms after the job's first bundle${kill.midWrite ? " (shards being written)" : ""}${restarted ? ", new workers after it" : ""}`;
+      quiet.log(`flink: point ${point}: ${what}; job DONE in ${Math.round(ms)} ms, ${found.temporaries} temporaries left, workers gone ${Math.round(exitMs)} ms after`);
     }
     // The next complete run cleans what earlier runs left (each point's job is the next run of the
     // one before; one more job only when the last point left something).
-    if (fs.readdirSync(dir).some(isTemporary)) await runJob();
+    if (fs.readdirSync(dir).some(isTemporary)) await runPoint(Infinity, 0);
     const after = fs.readdirSync(dir).sort();
     if (JSON.stringify(after) !== JSON.stringify([...finals].sort())) {
       throw ctx.violation(`flink: after a complete run the directory holds ${JSON.stringify(after)}, not just the final files`);
     }
     check();
-  };
-
-  try {
-    await Promise.all(Array.from({ length: lanes }, (_, lane) => runLane(lane)));
+    const seconds = (list: number[]) => (list.length === 0 ? "-" : `${Math.round(Math.min(...list) / 1000)}–${Math.round(Math.max(...list) / 1000)} s`);
     return (
-      `flink: ${ctx.points} points: ${outcomes.killed} worker processes SIGKILLed inside a bundle ` +
+      `flink: ${ctx.points} points: ${outcomes.killed} worker processes SIGKILLed inside a bundle after their first data ` +
       `(${outcomes.killedMidWrite} while shards were being written; ${outcomes.newWorkersAfterKill} followed by new workers for the restart; ` +
-      `${taskFailures() - failuresBefore} Flink task failures in all), ` +
-      `${outcomes.finishedFirst} jobs finished before their kill point; every job ended DONE with ${SHARDS} complete shards, ` +
-      `each record exactly once; ${outcomes.leftTemporaries} left recognisable temporaries, all removed by the next run`
+      `${logCount(TASK_FAILED) - failuresBefore} Flink task failures in all; ${logCount(NO_DATA_CLIENT)} 3-minute data-client waits), ` +
+      `${outcomes.finishedFirst} jobs finished before a worker could be killed; every job ended DONE with ${SHARDS} complete shards, ` +
+      `each record exactly once (jobs ${seconds(outcomes.jobMs)}, with a kill ${seconds(outcomes.killedJobMs)}); ` +
+      `${outcomes.leftTemporaries} left recognisable temporaries, all removed by the next run; every job's worker processes exited within ${Math.round(outcomes.exitMs)} ms of its end`
     );
   } finally {
     Object.assign(console, quiet);
-    await Promise.all(pools.map((p) => p.stop()));
+    await pool.stop();
     await stopSharedFlinkJobServer();
   }
 }

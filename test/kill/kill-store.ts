@@ -3,12 +3,14 @@
  * an object (S3 multipart upload on Versity Gateway, GCS resumable upload on fake-gcs-server; both
  * started on free loopback ports by this harness, as `npm run test:storage` does), in a child
  * process SIGKILLed at random moments from 0 to 1.2 times a full run, with the async or the sync
- * writer (drawn per point). After every kill: under the final name there is no object or a complete
- * one holding exactly the records written, and no other object under the run's prefix. What a
- * killed S3 writer leaves is an incomplete multipart upload of the final key: never visible as an
- * object, listed by ListMultipartUploads (recognisable by its key), removed by a bucket lifecycle
- * rule (AbortIncompleteMultipartUpload) — our writer does not remove other writers' uploads. A
- * killed GCS writer leaves an unfinished resumable session, invisible and expiring by itself.
+ * writer (drawn per point). Each lane writes one key again and again (the object is deleted before
+ * each point, so "nothing" means this run left nothing). After every kill: under the final name
+ * there is no object or a complete one holding exactly the records written, and no other object
+ * under the run's prefix. What a killed S3 writer leaves is an incomplete multipart upload of the
+ * final key: never visible as an object, recognisable by its key, and aborted by the next writer
+ * of that key once it committed (s3-stale-uploads.ts): after every writer that finished, no upload
+ * of its key is left, and after one more complete run per lane none under the prefix. A killed GCS
+ * writer leaves an unfinished resumable session: invisible, not listable, expiring by itself.
  */
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
@@ -86,12 +88,16 @@ export async function killStore(store: "s3" | "gcs", ctx: KillContext): Promise<
   const full = await runChild(`${prefix}calibration/out.array_record`, "async", undefined, ctx.violation);
   if (!full.finished || !(await check(`${prefix}calibration/out.array_record`))) throw ctx.violation(`${store}: the calibration run did not write its object`);
   const plan = Array.from({ length: ctx.points }, (_, point) => ({ point, mode: ctx.random() < 0.5 ? "sync" : "async", killAfter: ctx.random() * 1.2 * full.ms }));
-  const outcomes = { killedBeforeDone: 0, nothing: 0, complete: 0, sync: 0 };
+  const outcomes = { killedBeforeDone: 0, nothing: 0, complete: 0, sync: 0, staleSeen: 0, staleAborted: 0 };
+  /** Incomplete uploads of exactly `url`'s key (S3; GCS sessions cannot be listed). */
+  const uploadsOf = async (url: string) => (store === "s3" ? (await staleUploads(bucket, url.slice(`s3://${bucket}/`.length))).filter((k) => `s3://${bucket}/${k}` === url).length : 0);
   await Promise.all(
     Array.from({ length: LANES }, async (_, lane) => {
+      const url = `${prefix}lane${lane}/out.array_record`;
       for (const { point, mode, killAfter } of plan.filter((p) => p.point % LANES === lane)) {
-        // A fresh key per point: "nothing" must mean this run left nothing, not that an earlier one did.
-        const url = `${prefix}lane${lane}/point${point}/out.array_record`;
+        // "Nothing" must mean this run left nothing, not that an earlier one did.
+        await objects.delete(url);
+        const staleBefore = await uploadsOf(url);
         const result = await runChild(url, mode, killAfter, ctx.violation);
         if (!result.finished) outcomes.killedBeforeDone++;
         if (mode === "sync") outcomes.sync++;
@@ -105,19 +111,26 @@ export async function killStore(store: "s3" | "gcs", ctx: KillContext): Promise<
         if (exists) outcomes.complete++;
         else outcomes.nothing++;
         if (result.finished && !exists) throw ctx.violation(`${store}: point ${point}: the writer said done but ${url} does not exist`);
+        const staleAfter = await uploadsOf(url);
+        // A writer that finished aborted the uploads killed writers left under its key.
+        if (result.finished && staleAfter > 0) throw ctx.violation(`${store}: point ${point}: the writer finished but ${staleAfter} incomplete uploads of its key are left`);
+        if (staleAfter > staleBefore) outcomes.staleSeen++;
+        if (result.finished) outcomes.staleAborted += staleBefore;
       }
+      // The next complete run of the key cleans what killed runs left.
+      const next = await runChild(url, "async", undefined, ctx.violation);
+      if (!next.finished || !(await check(url))) throw ctx.violation(`${store}: the cleaning run did not write ${url}`);
     }),
   );
-  const stale = store === "s3" ? await staleUploads(bucket, `${run}/${store}/`) : undefined;
-  if (stale !== undefined) {
-    const foreign = stale.filter((key) => !/^.+\/point\d+\/out\.array_record$/.test(key));
-    if (foreign.length > 0) throw ctx.violation(`s3: incomplete multipart uploads of unexpected keys: ${foreign.join(", ")}`);
-  }
+  const left = store === "s3" ? await staleUploads(bucket, `${run}/${store}/`) : [];
+  if (left.length > 0) throw ctx.violation(`s3: incomplete multipart uploads left after the cleaning runs: ${left.join(", ")}`);
   return (
     `${store}: ${ctx.points} kills (full run ${Math.round(full.ms)} ms; ${outcomes.sync} sync / ${ctx.points - outcomes.sync} async writers; ` +
     `${outcomes.killedBeforeDone} before "done"): ${outcomes.nothing} left no object under the final name, ${outcomes.complete} a complete correct object; ` +
     `no other object under the prefix` +
-    (stale === undefined ? "" : `; ${stale.length} incomplete multipart uploads left, each of its point's final key (none visible as an object)`)
+    (store === "s3"
+      ? `; ${outcomes.staleSeen} left an incomplete multipart upload of the key (never an object); writers that finished aborted ${outcomes.staleAborted} such uploads, none left after the cleaning runs`
+      : "; killed resumable sessions are not listable (they expire)")
   );
 }
 
