@@ -62,9 +62,14 @@ export function deleteEarlierObjectOutputs(naming: ShardNaming): string[] {
   return deleted;
 }
 
-/** Deletes this run's temporary objects and those every earlier run of the same sink left. */
+/**
+ * Deletes this run's temporary objects and those every earlier run of the same sink left, and
+ * aborts the unfinished uploads under them (a worker killed mid-shard leaves one on S3; bounded,
+ * best effort).
+ */
 export function removeTempObjects(plan: SinkPlan): void {
   const bridge = storageBridge();
-  const parent = urlDirname(plan.tempDir);
-  for (const url of bridge.list(`${parent}/${tempDirPrefix(plan.naming)}`)) bridge.delete(url);
+  const prefix = `${urlDirname(plan.tempDir)}/${tempDirPrefix(plan.naming)}`;
+  for (const url of bridge.list(prefix)) bridge.delete(url);
+  bridge.abortUploads(prefix);
 }

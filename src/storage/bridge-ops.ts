@@ -22,6 +22,7 @@ export const bridgeOps = {
   list: async (prefixUrl: string): Promise<string[]> => (await storeFor(prefixUrl)).list(prefixUrl),
   copy: async (from: string, to: string): Promise<void> => (await storeFor(from)).copy(from, to),
   delete: async (url: string): Promise<void> => (await storeFor(url)).delete(url),
+  abortUploads: async (prefixUrl: string): Promise<number> => (await (await storeFor(prefixUrl)).abortUploads?.(prefixUrl)) ?? 0,
   uploadOpen: async (url: string): Promise<number> => {
     const id = nextUpload++;
     uploads.set(id, await (await storeFor(url)).upload(url));

@@ -46,4 +46,10 @@ export interface ObjectStore {
   copy(from: string, to: string): Promise<void>;
   /** Deletes `url` (no error if it is gone). */
   delete(url: string): Promise<void>;
+  /**
+   * Aborts the incomplete uploads whose keys start with the key of `prefixUrl` (bounded, best
+   * effort, never throws); returns how many. Absent where unfinished uploads cannot be listed (GCS
+   * resumable sessions expire by themselves).
+   */
+  abortUploads?(prefixUrl: string): Promise<number>;
 }

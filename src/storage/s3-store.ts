@@ -8,7 +8,7 @@ import type * as S3 from "@aws-sdk/client-s3";
 import { ArrayRecordError } from "../format/errors.js";
 import { changedError, checkLength, READ_TRIES, statusOf, storeError, uploadPartBytes, withRetries } from "./errors.js";
 import { loadOptional } from "./load-sdk.js";
-import { abortStaleUploads } from "./s3-stale-uploads.js";
+import { abortStaleUploads, abortUploadsUnder } from "./s3-stale-uploads.js";
 import type { ObjectRange, ObjectStore, ObjectUpload, RangeResult } from "./object-store.js";
 import { parseObjectUrl } from "./url.js";
 
@@ -107,6 +107,11 @@ export class S3Store implements ObjectStore {
     } catch (e) {
       throw storeError(to, `copy from ${from}: ${(e as Error).name}`, e);
     }
+  }
+
+  async abortUploads(prefixUrl: string): Promise<number> {
+    const { bucket, key } = parseObjectUrl(prefixUrl);
+    return (await abortUploadsUnder(this.sdk, this.client, bucket, key)).length;
   }
 
   async delete(url: string): Promise<void> {

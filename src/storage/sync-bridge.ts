@@ -27,6 +27,7 @@ export interface StorageBridge {
   list(prefixUrl: string): string[];
   copy(from: string, to: string): void;
   delete(url: string): void;
+  abortUploads(prefixUrl: string): number;
   uploadOpen(url: string): number;
   uploadWrite(id: number, bytes: Uint8Array): void;
   uploadCommit(id: number): void;
@@ -56,6 +57,7 @@ export function storageBridge(): StorageBridge {
     list: run("list"),
     copy: run("copy"),
     delete: run("delete"),
+    abortUploads: run("abortUploads"),
     uploadOpen: run("uploadOpen"),
     uploadWrite: run("uploadWrite"),
     uploadCommit: run("uploadCommit"),

@@ -5,12 +5,13 @@
  * replaces the first run's shards. A sink whose shard write fails publishes nothing.
  */
 import "apache-beam";
-import { ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { AbortMultipartUploadCommand, CreateMultipartUploadCommand, ListMultipartUploadsCommand, ListObjectsV2Command, UploadPartCommand } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 import { ArrayRecordReader } from "../../src/format/array-record/reader.js";
 import { TFRecordWriter } from "../../src/format/tfrecord/writer.js";
 import { readFromArrayRecord } from "../../src/io/read-array-record.js";
 import { readFromTFRecord } from "../../src/io/tfrecord-io.js";
+import { shardNaming, tempDirPrefix } from "../../src/io/shard-names.js";
 import { writeToArrayRecord } from "../../src/io/write-array-record.js";
 import { collect, collected, createRecords, hexMultiset, runDirect } from "../io/beam-helpers.js";
 import { BUCKET, directS3, seededBytes } from "./helpers/env.js";
@@ -61,6 +62,24 @@ describe("Beam TFRecord → ArrayRecord on S3", () => {
       });
     }
     expect(await keysUnder("beam/rerun/")).toEqual(["beam/rerun/part-00000-of-00002", "beam/rerun/part-00001-of-00002"]);
+  });
+
+  it("finalize aborts the unfinished uploads a killed worker left under the sink's temporary prefix, and only those", async () => {
+    const prefix = url("beam/stale/part");
+    const temp = `beam/stale/${tempDirPrefix(shardNaming(prefix))}`;
+    // What a worker SIGKILLed mid-shard leaves: an upload with a part, under an earlier run's temporary prefix.
+    const killed = await client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: `${temp}0d1e/shard-1-of-2-x` }));
+    await client.send(new UploadPartCommand({ Bucket: BUCKET, Key: `${temp}0d1e/shard-1-of-2-x`, UploadId: killed.UploadId, PartNumber: 1, Body: seededBytes(5 << 20, 3) }));
+    const other = await client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: "beam/stale/other.array_record" }));
+    const uploadsUnder = async (p: string) => ((await client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: p }))).Uploads ?? []).map((u) => u.UploadId);
+    expect(await uploadsUnder(temp)).toEqual([killed.UploadId]);
+    await runDirect((root) => {
+      createRecords(root, ["a", "b", "c"]).apply(writeToArrayRecord(prefix, { numShards: 2 }));
+    });
+    expect(await uploadsUnder(temp)).toEqual([]);
+    expect(await uploadsUnder("beam/stale/other")).toEqual([other.UploadId]);
+    expect(await keysUnder("beam/stale/")).toEqual(["beam/stale/part-00000-of-00002", "beam/stale/part-00001-of-00002"]);
+    await client.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: "beam/stale/other.array_record", UploadId: other.UploadId }));
   });
 
   it("a failing shard write publishes nothing under a final name", async () => {

@@ -1,9 +1,10 @@
 /**
- * abortStaleUploads against a fake S3 client (no server, no SDK): it aborts the incomplete uploads
- * of exactly the key other than the writer's own, at most `count`, within `ms`, and never throws.
+ * abortStaleUploads / abortUploadsUnder against a fake S3 client (no server, no SDK): they abort the
+ * incomplete uploads of exactly the key other than the writer's own (resp. under a prefix), at most
+ * `count`, within `ms`, and never throw.
  */
 import { describe, expect, it } from "vitest";
-import { abortStaleUploads } from "../../src/storage/s3-stale-uploads.js";
+import { abortStaleUploads, abortUploadsUnder } from "../../src/storage/s3-stale-uploads.js";
 
 class ListMultipartUploadsCommand {
   constructor(readonly input: { Bucket: string; Prefix: string; MaxUploads: number }) {}
@@ -77,5 +78,20 @@ describe("abortStaleUploads", () => {
     const started = performance.now();
     expect(await abortStaleUploads(sdk, client, "b", key, undefined, { count: 100, ms: 50 })).toEqual([]);
     expect(performance.now() - started).toBeLessThan(2000);
+  });
+});
+
+describe("abortUploadsUnder", () => {
+  it("aborts every upload under the prefix, at most `count`", async () => {
+    const { client, requests } = fakeClient([
+      { Key: "out/.arrayrecord-tmp-abc-1/shard-0", UploadId: "t1" },
+      { Key: "out/.arrayrecord-tmp-abc-2/shard-1", UploadId: "t2" },
+      { Key: "out/.arrayrecord-tmp-abc-2/shard-2", UploadId: "t3" },
+      { Key: "out/part-00000", UploadId: "p1" },
+    ]);
+    expect(await abortUploadsUnder(sdk, client, "b", "out/.arrayrecord-tmp-abc-")).toEqual(["t1", "t2", "t3"]);
+    expect((requests[0] as ListMultipartUploadsCommand).input.Prefix).toBe("out/.arrayrecord-tmp-abc-");
+    const { client: c2 } = fakeClient([1, 2, 3, 4].map((i) => ({ Key: `p/${i}`, UploadId: `u${i}` })));
+    expect(await abortUploadsUnder(sdk, c2, "b", "p/", { count: 2, ms: 5000 })).toEqual(["u1", "u2"]);
   });
 });
