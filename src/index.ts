@@ -7,6 +7,7 @@ import "./storage/register.js";
 export { ArrayRecordError, isArrayRecordError, type ArrayRecordErrorCode, type ErrorLocation } from "./format/errors.js";
 export { ArrayRecordReader, type ReaderInput } from "./format/array-record/reader.js";
 export { ArrayRecordWriter, encodeArrayRecord, type RecordInput } from "./format/array-record/writer.js";
+export { EncodedChunk, GroupChunkEncoder } from "./format/array-record/encoded-chunks.js";
 export { ArrayRecordDataSource, DEFAULT_MAX_OPEN_FILES, orderShards, type DataSourceInput, type DataSourceOptions } from "./format/array-record/data-source.js";
 export type { ShardOpener } from "./format/array-record/shard-handles.js";
 export type { DamagedRegion, OpenOptions, RecoveryOptions, RecoveryReport } from "./format/array-record/recovery.js";

@@ -7,6 +7,7 @@ import { parseWriterOptions } from "../format/array-record/options.js";
 import { TFRecordWriter } from "../format/tfrecord/writer.js";
 import type { TFRecordCompression } from "../format/tfrecord/compression.js";
 import { ArrayRecordWriter } from "../format/array-record/writer.js";
+import type { EncodedChunk } from "../format/array-record/encoded-chunks.js";
 
 /** Default ArrayRecord writer options of the Beam sink: one record per chunk, for fast random access. */
 export const DEFAULT_SINK_WRITER_OPTIONS = "group_size:1";
@@ -20,6 +21,8 @@ export type RecordFileFormat =
 export interface RecordFileWriter {
   /** Appends one record. */
   write(record: Uint8Array): void;
+  /** Places a pre-encoded chunk of `group_size` records (ArrayRecord only; other formats: INVALID_OPTIONS). */
+  writeChunk(chunk: EncodedChunk): void;
   /** Finishes the file and gives it its name. */
   close(): void;
   /** Abandons the file; nothing remains under its name. Never throws. */
@@ -44,11 +47,14 @@ export function tfRecordFormat(compression: TFRecordCompression = "none"): Recor
 export function openRecordFile(format: RecordFileFormat, path: string): RecordFileWriter {
   if (format.kind === "arrayrecord") {
     const writer = ArrayRecordWriter.openSync(path, format.writerOptions);
-    return { write: (r) => writer.writeSync(r), close: () => writer.closeSync(), abort: () => writer.abort() };
+    return { write: (r) => writer.writeSync(r), writeChunk: (c) => writer.writeEncodedChunkSync(c), close: () => writer.closeSync(), abort: () => writer.abort() };
   }
   const writer = new TFRecordWriter(path, { compression: format.compression, fsync: true });
   return {
     write: (r) => writer.write(r),
+    writeChunk: () => {
+      throw new ArrayRecordError("INVALID_OPTIONS", "a TFRecord file takes records, not pre-encoded ArrayRecord chunks");
+    },
     close: () => writer.close(),
     abort: () => {
       try {

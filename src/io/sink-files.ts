@@ -13,6 +13,8 @@ import { ArrayRecordError } from "../format/errors.js";
 import { syncDirectory } from "../format/bytes/file-sink.js";
 import { isObjectUrl } from "../storage/url.js";
 import { openRecordFile, writeEmptyRecordFile, type RecordFileFormat } from "./record-files.js";
+import { EncodedChunk } from "../format/array-record/encoded-chunks.js";
+import type { ShardItem } from "./shard-frames.js";
 import { deleteEarlierObjectOutputs, finalizeObjectShards, removeTempObjects } from "./sink-objects.js";
 import { outputNamePattern, shardFileName, tempDirPrefix, type ShardNaming } from "./shard-names.js";
 
@@ -42,10 +44,12 @@ export interface WrittenShard {
 
 /**
  * Writes `records` as shard `shard` of `numShards` to a new temporary file in the plan's temporary
- * directory. On failure the partial file is removed (and the directory, if that left it empty) and
+ * directory. Items may be pre-encoded ArrayRecord chunks (`shard-frames.ts`): they are placed as
+ * they come, and the records are gathered into full groups, so the file's chunks are full groups
+ * but for its last. On failure the partial file is removed (and the directory, if that left it empty) and
  * the error is rethrown: the sink then fails before finalize, so no final name changes.
  */
-export function writeShardFile(plan: SinkPlan, shard: number, numShards: number, records: Iterable<Uint8Array>): WrittenShard {
+export function writeShardFile(plan: SinkPlan, shard: number, numShards: number, records: Iterable<ShardItem>): WrittenShard {
   const remote = isObjectUrl(plan.tempDir);
   if (!remote) mkdirs(plan.tempDir);
   const tempFile = tempName(plan, "shard", shard, numShards);
@@ -59,10 +63,16 @@ export function writeShardFile(plan: SinkPlan, shard: number, numShards: number,
   let count = 0;
   let bytes = 0;
   try {
-    for (const record of records) {
-      writer.write(record);
-      count++;
-      bytes += record.length;
+    for (const item of records) {
+      if (item instanceof EncodedChunk) {
+        writer.writeChunk(item);
+        count += item.numRecords;
+        bytes += item.decodedDataSize;
+      } else {
+        writer.write(item);
+        count++;
+        bytes += item.length;
+      }
     }
     writer.close();
   } catch (e) {

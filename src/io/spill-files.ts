@@ -6,18 +6,22 @@
  * UUID, so a retried bundle never collides with the attempt it replaces; the shuffle only carries
  * names from attempts that succeeded, and finalize removes the whole temporary directory.
  *
- * A file is a sequence of frames: u32 LE length + a record batch (`transforms/record-batches.ts`).
+ * A file is a sequence of frames: u32 LE payload length, a kind byte, the payload (`shard-frames.ts`:
+ * a record batch, or pre-encoded ArrayRecord chunks).
  */
 import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ArrayRecordError } from "../format/errors.js";
-import { unpackRecords } from "../transforms/record-batches.js";
+import { FRAME_RECORDS, frameItems, type ShardItem } from "./shard-frames.js";
+
+/** Bytes before a frame's payload: u32 LE length, kind byte. */
+const FRAME_HEADER = 5;
 
 /** An open spill file of one bundle and shard. */
 export class SpillFile {
   private fd: number;
-  private readonly header = Buffer.alloc(4);
+  private readonly header = Buffer.alloc(FRAME_HEADER);
 
   private constructor(
     /** The file's path. */
@@ -36,12 +40,15 @@ export class SpillFile {
 
   /** Appends one record batch. */
   append(batch: Uint8Array): void {
-    if (batch.length > 0xffffffff) throw new ArrayRecordError("INVALID_OPTIONS", `a record batch of ${batch.length} bytes is too large for a spill frame`, { file: this.path });
-    this.header.writeUInt32LE(batch.length, 0);
-    wrapIo(this.path, "write", () => {
-      writeFully(this.fd, this.header);
-      writeFully(this.fd, batch);
-    });
+    this.appendFrame(FRAME_RECORDS, [batch], batch.length);
+  }
+
+  /** Appends one frame of `kind` whose payload is `pieces` back to back (`bytes` in all). */
+  appendFrame(kind: number, pieces: Uint8Array[], bytes: number): void {
+    if (bytes > 0xffffffff) throw new ArrayRecordError("INVALID_OPTIONS", `a frame of ${bytes} bytes is too large for a spill file`, { file: this.path });
+    this.header.writeUInt32LE(bytes, 0);
+    this.header[4] = kind;
+    wrapIo(this.path, "write", () => writeAll(this.fd, [this.header, ...pieces]));
   }
 
   /** Closes the file (its contents are complete once this returns). */
@@ -53,35 +60,57 @@ export class SpillFile {
   }
 }
 
-/** The records of a spill file, in order; a frame running past the end is CORRUPT. */
-export function* readSpillFile(file: string): Generator<Uint8Array> {
+/**
+ * The items of a spill file (records and pre-encoded chunks), in order; a frame running past the
+ * end is CORRUPT.
+ */
+export function* readSpillFile(file: string): Generator<ShardItem> {
   const fd = wrapIo(file, "open", () => fs.openSync(file, "r"));
   try {
     const size = fs.fstatSync(fd).size;
-    const header = Buffer.alloc(4);
+    const header = Buffer.alloc(FRAME_HEADER);
     let position = 0;
     while (position < size) {
-      if (size - position < 4 || fs.readSync(fd, header, 0, 4, position) !== 4) throw new ArrayRecordError("CORRUPT", "spill file: truncated frame header", { file, offset: position });
+      if (size - position < FRAME_HEADER || fs.readSync(fd, header, 0, FRAME_HEADER, position) !== FRAME_HEADER) {
+        throw new ArrayRecordError("CORRUPT", "spill file: truncated frame header", { file, offset: position });
+      }
       const length = header.readUInt32LE(0);
-      if (length > size - position - 4) throw new ArrayRecordError("CORRUPT", `spill file: a frame of ${length} bytes runs past the end`, { file, offset: position });
+      if (length > size - position - FRAME_HEADER) throw new ArrayRecordError("CORRUPT", `spill file: a frame of ${length} bytes runs past the end`, { file, offset: position });
       const batch = new Uint8Array(length);
       let read = 0;
       while (read < length) {
-        const n = fs.readSync(fd, batch, read, length - read, position + 4 + read);
+        const n = fs.readSync(fd, batch, read, length - read, position + FRAME_HEADER + read);
         if (n === 0) throw new ArrayRecordError("CORRUPT", "spill file: truncated frame", { file, offset: position });
         read += n;
       }
-      position += 4 + length;
-      yield* unpackRecords(batch);
+      const payloadOffset = position + FRAME_HEADER;
+      position += FRAME_HEADER + length;
+      yield* frameItems(header[4]!, batch, file, payloadOffset);
     }
   } finally {
     fs.closeSync(fd);
   }
 }
 
-function writeFully(fd: number, bytes: Uint8Array): void {
-  let written = 0;
-  while (written < bytes.length) written += fs.writeSync(fd, bytes, written, bytes.length - written);
+/** Pieces per writev call (well under every OS's IOV_MAX). */
+const PIECES_PER_CALL = 512;
+
+/** Writes `pieces` back to back at the file's position, in as few calls as the OS allows. */
+function writeAll(fd: number, pieces: Uint8Array[]): void {
+  for (let from = 0; from < pieces.length; from += PIECES_PER_CALL) {
+    const slice = pieces.slice(from, from + PIECES_PER_CALL);
+    let written = fs.writevSync(fd, slice);
+    // A short write (rare, e.g. a full disk or a signal): finish piece by piece from where it stopped.
+    for (const piece of slice) {
+      if (written >= piece.length) {
+        written -= piece.length;
+        continue;
+      }
+      let at = written;
+      written = 0;
+      while (at < piece.length) at += fs.writeSync(fd, piece, at, piece.length - at);
+    }
+  }
 }
 
 function wrapIo<T>(file: string, what: string, action: () => T): T {

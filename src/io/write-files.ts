@@ -14,13 +14,14 @@ import * as path from "node:path";
 import type { Window, WindowedValue } from "apache-beam/values";
 import { keyedStringCoder, parDoWithCoder, shardedRecordCoder, stringCoder } from "../transforms/coders.js";
 import { windowed } from "../transforms/batching.js";
-import { DEFAULT_BATCH_BYTES, RecordBatchBuilder } from "../transforms/record-batches.js";
+import { DEFAULT_BATCH_BYTES } from "../transforms/record-batches.js";
+import { GroupChunkEncoder } from "../format/array-record/encoded-chunks.js";
+import { packFrame, ShardFrameBuilder, unpackFrame, type ShardItem } from "./shard-frames.js";
 import { isObjectUrl } from "../storage/url.js";
 import { readSpillFile, SpillFile } from "./spill-files.js";
 import { registerDoFns } from "../transforms/serialization.js";
 import { iterableSideInput, singletonSideInput } from "../transforms/side-inputs.js";
-import { unpackRecords } from "../transforms/record-batches.js";
-import { AssignShardBatchesDoFn, DEFAULT_SHARD_BYTES, checkNumShards, shardCount } from "../transforms/shard.js";
+import { DEFAULT_SHARD_BYTES, checkNumShards, shardCount } from "../transforms/shard.js";
 import { finalizeShards, writeShardFile, type SinkPlan, type WrittenShard } from "./sink-files.js";
 import { newTempDir, shardNaming, DEFAULT_SHARD_NAME_TEMPLATE } from "./shard-names.js";
 import type { RecordFileFormat } from "./record-files.js";
@@ -59,7 +60,7 @@ export interface WriteShardContext {
 export class WriteShardDoFn implements beam.DoFn<KV<number, Iterable<Uint8Array>>, string, WriteShardContext> {
   constructor(readonly plan: SinkPlan) {}
 
-  /** `group`: a shard number and its record batches (`record-batches.ts`). */
+  /** `group`: a shard number and its frames (`shard-frames.ts`, made by {@link AssignShardFramesDoFn}). */
   *process(group: KV<number, Iterable<Uint8Array>>, context: WriteShardContext): Generator<string> {
     const written = writeShardFile(this.plan, group.key, context.numShards.lookup(), unpackAll(group.value));
     context.recordsWritten.increment(written.records);
@@ -68,36 +69,40 @@ export class WriteShardDoFn implements beam.DoFn<KV<number, Iterable<Uint8Array>
   }
 }
 
-function* unpackAll(batches: Iterable<Uint8Array>): Generator<Uint8Array> {
-  for (const batch of batches) yield* unpackRecords(batch);
+function* unpackAll(frames: Iterable<Uint8Array>): Generator<ShardItem> {
+  for (const frame of frames) yield* unpackFrame(frame);
 }
 
-/** Context of {@link SpillShardsDoFn}: the element's window, and the shard count when computed at run time. */
+/** Context of the shard-assigning DoFns: the element's window, and the shard count when computed at run time. */
 export interface SpillShardsContext {
   window: beam.ParDoLookupParam<Window>;
   shardCount?: beam.ParDoLookupParam<number>;
 }
 
 /**
- * Assigns records to shards round-robin from a random start per bundle (as `AssignShardDoFn`),
- * appends them in batches to one spill file per shard in `dir` (`spill-files.ts`), and at the end
- * of the bundle emits KV(shard, spill file path) for each file it wrote: record bytes never enter
- * the runner's shuffle.
+ * Assigns records to shards round-robin from a random start per bundle (as `AssignShardDoFn`) and
+ * turns each shard's records into frames (`shard-frames.ts`): with ArrayRecord writer options,
+ * full groups become pre-encoded chunks here, in the parallel stage. Subclasses say where frames go.
  */
-export class SpillShardsDoFn implements beam.DoFn<Uint8Array, KV<number, string>, SpillShardsContext> {
+abstract class ShardFramesDoFn<Out> {
   private next = 0;
-  private buffers = new Map<string, { window: Window; shard: number; batch: RecordBatchBuilder; file: SpillFile | undefined }>();
+  private buffers = new Map<string, { window: Window; shard: number; frames: ShardFrameBuilder }>();
+  private encoder: GroupChunkEncoder | undefined;
 
-  /** `numShards` undefined: read the count from the context's `shardCount` side input. */
+  /**
+   * `numShards` undefined: read the count from the context's `shardCount` side input.
+   * `writerOptions`: pre-encode full groups of an ArrayRecord file with these options.
+   */
   constructor(
     readonly numShards: number | undefined,
-    readonly dir: string,
-    readonly batchBytes: number = DEFAULT_BATCH_BYTES,
+    readonly batchBytes: number,
+    readonly writerOptions: string | undefined,
   ) {}
 
   startBundle(): void {
     this.next = Math.floor(Math.random() * 0x7fffffff);
     this.buffers = new Map();
+    if (this.writerOptions !== undefined) this.encoder ??= new GroupChunkEncoder(this.writerOptions);
   }
 
   process(record: Uint8Array, context: SpillShardsContext): void {
@@ -107,20 +112,90 @@ export class SpillShardsDoFn implements beam.DoFn<Uint8Array, KV<number, string>
     const w = window as unknown as { start?: unknown; end?: unknown };
     const key = w.start === undefined ? `${shard}` : `${shard}/${String(w.start)}:${String(w.end)}`;
     let buffer = this.buffers.get(key);
-    if (buffer === undefined) this.buffers.set(key, (buffer = { window, shard, batch: new RecordBatchBuilder(), file: undefined }));
-    buffer.batch.add(record);
-    if (buffer.batch.bytes >= this.batchBytes) (buffer.file ??= SpillFile.create(this.dir, shard)).append(buffer.batch.take());
+    if (buffer === undefined) {
+      const frames = new ShardFrameBuilder(this.encoder, this.batchBytes, (kind, pieces, bytes) => this.frame(shard, window, kind, pieces, bytes));
+      this.buffers.set(key, (buffer = { window, shard, frames }));
+    }
+    buffer.frames.add(record);
   }
 
-  *finishBundle(): Generator<WindowedValue<KV<number, string>>> {
-    for (const buffer of this.buffers.values()) {
-      if (buffer.batch.length > 0) (buffer.file ??= SpillFile.create(this.dir, buffer.shard)).append(buffer.batch.take());
-      if (buffer.file === undefined) continue;
-      buffer.file.close();
-      yield windowed({ key: buffer.shard, value: buffer.file.path }, buffer.window);
-    }
+  *finishBundle(): Generator<WindowedValue<Out>> {
+    for (const buffer of this.buffers.values()) buffer.frames.finish();
     this.buffers.clear();
+    yield* this.finished();
   }
+
+  /** Takes one finished frame of `shard` in `window`. */
+  protected abstract frame(shard: number, window: Window, kind: number, pieces: Uint8Array[], bytes: number): void;
+  /** The bundle's outputs, once every frame was taken. */
+  protected abstract finished(): Generator<WindowedValue<Out>>;
+}
+
+/**
+ * Shard frames (see {@link ShardFramesDoFn}) go to one spill file per shard (and window) in `dir`
+ * (`spill-files.ts`); at the end of the bundle emits KV(shard, spill file path) for each file it
+ * wrote: record bytes never enter the runner's shuffle.
+ */
+export class SpillShardsDoFn extends ShardFramesDoFn<KV<number, string>> implements beam.DoFn<Uint8Array, KV<number, string>, SpillShardsContext> {
+  private files = new Map<string, { window: Window; shard: number; file: SpillFile }>();
+
+  constructor(numShards: number | undefined, readonly dir: string, batchBytes: number = DEFAULT_BATCH_BYTES, writerOptions?: string) {
+    super(numShards, batchBytes, writerOptions);
+  }
+
+  override startBundle(): void {
+    super.startBundle();
+    // Fresh per bundle: a Map that went through Beam's serialization is not a working Map.
+    this.files = new Map();
+  }
+
+  protected frame(shard: number, window: Window, kind: number, pieces: Uint8Array[], bytes: number): void {
+    const key = `${shard}/${windowKey(window)}`;
+    let entry = this.files.get(key);
+    if (entry === undefined) this.files.set(key, (entry = { window, shard, file: SpillFile.create(this.dir, shard) }));
+    entry.file.appendFrame(kind, pieces, bytes);
+  }
+
+  protected *finished(): Generator<WindowedValue<KV<number, string>>> {
+    for (const { file, shard, window } of this.files.values()) {
+      file.close();
+      yield windowed({ key: shard, value: file.path }, window);
+    }
+    this.files.clear();
+  }
+}
+
+/**
+ * Shard frames (see {@link ShardFramesDoFn}) as elements KV(shard, frame) (`packFrame`) of about
+ * `batchBytes`, for outputs without a shared file system (object stores): they cross the shuffle.
+ */
+export class AssignShardFramesDoFn extends ShardFramesDoFn<KV<number, Uint8Array>> implements beam.DoFn<Uint8Array, KV<number, Uint8Array>, SpillShardsContext> {
+  private out: WindowedValue<KV<number, Uint8Array>>[] = [];
+
+  constructor(numShards: number | undefined, batchBytes: number = DEFAULT_BATCH_BYTES, writerOptions?: string) {
+    super(numShards, batchBytes, writerOptions);
+  }
+
+  override startBundle(): void {
+    super.startBundle();
+    this.out = [];
+  }
+
+  protected frame(shard: number, window: Window, kind: number, pieces: Uint8Array[], bytes: number): void {
+    this.out.push(windowed({ key: shard, value: packFrame(kind, pieces, bytes) }, window));
+  }
+
+  // Frames are emitted at the end of the bundle (finishBundle must give windowed values anyway).
+  protected *finished(): Generator<WindowedValue<KV<number, Uint8Array>>> {
+    const out = this.out;
+    this.out = [];
+    yield* out;
+  }
+}
+
+function windowKey(window: Window): string {
+  const w = window as unknown as { start?: unknown; end?: unknown };
+  return w.start === undefined ? "global" : `${String(w.start)}:${String(w.end)}`;
 }
 
 /** Writes one shard from its spill files (a grouped shard key) to a temporary file; emits its description as JSON. */
@@ -135,7 +210,7 @@ export class WriteSpilledShardDoFn implements beam.DoFn<KV<number, Iterable<stri
   }
 }
 
-function* readAllSpills(plan: SinkPlan, files: Iterable<string>): Generator<Uint8Array> {
+function* readAllSpills(plan: SinkPlan, files: Iterable<string>): Generator<ShardItem> {
   for (const file of files) {
     if (path.dirname(file) !== plan.tempDir) throw new ArrayRecordError("CORRUPT", `spill file outside this run's temporary directory ${plan.tempDir}`, { file });
     yield* readSpillFile(file);
@@ -186,16 +261,19 @@ export function writeRecordFiles(prefix: string, format: RecordFileFormat, optio
       recordsWritten: beam.counter(`${counterPrefix}_records_written`),
       bytesWritten: beam.counter(`${counterPrefix}_bytes_written`),
     });
+    // ArrayRecord: full groups are encoded into chunks in this (parallel) stage; the per-shard
+    // write stage only places them (shard-frames.ts).
+    const preEncode = format.kind === "arrayrecord" ? format.writerOptions : undefined;
     let written: beam.PCollection<string>;
     if (!isObjectUrl(plan.tempDir)) {
       // Local (shared) file system: records go to spill files, only their names are shuffled.
-      const spilled = parDoWithCoder(records, "assignShard", new SpillShardsDoFn(numShards, plan.tempDir), keyedStringCoder(), context);
+      const spilled = parDoWithCoder(records, "assignShard", new SpillShardsDoFn(numShards, plan.tempDir, DEFAULT_BATCH_BYTES, preEncode), keyedStringCoder(), context);
       const grouped = spilled.apply(beam.withName("groupShards", groupByKey())) as beam.PCollection<KV<number, Iterable<string>>>;
       written = parDoWithCoder(grouped, "writeShards", new WriteSpilledShardDoFn(plan), stringCoder(), writeContext());
     } else {
-      // Object storage: record batches cross the shuffle (~1 MiB per element).
-      const keyed = parDoWithCoder(records, "assignShard", new AssignShardBatchesDoFn(numShards), shardedRecordCoder(), context);
-      // Output coder KV(varint, iterable(bytes)): shard → record batches, derived by groupByKey from the keyed coder.
+      // Object storage: frames cross the shuffle (~1 MiB per element).
+      const keyed = parDoWithCoder(records, "assignShard", new AssignShardFramesDoFn(numShards, DEFAULT_BATCH_BYTES, preEncode), shardedRecordCoder(), context);
+      // Output coder KV(varint, iterable(bytes)): shard → frames, derived by groupByKey from the keyed coder.
       const grouped = keyed.apply(beam.withName("groupShards", groupByKey())) as beam.PCollection<KV<number, Iterable<Uint8Array>>>;
       written = parDoWithCoder(grouped, "writeShards", new WriteShardDoFn(plan), stringCoder(), writeContext());
     }
@@ -208,4 +286,4 @@ export function writeRecordFiles(prefix: string, format: RecordFileFormat, optio
   };
 }
 
-registerDoFns({ WriteShardDoFn, SpillShardsDoFn, WriteSpilledShardDoFn, FinalizeShardsDoFn });
+registerDoFns({ WriteShardDoFn, SpillShardsDoFn, AssignShardFramesDoFn, WriteSpilledShardDoFn, FinalizeShardsDoFn });

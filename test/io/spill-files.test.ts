@@ -18,7 +18,7 @@ describe("spill files", () => {
         for (const batch of batches) file.append(packRecords(batch));
         file.close();
         expect(path.basename(file.path)).toMatch(/^spill-3-[0-9a-f-]{36}$/);
-        expect([...readSpillFile(file.path)].map((r) => [...r])).toEqual(batches.flat().map((r) => [...r]));
+        expect([...readSpillFile(file.path)].map((r) => [...(r as Uint8Array)])).toEqual(batches.flat().map((r) => [...r]));
         fs.rmSync(file.path);
       }),
       { seed: 1011, numRuns: 100 },
@@ -31,7 +31,8 @@ describe("spill files", () => {
     file.append(packRecords([new Uint8Array([4, 5])]));
     file.close();
     const size = fs.statSync(file.path).size;
-    for (const cut of [size - 1, 4 + 4 + 2]) {
+    // Frames: 5-byte header (u32 length, kind) + payload; the first is 5 + 4 bytes.
+    for (const cut of [size - 1, 9 + 2]) {
       fs.truncateSync(file.path, cut);
       let error: unknown;
       try {
@@ -39,7 +40,7 @@ describe("spill files", () => {
       } catch (e) {
         error = e;
       }
-      expect(isArrayRecordError(error) && error.code === "CORRUPT" && error.offset === 8 && error.file === file.path, String(error)).toBe(true);
+      expect(isArrayRecordError(error) && error.code === "CORRUPT" && error.offset === 9 && error.file === file.path, String(error)).toBe(true);
     }
     let missing: unknown;
     try {

@@ -14,6 +14,7 @@ import { CHUNK_HEADER_SIZE } from "../riegeli/chunk-header.js";
 import { encodeWorkerCount, sharedEncodePool, type EncodePool } from "./parallel-encode.js";
 import { TransposedChunkBuilder } from "../riegeli/transposed-chunk-encoder.js";
 import { writerOptionsToString, type WriterOptions } from "./options.js";
+import { checkEncodedChunk, type EncodedChunk } from "./encoded-chunks.js";
 
 /** The ArrayRecord footer format version. */
 const FORMAT_VERSION = 1;
@@ -87,6 +88,20 @@ export class ArrayRecordEncoder {
     this.builder.add(record);
     this.recordCount++;
     if (this.builder.count >= this.options.groupSize) this.flushChunk();
+  }
+
+  /**
+   * Places a chunk encoded elsewhere (`encoded-chunks.ts`) for these options: it must hold exactly
+   * `group_size` records (INVALID_OPTIONS otherwise). It goes into the file now, before the records
+   * of a group still being collected (and, with encode workers, before full groups still being
+   * compressed), so every chunk but the last stays a full group.
+   */
+  addEncodedChunk(chunk: EncodedChunk): void {
+    checkEncodedChunk(chunk, this.options);
+    const chunkOffset = this.emit({ chunkType: chunk.chunkType, data: chunk.data, header: chunk.header, numRecords: chunk.numRecords, decodedDataSize: chunk.decodedDataSize });
+    this.entries.push({ chunkOffset, decodedDataSize: chunk.decodedDataSize, numRecords: chunk.numRecords });
+    this.recordCount += chunk.numRecords;
+    if (this.options.padToBlockBoundary) this.padToBoundary();
   }
 
   /** Emits the last partial chunk, the footer and the postscript. No records may follow. */

@@ -8,6 +8,7 @@ import { MemoryByteSink, type ByteSink, type AtomicFileSinkOptions } from "../by
 import { createPathSink, createPathSinkSync } from "../bytes/path-openers.js";
 import { parseWriterOptions, type WriterOptions } from "./options.js";
 import { recordWritable } from "../bytes/record-writable.js";
+import type { EncodedChunk } from "./encoded-chunks.js";
 
 /** Encoded bytes are handed to the file once this many are pending. */
 const FLUSH_BYTES = 1 << 20;
@@ -72,6 +73,17 @@ export class ArrayRecordWriter {
   writeSync(record: RecordInput): void {
     this.guard(() => {
       this.encoder.add(toBytes(record));
+      if (this.encoder.pendingBytes >= FLUSH_BYTES) this.flushSync();
+    });
+  }
+
+  /**
+   * Places a chunk of `group_size` records encoded elsewhere with this writer's options
+   * (`GroupChunkEncoder`); see `ArrayRecordEncoder.addEncodedChunk`.
+   */
+  writeEncodedChunkSync(chunk: EncodedChunk): void {
+    this.guard(() => {
+      this.encoder.addEncodedChunk(chunk);
       if (this.encoder.pendingBytes >= FLUSH_BYTES) this.flushSync();
     });
   }
