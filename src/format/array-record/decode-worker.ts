@@ -1,46 +1,78 @@
 /**
  * Worker thread of the parallel reader: decodes the data chunks of one span of file bytes and
- * sends their records back in one transferred buffer (the span's own, or a packed copy). See
- * parallel-decode.ts.
+ * sends their records back in one transferred buffer (the span's own, or one the chunks were
+ * decoded into). See parallel-decode.ts.
  */
 import { parentPort } from "node:worker_threads";
-import { decodeDataChunkAt, spanChunkEntry } from "./file-layout.js";
+import { checkDataChunk, decodeParsedDataChunk, spanChunkEntry } from "./file-layout.js";
 import { isArrayRecordError } from "../errors.js";
 import type { DecodeRequest, DecodeResponse } from "./parallel-decode.js";
+import { parseChunk, type Chunk } from "../riegeli/chunk-reader.js";
+import { ChunkType } from "../riegeli/chunk-header.js";
+import { CompressionByte } from "../riegeli/codecs.js";
 import type { ChunkRecords } from "../riegeli/simple-chunk.js";
 
 /**
- * Decodes a request's chunks. When every chunk's records are views of the span's own bytes
- * (uncompressed chunks, reassembled in place), the span's buffer goes back as is with the records'
- * bounds in it; otherwise every record is packed into one new buffer.
+ * Largest output buffer allocated up front from the footer's decoded sizes (checked against each
+ * verified chunk header before use); spans decoding to more get a buffer per chunk, packed after.
+ */
+const MAX_SPAN_OUTPUT = 64 << 20;
+
+/**
+ * Decodes a request's chunks, every hash verified first. When every chunk is a simple
+ * uncompressed one, its records are views of the span's own bytes (reassembled in place) and the
+ * span's buffer goes back as is with the records' bounds in it. Otherwise the chunks are decoded
+ * into one output buffer sized from their decoded sizes (compressed simple chunks straight into
+ * it; others copied there).
  */
 function decode({ bytes, start, chunks: span }: DecodeRequest): { values: Uint8Array; bounds: Float64Array } {
   // The span's bytes were transferred to this worker alone: chunks may be reassembled in place.
   const window = { bytes, start, inPlace: true };
-  const chunks: ChunkRecords[] = [];
-  for (let k = 0; k < span.numRecords.length; k++) chunks.push(decodeDataChunkAt(window, spanChunkEntry(span, k)));
-  let records = 0;
-  let size = 0;
+  const n = span.numRecords.length;
+  const parsed: Chunk[] = [];
   let views = true;
-  for (const chunk of chunks) {
-    records += chunk.count;
-    size += chunk.values.length;
-    if (chunk.values.buffer !== bytes.buffer) views = false;
+  let size = 0;
+  for (let k = 0; k < n; k++) {
+    const chunk = parseChunk(window, span.offsets[k]!, { limit: span.offsets[k + 1]!, limitIsEof: false });
+    // Sizes agree with the footer's and the limits before the output is allocated from them.
+    checkDataChunk(chunk, spanChunkEntry(span, k));
+    parsed.push(chunk);
+    if (chunk.header.chunkType !== ChunkType.SIMPLE || chunk.data[0] !== CompressionByte.NONE) views = false;
+    size += span.decodedSizes[k]!;
   }
-  const bounds = new Float64Array(2 * records);
-  const values = views ? new Uint8Array(bytes.buffer as ArrayBuffer) : new Uint8Array(size);
+  const direct = !views && size <= MAX_SPAN_OUTPUT;
+  const values = views ? new Uint8Array(bytes.buffer as ArrayBuffer) : direct ? uninitialized(size) : undefined;
+  const decoded: ChunkRecords[] = [];
+  let records = 0;
   let at = 0;
+  for (let k = 0; k < n; k++) {
+    // Every byte of the target is written before it is used: decodeStream checks the exact size.
+    const target = direct ? values!.subarray(at, at + span.decodedSizes[k]!) : undefined;
+    const chunk = decodeParsedDataChunk(parsed[k]!, spanChunkEntry(span, k), target);
+    decoded.push(chunk);
+    records += chunk.count;
+    at += chunk.values.length;
+  }
+  const out = values ?? new Uint8Array(at);
+  const bounds = new Float64Array(2 * records);
+  at = 0;
   let r = 0;
-  for (const chunk of chunks) {
+  for (const chunk of decoded) {
     if (views) at = chunk.values.byteOffset;
-    else values.set(chunk.values, at);
+    else if (chunk.values.buffer !== out.buffer || chunk.values.byteOffset !== out.byteOffset + at) out.set(chunk.values, at);
     for (let i = 0; i < chunk.count; i++) {
       bounds[r++] = at + (chunk.starts === undefined ? 0 : chunk.starts[i]!);
       bounds[r++] = at + (chunk.starts === undefined ? chunk.values.length : chunk.starts[i + 1]!);
     }
     if (!views) at += chunk.values.length;
   }
-  return { values, bounds };
+  return { values: out, bounds };
+}
+
+/** `n` bytes not zeroed first (all are overwritten), in a buffer of their own (transferable). */
+function uninitialized(n: number): Uint8Array {
+  const buffer = Buffer.allocUnsafeSlow(n);
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, n);
 }
 
 parentPort!.on("message", (request: DecodeRequest) => {

@@ -128,8 +128,11 @@ export function decodeDataChunkAt(window: FileWindow, entry: DataChunkEntry): Ch
   return decodeParsedDataChunk(parseChunk(window, entry.begin, { limit: entry.limit, limitIsEof: false }), entry);
 }
 
-/** Decodes an already parsed (and hash-verified) chunk as the data chunk `entry` describes. */
-export function decodeParsedDataChunk(chunk: Chunk, entry: DataChunkEntry): ChunkRecords {
+/**
+ * Checks an already parsed (and hash-verified) chunk against the footer's `entry` and the decode
+ * limits, before anything is allocated for its records.
+ */
+export function checkDataChunk(chunk: Chunk, entry: DataChunkEntry): void {
   const { begin } = entry;
   if (chunk.begin !== begin || chunk.end > entry.limit) {
     throw new ArrayRecordError("CORRUPT", `data chunk [${chunk.begin}, ${chunk.end}) is not within its footer range [${begin}, ${entry.limit})`, { offset: begin });
@@ -146,10 +149,20 @@ export function decodeParsedDataChunk(chunk: Chunk, entry: DataChunkEntry): Chun
     );
   }
   checkChunkLimits(decodedDataSize, numRecords, entry.limits, begin);
+}
+
+/**
+ * Decodes an already parsed (and hash-verified) chunk as the data chunk `entry` describes. With
+ * `into` (`entry.decodedDataSize` bytes), a compressed simple chunk's records are decoded into it.
+ */
+export function decodeParsedDataChunk(chunk: Chunk, entry: DataChunkEntry, into?: Uint8Array): ChunkRecords {
+  checkDataChunk(chunk, entry);
+  const { begin } = entry;
+  const { chunkType, numRecords, decodedDataSize } = chunk.header;
   const records =
     chunkType === ChunkType.TRANSPOSED
       ? decodeTransposedChunk(chunk.data, numRecords, decodedDataSize, begin)
-      : decodeSimpleChunk(chunk.data, numRecords, decodedDataSize, begin);
+      : decodeSimpleChunk(chunk.data, numRecords, decodedDataSize, begin, into);
   if (entry.limits?.maxRecordBytes !== undefined) {
     for (let i = 0; i < records.count; i++) checkRecordLimit(recordAt(records, i).length, entry.limits, begin);
   }

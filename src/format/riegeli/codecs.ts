@@ -188,19 +188,25 @@ let sharedZstdDecoder: InstanceType<typeof zstd.DCtx> | undefined;
  * Decodes a chunk stream compressed with `type` (a compression byte). `maxSize` bounds the
  * uncompressed length; `exactSize` (when known) must match it. Returns the uncompressed bytes
  * (a view of `stream` when uncompressed). `fileOffset` locates errors.
+ *
+ * With `into` (exactly `exactSize` bytes, which must then be given), a compressed stream is
+ * decoded straight into it and `into` is returned (the parallel reader's workers decode a span's
+ * chunks into one output buffer this way instead of packing copies); an uncompressed stream is
+ * still returned as its own view.
  */
-export function decodeStream(type: number, stream: Uint8Array, maxSize: number, fileOffset: number, exactSize?: number): Uint8Array {
+export function decodeStream(type: number, stream: Uint8Array, maxSize: number, fileOffset: number, exactSize?: number, into?: Uint8Array): Uint8Array {
   if (type === CompressionByte.NONE) {
     checkSize(stream.length, maxSize, exactSize, fileOffset);
     return stream;
   }
+  if (into !== undefined && into.length !== exactSize) throw new RangeError(`decode target holds ${into.length} bytes, expected ${exactSize}`);
   const c = cursor(stream);
   const size = readVarintAt(c, fileOffset);
   checkSize(size, maxSize, exactSize, fileOffset);
   const payload = stream.subarray(c.offset);
   let out: Uint8Array;
   try {
-    out = decompress(type, payload, size, fileOffset);
+    out = decompress(type, payload, size, fileOffset, into);
   } catch (e) {
     if (e instanceof ArrayRecordError) throw e;
     throw new ArrayRecordError("CORRUPT", `cannot decompress chunk stream: ${(e as Error).message}`, { offset: fileOffset }, { cause: e });
@@ -208,13 +214,18 @@ export function decodeStream(type: number, stream: Uint8Array, maxSize: number, 
   if (out.length !== size) {
     throw new ArrayRecordError("CORRUPT", `decompressed ${out.length} bytes, stream declares ${size}`, { offset: fileOffset });
   }
+  if (into !== undefined) {
+    if (out.buffer !== into.buffer || out.byteOffset !== into.byteOffset) into.set(out);
+    return into;
+  }
   return out;
 }
 
-function decompress(type: number, payload: Uint8Array, size: number, fileOffset: number): Uint8Array {
+/** Decompresses `payload` (declaring `size` bytes), into `into` where the codec can write there directly. */
+function decompress(type: number, payload: Uint8Array, size: number, fileOffset: number, into: Uint8Array | undefined): Uint8Array {
   switch (type) {
     case CompressionByte.ZSTD:
-      return readZstdStoredFrame(payload, size) ?? decompressZstd(payload, size, fileOffset);
+      return readZstdStoredFrame(payload, size) ?? decompressZstd(payload, size, fileOffset, into);
     case CompressionByte.BROTLI:
       // maxOutputLength makes zlib stop (and throw) instead of growing past the declared size.
       return brotliDecompressSync(payload, { maxOutputLength: Math.max(1, size) });
@@ -227,7 +238,7 @@ function decompress(type: number, payload: Uint8Array, size: number, fileOffset:
         throw new ArrayRecordError("CORRUPT", `snappy payload declares ${declared} bytes, stream declares ${size}`, { offset: fileOffset });
       }
       if (snappyAddon !== null) {
-        const out = allocBytes(size);
+        const out = into ?? allocBytes(size);
         if (snappyAddon.decodeInto(payload, out) !== size) throw new ArrayRecordError("CORRUPT", "malformed snappy stream", { offset: fileOffset });
         return out;
       }
@@ -242,7 +253,7 @@ function decompress(type: number, payload: Uint8Array, size: number, fileOffset:
 /** Declared sizes up to this many bytes are allocated up front; larger ones only as output appears. */
 const TRUSTED_ALLOCATION = 64 << 20;
 
-function decompressZstd(payload: Uint8Array, size: number, fileOffset: number): Uint8Array {
+function decompressZstd(payload: Uint8Array, size: number, fileOffset: number, into: Uint8Array | undefined): Uint8Array {
   if (sharedZstdDecoder === undefined) {
     sharedZstdDecoder = new zstd.DCtx();
     // Accept every window a writer may choose (window_log up to 31).
@@ -250,7 +261,7 @@ function decompressZstd(payload: Uint8Array, size: number, fileOffset: number): 
   }
   const dctx = sharedZstdDecoder;
   if (size <= TRUSTED_ALLOCATION) {
-    const out = allocBytes(size);
+    const out = into ?? allocBytes(size);
     return out.subarray(0, dctx.decompress(out, payload));
   }
   // A large declared size may be a lie: grow the output as the decoder really produces bytes.

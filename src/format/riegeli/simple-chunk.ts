@@ -24,9 +24,11 @@ export function recordAt(chunk: ChunkRecords, i: number): Uint8Array {
 
 /**
  * Decodes the data of a simple chunk holding `numRecords` records of `decodedDataSize` bytes in
- * all (both from its verified header). `fileOffset` locates errors.
+ * all (both from its verified header). `fileOffset` locates errors. With `into`
+ * (`decodedDataSize` bytes), compressed record bytes are decoded straight into it (see
+ * `decodeStream`); uncompressed ones stay views of `data`.
  */
-export function decodeSimpleChunk(data: Uint8Array, numRecords: number, decodedDataSize: number, fileOffset: number): ChunkRecords {
+export function decodeSimpleChunk(data: Uint8Array, numRecords: number, decodedDataSize: number, fileOffset: number, into?: Uint8Array): ChunkRecords {
   if (data.length < 1) throw new ArrayRecordError("CORRUPT", "simple chunk has no compression byte", { offset: fileOffset });
   const type = data[0]!;
   const c = cursor(data, 1);
@@ -36,7 +38,7 @@ export function decodeSimpleChunk(data: Uint8Array, numRecords: number, decodedD
   }
   // Each size is a varint of at most 10 bytes: a bound that needs no trust in the stream.
   const sizes = decodeStream(type, data.subarray(c.offset, c.offset + sizesLength), 10 * numRecords, fileOffset);
-  const values = decodeStream(type, data.subarray(c.offset + sizesLength), decodedDataSize, fileOffset, decodedDataSize);
+  const values = decodeStream(type, data.subarray(c.offset + sizesLength), decodedDataSize, fileOffset, decodedDataSize, into);
   return { count: numRecords, values, starts: recordStarts(sizes, numRecords, decodedDataSize, fileOffset) };
 }
 

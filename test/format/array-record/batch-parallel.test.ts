@@ -9,6 +9,7 @@ import { ArrayRecordReader } from "../../../src/format/array-record/reader.js";
 import { MemoryByteSource } from "../../../src/format/bytes/byte-source.js";
 import { encodeArrayRecord } from "../../../src/format/array-record/writer.js";
 import { textRecords } from "../../helpers/generators.js";
+import type { Compression } from "../../../src/format/riegeli/compressor-options.js";
 
 const SEED = 1415;
 
@@ -44,7 +45,7 @@ describe("readParallel", () => {
         fc.asyncProperty(
           fc.integer({ min: 1, max: 400 }),
           fc.integer({ min: 1, max: 40 }),
-          fc.constantFrom("uncompressed", "zstd:1", "snappy", "brotli:1"),
+          fc.constantFrom("uncompressed", "zstd:1", "snappy", "brotli:1", "transpose:true", "transpose:true,zstd:1"),
           fc.array(fc.nat(), { maxLength: 500 }),
           fc.integer({ min: 1, max: 3 }),
           fc.boolean(),
@@ -88,5 +89,24 @@ describe("readParallel", () => {
     expect(error).toMatchObject({ code: "CORRUPT", file: "damaged.array_record" });
     expect(typeof (error as { offset?: number }).offset).toBe("number");
     await bad.close();
+  });
+});
+
+describe("decodeStream into a target", () => {
+  it("decodes every codec's stream into the target given, byte for byte, and returns it", async () => {
+    const { StreamCompressor, decodeStream, compressionByte } = await import("../../../src/format/riegeli/codecs.js");
+    const codecs: Compression[] = [{ type: "zstd", level: 3 }, { type: "snappy", level: 1 }, { type: "brotli", level: 1 }];
+    for (const compression of codecs) {
+      const codec = compression.type;
+      for (const raw of [new Uint8Array(0), new Uint8Array(10).fill(7), Buffer.from("x".repeat(5000) + "abc".repeat(3000))]) {
+        const stream = new StreamCompressor(compression, undefined).encode(raw);
+        const into = new Uint8Array(raw.length + 8).fill(0xee).subarray(4, 4 + raw.length);
+        const out = decodeStream(compressionByte(compression), stream, raw.length, 0, raw.length, into);
+        expect(out, codec).toBe(into);
+        expect(Buffer.from(into).equals(Buffer.from(raw)), `${codec} ${raw.length}`).toBe(true);
+        expect(new Uint8Array(into.buffer, 0, 4)).toEqual(new Uint8Array(4).fill(0xee)); // nothing before the target touched
+        expect(() => decodeStream(compressionByte(compression), stream, raw.length, 0, raw.length, new Uint8Array(raw.length + 1))).toThrow(RangeError);
+      }
+    }
   });
 });
