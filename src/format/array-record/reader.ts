@@ -482,7 +482,10 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
   private async fetchOwned(range: { position: number; length: number }): Promise<{ bytes: Uint8Array; owned: boolean }> {
     this.checkOpen();
     if (this.source.readInto === undefined) return { bytes: await this.fetch(range), owned: false };
-    const target = new Uint8Array(Math.max(0, Math.min(range.length, this.source.size - range.position)));
+    // Not zeroed first (the read overwrites it; a short read is cut off below): zeroing 1 MiB per span showed in the profile.
+    const length = Math.max(0, Math.min(range.length, this.source.size - range.position));
+    const allocated = Buffer.allocUnsafeSlow(length);
+    const target = new Uint8Array(allocated.buffer, allocated.byteOffset, length);
     const n = await this.source.readInto(range.position, target);
     return { bytes: n === target.length ? target : target.subarray(0, n), owned: true };
   }
