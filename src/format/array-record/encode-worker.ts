@@ -39,6 +39,8 @@ function encode(request: EncodeRequest): { chunks: Uint8Array; lengths: number[]
       chunk = new Uint8Array(CHUNK_HEADER_SIZE + length);
       return chunk.subarray(CHUNK_HEADER_SIZE);
     });
+    // The buffer was sized for the codec's bound: keep only the header and the data written.
+    chunk = chunk.subarray(0, CHUNK_HEADER_SIZE + data.length);
     const fields = { chunkType: ChunkType.SIMPLE, dataSize: data.length, numRecords: groups[g + 2]!, decodedDataSize: valuesTo - valuesFrom };
     encodeChunkHeader(chunk, 0, fields, data);
     pieces.push(chunk);

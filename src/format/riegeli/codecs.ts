@@ -39,6 +39,9 @@ function snappyMaxCompressedLength(n: number): number {
   return 32 + n + Math.floor(n / 6);
 }
 
+/** The addon's Snappy preamble is 32-bit: longer inputs go to the package (which refuses them too). */
+const SNAPPY_ADDON_MAX_INPUT = 0xffffffff;
+
 /**
  * The addon, when it was built (an optional dependency compiled by node-gyp on install) and
  * agrees with the `snappy` package on a sample; otherwise null and the package decodes (its N-API
@@ -119,17 +122,59 @@ export class StreamCompressor {
   /** Encodes `raw` as a chunk stream: itself when uncompressed, else varint length + payload. */
   encode(raw: Uint8Array): Uint8Array {
     if (this.compression.type === "uncompressed") return raw;
-    if (this.compression.type === "snappy" && raw.length >= SNAPPY_LITERAL_LIMIT && snappyAddonCompress !== null) return encodeSnappyAddon(raw, snappyAddonCompress);
+    const bound = this.directBound(raw.length);
+    if (bound !== undefined) {
+      const out = allocBytes(bound);
+      return out.subarray(0, this.encodeInto(raw, out, 0));
+    }
     const payload = this.compress(raw);
     const out = allocBytes(varintSize(raw.length) + payload.length);
     out.set(payload, writeVarint(out, 0, raw.length));
     return out;
   }
 
+  /**
+   * The most bytes {@link encodeInto} writes for `rawLength` input bytes when this compression
+   * can encode straight into the caller's buffer (zstd beyond stored frames, Snappy through our
+   * addon), sparing a per-stream allocation and copy (~1 µs of a 1.3 KB record's write, measured);
+   * otherwise undefined, and {@link encode} is the way.
+   */
+  directBound(rawLength: number): number | undefined {
+    switch (this.compression.type) {
+      case "zstd":
+        return rawLength > ZSTD_RAW_LIMIT ? varintSize(rawLength) + zstd.compressBound(rawLength) : undefined;
+      case "snappy":
+        return snappyAddonCompress !== null && rawLength >= SNAPPY_LITERAL_LIMIT && rawLength <= SNAPPY_ADDON_MAX_INPUT
+          ? varintSize(rawLength) + snappyMaxCompressedLength(rawLength)
+          : undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  /**
+   * Writes the chunk stream {@link encode} would return for `raw` at `out[at..]`, which must hold
+   * at least {@link directBound}`(raw.length)` bytes (defined); returns the stream's length.
+   */
+  encodeInto(raw: Uint8Array, out: Uint8Array, at: number): number {
+    const pos = writeVarint(out, at, raw.length);
+    let written: number;
+    if (this.compression.type === "snappy") {
+      written = snappyAddonCompress!(raw, out.subarray(pos));
+    } else if (this.compression.type === "zstd") {
+      written = this.zstdContextFor(raw.length, this.compression.level).compress2(out.subarray(pos), raw);
+    } else {
+      throw new RangeError(`encodeInto does not take ${this.compression.type}`);
+    }
+    if (written < 0) throw new RangeError("encodeInto: output shorter than directBound");
+    return pos + written - at;
+  }
+
   private compress(raw: Uint8Array): Uint8Array {
     switch (this.compression.type) {
       case "zstd":
-        return raw.length <= ZSTD_RAW_LIMIT ? zstdRawFrame(raw) : this.compressZstd(raw, this.compression.level);
+        // Longer streams go through encodeInto (directBound).
+        return zstdRawFrame(raw);
       case "brotli":
         return brotliCompressSync(raw, {
           params: {
@@ -145,16 +190,15 @@ export class StreamCompressor {
     }
   }
 
-  private compressZstd(raw: Uint8Array, level: number): Uint8Array {
+  /** The context for a stream of `length` bytes, its pledged size set (the frame header records it). */
+  private zstdContextFor(length: number, level: number): InstanceType<typeof zstd.CCtx> {
     // An explicit window_log stops zstd from shrinking its tables to the input, which makes small
     // chunks 2-3x slower to compress. A stream no longer than the window cannot use a larger
     // window anyway, so the limit is only set where it can matter.
-    const limitWindow = this.windowLog !== undefined && raw.length > 2 ** this.windowLog;
+    const limitWindow = this.windowLog !== undefined && length > 2 ** this.windowLog;
     const ctx = limitWindow ? (this.zstdLimited ??= this.newZstdContext(level, this.windowLog)) : (this.zstdContext ??= this.newZstdContext(level, undefined));
-    ctx.setPledgedSrcSize(raw.length);
-    const out = Buffer.allocUnsafe(zstd.compressBound(raw.length));
-    const written = ctx.compress2(out, raw);
-    return out.subarray(0, written);
+    ctx.setPledgedSrcSize(length);
+    return ctx;
   }
 
   private newZstdContext(level: number, windowLog: number | undefined): InstanceType<typeof zstd.CCtx> {
@@ -163,23 +207,6 @@ export class StreamCompressor {
     if (windowLog !== undefined) ctx.setParameter(zstd.CParameter.windowLog, windowLog);
     return ctx;
   }
-}
-
-/** `varint(raw.length)` + Snappy block, compressed by the addon straight into the result (no copy). */
-function encodeSnappyAddon(raw: Uint8Array, compressInto: (src: Uint8Array, dst: Uint8Array) => number): Uint8Array {
-  const head = varintSize(raw.length);
-  const out = allocBytes(head + snappyMaxCompressedLength(raw.length));
-  writeVarint(out, 0, raw.length);
-  const n = compressInto(raw, out.subarray(head));
-  if (n < 0) return encodeSnappyPackage(raw); // 4 GiB or more: the addon refuses it
-  return out.subarray(0, head + n);
-}
-
-function encodeSnappyPackage(raw: Uint8Array): Uint8Array {
-  const payload = snappyCompress(Buffer.from(raw.buffer, raw.byteOffset, raw.length));
-  const out = allocBytes(varintSize(raw.length) + payload.length);
-  out.set(payload, writeVarint(out, 0, raw.length));
-  return out;
 }
 
 let sharedZstdDecoder: InstanceType<typeof zstd.DCtx> | undefined;

@@ -167,6 +167,15 @@ export interface RecordGroups {
  */
 export function encodeSimpleChunkData(compressor: StreamCompressor, sizes: Uint8Array, values: Uint8Array, into: (length: number) => Uint8Array): Uint8Array {
   const sizesStream = compressor.encode(sizes);
+  const bound = compressor.directBound(values.length);
+  if (bound !== undefined) {
+    // The values stream is compressed straight into the chunk data, after the sizes stream.
+    const head = 1 + varintSize(sizesStream.length) + sizesStream.length;
+    const out = into(head + bound);
+    out[0] = compressionByte(compressor.compression);
+    out.set(sizesStream, writeVarint(out, 1, sizesStream.length));
+    return out.subarray(0, head + compressor.encodeInto(values, out, head));
+  }
   const valuesStream = compressor.encode(values);
   const length = 1 + varintSize(sizesStream.length) + sizesStream.length + valuesStream.length;
   const out = into(length);
