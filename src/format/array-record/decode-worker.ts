@@ -3,9 +3,10 @@
  * sends their records back in one transferred buffer (the span's own, or one the chunks were
  * decoded into). See parallel-decode.ts.
  */
+import { readSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
 import { checkDataChunk, decodeParsedDataChunk, spanChunkEntry } from "./file-layout.js";
-import { isArrayRecordError } from "../errors.js";
+import { ArrayRecordError, isArrayRecordError } from "../errors.js";
 import type { DecodeRequest, DecodeResponse } from "./parallel-decode.js";
 import { parseChunk, type Chunk } from "../riegeli/chunk-reader.js";
 import { ChunkType } from "../riegeli/chunk-header.js";
@@ -25,7 +26,8 @@ const MAX_SPAN_OUTPUT = 64 << 20;
  * into one output buffer sized from their decoded sizes (compressed simple chunks straight into
  * it; others copied there).
  */
-function decode({ bytes, start, chunks: span }: DecodeRequest): { values: Uint8Array; bounds: Float64Array } {
+function decode({ bytes: given, file, start, chunks: span }: DecodeRequest): { values: Uint8Array; bounds: Float64Array } {
+  const bytes = given ?? readSpan(file!.fd, start, file!.length);
   // The span's bytes were transferred to this worker alone: chunks may be reassembled in place.
   const window = { bytes, start, inPlace: true };
   const n = span.numRecords.length;
@@ -67,6 +69,27 @@ function decode({ bytes, start, chunks: span }: DecodeRequest): { values: Uint8A
     if (!views) at += chunk.values.length;
   }
   return { values: out, bounds };
+}
+
+/**
+ * Reads `length` bytes at `position` of the file open as `fd` (shared with the main thread; a
+ * positional read moves no file offset) into a buffer of their own; fewer only at the end of the
+ * file, which the decoding then reports as truncated chunks.
+ */
+function readSpan(fd: number, position: number, length: number): Uint8Array {
+  const out = uninitialized(length);
+  let done = 0;
+  while (done < length) {
+    let n: number;
+    try {
+      n = readSync(fd, out, done, length - done, position + done);
+    } catch (e) {
+      throw new ArrayRecordError("IO", `read failed: ${(e as Error).message}`, { offset: position + done });
+    }
+    if (n === 0) break;
+    done += n;
+  }
+  return done === length ? out : out.subarray(0, done);
 }
 
 /** `n` bytes not zeroed first (all are overwritten), in a buffer of their own (transferable). */

@@ -8,10 +8,14 @@ import { Worker } from "node:worker_threads";
 import { ArrayRecordError, type ArrayRecordErrorCode } from "../errors.js";
 import type { SpanChunks } from "./file-layout.js";
 
-/** A span to decode: its bytes (their buffer is transferred), where they start, its chunks. */
+/**
+ * A span to decode: its bytes (their buffer is transferred) or, for a local file, the descriptor
+ * and length for the worker to read them itself; where they start; its chunks.
+ */
 export interface DecodeRequest {
   id: number;
-  bytes: Uint8Array;
+  bytes?: Uint8Array;
+  file?: { fd: number; length: number };
   start: number;
   chunks: SpanChunks;
 }
@@ -58,16 +62,27 @@ export class DecodePool {
    * `owned` (its buffer is this read's alone), else copied first (a source may share its buffer).
    */
   decode(bytes: Uint8Array, start: number, chunks: SpanChunks, size: number, file: string, owned = false): Promise<PackedRecords> {
-    const slot = this.leastBusy(size);
-    const state = this.workers[slot]!;
-    const id = this.nextId++;
     const whole = owned && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBuffer);
     const own = whole ? bytes : new Uint8Array(bytes); // a copy (Buffer#slice would be a view)
-    const request: DecodeRequest = { id, bytes: own, start, chunks };
+    return this.post({ id: this.nextId++, bytes: own, start, chunks }, size, file, [own.buffer as ArrayBuffer]);
+  }
+
+  /**
+   * Decodes the span of `length` bytes at `start` of the local file open as `fd`, which the worker
+   * reads itself: this thread allocates, reads and transfers nothing (reading 1 MiB spans here and
+   * posting them cost the main thread a fifth of a parallel read of an uncompressed file).
+   */
+  decodeFile(fd: number, start: number, length: number, chunks: SpanChunks, size: number, file: string): Promise<PackedRecords> {
+    return this.post({ id: this.nextId++, file: { fd, length }, start, chunks }, size, file, []);
+  }
+
+  private post(request: DecodeRequest, size: number, file: string, transfer: ArrayBuffer[]): Promise<PackedRecords> {
+    const slot = this.leastBusy(size);
+    const state = this.workers[slot]!;
     return new Promise<PackedRecords>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject, slot, file });
+      this.waiting.set(request.id, { resolve, reject, slot, file });
       if (state.pending++ === 0) state.worker.ref();
-      state.worker.postMessage(request, [own.buffer as ArrayBuffer]);
+      state.worker.postMessage(request, transfer);
     });
   }
 

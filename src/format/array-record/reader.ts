@@ -251,17 +251,29 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     const pool = sharedDecodePool();
     const file = this.source.name;
     const decoded: (Promise<PackedRecords> | undefined)[] = [];
+    // A local file's workers read their spans themselves (see DecodePool.decodeFile).
+    const fd = this.source.fileDescriptor?.();
     const issue = (s: number): void => {
       const span = spans[s]!;
       const chunks = spanChunks(this.layout, span.first, span.last);
-      const pending = this.fetchOwned(span.range).then(({ bytes, owned }) => pool.decode(bytes, span.range.position, chunks, workers, file, owned));
+      const { position, length } = span.range;
+      const pending =
+        fd !== undefined
+          ? pool.decodeFile(fd, position, length, chunks, workers, file)
+          : this.fetchOwned(span.range).then(({ bytes, owned }) => pool.decode(bytes, position, chunks, workers, file, owned));
       pending.catch(() => {}); // awaited in order below; an early failure must not go unhandled meanwhile
       decoded[s] = pending;
     };
     let issued = 0;
     for (; issued < Math.min(2 * workers, spans.length); issued++) issue(issued);
     for (let s = 0; s < spans.length; s++) {
-      const records = await decoded[s]!;
+      let records: PackedRecords;
+      try {
+        records = await decoded[s]!;
+      } catch (e) {
+        this.checkOpen(); // closed while the span was read or decoded: that, not its symptom (EBADF), is the error
+        throw e;
+      }
       decoded[s] = undefined;
       this.checkOpen(); // closed while this span was decoding
       if (issued < spans.length) issue(issued++);

@@ -27,6 +27,12 @@ export interface ByteSource {
   readMany?(ranges: readonly ByteRange[]): Promise<Uint8Array[]>;
   /** Optional sync {@link readMany}. */
   readManySync?(ranges: readonly ByteRange[]): Uint8Array[];
+  /**
+   * Optional: the OS file descriptor of a local file, for worker threads of this process to read
+   * with positional reads while the source is open (the parallel reader's workers read their spans
+   * themselves this way). Throws CLOSED once closed.
+   */
+  fileDescriptor?(): number;
   /** Releases the underlying resource; further reads fail. Idempotent. */
   close(): Promise<void>;
   /** Sync {@link close}. */

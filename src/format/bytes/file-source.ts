@@ -74,6 +74,10 @@ export class FileByteSource implements ByteSource {
     return done;
   }
 
+  fileDescriptor(): number {
+    return this.descriptor();
+  }
+
   async close(): Promise<void> {
     this.closeSync();
   }

@@ -92,6 +92,28 @@ describe("readParallel", () => {
   });
 });
 
+describe("parallel reads of local files (workers read the spans themselves)", () => {
+  it("give the exact records, and a reader closed mid-read rejects with CLOSED", async () => {
+    const records = textRecords(11, 3000, 500, 1500);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ar-parallel-fd-"));
+    try {
+      for (const options of ["group_size:1,uncompressed", "group_size:64,uncompressed", "group_size:8,zstd:1"]) {
+        const file = path.join(dir, "f.array_record");
+        fs.writeFileSync(file, encodeArrayRecord(records, options));
+        const reader = await ArrayRecordReader.open(file, "readahead_buffer_size:64k");
+        expect(same(await reader.readAllParallel(2), records), options).toBe(true);
+        const indices = records.map((_, i) => (i * 7919) % records.length);
+        expect(same(await reader.readParallel(indices, 2), indices.map((i) => records[i]!)), options).toBe(true);
+        const pending = reader.readAllParallel(2);
+        reader.closeSync();
+        await expect(pending, options).rejects.toMatchObject({ code: "CLOSED" });
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("decodeStream into a target", () => {
   it("decodes every codec's stream into the target given, byte for byte, and returns it", async () => {
     const { StreamCompressor, decodeStream, compressionByte } = await import("../../../src/format/riegeli/codecs.js");
