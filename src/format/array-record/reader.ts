@@ -308,10 +308,22 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
 
   /** Iterates records `[start, end)` (default: all), decoding a span of chunks at a time. */
   *records(start = 0, end = this.numRecords): Generator<Uint8Array> {
+    const { index } = this.layout;
     for (const span of this.rangeSpans(start, end)) {
-      const out: Uint8Array[] = [];
-      this.collect(this.runSync(span.plan), span.first, start, end, out);
-      yield* out;
+      // Records are yielded as they are viewed, without an array per span (65,536 pushes per pass).
+      const chunks = this.runSync(span.plan);
+      for (let k = 0; k < chunks.length; k++) {
+        const chunk = chunks[k]!;
+        const base = index.recordStart(span.first + k);
+        const to = Math.min(end, base + chunk.count) - base;
+        const { values, starts } = chunk;
+        if (starts === undefined) {
+          if (start <= base && to > 0) yield values;
+          continue;
+        }
+        const { buffer, byteOffset } = values;
+        for (let i = Math.max(start, base) - base; i < to; i++) yield new Uint8Array(buffer, byteOffset + starts[i]!, starts[i + 1]! - starts[i]!);
+      }
     }
   }
 
@@ -482,12 +494,19 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
 
   private collect(chunks: ChunkRecords[], first: number, start: number, end: number, out: Uint8Array[]): void {
     const { index } = this.layout;
-    chunks.forEach((chunk, k) => {
+    for (let k = 0; k < chunks.length; k++) {
+      const chunk = chunks[k]!;
       const base = index.recordStart(first + k);
-      const from = Math.max(start, base) - base;
       const to = Math.min(end, base + chunk.count) - base;
-      for (let i = from; i < to; i++) out.push(recordAt(chunk, i));
-    });
+      const { values, starts } = chunk;
+      if (starts === undefined) {
+        if (start <= base && to > 0) out.push(values);
+        continue;
+      }
+      // new Uint8Array(buffer, …) rather than subarray (recordAt): no species lookup, ~2x faster per view.
+      const { buffer, byteOffset } = values;
+      for (let i = Math.max(start, base) - base; i < to; i++) out.push(new Uint8Array(buffer, byteOffset + starts[i]!, starts[i + 1]! - starts[i]!));
+    }
   }
 
   /** Starts reading a span into a buffer of its own (transferable to a worker without a copy) when the source can. */

@@ -54,9 +54,23 @@ function recordStarts(sizes: Uint8Array, numRecords: number, decodedDataSize: nu
   }
   const starts = new Float64Array(numRecords + 1);
   const c = cursor(sizes);
+  const n = sizes.length;
+  let pos = 0;
   let total = 0;
   for (let i = 0; i < numRecords; i++) {
-    total += readVarintAt(c, fileOffset);
+    // Sizes under 16 KiB (1-2 bytes) inline: this loop was 11% of a group_size:256 sequential read.
+    const b = pos < n ? sizes[pos]! : 0x80;
+    if (b < 0x80) {
+      total += b;
+      pos += 1;
+    } else if (pos + 1 < n && sizes[pos + 1]! < 0x80) {
+      total += (b & 0x7f) | (sizes[pos + 1]! << 7);
+      pos += 2;
+    } else {
+      c.offset = pos;
+      total += readVarintAt(c, fileOffset);
+      pos = c.offset;
+    }
     if (total > decodedDataSize) {
       throw new ArrayRecordError("CORRUPT", "record sizes exceed the chunk's decoded size", { offset: fileOffset });
     }
@@ -65,7 +79,7 @@ function recordStarts(sizes: Uint8Array, numRecords: number, decodedDataSize: nu
   if (total !== decodedDataSize) {
     throw new ArrayRecordError("CORRUPT", `record sizes sum to ${total}, chunk header says ${decodedDataSize}`, { offset: fileOffset });
   }
-  if (c.offset !== c.end) {
+  if (pos !== n) {
     throw new ArrayRecordError("CORRUPT", "unconsumed bytes after record sizes", { offset: fileOffset });
   }
   return starts;

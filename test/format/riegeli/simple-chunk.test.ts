@@ -94,6 +94,18 @@ describe("simple chunk", () => {
     expect(hex(builder.finish(none))).toBe("00" + "01" + "02" + "0405");
   });
 
+  it("reads record sizes of 1, 2 and 3 varint bytes, canonical or not", () => {
+    // Sizes 5, 300 (ac 02), 20000 (a0 9c 01), 0 written as 80 00, then 1: values follow.
+    const sizes = [0x05, 0xac, 0x02, 0xa0, 0x9c, 0x01, 0x80, 0x00, 0x01];
+    const total = 5 + 300 + 20000 + 0 + 1;
+    const data = Uint8Array.from([0, sizes.length, ...sizes, ...new Uint8Array(total).map((_, i) => i & 0xff)]);
+    const decoded = decodeSimpleChunk(data, 5, total, 0);
+    expect([0, 1, 2, 3, 4].map((i) => recordAt(decoded, i).length)).toEqual([5, 300, 20000, 0, 1]);
+    expect(recordAt(decoded, 2)[0]).toBe(305 & 0xff);
+    // A 2-byte size cut off at the end of the sizes stream.
+    expect(() => decodeSimpleChunk(Uint8Array.of(0, 2, 1, 0xac, 0x61), 2, 1, 9)).toThrow(corrupt(9, "truncated varint"));
+  });
+
   it("a chunk of only empty records has sizes up to its very end", () => {
     const decoded = decodeSimpleChunk(Uint8Array.of(0, 2, 0, 0), 2, 0, 0);
     expect([recordAt(decoded, 0).length, recordAt(decoded, 1).length]).toEqual([0, 0]);
