@@ -170,7 +170,11 @@ export class SpillShardsDoFn extends ShardFramesDoFn<KV<number, string>> impleme
  * `batchBytes`, for outputs without a shared file system (object stores): they cross the shuffle.
  */
 export class AssignShardFramesDoFn extends ShardFramesDoFn<KV<number, Uint8Array>> implements beam.DoFn<Uint8Array, KV<number, Uint8Array>, SpillShardsContext> {
+  /** Frames completed by the record being processed (they are in its window). */
+  private ready: KV<number, Uint8Array>[] = [];
+  /** Frames completed at the end of the bundle, with their windows. */
   private out: WindowedValue<KV<number, Uint8Array>>[] = [];
+  private finishing = false;
 
   constructor(numShards: number | undefined, batchBytes: number = DEFAULT_BATCH_BYTES, writerOptions?: string) {
     super(numShards, batchBytes, writerOptions);
@@ -178,14 +182,31 @@ export class AssignShardFramesDoFn extends ShardFramesDoFn<KV<number, Uint8Array
 
   override startBundle(): void {
     super.startBundle();
+    this.ready = [];
     this.out = [];
+    this.finishing = false;
+  }
+
+  // Full frames leave as soon as they are made: a bundle's frames are never all held in memory.
+  override *process(record: Uint8Array, context: SpillShardsContext): Generator<KV<number, Uint8Array>> {
+    super.process(record, context);
+    if (this.ready.length === 0) return;
+    const ready = this.ready;
+    this.ready = [];
+    yield* ready;
+  }
+
+  override *finishBundle(): Generator<WindowedValue<KV<number, Uint8Array>>> {
+    this.finishing = true;
+    yield* super.finishBundle();
   }
 
   protected frame(shard: number, window: Window, kind: number, pieces: Uint8Array[], bytes: number): void {
-    this.out.push(windowed({ key: shard, value: packFrame(kind, pieces, bytes) }, window));
+    const kv = { key: shard, value: packFrame(kind, pieces, bytes) };
+    if (this.finishing) this.out.push(windowed(kv, window));
+    else this.ready.push(kv);
   }
 
-  // Frames are emitted at the end of the bundle (finishBundle must give windowed values anyway).
   protected *finished(): Generator<WindowedValue<KV<number, Uint8Array>>> {
     const out = this.out;
     this.out = [];

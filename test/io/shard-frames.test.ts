@@ -68,14 +68,20 @@ describe("ShardFrameBuilder", () => {
   });
 });
 
-/** Runs `bundles` through a shard-assigning DoFn by hand; returns each bundle's outputs. */
-function runBundles<T>(fn: { startBundle(): void; process(r: Uint8Array, c: unknown): void; finishBundle(): Generator<{ value: T }> }, bundles: Uint8Array[][]): T[] {
+/** Runs `bundles` through a shard-assigning DoFn by hand, as a runner does; returns its outputs (from process and finishBundle). */
+function runBundles<T>(fn: { startBundle(): void; process(r: Uint8Array, c: unknown): void | Iterable<T>; finishBundle(): Generator<{ value: T }> }, bundles: Uint8Array[][], counts?: { fromProcess: number }): T[] {
   const window = new GlobalWindow();
   const context = { window: { lookup: () => window } };
   const out: T[] = [];
   for (const bundle of bundles) {
     fn.startBundle();
-    for (const record of bundle) fn.process(record, context);
+    for (const record of bundle) {
+      const emitted = fn.process(record, context);
+      for (const v of emitted ?? []) {
+        out.push(v);
+        if (counts) counts.fromProcess++;
+      }
+    }
     for (const v of fn.finishBundle()) out.push(v.value);
   }
   return out;
@@ -145,6 +151,14 @@ describe("the sink's pre-encoded path (spill files and shuffled frames)", () => 
       ),
       { seed: SEED, numRuns: 40 },
     );
+  });
+
+  it("shuffled frames leave as soon as they are full, not all at the end of the bundle", () => {
+    const records = textRecords(9, 200, 50, 50);
+    const counts = { fromProcess: 0 };
+    const out = runBundles(new AssignShardFramesDoFn(2, 1000, "group_size:4,uncompressed"), [records], counts);
+    expect(counts.fromProcess).toBeGreaterThanOrEqual(8);
+    expect(out.flatMap((kv) => [...unpackFrame(kv.value)]).reduce((n, item) => n + (item instanceof EncodedChunk ? item.numRecords : 1), 0)).toBe(200);
   });
 
   it("a pre-encoded chunk in a TFRecord shard is INVALID_OPTIONS", () => {
