@@ -9,7 +9,7 @@ import { openPathSource, openPathSourceSync } from "../bytes/path-openers.js";
 import { dataChunkStats, type DataChunkStats } from "./chunk-stats.js";
 import { decodeDataChunk, readChunks, spanChunks, type FileLayout } from "./file-layout.js";
 import { openLayoutAsync, openLayoutSync, recoveryOf, type OpenOptions, type RecoveryReport } from "./recovery.js";
-import { isFresh } from "../bytes/slab.js";
+import { allocBytes, isFresh } from "../bytes/slab.js";
 import { chunkOrder } from "./batch-order.js";
 import { sharedDecodePool, workerCount, type PackedRecords } from "./parallel-decode.js";
 import { runAsync, runSync, type IoPlan } from "../bytes/io-plan.js";
@@ -22,6 +22,12 @@ import { recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
  * 1.3 KB chunks.
  */
 const SPANS_PER_WORKER = 4;
+
+/**
+ * A batch read copies the records of a span serving at most 1 in this many of the records its
+ * chunks hold (and reuses one read buffer for such spans); denser spans are served as views.
+ */
+const SPARSE_BATCH = 8;
 
 /** Bytes read per I/O by range and full reads (several adjacent chunks at a time). */
 const DEFAULT_SPAN_BYTES = 1 << 20;
@@ -36,6 +42,8 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
   private cached: ChunkRecords | undefined;
   private closed = false;
   private readonly spanBytes: number;
+  /** Read buffer reused by batch reads that copy their few records out of a span (see {@link batchSync}). */
+  private scratch: Uint8Array | undefined;
 
   private constructor(
     private readonly source: ByteSource,
@@ -165,6 +173,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
       }
       return this.feedBatch(which, batch, bytes);
     }
+    if (this.source.readIntoSync !== undefined) return this.batchSync(which);
     return this.runSync(this.batchPlan(which));
   }
 
@@ -417,6 +426,58 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
         const c = chunks[p]!;
         out[p] = recordAt(decoded[c - span.first]!, indices[p]! - index.recordStart(c));
       }
+    }
+    return out;
+  }
+
+  /**
+   * A batch read from a source that reads into buffers (a local file): like {@link batchPlan},
+   * except that a span serving few of its records (at most 1 in {@link SPARSE_BATCH}, e.g. 2,048
+   * random indices over 256-record chunks) is read into one reused buffer and its records are
+   * copied out, instead of keeping a fresh read of the whole span (and its decoded chunks) alive
+   * for a few views: that allocation was most of the GC in such a batch's profile.
+   */
+  private batchSync(indices: readonly number[]): Uint8Array[] {
+    const { spans, chunks, order } = this.batchSpans(indices);
+    const out = new Array<Uint8Array>(indices.length);
+    const { index } = this.layout;
+    const source = this.source;
+    try {
+      for (const span of spans) {
+        const held = index.recordStart(span.last + 1) - index.recordStart(span.first);
+        const sparse = (span.to - span.from) * SPARSE_BATCH <= held;
+        const { position, length } = span.range;
+        let bytes: Uint8Array;
+        if (sparse) {
+          if (this.scratch === undefined || this.scratch.length < length) this.scratch = allocBytes(Math.max(length, Math.min(this.spanBytes, 2 * (this.scratch?.length ?? 0))));
+          const target = this.scratch.subarray(0, length);
+          const n = source.readIntoSync!(position, target);
+          if (n < length) throw new ArrayRecordError("IO", `short read: ${n} of ${length} bytes`, { offset: position });
+          bytes = target;
+        } else {
+          bytes = source.readSync(position, length);
+          if (bytes.length < length) throw new ArrayRecordError("IO", `short read: ${bytes.length} of ${length} bytes`, { offset: position });
+        }
+        // The scratch buffer is this reader's alone: chunks may be reassembled in place there.
+        const window = { bytes, start: position, inPlace: sparse || isFresh(bytes) };
+        const decoded: ChunkRecords[] = [];
+        for (let c = span.first; c <= span.last; c++) decoded.push(decodeDataChunk(this.layout, window, c));
+        for (let k = span.from; k < span.to; k++) {
+          const p = order === undefined ? k : order[k]!;
+          const c = chunks[p]!;
+          const record = recordAt(decoded[c - span.first]!, indices[p]! - index.recordStart(c));
+          if (sparse) {
+            const copy = allocBytes(record.length); // a slab view: cheaper than slice() for small records
+            copy.set(record);
+            out[p] = copy;
+          } else out[p] = record;
+        }
+      }
+    } catch (e) {
+      throw withFile(e, source.name);
+    } finally {
+      // A buffer grown past a span for one large chunk is not kept.
+      if (this.scratch !== undefined && this.scratch.length > this.spanBytes) this.scratch = undefined;
     }
     return out;
   }

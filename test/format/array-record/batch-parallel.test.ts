@@ -132,3 +132,62 @@ describe("decodeStream into a target", () => {
     }
   });
 });
+
+describe("batch reads of local files", () => {
+  it("return exactly the records at the indices, sparse spans (copied out of a reused buffer) and dense ones alike (property, fixed seed)", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ar-batch-sparse-"));
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 1, max: 600 }),
+          fc.integer({ min: 1, max: 64 }),
+          fc.constantFrom("uncompressed", "zstd:1", "snappy", "transpose:true"),
+          fc.array(fc.nat(), { maxLength: 200 }),
+          fc.boolean(),
+          async (count, groupSize, codec, picks, sortedPicks) => {
+            const records = textRecords(count * 3 + groupSize, count, 0, 5000);
+            const options = `group_size:${groupSize},${codec}`;
+            const file = path.join(dir, "f.array_record");
+            fs.writeFileSync(file, encodeArrayRecord(records, options));
+            const indices = picks.map((p) => p % count);
+            if (sortedPicks) indices.sort((a, b) => a - b);
+            for (const readerOptions of ["", "readahead_buffer_size:16k"]) {
+              const reader = ArrayRecordReader.openSync(file, readerOptions);
+              const got = reader.readSync(indices);
+              const again = reader.readSync(indices.slice().reverse()); // reuses the scratch buffer
+              expect(same(got, indices.map((i) => records[i]!)), `${options} ${count} records, ${indices.length} indices, seed ${SEED}`).toBe(true);
+              expect(same(again, indices.slice().reverse().map((i) => records[i]!))).toBe(true);
+              reader.closeSync();
+            }
+          },
+        ),
+        { seed: SEED, numRuns: 60 },
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a damaged chunk in a sparse span fails with CORRUPT naming the file", () => {
+    const records = textRecords(21, 2000, 500, 1500);
+    const bytes = encodeArrayRecord(records, "group_size:100,uncompressed");
+    bytes[bytes.length >> 2]! ^= 0x10;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ar-batch-damaged-"));
+    try {
+      const file = path.join(dir, "damaged.array_record");
+      fs.writeFileSync(file, bytes);
+      const reader = ArrayRecordReader.openSync(file);
+      const error = (() => {
+        try {
+          reader.readSync(Array.from({ length: 20 }, (_, i) => i * 100));
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error).toMatchObject({ code: "CORRUPT", file });
+      reader.closeSync();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
