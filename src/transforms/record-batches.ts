@@ -10,9 +10,6 @@ import { cursor, readVarint, varintSize, writeVarint } from "../format/varint.js
 /** Record bytes a batch collects before it is emitted (a larger record makes a batch of its own). */
 export const DEFAULT_BATCH_BYTES = 1 << 20;
 
-/** Records a batch collects at most (bounds the per-batch overhead of many tiny records). */
-export const DEFAULT_BATCH_RECORDS = 8192;
-
 /** Records being collected into one batch. */
 export class RecordBatchBuilder {
   private records: Uint8Array[] = [];

@@ -4,13 +4,10 @@
  * parallel bundles do not all start filling shard 0.
  */
 import * as beam from "apache-beam";
-import type { Window, WindowedValue } from "apache-beam/values";
 import * as combiners from "apache-beam/transforms/combiners";
 import { combinePerKey } from "apache-beam/transforms/internal";
 import type { KV } from "apache-beam/values";
 import { ArrayRecordError } from "../format/errors.js";
-import { windowed } from "./batching.js";
-import { DEFAULT_BATCH_BYTES, DEFAULT_BATCH_RECORDS, RecordBatchBuilder } from "./record-batches.js";
 import { countCoder, createStrings, keyedCountCoder, parDoWithCoder, setCoder, shardedRecordCoder } from "./coders.js";
 import { registerDoFns } from "./serialization.js";
 import { singletonSideInput } from "./side-inputs.js";
@@ -40,56 +37,6 @@ export class AssignShardDoFn implements beam.DoFn<Uint8Array, KV<number, Uint8Ar
     const numShards = this.numShards ?? context.shardCount!.lookup();
     yield { key: this.next++ % numShards, value: record };
   }
-}
-
-/** Context of {@link AssignShardBatchesDoFn}: the element's window, and the shard count when computed at run time. */
-export interface AssignShardBatchesContext extends AssignShardContext {
-  window: beam.ParDoLookupParam<Window>;
-}
-
-/**
- * Keys records with shard numbers as {@link AssignShardDoFn} does (round-robin from a random start
- * per bundle), but emits them in batches (`record-batches.ts`): one element per shard and about
- * `batchBytes` of records, the rest at the end of the bundle. Output: KV(shard, batch).
- */
-export class AssignShardBatchesDoFn implements beam.DoFn<Uint8Array, KV<number, Uint8Array>, AssignShardBatchesContext> {
-  private next = 0;
-  private buffers = new Map<string, { window: Window; shard: number; batch: RecordBatchBuilder }>();
-
-  /** `numShards` undefined: read the count from the context's `shardCount` side input. */
-  constructor(
-    readonly numShards: number | undefined,
-    readonly batchBytes: number = DEFAULT_BATCH_BYTES,
-    readonly batchRecords: number = DEFAULT_BATCH_RECORDS,
-  ) {}
-
-  startBundle(): void {
-    this.next = Math.floor(Math.random() * 0x7fffffff);
-    this.buffers = new Map();
-  }
-
-  *process(record: Uint8Array, context: AssignShardBatchesContext): Generator<KV<number, Uint8Array>> {
-    const numShards = this.numShards ?? context.shardCount!.lookup();
-    const shard = this.next++ % numShards;
-    const window = context.window.lookup();
-    const key = `${shard}/${windowKey(window)}`;
-    let buffer = this.buffers.get(key);
-    if (buffer === undefined) this.buffers.set(key, (buffer = { window, shard, batch: new RecordBatchBuilder() }));
-    buffer.batch.add(record);
-    if (buffer.batch.bytes >= this.batchBytes || buffer.batch.length >= this.batchRecords) yield { key: shard, value: buffer.batch.take() };
-  }
-
-  *finishBundle(): Generator<WindowedValue<KV<number, Uint8Array>>> {
-    for (const buffer of this.buffers.values()) {
-      if (buffer.batch.length > 0) yield windowed({ key: buffer.shard, value: buffer.batch.take() }, buffer.window);
-    }
-    this.buffers.clear();
-  }
-}
-
-function windowKey(window: Window): string {
-  const w = window as unknown as { start?: unknown; end?: unknown };
-  return w.start === undefined ? "global" : `${String(w.start)}:${String(w.end)}`;
 }
 
 /** Keys a record with the empty string and its size, for a global sum. */
@@ -178,4 +125,4 @@ export function assignShards(numShards?: number, shardBytes = DEFAULT_SHARD_BYTE
   });
 }
 
-registerDoFns({ AssignShardDoFn, AssignShardBatchesDoFn, RecordSizeDoFn, ShardCountDoFn, ZeroSizeDoFn, ParseCountDoFn });
+registerDoFns({ AssignShardDoFn, RecordSizeDoFn, ShardCountDoFn, ZeroSizeDoFn, ParseCountDoFn });

@@ -18,7 +18,10 @@ import { shardNaming } from "../../src/io/shard-names.js";
 import { AssignShardFramesDoFn, SpillShardsDoFn } from "../../src/io/write-files.js";
 import { packRecords } from "../../src/transforms/record-batches.js";
 import { textRecords } from "../helpers/generators.js";
-import { hexMultiset, tempDir } from "./beam-helpers.js";
+import { collect, collected, createRecords, hexMultiset, runDirect, tempDir } from "./beam-helpers.js";
+import * as beam from "apache-beam";
+import type { KV } from "apache-beam/values";
+import { parDoWithCoder, shardedRecordCoder } from "../../src/transforms/coders.js";
 
 const SEED = 1012;
 const dir = tempDir("shard-frames");
@@ -167,5 +170,30 @@ describe("the sink's pre-encoded path (spill files and shuffled frames)", () => 
     expect(() => writeShardFile(plan, 0, 1, [new Uint8Array([2]), chunk])).toThrow(expect.objectContaining({ code: "INVALID_OPTIONS" }));
     const tmp = path.join(dir, "tf-tmp");
     expect(fs.existsSync(tmp) ? fs.readdirSync(tmp) : []).toEqual([]);
+  });
+});
+
+describe("AssignShardFramesDoFn on the direct runner", () => {
+  it("emits each record once, in frames per shard, shards round-robin (sizes differ by ≤ 1)", async () => {
+    let key = "";
+    const n = 1000;
+    await runDirect((root) => {
+      const records = createRecords(root, Array.from({ length: n }, (_, i) => `record-${i}`));
+      // 64-byte frames: many full frames plus a partial one per shard at the end of the bundle.
+      key = collect(parDoWithCoder(records, "frames", new AssignShardFramesDoFn(3, 64), shardedRecordCoder(), { window: beam.windowParam() }));
+    });
+    const frames = collected<KV<number, Uint8Array>>(key);
+    const perShard = [0, 0, 0];
+    const seen: string[] = [];
+    for (const { key: shard, value } of frames) {
+      expect(value.length).toBeLessThan(1 + 64 + 12);
+      for (const record of unpackFrame(value)) {
+        perShard[shard]!++;
+        seen.push(Buffer.from(record as Uint8Array).toString());
+      }
+    }
+    expect(frames.length).toBeGreaterThan(3);
+    expect(seen.sort()).toEqual(Array.from({ length: n }, (_, i) => `record-${i}`).sort());
+    expect(Math.max(...perShard) - Math.min(...perShard)).toBeLessThanOrEqual(1);
   });
 });

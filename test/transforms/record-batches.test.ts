@@ -1,12 +1,7 @@
-import * as beam from "apache-beam";
-import type { KV } from "apache-beam/values";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isArrayRecordError } from "../../src/format/errors.js";
 import { packRecords, RecordBatchBuilder, unpackRecords } from "../../src/transforms/record-batches.js";
-import { AssignShardBatchesDoFn } from "../../src/transforms/shard.js";
-import { parDoWithCoder, shardedRecordCoder } from "../../src/transforms/coders.js";
-import { collect, collected, createRecords, runDirect } from "../io/beam-helpers.js";
 
 describe("record batches", () => {
   it("unpack(pack(records)) gives the records back, byte for byte (property, seeded)", () => {
@@ -41,30 +36,5 @@ describe("record batches", () => {
       error = e;
     }
     expect(isArrayRecordError(error) && error.code === "CORRUPT" && error.offset === 5).toBe(true);
-  });
-});
-
-describe("AssignShardBatchesDoFn", () => {
-  it("emits each record once, in batches per shard, shards round-robin (sizes differ by ≤ 1)", async () => {
-    let key = "";
-    const n = 1000;
-    await runDirect((root) => {
-      const records = createRecords(root, Array.from({ length: n }, (_, i) => `record-${i}`));
-      // 64-byte batches: many full batches plus a partial one per shard at the end of the bundle.
-      key = collect(parDoWithCoder(records, "batches", new AssignShardBatchesDoFn(3, 64), shardedRecordCoder(), { window: beam.windowParam() }));
-    });
-    const batches = collected<KV<number, Uint8Array>>(key);
-    const perShard = [0, 0, 0];
-    const seen: string[] = [];
-    for (const { key: shard, value } of batches) {
-      expect(value.length).toBeLessThan(64 + 12);
-      for (const record of unpackRecords(value)) {
-        perShard[shard]!++;
-        seen.push(Buffer.from(record).toString());
-      }
-    }
-    expect(batches.length).toBeGreaterThan(3);
-    expect(seen.sort()).toEqual(Array.from({ length: n }, (_, i) => `record-${i}`).sort());
-    expect(Math.max(...perShard) - Math.min(...perShard)).toBeLessThanOrEqual(1);
   });
 });
