@@ -23,8 +23,22 @@ export const FRAME_RECORDS = 0;
 /** Frame kind: pre-encoded ArrayRecord chunks, back to back. */
 export const FRAME_CHUNKS = 1;
 
-/** Record bytes of an unfinished group above which a shard's records stop being pre-encoded (bounds memory for huge groups). */
-export const MAX_PENDING_GROUP_BYTES = 16 << 20;
+/**
+ * Record bytes of unfinished groups a bundle holds at most, over all its shards (bounds memory for
+ * huge groups or many shards): past it, the shard whose record crossed it stops pre-encoding.
+ */
+export const MAX_PENDING_GROUP_BYTES = 64 << 20;
+
+/** Record bytes of unfinished groups held by the frame builders of one bundle, and their limit. */
+export interface PendingBudget {
+  bytes: number;
+  readonly limit: number;
+}
+
+/** A fresh budget of `limit` bytes (one per bundle, shared by its shards' builders). */
+export function pendingBudget(limit = MAX_PENDING_GROUP_BYTES): PendingBudget {
+  return { bytes: 0, limit };
+}
 
 /** Receives a finished frame: its kind and its payload as pieces to be written back to back. */
 export type FrameSink = (kind: number, pieces: Uint8Array[], bytes: number) => void;
@@ -35,9 +49,9 @@ export type ShardItem = Uint8Array | EncodedChunk;
 /**
  * One bundle's records of one shard (and window), turned into frames of about `frameBytes`: with
  * an `encoder`, every full group becomes a pre-encoded chunk (in {@link FRAME_CHUNKS} frames);
- * records of a group not full at {@link finish}, or of a group whose records exceed
- * `maxPendingBytes` (the shard then sends plain records for the rest of the bundle), go in
- * {@link FRAME_RECORDS} frames. Without an encoder every record goes in record frames.
+ * records of a group not full at {@link finish} go in {@link FRAME_RECORDS} frames, and so do all
+ * of this shard's records once the unfinished groups of the bundle (`budget`, shared by its
+ * shards) pass their limit. Without an encoder every record goes in record frames.
  */
 export class ShardFrameBuilder {
   private pending: Uint8Array[] = [];
@@ -51,7 +65,7 @@ export class ShardFrameBuilder {
     private readonly encoder: GroupChunkEncoder | undefined,
     private readonly frameBytes: number,
     private readonly emit: FrameSink,
-    private readonly maxPendingBytes: number = MAX_PENDING_GROUP_BYTES,
+    private readonly budget: PendingBudget = pendingBudget(),
   ) {
     this.encoding = encoder !== undefined;
   }
@@ -62,15 +76,17 @@ export class ShardFrameBuilder {
     if (!(record instanceof Uint8Array)) throw new ArrayRecordError("INVALID_OPTIONS", `a record must be a Uint8Array, got ${typeof record}`);
     this.pending.push(record);
     this.pendingBytes += record.length;
+    this.budget.bytes += record.length;
     if (this.pending.length >= this.encoder!.groupSize) {
       const chunk = this.encoder!.encode(this.pending);
+      this.budget.bytes -= this.pendingBytes;
       this.pending = [];
       this.pendingBytes = 0;
       this.chunks.push(chunk.bytes);
       this.chunkBytes += chunk.bytes.length;
       if (this.chunkBytes >= this.frameBytes) this.flushChunks();
-    } else if (this.pendingBytes > this.maxPendingBytes) {
-      // Groups this large would be held whole in memory: let the shard's writer encode them.
+    } else if (this.budget.bytes > this.budget.limit) {
+      // Unfinished groups would hold too much memory: let the shard's writer encode this one's.
       this.encoding = false;
       this.flushPending();
     }
@@ -90,6 +106,7 @@ export class ShardFrameBuilder {
 
   private flushPending(): void {
     const pending = this.pending;
+    this.budget.bytes -= this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;
     for (const record of pending) this.addRecord(record);

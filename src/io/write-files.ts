@@ -16,7 +16,7 @@ import { keyedStringCoder, parDoWithCoder, shardedRecordCoder, stringCoder } fro
 import { windowed } from "../transforms/batching.js";
 import { DEFAULT_BATCH_BYTES } from "../transforms/record-batches.js";
 import { GroupChunkEncoder } from "../format/array-record/encoded-chunks.js";
-import { packFrame, ShardFrameBuilder, unpackFrame, type ShardItem } from "./shard-frames.js";
+import { packFrame, pendingBudget, ShardFrameBuilder, unpackFrame, type ShardItem } from "./shard-frames.js";
 import { isObjectUrl } from "../storage/url.js";
 import { readSpillFile, SpillFile } from "./spill-files.js";
 import { registerDoFns } from "../transforms/serialization.js";
@@ -88,6 +88,7 @@ abstract class ShardFramesDoFn<Out> {
   private next = 0;
   private buffers = new Map<string, { window: Window; shard: number; frames: ShardFrameBuilder }>();
   private encoder: GroupChunkEncoder | undefined;
+  private budget = pendingBudget();
 
   /**
    * `numShards` undefined: read the count from the context's `shardCount` side input.
@@ -102,6 +103,7 @@ abstract class ShardFramesDoFn<Out> {
   startBundle(): void {
     this.next = Math.floor(Math.random() * 0x7fffffff);
     this.buffers = new Map();
+    this.budget = pendingBudget();
     if (this.writerOptions !== undefined) this.encoder ??= new GroupChunkEncoder(this.writerOptions);
   }
 
@@ -113,7 +115,7 @@ abstract class ShardFramesDoFn<Out> {
     const key = w.start === undefined ? `${shard}` : `${shard}/${String(w.start)}:${String(w.end)}`;
     let buffer = this.buffers.get(key);
     if (buffer === undefined) {
-      const frames = new ShardFrameBuilder(this.encoder, this.batchBytes, (kind, pieces, bytes) => this.frame(shard, window, kind, pieces, bytes));
+      const frames = new ShardFrameBuilder(this.encoder, this.batchBytes, (kind, pieces, bytes) => this.frame(shard, window, kind, pieces, bytes), this.budget);
       this.buffers.set(key, (buffer = { window, shard, frames }));
     }
     buffer.frames.add(record);

@@ -10,7 +10,7 @@ import { GlobalWindow } from "apache-beam/values";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { EncodedChunk, GroupChunkEncoder } from "../../src/format/array-record/encoded-chunks.js";
 import { ArrayRecordReader } from "../../src/format/array-record/reader.js";
-import { FRAME_CHUNKS, FRAME_RECORDS, frameItems, packFrame, ShardFrameBuilder, unpackFrame, type ShardItem } from "../../src/io/shard-frames.js";
+import { FRAME_CHUNKS, FRAME_RECORDS, frameItems, packFrame, pendingBudget, ShardFrameBuilder, unpackFrame, type PendingBudget, type ShardItem } from "../../src/io/shard-frames.js";
 import { readSpillFile } from "../../src/io/spill-files.js";
 import { writeShardFile, type SinkPlan } from "../../src/io/sink-files.js";
 import { arrayRecordFormat } from "../../src/io/record-files.js";
@@ -28,9 +28,9 @@ const dir = tempDir("shard-frames");
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 afterEach(() => vi.restoreAllMocks());
 
-function frames(encoder: GroupChunkEncoder | undefined, frameBytes: number, records: Uint8Array[], maxPending?: number) {
+function frames(encoder: GroupChunkEncoder | undefined, frameBytes: number, records: Uint8Array[], budget?: PendingBudget) {
   const out: { kind: number; payload: Uint8Array }[] = [];
-  const builder = new ShardFrameBuilder(encoder, frameBytes, (kind, pieces, bytes) => out.push({ kind, payload: packFrame(kind, pieces, bytes).subarray(1) }), maxPending);
+  const builder = new ShardFrameBuilder(encoder, frameBytes, (kind, pieces, bytes) => out.push({ kind, payload: packFrame(kind, pieces, bytes).subarray(1) }), budget);
   for (const record of records) builder.add(record);
   builder.finish();
   return out;
@@ -51,12 +51,33 @@ describe("ShardFrameBuilder", () => {
     expect(items.slice(4).map((r) => hex(r as Uint8Array))).toEqual(records.slice(20).map(hex));
   });
 
-  it("without an encoder, or once a group's records pass maxPendingBytes, sends plain records in order", () => {
+  it("without an encoder, or once the bundle's unfinished groups pass their budget, sends plain records in order", () => {
     const records = textRecords(6, 40, 20, 20);
-    for (const out of [frames(undefined, 100, records), frames(new GroupChunkEncoder("group_size:100"), 100, records, 50)]) {
+    for (const out of [frames(undefined, 100, records), frames(new GroupChunkEncoder("group_size:100"), 100, records, pendingBudget(50))]) {
       expect(out.every((f) => f.kind === FRAME_RECORDS)).toBe(true);
       expect(out.flatMap((f) => [...frameItems(f.kind, f.payload)]).map((r) => hex(r as Uint8Array))).toEqual(records.map(hex));
     }
+  });
+
+  it("the budget is shared by a bundle's shards: the shard that crosses it stops pre-encoding, and gives its bytes back", () => {
+    const budget = pendingBudget(100);
+    const encoder = new GroupChunkEncoder("group_size:4,uncompressed");
+    const kinds: number[][] = [[], []];
+    const builders = [0, 1].map((s) => new ShardFrameBuilder(encoder, 1 << 20, (kind) => kinds[s]!.push(kind), budget));
+    const record = new Uint8Array(30);
+    builders[0]!.add(record);
+    builders[0]!.add(record);
+    builders[0]!.add(record); // 90 bytes pending
+    expect(budget.bytes).toBe(90);
+    builders[1]!.add(record); // 120 > 100: shard 1 sends records from now on
+    expect(budget.bytes).toBe(90);
+    builders[0]!.add(record); // shard 0's group is full: encoded, its 90 bytes given back
+    expect(budget.bytes).toBe(0);
+    for (let i = 0; i < 4; i++) builders[1]!.add(record);
+    builders[0]!.finish();
+    builders[1]!.finish();
+    expect(kinds).toEqual([[FRAME_CHUNKS], [FRAME_RECORDS]]);
+    expect(budget.bytes).toBe(0);
   });
 
   it("frames pack into one element and back; an unknown kind or an empty element is CORRUPT", () => {
