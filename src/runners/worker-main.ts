@@ -86,9 +86,12 @@ async function main(): Promise<void> {
   if (!process.env["ARRAYRECORD_BEAM_DEBUG"]) console.log = console.debug = console.info = () => {};
   patchWorker();
   const options = values.options ? (JSON.parse(values.options) as Options) : values.provision_endpoint ? await provisionedOptions(values.provision_endpoint, values.id) : {};
+  const run = runIdOf(options);
+  // The run first, before the slow module loading: a worker started as its job ended is then
+  // stopped by the pool seconds earlier (on a loaded machine loading took 5-15 s).
+  if (run !== undefined) process.send?.({ bundles: 0, run } satisfies WorkerReport);
   await loadRegisteredModules(options);
   const worker = new Worker(values.id, { controlUrl: values.control_endpoint }, (options["options"] as Options | undefined) ?? options);
-  const run = runIdOf(options);
   const report: WorkerReport & { bundles: number; active: number } = { bundles: 0, active: 0, connected: true, ...(run === undefined ? {} : { run }) };
   process.send?.(report); // the control stream is open: from now on the runner notices this process dying
   // Bundles in progress, for the pool (kill tests aim at a worker inside a bundle). The SDK calls
