@@ -5,13 +5,13 @@
  */
 import { readSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
-import { checkDataChunk, decodeParsedDataChunk, spanChunkEntry } from "./file-layout.js";
+import { checkDataChunk, decodeDataChunkAt, decodeParsedDataChunk, spanChunkEntry } from "./file-layout.js";
 import { ArrayRecordError, isArrayRecordError } from "../errors.js";
 import type { DecodeRequest, DecodeResponse } from "./parallel-decode.js";
 import { parseChunk, type Chunk } from "../riegeli/chunk-reader.js";
 import { ChunkType } from "../riegeli/chunk-header.js";
 import { CompressionByte } from "../riegeli/codecs.js";
-import type { ChunkRecords } from "../riegeli/simple-chunk.js";
+import { recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
 
 /**
  * Largest output buffer allocated up front from the footer's decoded sizes (checked against each
@@ -26,7 +26,8 @@ const MAX_SPAN_OUTPUT = 64 << 20;
  * into one output buffer sized from their decoded sizes (compressed simple chunks straight into
  * it; others copied there).
  */
-function decode({ bytes: given, file, start, chunks: span }: DecodeRequest): { values: Uint8Array; bounds: Float64Array } {
+function decode({ bytes: given, file, start, chunks: span, pick }: DecodeRequest): { values: Uint8Array; bounds: Float64Array } {
+  if (pick !== undefined) return decodePicked(given ?? readSpan(file!.fd, start, file!.length, true), start, span, pick);
   const bytes = given ?? readSpan(file!.fd, start, file!.length);
   // The span's bytes were transferred to this worker alone: chunks may be reassembled in place.
   const window = { bytes, start, inPlace: true };
@@ -72,12 +73,65 @@ function decode({ bytes: given, file, start, chunks: span }: DecodeRequest): { v
 }
 
 /**
- * Reads `length` bytes at `position` of the file open as `fd` (shared with the main thread; a
- * positional read moves no file offset) into a buffer of their own; fewer only at the end of the
- * file, which the decoding then reports as truncated chunks.
+ * Decodes every chunk of a span (all hashes verified) and copies just the records `pick` names
+ * (indices from the span's first record) into one new buffer, bounds in `pick` order.
  */
-function readSpan(fd: number, position: number, length: number): Uint8Array {
-  const out = uninitialized(length);
+function decodePicked(bytes: Uint8Array, start: number, span: DecodeRequest["chunks"], pick: Float64Array): { values: Uint8Array; bounds: Float64Array } {
+  const window = { bytes, start, inPlace: true };
+  const decoded: ChunkRecords[] = [];
+  const firsts: number[] = [];
+  let records = 0;
+  for (let k = 0; k < span.numRecords.length; k++) {
+    const chunk = decodeDataChunkAt(window, spanChunkEntry(span, k));
+    decoded.push(chunk);
+    firsts.push(records);
+    records += chunk.count;
+  }
+  const chunkOf = (i: number): number => {
+    if (!(i >= 0 && i < records)) throw new ArrayRecordError("OUT_OF_RANGE", `record ${i} is not in this span of ${records}`);
+    let lo = 0;
+    let hi = decoded.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (firsts[mid]! <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  const bounds = new Float64Array(2 * pick.length);
+  let size = 0;
+  for (let j = 0; j < pick.length; j++) {
+    const c = chunkOf(pick[j]!);
+    size += recordAt(decoded[c]!, pick[j]! - firsts[c]!).length;
+  }
+  const values = uninitialized(size);
+  let at = 0;
+  for (let j = 0; j < pick.length; j++) {
+    const c = chunkOf(pick[j]!);
+    const record = recordAt(decoded[c]!, pick[j]! - firsts[c]!);
+    values.set(record, at);
+    bounds[2 * j] = at;
+    bounds[2 * j + 1] = at += record.length;
+  }
+  return { values, bounds };
+}
+
+/** Read buffer reused for spans whose bytes are not sent back (see {@link decodePicked}), up to {@link MAX_SCRATCH} bytes. */
+let scratch: Uint8Array | undefined;
+const MAX_SCRATCH = 16 << 20;
+
+/**
+ * Reads `length` bytes at `position` of the file open as `fd` (shared with the main thread; a
+ * positional read moves no file offset) into a buffer of their own, or with `reuse` into this
+ * worker's scratch buffer; fewer only at the end of the file, which the decoding then reports as
+ * truncated chunks.
+ */
+function readSpan(fd: number, position: number, length: number, reuse = false): Uint8Array {
+  let out: Uint8Array;
+  if (reuse && length <= MAX_SCRATCH) {
+    if (scratch === undefined || scratch.length < length) scratch = uninitialized(length);
+    out = scratch.subarray(0, length);
+  } else out = uninitialized(length);
   let done = 0;
   while (done < length) {
     let n: number;

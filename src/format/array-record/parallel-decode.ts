@@ -18,6 +18,12 @@ export interface DecodeRequest {
   file?: { fd: number; length: number };
   start: number;
   chunks: SpanChunks;
+  /**
+   * Only these records of the span (indices from its first record, any order, repeats allowed)
+   * are wanted: the worker copies them into a small buffer (and reuses its read buffer) instead of
+   * returning the whole span; the response's bounds then follow `pick`.
+   */
+  pick?: Float64Array;
 }
 
 /** A decoded span: record i = `values[bounds[2i], bounds[2i+1])`; or the error. */
@@ -61,10 +67,10 @@ export class DecodePool {
    * Decodes a span on the least busy of the first `size` workers. `bytes` is transferred when
    * `owned` (its buffer is this read's alone), else copied first (a source may share its buffer).
    */
-  decode(bytes: Uint8Array, start: number, chunks: SpanChunks, size: number, file: string, owned = false): Promise<PackedRecords> {
+  decode(bytes: Uint8Array, start: number, chunks: SpanChunks, size: number, file: string, owned = false, pick?: Float64Array): Promise<PackedRecords> {
     const whole = owned && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBuffer);
     const own = whole ? bytes : new Uint8Array(bytes); // a copy (Buffer#slice would be a view)
-    return this.post({ id: this.nextId++, bytes: own, start, chunks }, size, file, [own.buffer as ArrayBuffer]);
+    return this.post({ id: this.nextId++, bytes: own, start, chunks, ...(pick === undefined ? {} : { pick }) }, size, file, [own.buffer as ArrayBuffer]);
   }
 
   /**
@@ -72,8 +78,8 @@ export class DecodePool {
    * reads itself: this thread allocates, reads and transfers nothing (reading 1 MiB spans here and
    * posting them cost the main thread a fifth of a parallel read of an uncompressed file).
    */
-  decodeFile(fd: number, start: number, length: number, chunks: SpanChunks, size: number, file: string): Promise<PackedRecords> {
-    return this.post({ id: this.nextId++, file: { fd, length }, start, chunks }, size, file, []);
+  decodeFile(fd: number, start: number, length: number, chunks: SpanChunks, size: number, file: string, pick?: Float64Array): Promise<PackedRecords> {
+    return this.post({ id: this.nextId++, file: { fd, length }, start, chunks, ...(pick === undefined ? {} : { pick }) }, size, file, []);
   }
 
   private post(request: DecodeRequest, size: number, file: string, transfer: ArrayBuffer[]): Promise<PackedRecords> {

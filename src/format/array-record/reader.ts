@@ -242,16 +242,30 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     const { spans, order } = this.batchSpans(indices);
     const out = new Array<Uint8Array>(indices.length);
     const { index } = this.layout;
-    await this.decodeSpansParallel(spans, workers, (s, { values, bounds }) => {
-      const span = spans[s]!;
+    // A span serving few of its records (see SPARSE_BATCH) sends the worker just those to copy out.
+    const picks = spans.map((span) => {
       const base = index.recordStart(span.first);
-      const { buffer, byteOffset } = values;
-      for (let k = span.from; k < span.to; k++) {
-        const p = order === undefined ? k : order[k]!;
-        const i = indices[p]! - base;
-        out[p] = new Uint8Array(buffer, byteOffset + bounds[2 * i]!, bounds[2 * i + 1]! - bounds[2 * i]!);
-      }
+      if ((span.to - span.from) * SPARSE_BATCH > index.recordStart(span.last + 1) - base) return undefined;
+      const pick = new Float64Array(span.to - span.from);
+      for (let k = span.from; k < span.to; k++) pick[k - span.from] = indices[order === undefined ? k : order[k]!]! - base;
+      return pick;
     });
+    await this.decodeSpansParallel(
+      spans,
+      workers,
+      (s, { values, bounds }) => {
+        const span = spans[s]!;
+        const base = index.recordStart(span.first);
+        const picked = picks[s] !== undefined;
+        const { buffer, byteOffset } = values;
+        for (let k = span.from; k < span.to; k++) {
+          const p = order === undefined ? k : order[k]!;
+          const i = picked ? k - span.from : indices[p]! - base;
+          out[p] = new Uint8Array(buffer, byteOffset + bounds[2 * i]!, bounds[2 * i + 1]! - bounds[2 * i]!);
+        }
+      },
+      picks,
+    );
     return out;
   }
 
@@ -263,6 +277,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     spans: readonly { first: number; last: number; range: { position: number; length: number } }[],
     workers: number,
     consume: (s: number, records: PackedRecords) => void,
+    picks?: readonly (Float64Array | undefined)[],
   ): Promise<void> {
     const pool = sharedDecodePool();
     const file = this.source.name;
@@ -273,10 +288,11 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
       const span = spans[s]!;
       const chunks = spanChunks(this.layout, span.first, span.last);
       const { position, length } = span.range;
+      const pick = picks?.[s];
       const pending =
         fd !== undefined
-          ? pool.decodeFile(fd, position, length, chunks, workers, file)
-          : this.fetchOwned(span.range).then(({ bytes, owned }) => pool.decode(bytes, position, chunks, workers, file, owned));
+          ? pool.decodeFile(fd, position, length, chunks, workers, file, pick)
+          : this.fetchOwned(span.range).then(({ bytes, owned }) => pool.decode(bytes, position, chunks, workers, file, owned, pick));
       pending.catch(() => {}); // awaited in order below; an early failure must not go unhandled meanwhile
       decoded[s] = pending;
     };

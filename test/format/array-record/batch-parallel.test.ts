@@ -104,6 +104,10 @@ describe("parallel reads of local files (workers read the spans themselves)", ()
         expect(same(await reader.readAllParallel(2), records), options).toBe(true);
         const indices = records.map((_, i) => (i * 7919) % records.length);
         expect(same(await reader.readParallel(indices, 2), indices.map((i) => records[i]!)), options).toBe(true);
+        // Sparse spans: the workers copy just these records out of a reused read buffer.
+        const sparse = records.map((_, i) => (i * 7919 + 13) % records.length).filter((_, k) => k % 50 === 0);
+        expect(same(await reader.readParallel(sparse, 2), sparse.map((i) => records[i]!)), options).toBe(true);
+        expect(same(await reader.readParallel([...sparse, ...sparse].reverse(), 1), [...sparse, ...sparse].reverse().map((i) => records[i]!)), options).toBe(true);
         const pending = reader.readAllParallel(2);
         reader.closeSync();
         await expect(pending, options).rejects.toMatchObject({ code: "CLOSED" });
