@@ -1,8 +1,12 @@
 /**
  * `records(start, end)` and `readRangeSync(start, end)` cut exactly `[start, end)` out of files with
  * one record per chunk (the chunk's whole data is the record) and several (views by record starts),
- * whatever the group size and where the range begins and ends.
+ * whatever the group size and where the range begins and ends. From a local file, `records()`
+ * reads spans into a reused buffer: records it yielded earlier must stay intact.
  */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ArrayRecordReader, MemoryByteSource } from "../../../src/index.js";
@@ -33,5 +37,38 @@ describe("range reads", () => {
       ),
       { seed: 1417, numRuns: 150 },
     );
+  });
+});
+
+describe("sequential reads from a local file", () => {
+  it("records() kept without copying stay intact while later spans are read (property, seed 1418)", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "records-reuse-"));
+    try {
+      fc.assert(
+        fc.property(
+          // Tiny records make stored zstd frames and literal snappy streams (views of the read
+          // buffer); larger ones compress into arrays of their own. Spans are 1 MiB.
+          fc.array(fc.oneof(fc.uint8Array({ maxLength: 8 }), fc.uint8Array({ minLength: 100, maxLength: 3000 }).map((r) => r.map((b, i) => (i % 3 === 0 ? 97 : b)))), {
+            minLength: 1,
+            maxLength: 1500,
+          }),
+          fc.constantFrom(1, 3, 64),
+          fc.constantFrom("uncompressed", "zstd", "snappy", "zstd,pad_to_block_boundary:true"),
+          (records, groupSize, codec) => {
+            const file = path.join(dir, "f.array_record");
+            fs.writeFileSync(file, encodeArrayRecord(records, `group_size:${groupSize},${codec}`));
+            const reader = ArrayRecordReader.openSync(file, "readahead_buffer_size:1M");
+            const kept = [...reader.records()];
+            const again = [...reader.records(Math.floor(records.length / 2))];
+            reader.closeSync();
+            expect(kept.map(hex)).toEqual(records.map(hex));
+            expect(again.map(hex)).toEqual(records.slice(Math.floor(records.length / 2)).map(hex));
+          },
+        ),
+        { seed: 1418, numRuns: 40 },
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
