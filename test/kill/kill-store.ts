@@ -118,8 +118,10 @@ export async function killStore(store: "s3" | "gcs", ctx: KillContext): Promise<
         if (result.finished) outcomes.staleAborted += staleBefore;
       }
       // The next complete run of the key cleans what killed runs left.
+      const staleBefore = await uploadsOf(url);
       const next = await runChild(url, "async", undefined, ctx.violation);
       if (!next.finished || !(await check(url))) throw ctx.violation(`${store}: the cleaning run did not write ${url}`);
+      outcomes.staleAborted += staleBefore;
     }),
   );
   const left = store === "s3" ? await staleUploads(bucket, `${run}/${store}/`) : [];
@@ -129,7 +131,7 @@ export async function killStore(store: "s3" | "gcs", ctx: KillContext): Promise<
     `${outcomes.killedBeforeDone} before "done"): ${outcomes.nothing} left no object under the final name, ${outcomes.complete} a complete correct object; ` +
     `no other object under the prefix` +
     (store === "s3"
-      ? `; ${outcomes.staleSeen} left an incomplete multipart upload of the key (never an object); writers that finished aborted ${outcomes.staleAborted} such uploads, none left after the cleaning runs`
+      ? `; ${outcomes.staleSeen} left an incomplete multipart upload of the key (never an object); the writers that finished (${LANES} cleaning runs included) aborted ${outcomes.staleAborted} such uploads of their key, none is left`
       : "; killed resumable sessions are not listable (they expire)")
   );
 }
