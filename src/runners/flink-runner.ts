@@ -69,7 +69,7 @@ export interface WorkerReport {
 /** A Flink job's result: counters from committed or attempted metrics, and the worker processes. */
 export class FlinkPipelineResult extends PipelineResult {
   constructor(
-    private readonly portable: PipelineResult & { jobId: string; runner: PortableRunner },
+    private readonly portable: PipelineResult & { jobId: string; runner: PortableRunner; cancel(): Promise<void> },
     private readonly finish: () => Promise<void>,
     private readonly workers: () => WorkerReport,
   ) {
@@ -80,6 +80,15 @@ export class FlinkPipelineResult extends PipelineResult {
     const state = await this.portable.waitUntilFinish(duration);
     if (state === JobState_Enum.DONE || state === JobState_Enum.FAILED || state === JobState_Enum.CANCELLED) await this.finish();
     return state;
+  }
+
+  /** Cancels the job (the job service's CancelJob) and, as for any ended job, stops its workers. */
+  async cancel(): Promise<void> {
+    try {
+      await this.portable.cancel();
+    } finally {
+      await this.finish();
+    }
   }
 
   override async rawMetrics(): Promise<MonitoringInfo[]> {
@@ -149,7 +158,7 @@ export function flinkRunner(options: FlinkRunnerOptions = {}): Runner {
       };
       try {
         const portable = new PortableRunner(beamOptions as { jobEndpoint: string });
-        const result = (await portable.runPipeline(proto)) as PipelineResult & { jobId: string; runner: PortableRunner };
+        const result = (await portable.runPipeline(proto)) as PipelineResult & { jobId: string; runner: PortableRunner; cancel(): Promise<void> };
         return new FlinkPipelineResult(result, finish, () => ({
           environment: poolEndpoint === undefined ? "LOOPBACK" : "EXTERNAL",
           jobServerPid: server?.pid ?? -1,
