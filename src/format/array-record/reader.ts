@@ -237,7 +237,8 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
    * verified and decompressed on `workers` worker threads (default: the reader option
    * `max_parallelism`) while this thread reads ahead. Each needed chunk is read and decoded once;
    * adjacent needed chunks are read together (at most a span of bytes). Records are views into
-   * per-span buffers.
+   * per-span buffers; a span serving at most 1 in 8 of its records comes back as a small buffer
+   * of just those (the worker copies them out), not as the whole span.
    */
   async readParallel(indices: readonly number[], workers = workerCount(this.options.maxParallelism)): Promise<Uint8Array[]> {
     this.checkWorkers(workers);
