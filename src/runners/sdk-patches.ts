@@ -23,6 +23,10 @@
  *   marking the end of the input) can close a bundle while an earlier one is still being processed,
  *   and the rest of that input is lost (seen: 2 and 450 of 1,000 records missing). Messages of a
  *   channel are now handled one after another.
+ * - Noise at job end: when a job ends the runner hangs up the data stream, and the SDK prints
+ *   "Data channel error … CANCELLED: Multiplexer hanging up" with a stack trace from every worker,
+ *   after a job that succeeded. A CANCELLED data stream is now silent (the control stream's end
+ *   still logs); any other data stream error prints one line.
  */
 import { createRequire } from "node:module";
 
@@ -149,7 +153,13 @@ function registerFixedDataSink(): void {
   operators.registerOperator("beam:runner:sink:v1", DataSinkOperator);
 }
 
-/** Makes every data channel a worker opens handle its incoming messages in order, one at a time. */
+/** gRPC's status code for a call the other side cancelled. */
+const GRPC_CANCELLED = 1;
+
+/**
+ * Makes every data channel a worker opens handle its incoming messages in order, one at a time,
+ * and keeps the runner's hang-up at job end (a CANCELLED stream) out of the console.
+ */
 function serializeDataChannels(): void {
   type Listener = (message: unknown) => Promise<void> | void;
   interface DataChannel {
@@ -167,6 +177,10 @@ function serializeDataChannels(): void {
       let previous: Promise<unknown> = Promise.resolve();
       stream.on("data", (message: unknown) => {
         previous = previous.then(() => Promise.all(listeners.map((listener) => listener(message)))).catch(() => undefined);
+      });
+      stream.removeAllListeners("error");
+      stream.on("error", (error: Error & { code?: number }) => {
+        if (error.code !== GRPC_CANCELLED) console.error(`Beam worker data channel: ${error.message}`);
       });
     }
     return channel;
