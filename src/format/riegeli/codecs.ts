@@ -11,7 +11,7 @@ import { SNAPPY_LITERAL_LIMIT, readSnappyLiteral, snappyLiteral } from "./snappy
 import { ArrayRecordError } from "../errors.js";
 import { cursor, readVarintAt, varintSize, writeVarint } from "../varint.js";
 import { allocBytes } from "../bytes/slab.js";
-import { ZSTD_RAW_LIMIT, readZstdStoredFrame, zstdRawFrame } from "./zstd-small.js";
+import { ZSTD_RAW_LIMIT, readZstdStoredFrame, writeZstdRawFrame, zstdCompressBound } from "./zstd-small.js";
 import type { Compression } from "./compressor-options.js";
 
 // zstd-napi's low-level binding: decompress into a buffer we size ourselves (its high-level
@@ -135,14 +135,13 @@ export class StreamCompressor {
 
   /**
    * The most bytes {@link encodeInto} writes for `rawLength` input bytes when this compression
-   * can encode straight into the caller's buffer (zstd beyond stored frames, Snappy through our
-   * addon), sparing a per-stream allocation and copy (~1 µs of a 1.3 KB record's write, measured);
+   * can encode straight into the caller's buffer (zstd, Snappy through our addon), sparing a per-stream allocation and copy (~1 µs of a 1.3 KB record's write, measured);
    * otherwise undefined, and {@link encode} is the way.
    */
   directBound(rawLength: number): number | undefined {
     switch (this.compression.type) {
       case "zstd":
-        return rawLength > ZSTD_RAW_LIMIT ? varintSize(rawLength) + zstd.compressBound(rawLength) : undefined;
+        return varintSize(rawLength) + (rawLength <= ZSTD_RAW_LIMIT ? 9 + rawLength : zstdCompressBound(rawLength));
       case "snappy":
         return snappyAddonCompress !== null && rawLength >= SNAPPY_LITERAL_LIMIT && rawLength <= SNAPPY_ADDON_MAX_INPUT
           ? varintSize(rawLength) + snappyMaxCompressedLength(rawLength)
@@ -162,7 +161,7 @@ export class StreamCompressor {
     if (this.compression.type === "snappy") {
       written = snappyAddonCompress!(raw, out.subarray(pos));
     } else if (this.compression.type === "zstd") {
-      written = this.zstdContextFor(raw.length, this.compression.level).compress2(out.subarray(pos), raw);
+      written = raw.length <= ZSTD_RAW_LIMIT ? writeZstdRawFrame(raw, out, pos) : this.zstdContextFor(raw.length, this.compression.level).compress2(out.subarray(pos), raw);
     } else {
       throw new RangeError(`encodeInto does not take ${this.compression.type}`);
     }
@@ -173,8 +172,7 @@ export class StreamCompressor {
   private compress(raw: Uint8Array): Uint8Array {
     switch (this.compression.type) {
       case "zstd":
-        // Longer streams go through encodeInto (directBound).
-        return zstdRawFrame(raw);
+        throw new RangeError("zstd streams go through encodeInto"); // directBound is always defined
       case "brotli":
         return brotliCompressSync(raw, {
           params: {

@@ -14,15 +14,31 @@ const MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
 
 /** The frame libzstd writes for an input of at most {@link ZSTD_RAW_LIMIT} bytes: one raw block. */
 export function zstdRawFrame(input: Uint8Array): Uint8Array {
+  const out = new Uint8Array(9 + input.length);
+  writeZstdRawFrame(input, out, 0);
+  return out;
+}
+
+/** Writes {@link zstdRawFrame}`(input)` at `out[at..]` (9 + input.length bytes); returns its length. */
+export function writeZstdRawFrame(input: Uint8Array, out: Uint8Array, at: number): number {
   const n = input.length;
   if (n > ZSTD_RAW_LIMIT) throw new RangeError(`zstdRawFrame is for inputs up to ${ZSTD_RAW_LIMIT} bytes`);
-  const out = new Uint8Array(9 + n);
-  out.set(MAGIC, 0);
-  out[4] = 0x20; // single segment, 1-byte content size, no checksum, no dictionary
-  out[5] = n;
-  out[6] = (n << 3) | 1; // last block, raw, size n
-  out.set(input, 9);
-  return out;
+  out.set(MAGIC, at);
+  out[at + 4] = 0x20; // single segment, 1-byte content size, no checksum, no dictionary
+  out[at + 5] = n;
+  out[at + 6] = (n << 3) | 1; // last block, raw, size n
+  out[at + 7] = 0;
+  out[at + 8] = 0;
+  out.set(input, at + 9);
+  return 9 + n;
+}
+
+/**
+ * ZSTD_COMPRESSBOUND of zstd.h (a public macro): the most a one-shot compression of `n` bytes
+ * writes. Computed here rather than through zstd-napi's compressBound: one N-API call less per chunk.
+ */
+export function zstdCompressBound(n: number): number {
+  return n + Math.floor(n / 256) + (n < 128 * 1024 ? Math.floor((128 * 1024 - n) / 2048) : 0);
 }
 
 /**

@@ -56,17 +56,18 @@ describe("StreamCompressor", () => {
     // zstd streams and Snappy through the addon go straight into the caller's buffer; the rest have no bound.
     expect(new StreamCompressor({ type: "uncompressed" }, undefined).directBound(100)).toBeUndefined();
     expect(new StreamCompressor({ type: "brotli", level: 1 }, undefined).directBound(100)).toBeUndefined();
-    expect(new StreamCompressor({ type: "zstd", level: 3 }, undefined).directBound(8)).toBeUndefined(); // a stored frame
+    expect(new StreamCompressor({ type: "zstd", level: 3 }, undefined).directBound(8)).toBe(1 + 9 + 8); // a stored frame
     expect(new StreamCompressor({ type: "zstd", level: 3 }, undefined).directBound(9)).toBeGreaterThan(9);
     expect(new StreamCompressor({ type: "snappy" }, undefined).directBound(14)).toBeUndefined(); // one literal
     expect(new StreamCompressor({ type: "snappy" }, undefined).directBound(15)).toBe(1 + 32 + 15 + 2);
     const direct = CODECS.filter((c) => c.compression.type === "zstd" || c.compression.type === "snappy");
     fc.assert(
-      fc.property(fc.constantFrom(...direct), fc.integer({ min: 9, max: 70_000 }), fc.integer({ min: 0, max: 40 }), (codec, n, at) => {
+      fc.property(fc.constantFrom(...direct), fc.oneof(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 70_000 })), fc.integer({ min: 0, max: 40 }), (codec, n, at) => {
         const raw = text(n).map((b, i) => (i % 61 === 0 ? (i * 13) & 0xff : b));
         const c = new StreamCompressor(codec.compression, codec.windowLog);
         const want = hex(c.encode(raw));
-        const bound = c.directBound(n)!;
+        const bound = c.directBound(n);
+        if (bound === undefined) return; // a one-literal Snappy stream: encode only
         const out = new Uint8Array(at + bound + 1).fill(0xee);
         const written = c.encodeInto(raw, out.subarray(0, at + bound), at);
         expect(hex(out.subarray(at, at + written))).toBe(want);

@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { ZSTD_RAW_LIMIT, readZstdStoredFrame, zstdRawFrame } from "../../../src/format/riegeli/zstd-small.js";
+import { ZSTD_RAW_LIMIT, readZstdStoredFrame, writeZstdRawFrame, zstdCompressBound, zstdRawFrame } from "../../../src/format/riegeli/zstd-small.js";
 
 const require = createRequire(import.meta.url);
 const zstd = require("zstd-napi/binding.js") as typeof import("zstd-napi/binding.js");
@@ -26,6 +26,20 @@ describe("zstd frames for tiny streams", () => {
         expect(Buffer.from(zstdRawFrame(input)).toString("hex")).toBe(Buffer.from(nativeCompress(input, level)).toString("hex"));
       }),
     );
+  });
+
+  it("writeZstdRawFrame writes the same frame at an offset into a dirty buffer", () => {
+    const out = new Uint8Array(40).fill(0xff);
+    expect(writeZstdRawFrame(Uint8Array.of(1, 2, 3), out, 5)).toBe(12);
+    expect(Buffer.from(out.subarray(5, 17)).toString("hex")).toBe(Buffer.from(zstdRawFrame(Uint8Array.of(1, 2, 3))).toString("hex"));
+    expect(out[4]).toBe(0xff);
+    expect(out[17]).toBe(0xff);
+  });
+
+  it("zstdCompressBound is libzstd's ZSTD_compressBound", () => {
+    for (const n of [0, 1, 8, 9, 100, 1300, 2047, 2048, 65536, 131071, 131072, 131073, 333_000, 10_000_000]) {
+      expect(zstdCompressBound(n), `n = ${n}`).toBe(zstd.compressBound(n));
+    }
   });
 
   it("reads stored frames exactly as the native decoder does, and declines the rest", () => {
