@@ -380,6 +380,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     if (this.closed) return;
     this.closed = true;
     this.cached = undefined;
+    this.sequentialScratch = undefined;
     this.source.closeSync();
   }
 
@@ -388,6 +389,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     if (this.closed) return;
     this.closed = true;
     this.cached = undefined;
+    this.sequentialScratch = undefined;
     await this.source.close();
   }
 
