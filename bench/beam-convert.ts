@@ -11,14 +11,14 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
+import { scriptArgs } from "./script-args.js";
 import * as beam from "apache-beam";
 import { directRunner } from "apache-beam/runners/direct_runner";
 import { ArrayRecordReader, ArrayRecordWriter } from "../src/index.js";
 import { readTFRecordsSync, TFRecordWriter } from "../src/format/tfrecord/index.js";
 import { readFromTFRecord, writeToArrayRecord } from "../src/beam.js";
 
-const { values } = parseArgs({
+const { values } = scriptArgs("npm run bench:beam --", {
   options: {
     json: { type: "boolean", default: false },
     runs: { type: "string", default: "3" },

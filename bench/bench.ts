@@ -26,11 +26,11 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
+import { scriptArgs } from "./script-args.js";
 import { ArrayRecordReader, ArrayRecordWriter } from "../src/index.js";
 import { benchData, OPTION_SETS, type BenchData } from "./bench-data.js";
 
-const { values } = parseArgs({
+const { values } = scriptArgs("npm run bench --", {
   options: {
     json: { type: "boolean", default: false },
     runs: { type: "string", default: "5" },

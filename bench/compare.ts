@@ -10,10 +10,10 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { scriptArgs } from "./script-args.js";
 import { OPTION_SETS } from "./bench-data.js";
 
-const { values } = parseArgs({
+const { values } = scriptArgs("npm run bench:compare --", {
   options: {
     runs: { type: "string", default: "5" },
     only: { type: "string", multiple: true },

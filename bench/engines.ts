@@ -19,14 +19,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { scriptArgs } from "./script-args.js";
 import "../src/beam.js";
 import { convertTFRecordToArrayRecord } from "../src/pipelines/tfrecord-to-arrayrecord.js";
 import type { RunnerChoice } from "../src/pipelines/run.js";
 import { sharedFlinkJobServer, stopSharedFlinkJobServer } from "../src/runners/flink-job-server.js";
 import { TFRecordWriter } from "../src/format/tfrecord/index.js";
 
-const { values } = parseArgs({
+const { values } = scriptArgs("npm run bench:engines --", {
   options: {
     records: { type: "string", default: "1000000" },
     small: { type: "string", default: "4000" },

@@ -9,9 +9,9 @@
  *   node --import tsx bench/highwayhash.ts --json     # JSON
  *   node --import tsx bench/highwayhash.ts --runs 7 --ms 200 --engines default
  */
-import { parseArgs } from "node:util";
+import { scriptArgs } from "./script-args.js";
 
-const { values } = parseArgs({
+const { values } = scriptArgs("npm run bench:hash --", {
   options: {
     json: { type: "boolean", default: false },
     runs: { type: "string", default: "5" },

@@ -10,10 +10,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { scriptArgs } from "./script-args.js";
 import { benchData, OPTION_SETS } from "./bench-data.js";
 
-const { values } = parseArgs({
+const { values } = scriptArgs("npm run bench:python --", {
   options: {
     runs: { type: "string", default: "5" },
     warmup: { type: "string", default: "1" },

@@ -15,7 +15,7 @@
  *   npm run bench:storage -- --options group_size:1,zstd:3   # one layout only
  */
 import { spawnSync } from "node:child_process";
-import { parseArgs } from "node:util";
+import { scriptArgs } from "./script-args.js";
 import pLimit from "p-limit";
 import {
   CompleteMultipartUploadCommand,
@@ -30,7 +30,7 @@ import { MERGE_GAP_BYTES, MERGE_MAX_BYTES, READ_CONCURRENCY } from "../src/stora
 import { resetStores } from "../src/storage/stores.js";
 import setupServers from "../test/storage/helpers/servers.js";
 
-const { values } = parseArgs({
+const { values } = scriptArgs("npm run bench:storage --", {
   options: {
     json: { type: "boolean", default: false },
     runs: { type: "string", default: "3" },

@@ -11,11 +11,11 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
+import { scriptArgs } from "./script-args.js";
 import { ArrayRecordReader, MemoryByteSource, encodeArrayRecord } from "../src/index.js";
 import { exampleRecords } from "../test/helpers/generators.js";
 
-const { values } = parseArgs({ options: { records: { type: "string", default: "20000" }, group: { type: "string", default: "64" } } });
+const { values } = scriptArgs("npm run bench:transposed --", { options: { records: { type: "string", default: "20000" }, group: { type: "string", default: "64" } } });
 const records = exampleRecords(3, Number(values.records));
 const totalBytes = records.reduce((n, r) => n + r.length, 0);
 const COMPRESSIONS = ["uncompressed", "zstd:3", "brotli:6", "snappy"];

@@ -22,7 +22,7 @@
 import { existsSync, renameSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { setImmediate } from "node:timers/promises";
-import { parseArgs } from "node:util";
+import { scriptArgs } from "../script-args.js";
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import { countCase, directoryCorpus, emptyStats, generatedCorpus, runCampaign, type CampaignFinding, type CaseResult } from "./campaign.js";
 
@@ -58,7 +58,7 @@ if (isMainThread) await main();
 else await work(workerData as Settings & { heartbeat: SharedArrayBuffer; deadline: number });
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = scriptArgs("npm run fuzz --", {
     options: {
       seconds: { type: "string", default: "60" },
       cases: { type: "string", default: String(Number.MAX_SAFE_INTEGER) },

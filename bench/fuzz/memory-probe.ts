@@ -13,7 +13,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { setImmediate } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { scriptArgs } from "../script-args.js";
 import v8 from "node:v8";
 import { ArrayRecordReader } from "../../src/format/array-record/reader.js";
 import { verifyArrayRecordSync } from "../../src/format/array-record/verify.js";
@@ -21,7 +21,7 @@ import { MemoryByteSource } from "../../src/format/bytes/byte-source.js";
 import { caseInput, directoryCorpus } from "./campaign.js";
 import { checkCase } from "./check-case.js";
 
-const { values } = parseArgs({
+const { values } = scriptArgs("node --expose-gc --import tsx bench/fuzz/memory-probe.ts", {
   options: {
     seed: { type: "string", default: "1" },
     from: { type: "string", default: "0" },

@@ -7,7 +7,7 @@
  *   npm run fuzz:transposed                          # 100,000 cases
  *   npm run fuzz:transposed -- --cases 1000000 --seed 7 --case-ms 5000
  */
-import { parseArgs } from "node:util";
+import { scriptArgs } from "../script-args.js";
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import { FuzzRandom, decodeOutcome, fuzzCorpus, mutateChunk } from "../../test/helpers/transposed-fuzz.js";
 
@@ -18,7 +18,7 @@ interface Settings {
 }
 
 if (isMainThread) {
-  const { values } = parseArgs({
+  const { values } = scriptArgs("npm run fuzz:transposed --", {
     options: { cases: { type: "string", default: "100000" }, seed: { type: "string", default: "1" }, "case-ms": { type: "string", default: "5000" } },
   });
   const settings: Settings = { cases: Number(values.cases), seed: Number(values.seed), progress: new SharedArrayBuffer(4) };

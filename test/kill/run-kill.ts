@@ -14,14 +14,14 @@ import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { scriptArgs } from "../../bench/script-args.js";
 import { ArrayRecordReader } from "../../src/format/array-record/reader.js";
 import { readTFRecordsSync } from "../../src/format/tfrecord/reader.js";
 import { killRecords } from "./kill-records.js";
 import { runKillableChild } from "./killable-child.js";
 import type { KillContext } from "./kill-flink.js";
 
-const { values } = parseArgs({
+const { values } = scriptArgs("npm run test:kill --", {
   options: {
     points: { type: "string" },
     seed: { type: "string", default: String(Date.now() % 1_000_000) },
