@@ -1,5 +1,5 @@
 /**
- * Snappy files written with our own compressor (native/snappy-decode's compressInto, used when the
+ * Snappy files written with our own compressor (native/snappy's compressInto, used when the
  * addon is built) against Google's C++ reader: it must read every record exactly, including
  * records longer than Snappy's 64 KiB blocks and long runs, and our files must be about as small
  * as the ones C++ writes with libsnappy from the same records and options.

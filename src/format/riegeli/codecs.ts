@@ -1,6 +1,6 @@
 /**
  * Compression of chunk streams (FORMAT.md §4): none, Brotli (node:zlib), Zstd (zstd-napi, sync),
- * Snappy (raw block format: our addon `native/snappy-decode`, else the `snappy` package). A compressed stream is `varint(uncompressed length)` + payload.
+ * Snappy (raw block format: our addon `native/snappy`, else the `snappy` package). A compressed stream is `varint(uncompressed length)` + payload.
  * Decompression never allocates more than the caller's bound, which comes from trusted sizes
  * (the chunk header's decoded size, or a record count).
  */
@@ -20,7 +20,7 @@ const require = createRequire(import.meta.url);
 const zstd = require("zstd-napi/binding.js") as typeof import("zstd-napi/binding.js");
 
 /**
- * Our Snappy addon (`native/snappy-decode`, C written from the format description): ~1.6–2.7 µs
+ * Our Snappy addon (`native/snappy`, C written from the format description): ~1.6–2.7 µs
  * to decode and ~2.5–3 µs to compress a 1.3 KB record, against 3–9 µs per call for the `snappy`
  * package's N-API binding (measured; most of a small record's cost, hence a native hot path of our own).
  */
@@ -51,7 +51,7 @@ const snappyAddon: SnappyAddon | null = loadSnappyAddon();
 
 function loadSnappyAddon(): SnappyAddon | null {
   try {
-    const addon = require("arrayrecord-snappy-decode") as SnappyAddon;
+    const addon = require("arrayrecord-snappy") as SnappyAddon;
     const sample = new Uint8Array(3000).map((_, i) => (i % 7 === 0 ? i & 0xff : (i * 13) % 5));
     const packed = snappyCompress(Buffer.from(sample));
     const out = new Uint8Array(sample.length);

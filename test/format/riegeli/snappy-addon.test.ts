@@ -1,5 +1,5 @@
 /**
- * Our Snappy addon (native/snappy-decode, built by node-gyp on install) must be built here. Its
+ * Our Snappy addon (native/snappy, built by node-gyp on install) must be built here. Its
  * decoder must agree with the `snappy` package on every stream that package writes, and refuse
  * malformed streams (-1, never a crash or an out-of-bounds write) so chunks fail as CORRUPT. Its
  * compressor must write streams the package (libsnappy) decodes back to the input, within its
@@ -13,7 +13,7 @@ import { CompressionByte, StreamCompressor, decodeStream, snappyDecoder, snappyE
 import { writeVarint, varintSize } from "../../../src/format/varint.js";
 import { textRecords } from "../../helpers/generators.js";
 
-const addon = createRequire(import.meta.url)("arrayrecord-snappy-decode") as {
+const addon = createRequire(import.meta.url)("arrayrecord-snappy") as {
   decodeInto(src: Uint8Array, dst: Uint8Array): number;
   compressInto(src: Uint8Array, dst: Uint8Array): number;
 };

@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "snappy",
+      "sources": ["snappy.c"],
+      "cflags": ["-O2"]
+    }
+  ]
+}
