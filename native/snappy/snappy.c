@@ -227,7 +227,10 @@ static int bytes_of(napi_env env, napi_value v, uint8_t** data, size_t* length) 
   return type == napi_uint8_array;
 }
 
-static napi_value decode_into(napi_env env, napi_callback_info info) {
+/* Both functions take (src, dst) Uint8Arrays and return a byte count or -1 as a number. */
+typedef int64_t (*src_dst_fn)(const uint8_t* src, size_t n, uint8_t* dst, size_t cap);
+
+static napi_value call_src_dst(napi_env env, napi_callback_info info, src_dst_fn fn, const char* usage) {
   size_t argc = 2;
   napi_value argv[2];
   napi_value result;
@@ -235,26 +238,19 @@ static napi_value decode_into(napi_env env, napi_callback_info info) {
   size_t n, cap;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 || !bytes_of(env, argv[0], &src, &n) ||
       !bytes_of(env, argv[1], &dst, &cap)) {
-    napi_throw_type_error(env, NULL, "decodeInto(src: Uint8Array, dst: Uint8Array)");
+    napi_throw_type_error(env, NULL, usage);
     return NULL;
   }
-  napi_create_double(env, (double)decode(src, n, dst, cap), &result);
+  napi_create_double(env, (double)fn(src, n, dst, cap), &result);
   return result;
 }
 
+static napi_value decode_into(napi_env env, napi_callback_info info) {
+  return call_src_dst(env, info, decode, "decodeInto(src: Uint8Array, dst: Uint8Array)");
+}
+
 static napi_value compress_into(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  napi_value result;
-  uint8_t *src, *dst;
-  size_t n, cap;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 || !bytes_of(env, argv[0], &src, &n) ||
-      !bytes_of(env, argv[1], &dst, &cap)) {
-    napi_throw_type_error(env, NULL, "compressInto(src: Uint8Array, dst: Uint8Array)");
-    return NULL;
-  }
-  napi_create_double(env, (double)compress(src, n, dst, cap), &result);
-  return result;
+  return call_src_dst(env, info, compress, "compressInto(src: Uint8Array, dst: Uint8Array)");
 }
 
 NAPI_MODULE_INIT() {
