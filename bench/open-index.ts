@@ -15,7 +15,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { scriptArgs } from "./script-args.js";
 import { ArrayRecordReader, ArrayRecordWriter } from "../src/index.js";
 import { benchData } from "./bench-data.js";
 
@@ -87,7 +87,7 @@ function child(file: string): void {
 }
 
 function parent(): void {
-  const { values } = parseArgs({ options: { chunks: { type: "string", default: "1000000" }, runs: { type: "string", default: "7" } } });
+  const { values } = scriptArgs("node .bench-build/bench/open-index.js", { options: { chunks: { type: "string", default: "1000000" }, runs: { type: "string", default: "7" } } });
   const runs = Number(values.runs);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arrayrecord-open-"));
   try {

@@ -164,8 +164,3 @@ export function unpackFrame(frame: Uint8Array): Generator<ShardItem> {
   if (frame.length === 0) throw new ArrayRecordError("CORRUPT", "empty shard frame");
   return frameItems(frame[0]!, frame.subarray(1), undefined, 1);
 }
-
-/** Number of records and record bytes an item stands for. */
-export function itemSize(item: ShardItem): { records: number; bytes: number } {
-  return item instanceof EncodedChunk ? { records: item.numRecords, bytes: item.decodedDataSize } : { records: 1, bytes: item.length };
-}

@@ -13,7 +13,7 @@ import { ArrayRecordError } from "../format/errors.js";
 import * as path from "node:path";
 import type { Window, WindowedValue } from "apache-beam/values";
 import { keyedStringCoder, parDoWithCoder, shardedRecordCoder, stringCoder } from "../transforms/coders.js";
-import { windowed } from "../transforms/batching.js";
+import { windowKey, windowed } from "../transforms/batching.js";
 import { DEFAULT_BATCH_BYTES } from "../transforms/record-batches.js";
 import { GroupChunkEncoder } from "../format/array-record/encoded-chunks.js";
 import { packFrame, pendingBudget, ShardFrameBuilder, unpackFrame, type ShardItem } from "./shard-frames.js";
@@ -111,8 +111,7 @@ abstract class ShardFramesDoFn<Out> {
     const numShards = this.numShards ?? context.shardCount!.lookup();
     const shard = this.next++ % numShards;
     const window = context.window.lookup();
-    const w = window as unknown as { start?: unknown; end?: unknown };
-    const key = w.start === undefined ? `${shard}` : `${shard}/${String(w.start)}:${String(w.end)}`;
+    const key = `${shard}/${windowKey(window)}`;
     let buffer = this.buffers.get(key);
     if (buffer === undefined) {
       const frames = new ShardFrameBuilder(this.encoder, this.batchBytes, (kind, pieces, bytes) => this.frame(shard, window, kind, pieces, bytes), this.budget);
@@ -214,11 +213,6 @@ export class AssignShardFramesDoFn extends ShardFramesDoFn<KV<number, Uint8Array
     this.out = [];
     yield* out;
   }
-}
-
-function windowKey(window: Window): string {
-  const w = window as unknown as { start?: unknown; end?: unknown };
-  return w.start === undefined ? "global" : `${String(w.start)}:${String(w.end)}`;
 }
 
 /** Writes one shard from its spill files (a grouped shard key) to a temporary file; emits its description as JSON. */

@@ -153,7 +153,7 @@ export function flinkRunner(options: FlinkRunnerOptions = {}): Runner {
         if (finished) return;
         finished = true;
         await pool?.stop();
-        if (pool === undefined && options.workerPoolEndpoint !== undefined) await stopRunWorkers(options.workerPoolEndpoint, runId);
+        if (options.workerPoolEndpoint !== undefined) await stopRunWorkers(options.workerPoolEndpoint, runId);
         if (ownConfDir !== undefined) fs.rmSync(ownConfDir, { recursive: true, force: true });
       };
       try {

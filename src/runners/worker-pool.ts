@@ -38,7 +38,7 @@ export const RUN_ID_OPTION = "arrayrecordRunId";
  * neither StopWorker nor a closed control stream, and their worker processes lived on until the
  * pool's process died (kill test: ~12 processes, up to 10 minutes old). Beam's own ids are `N-M`.
  */
-export const RUN_STOP_PREFIX = "arrayrecord-run:";
+const RUN_STOP_PREFIX = "arrayrecord-run:";
 
 /** Options of {@link WorkerPool.start}. */
 export interface WorkerPoolOptions {

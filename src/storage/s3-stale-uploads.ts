@@ -16,7 +16,7 @@
 import type * as S3 from "@aws-sdk/client-s3";
 
 /** How many stale uploads one cleanup aborts at most, and how long it may spend on them. */
-export const STALE_UPLOAD_LIMITS = { count: 100, ms: 10_000 } as const;
+const STALE_UPLOAD_LIMITS = { count: 100, ms: 10_000 } as const;
 
 /** The SDK classes the cleaners use (a fake in tests). */
 type UploadCommands = Pick<typeof S3, "ListMultipartUploadsCommand" | "AbortMultipartUploadCommand">;

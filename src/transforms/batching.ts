@@ -58,7 +58,8 @@ export function windowed<T>(value: T, window: Window): WindowedValue<T> {
   return { value, windows: [window], pane: PaneInfoCoder.ONE_AND_ONLY_FIRING, timestamp: window.maxTimestamp() };
 }
 
-function windowKey(window: Window): string {
+/** A window as a string key: equal bounds give the same key, whatever the object. */
+export function windowKey(window: Window): string {
   const w = window as unknown as { start?: unknown; end?: unknown };
   // Windows are values: equal bounds mean the same window, whatever the object.
   return w.start === undefined ? "global" : `${String(w.start)}:${String(w.end)}`;

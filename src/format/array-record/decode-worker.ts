@@ -99,16 +99,17 @@ function decodePicked(bytes: Uint8Array, start: number, span: DecodeRequest["chu
     return lo;
   };
   const bounds = new Float64Array(2 * pick.length);
+  // Each picked record is looked up once: its view is kept for the copy after the sizing pass.
+  const picked: Uint8Array[] = new Array(pick.length);
   let size = 0;
   for (let j = 0; j < pick.length; j++) {
     const c = chunkOf(pick[j]!);
-    size += recordAt(decoded[c]!, pick[j]! - firsts[c]!).length;
+    size += (picked[j] = recordAt(decoded[c]!, pick[j]! - firsts[c]!)).length;
   }
   const values = uninitialized(size);
   let at = 0;
   for (let j = 0; j < pick.length; j++) {
-    const c = chunkOf(pick[j]!);
-    const record = recordAt(decoded[c]!, pick[j]! - firsts[c]!);
+    const record = picked[j]!;
     values.set(record, at);
     bounds[2 * j] = at;
     bounds[2 * j + 1] = at += record.length;

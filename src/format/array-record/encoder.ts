@@ -98,9 +98,14 @@ export class ArrayRecordEncoder {
    */
   addEncodedChunk(chunk: EncodedChunk): void {
     checkEncodedChunk(chunk, this.options);
-    const chunkOffset = this.emit({ chunkType: chunk.chunkType, data: chunk.data, header: chunk.header, numRecords: chunk.numRecords, decodedDataSize: chunk.decodedDataSize });
-    this.entries.push({ chunkOffset, decodedDataSize: chunk.decodedDataSize, numRecords: chunk.numRecords });
+    this.place(chunk.chunkType, chunk.header, chunk.data, chunk.numRecords, chunk.decodedDataSize);
     this.recordCount += chunk.numRecords;
+  }
+
+  /** Places a chunk whose header is already made, with its footer entry and any padding after it. */
+  private place(chunkType: number, header: Uint8Array, data: Uint8Array, numRecords: number, decodedDataSize: number): void {
+    const chunkOffset = this.emit({ chunkType, data, header, numRecords, decodedDataSize });
+    this.entries.push({ chunkOffset, decodedDataSize, numRecords });
     if (this.options.padToBlockBoundary) this.padToBoundary();
   }
 
@@ -181,15 +186,7 @@ export class ArrayRecordEncoder {
       const decodedDataSize = pending.chunks[2 * g + 1]!;
       const chunk = chunks.subarray(at, at + lengths[g]!);
       at += lengths[g]!;
-      const chunkOffset = this.emit({
-        chunkType: ChunkType.SIMPLE,
-        data: chunk.subarray(CHUNK_HEADER_SIZE),
-        header: chunk.subarray(0, CHUNK_HEADER_SIZE),
-        numRecords,
-        decodedDataSize,
-      });
-      this.entries.push({ chunkOffset, decodedDataSize, numRecords });
-      if (this.options.padToBlockBoundary) this.padToBoundary();
+      this.place(ChunkType.SIMPLE, chunk.subarray(0, CHUNK_HEADER_SIZE), chunk.subarray(CHUNK_HEADER_SIZE), numRecords, decodedDataSize);
     }
   }
 
