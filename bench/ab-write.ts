@@ -18,6 +18,7 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import type * as Library from "../src/index.js";
 import { benchData } from "./bench-data.js";
+import { median } from "./stats.js";
 
 type Lib = typeof Library;
 
@@ -48,15 +49,15 @@ try {
       cpu[name].push((c.user + c.system) / 1000);
     }
   }
-  const median = (xs: number[]): number => Math.round([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! * 10) / 10;
+  const tenth = (xs: number[]): number => Math.round(median(xs) * 10) / 10;
   const min = (xs: number[]): number => Math.round(Math.min(...xs) * 10) / 10;
   console.log(
     JSON.stringify({
       options,
       op: "write",
       reps,
-      old_cpu_ms_median: median(cpu.old),
-      new_cpu_ms_median: median(cpu.new),
+      old_cpu_ms_median: tenth(cpu.old),
+      new_cpu_ms_median: tenth(cpu.new),
       old_cpu_ms_min: min(cpu.old),
       new_cpu_ms_min: min(cpu.new),
       new_faster_in: cpu.new.filter((x, i) => x < cpu.old[i]!).length,

@@ -17,8 +17,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
-import { benchData, groupSizeOf, permutation } from "./bench-data.js";
+import { benchData } from "./bench-data.js";
 import type * as Index from "../src/index.js";
+import { median } from "./stats.js";
 
 const [dirA, dirB, options, op, repsArg = "10"] = process.argv.slice(2);
 if (dirA === undefined || dirB === undefined || options === undefined || op === undefined) {
@@ -29,16 +30,16 @@ const load = async (dir: string) => (await import(pathToFileURL(path.resolve(dir
 const A = await load(dirA);
 const B = await load(dirB);
 
+const data = benchData(65536);
 const dataDir = path.join(os.tmpdir(), "arrayrecord-ab");
 fs.mkdirSync(dataDir, { recursive: true });
 const file = path.join(dataDir, `${options.replace(/[^a-z0-9]+/gi, "_")}.array_record`);
 if (!fs.existsSync(file)) {
   const writer = B.ArrayRecordWriter.openSync(file, options);
-  for (const record of benchData(65536).records) writer.writeSync(record);
+  for (const record of data.records) writer.writeSync(record);
   writer.closeSync();
 }
-const order = permutation(65536, 42);
-const sample = groupSizeOf(options) > 1 ? order.slice(0, 2048) : order;
+const sample = data.sampleFor(options);
 
 let sink = 0;
 /** One rep: [process CPU ms, main-thread busy ms, wall ms]. */
@@ -69,6 +70,6 @@ for (let r = 0; r < reps + 1; r++) {
   }
 }
 if (sink === 0) throw new Error("nothing read");
-const med = (x: number[]) => Math.round([...x].sort((p, q) => p - q)[Math.floor(x.length / 2)]!);
+const med = (x: number[]): number => Math.round(median(x));
 const show = (k: "A" | "B", dir: string) => `${k} ${dir}: cpu ${med(runs[k][0]!)} main ${med(runs[k][1]!)} wall ${med(runs[k][2]!)}`;
 console.log(`${options} ${op}, median ms of ${reps} reps each: ${show("A", dirA)} | ${show("B", dirB)}`);

@@ -20,6 +20,7 @@ import {
 } from "../src/format/arrow/index.js";
 import { encodeExample } from "../src/format/example/index.js";
 import type { ExampleInput } from "../src/format/example/index.js";
+import { median } from "./stats.js";
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");
@@ -45,10 +46,9 @@ function bench(name: string, unit: string, count: number, fn: () => unknown, not
     const s = Number(process.hrtime.bigint() - t0) / 1e9;
     rates.push(count / s);
   }
-  const sorted = [...rates].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)]!;
-  results.push({ name, unit, median, runs: rates, ...(note === undefined ? {} : { note }) });
-  if (!json) console.log(`${name.padEnd(48)} ${fmt(median).padStart(10)} ${unit}${note ? `  (${note})` : ""}`);
+  const middle = median(rates);
+  results.push({ name, unit, median: middle, runs: rates, ...(note === undefined ? {} : { note }) });
+  if (!json) console.log(`${name.padEnd(48)} ${fmt(middle).padStart(10)} ${unit}${note ? `  (${note})` : ""}`);
 }
 
 function fmt(x: number): string {

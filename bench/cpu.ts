@@ -14,6 +14,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { ArrayRecordReader, ArrayRecordWriter } from "../src/index.js";
 import { benchData } from "./bench-data.js";
+import { median } from "./stats.js";
 
 const [options = "group_size:1,snappy", op = "write", repsArg = "5"] = process.argv.slice(2);
 const reps = Number(repsArg);
@@ -52,7 +53,6 @@ for (let r = 0; r < reps; r++) {
   cpu.push((c.user + c.system) / 1000);
 }
 fs.rmSync(dir, { recursive: true, force: true });
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.log(
   JSON.stringify({ options, op, cpu_ms: cpu.map(Math.round), cpu_median_ms: Math.round(median(cpu)), wall_median_ms: Math.round(median(wall)), sink: sink > 0 || op === "write" }),
 );

@@ -10,6 +10,7 @@
  *   node --import tsx bench/highwayhash.ts --runs 7 --ms 200 --engines default
  */
 import { scriptArgs } from "./script-args.js";
+import { median } from "./stats.js";
 
 const { values } = scriptArgs("npm run bench:hash --", {
   options: {
@@ -85,11 +86,6 @@ interface Result {
   mbPerS: number;
   nsPerCall: number;
   callsPerS: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1]!;
 }
 
 function measure(m: HashModule, c: Case): { mbPerS: number; nsPerCall: number } {

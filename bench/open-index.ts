@@ -18,11 +18,11 @@ import { fileURLToPath } from "node:url";
 import { scriptArgs } from "./script-args.js";
 import { ArrayRecordReader, ArrayRecordWriter } from "../src/index.js";
 import { benchData } from "./bench-data.js";
+import { median } from "./stats.js";
 
 const CHILD_TIMEOUT_MS = 120_000;
 const WARM_OPENS = 5;
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /**
  * This process's peak RSS in bytes: VmHWM on Linux (per address space; `maxRSS` keeps the

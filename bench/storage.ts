@@ -29,6 +29,7 @@ import { coalesceRanges } from "../src/storage/coalesce.js";
 import { MERGE_GAP_BYTES, MERGE_MAX_BYTES, READ_CONCURRENCY } from "../src/storage/remote-source.js";
 import { resetStores } from "../src/storage/stores.js";
 import setupServers from "../test/storage/helpers/servers.js";
+import { median } from "./stats.js";
 
 const { values } = scriptArgs("npm run bench:storage --", {
   options: {
@@ -77,11 +78,6 @@ class RangesSource implements ByteSource {
 async function getRange(client: S3Client, key: string, range?: string): Promise<Uint8Array> {
   const out = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key, Range: range }));
   return out.Body!.transformToByteArray();
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 /** Wall seconds and this process's CPU seconds (user + system) of one timed section. */

@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { decodeExample } from "../src/format/example/index.js";
 import { decodeExampleGenerated } from "../src/format/example/generated.js";
 import { TFRecordWriter, decodeTFRecords, readTFRecords, readTFRecordsSync } from "../src/format/tfrecord/index.js";
+import { median } from "./stats.js";
 
 const RUNS = 5;
 const RECORD_BYTES = 1300;
@@ -25,11 +26,6 @@ interface Row {
   name: string;
   mbPerSecond: number | null;
   recordsPerSecond: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1]!;
 }
 
 /** Median seconds of `RUNS` runs of `run` (after one warm-up run). */

@@ -14,6 +14,7 @@ import * as path from "node:path";
 import { scriptArgs } from "./script-args.js";
 import { ArrayRecordReader, MemoryByteSource, encodeArrayRecord } from "../src/index.js";
 import { exampleRecords } from "../test/helpers/generators.js";
+import { median } from "./stats.js";
 
 const { values } = scriptArgs("npm run bench:transposed --", { options: { records: { type: "string", default: "20000" }, group: { type: "string", default: "64" } } });
 const records = exampleRecords(3, Number(values.records));
@@ -21,7 +22,7 @@ const totalBytes = records.reduce((n, r) => n + r.length, 0);
 const COMPRESSIONS = ["uncompressed", "zstd:3", "brotli:6", "snappy"];
 
 /** Median CPU seconds of three runs. */
-function median(run: () => void): number {
+function medianCpuSeconds(run: () => void): number {
   const times: number[] = [];
   for (let i = 0; i < 3; i++) {
     const start = process.cpuUsage();
@@ -29,7 +30,7 @@ function median(run: () => void): number {
     const used = process.cpuUsage(start);
     times.push((used.user + used.system) / 1e6);
   }
-  return times.sort((a, b) => a - b)[1]!;
+  return median(times);
 }
 
 const mbps = (seconds: number) => (totalBytes / 1e6 / seconds).toFixed(1);
@@ -46,8 +47,8 @@ for (const compression of COMPRESSIONS) {
   for (const transpose of [false, true]) {
     const options = `group_size:${values.group},${compression}${transpose ? ",transpose:true" : ""}`;
     let file: Uint8Array = new Uint8Array(0);
-    const encode = median(() => (file = encodeArrayRecord(records, options)));
-    const decode = median(() => {
+    const encode = medianCpuSeconds(() => (file = encodeArrayRecord(records, options)));
+    const decode = medianCpuSeconds(() => {
       const reader = ArrayRecordReader.openSync(new MemoryByteSource(file));
       if (reader.readAllSync().length !== records.length) throw new Error("wrong record count");
     });
