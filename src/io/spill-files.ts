@@ -13,7 +13,7 @@ import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ArrayRecordError } from "../format/errors.js";
-import { FRAME_RECORDS, frameItems, type ShardItem } from "./shard-frames.js";
+import { frameItems, type ShardItem } from "./shard-frames.js";
 
 /** Bytes before a frame's payload: u32 LE length, kind byte. */
 const FRAME_HEADER = 5;
@@ -36,11 +36,6 @@ export class SpillFile {
     const file = new SpillFile(path.join(dir, `spill-${shard}-${randomUUID()}`));
     file.fd = wrapIo(file.path, "create", () => fs.openSync(file.path, "wx"));
     return file;
-  }
-
-  /** Appends one record batch. */
-  append(batch: Uint8Array): void {
-    this.appendFrame(FRAME_RECORDS, [batch], batch.length);
   }
 
   /** Appends one frame of `kind` whose payload is `pieces` back to back (`bytes` in all). */

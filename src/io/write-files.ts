@@ -84,9 +84,9 @@ export interface SpillShardsContext {
  * turns each shard's records into frames (`shard-frames.ts`): with ArrayRecord writer options,
  * full groups become pre-encoded chunks here, in the parallel stage. Subclasses say where frames go.
  */
-abstract class ShardFramesDoFn<Out> {
+abstract class ShardFramesDoFn<Out, State = undefined> {
   private next = 0;
-  private buffers = new Map<string, { window: Window; shard: number; frames: ShardFrameBuilder }>();
+  private buffers = new Map<string, ShardBuffer<State>>();
   private encoder: GroupChunkEncoder | undefined;
   private budget = pendingBudget();
 
@@ -114,22 +114,32 @@ abstract class ShardFramesDoFn<Out> {
     const key = `${shard}/${windowKey(window)}`;
     let buffer = this.buffers.get(key);
     if (buffer === undefined) {
-      const frames = new ShardFrameBuilder(this.encoder, this.batchBytes, (kind, pieces, bytes) => this.frame(shard, window, kind, pieces, bytes), this.budget);
-      this.buffers.set(key, (buffer = { window, shard, frames }));
+      const entry = { window, shard, state: undefined } as ShardBuffer<State>; // frames set next: its callback needs entry
+      entry.frames = new ShardFrameBuilder(this.encoder, this.batchBytes, (kind, pieces, bytes) => this.frame(entry, kind, pieces, bytes), this.budget);
+      this.buffers.set(key, (buffer = entry));
     }
     buffer.frames.add(record);
   }
 
   *finishBundle(): Generator<WindowedValue<Out>> {
-    for (const buffer of this.buffers.values()) buffer.frames.finish();
+    const buffers = [...this.buffers.values()];
     this.buffers.clear();
-    yield* this.finished();
+    for (const buffer of buffers) buffer.frames.finish();
+    yield* this.finished(buffers);
   }
 
-  /** Takes one finished frame of `shard` in `window`. */
-  protected abstract frame(shard: number, window: Window, kind: number, pieces: Uint8Array[], bytes: number): void;
-  /** The bundle's outputs, once every frame was taken. */
-  protected abstract finished(): Generator<WindowedValue<Out>>;
+  /** Takes one finished frame of `buffer`'s shard and window. */
+  protected abstract frame(buffer: ShardBuffer<State>, kind: number, pieces: Uint8Array[], bytes: number): void;
+  /** The bundle's outputs, once every frame of `buffers` was taken. */
+  protected abstract finished(buffers: ShardBuffer<State>[]): Generator<WindowedValue<Out>>;
+}
+
+/** One shard's records of a bundle in one window, on their way into frames; `state` is the subclass's. */
+interface ShardBuffer<State> {
+  window: Window;
+  shard: number;
+  frames: ShardFrameBuilder;
+  state: State | undefined;
 }
 
 /**
@@ -137,32 +147,22 @@ abstract class ShardFramesDoFn<Out> {
  * (`spill-files.ts`); at the end of the bundle emits KV(shard, spill file path) for each file it
  * wrote: record bytes never enter the runner's shuffle.
  */
-export class SpillShardsDoFn extends ShardFramesDoFn<KV<number, string>> implements beam.DoFn<Uint8Array, KV<number, string>, SpillShardsContext> {
-  private files = new Map<string, { window: Window; shard: number; file: SpillFile }>();
-
+export class SpillShardsDoFn extends ShardFramesDoFn<KV<number, string>, SpillFile> implements beam.DoFn<Uint8Array, KV<number, string>, SpillShardsContext> {
   constructor(numShards: number | undefined, readonly dir: string, batchBytes: number = DEFAULT_BATCH_BYTES, writerOptions?: string) {
     super(numShards, batchBytes, writerOptions);
   }
 
-  override startBundle(): void {
-    super.startBundle();
-    // Fresh per bundle: a Map that went through Beam's serialization is not a working Map.
-    this.files = new Map();
+  protected frame(buffer: ShardBuffer<SpillFile>, kind: number, pieces: Uint8Array[], bytes: number): void {
+    buffer.state ??= SpillFile.create(this.dir, buffer.shard);
+    buffer.state.appendFrame(kind, pieces, bytes);
   }
 
-  protected frame(shard: number, window: Window, kind: number, pieces: Uint8Array[], bytes: number): void {
-    const key = `${shard}/${windowKey(window)}`;
-    let entry = this.files.get(key);
-    if (entry === undefined) this.files.set(key, (entry = { window, shard, file: SpillFile.create(this.dir, shard) }));
-    entry.file.appendFrame(kind, pieces, bytes);
-  }
-
-  protected *finished(): Generator<WindowedValue<KV<number, string>>> {
-    for (const { file, shard, window } of this.files.values()) {
+  protected *finished(buffers: ShardBuffer<SpillFile>[]): Generator<WindowedValue<KV<number, string>>> {
+    for (const { state: file, shard, window } of buffers) {
+      if (file === undefined) continue;
       file.close();
       yield windowed({ key: shard, value: file.path }, window);
     }
-    this.files.clear();
   }
 }
 
@@ -202,7 +202,7 @@ export class AssignShardFramesDoFn extends ShardFramesDoFn<KV<number, Uint8Array
     yield* super.finishBundle();
   }
 
-  protected frame(shard: number, window: Window, kind: number, pieces: Uint8Array[], bytes: number): void {
+  protected frame({ shard, window }: ShardBuffer<undefined>, kind: number, pieces: Uint8Array[], bytes: number): void {
     const kv = { key: shard, value: packFrame(kind, pieces, bytes) };
     if (this.finishing) this.out.push(windowed(kv, window));
     else this.ready.push(kv);
