@@ -48,8 +48,7 @@ async function provisionedOptions(endpoint: string, id: string): Promise<Options
  * the class's name).
  */
 async function loadRegisteredModules(options: Options): Promise<void> {
-  const nested = (options["options"] as Options | undefined) ?? options;
-  const names = (nested["beam:option:registered_node_modules:v1"] ?? nested["registered_node_modules"] ?? []) as string[];
+  const names = (pipelineOption(options, "registered_node_modules") ?? []) as string[];
   const requireFromCwd = createRequire(path.join(process.cwd(), "worker.js"));
   for (const name of names) {
     if (name === BEAM_MODULE) {
@@ -66,9 +65,19 @@ async function loadRegisteredModules(options: Options): Promise<void> {
 
 /** The run id flinkRunner tagged the job with (the pool stops a run's workers when its job ended). */
 function runIdOf(options: Options): string | undefined {
-  const nested = (options["options"] as Options | undefined) ?? options;
-  const value = nested["beam:option:arrayrecord_run_id:v1"] ?? nested["arrayrecord_run_id"] ?? nested[RUN_ID_OPTION];
+  const value = pipelineOption(options, "arrayrecord_run_id") ?? sdkOptions(options)[RUN_ID_OPTION];
   return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+/** The options the SDK reads: provisioned options nest them under "options"; `--options` JSON may not. */
+function sdkOptions(options: Options): Options {
+  return (options["options"] as Options | undefined) ?? options;
+}
+
+/** A pipeline option by its short name: the runner passes it as a `beam:option:NAME:v1` URN, the SDK by NAME. */
+function pipelineOption(options: Options, name: string): unknown {
+  const nested = sdkOptions(options);
+  return nested[`beam:option:${name}:v1`] ?? nested[name];
 }
 
 async function main(): Promise<void> {
@@ -91,7 +100,7 @@ async function main(): Promise<void> {
   // stopped by the pool seconds earlier (on a loaded machine loading took 5-15 s).
   if (run !== undefined) process.send?.({ bundles: 0, run } satisfies WorkerReport);
   await loadRegisteredModules(options);
-  const worker = new Worker(values.id, { controlUrl: values.control_endpoint }, (options["options"] as Options | undefined) ?? options);
+  const worker = new Worker(values.id, { controlUrl: values.control_endpoint }, sdkOptions(options));
   const report: WorkerReport & { bundles: number; active: number } = { bundles: 0, active: 0, connected: true, ...(run === undefined ? {} : { run }) };
   process.send?.(report); // the control stream is open: from now on the runner notices this process dying
   // Bundles in progress, for the pool (kill tests aim at a worker inside a bundle). The SDK calls
