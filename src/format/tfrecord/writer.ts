@@ -49,6 +49,8 @@ export class TFRecordWriter {
   private readonly deflater: StreamDeflater | undefined;
   private records = 0;
   private fileBytes = 0;
+  /** A write or close failed (the temporary file is gone): close() must not report success then. */
+  private failed = false;
 
   /** Creates the temporary file (for a path output); throws IO when it cannot. */
   constructor(output: TFRecordOutput, options: TFRecordWriterOptions = {}) {
@@ -115,9 +117,11 @@ export class TFRecordWriter {
 
   /**
    * Finishes the file: flushes, ends the compressed stream, closes, and renames the temporary
-   * file to {@link path}. Idempotent; after a failure the temporary file is gone.
+   * file to {@link path}. Idempotent once it succeeded; after a failure the temporary file is gone
+   * and every later close() throws CLOSED (nothing was published).
    */
   close(): void {
+    if (this.failed) throw new ArrayRecordError("CLOSED", "TFRecordWriter failed: nothing was written under the final name", { file: this.path });
     const sink = this.sink;
     if (sink === undefined) return;
     this.guard(() => {
@@ -146,6 +150,7 @@ export class TFRecordWriter {
       action();
     } catch (e) {
       this.sink = undefined;
+      this.failed = true;
       sink?.abortSync();
       if (e instanceof ArrayRecordError) throw e;
       throw new ArrayRecordError("IO", `cannot write TFRecord file: ${(e as Error).message}`, { file: this.path }, { cause: e });
