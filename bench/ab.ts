@@ -9,7 +9,9 @@
  *   node /tmp/new/bench/ab.js /tmp/old /tmp/new "group_size:256,uncompressed" batch 10
  *
  * Ops: sequential, random, batch (one readSync(sample)), batch2 (one readParallel(sample, 2); the
- * old build must have it), parallel2 (readAllParallel(2)). The bench file is written once per
+ * old build must have it), parallel2 (readAllParallel(2)). A build directory written as DIR+mmap
+ * opens its readers with `{ mmap: true }` (a build without the option ignores it), so
+ * `ab.js .bench-build .bench-build+mmap OPTIONS random 10` compares positional reads with a mapping. The bench file is written once per
  * option set under os.tmpdir()/arrayrecord-ab (with build B's writer) and kept for later runs.
  */
 import * as fs from "node:fs";
@@ -23,10 +25,11 @@ import { median } from "./stats.js";
 
 const [dirA, dirB, options, op, repsArg = "10"] = process.argv.slice(2);
 if (dirA === undefined || dirB === undefined || options === undefined || op === undefined) {
-  throw new Error("usage: ab.js BUILD_A BUILD_B OPTIONS OP [REPS]");
+  throw new Error("usage: ab.js BUILD_A[+mmap] BUILD_B[+mmap] OPTIONS OP [REPS]");
 }
 const reps = Number(repsArg);
-const load = async (dir: string) => (await import(pathToFileURL(path.resolve(dir, "src", "index.js")).href)) as typeof Index;
+const mapped = (dir: string) => dir.endsWith("+mmap");
+const load = async (dir: string) => (await import(pathToFileURL(path.resolve(dir.replace(/\+mmap$/, ""), "src", "index.js")).href)) as typeof Index;
 const A = await load(dirA);
 const B = await load(dirB);
 
@@ -43,8 +46,8 @@ const sample = data.sampleFor(options);
 
 let sink = 0;
 /** One rep: [process CPU ms, main-thread busy ms, wall ms]. */
-async function once(lib: typeof Index): Promise<[number, number, number]> {
-  const reader = lib.ArrayRecordReader.openSync(file);
+async function once(lib: typeof Index, mmap: boolean): Promise<[number, number, number]> {
+  const reader = lib.ArrayRecordReader.openSync(file, "", { mmap });
   const c0 = process.cpuUsage();
   const e0 = performance.eventLoopUtilization();
   const t0 = performance.now();
@@ -65,7 +68,7 @@ const runs = { A: [[], [], []] as number[][], B: [[], [], []] as number[][] };
 for (let r = 0; r < reps + 1; r++) {
   const pair: ["A" | "B", typeof Index][] = r % 2 ? [["A", A], ["B", B]] : [["B", B], ["A", A]];
   for (const [k, lib] of pair) {
-    const got = await once(lib);
+    const got = await once(lib, mapped(k === "A" ? dirA : dirB));
     if (r > 0) got.forEach((v, i) => runs[k][i]!.push(v)); // the first rep of each warms up
   }
 }

@@ -26,6 +26,7 @@ export {
 } from "./format/array-record/options.js";
 export { MemoryByteSource, type ByteSource } from "./format/bytes/byte-source.js";
 export { FileByteSource } from "./format/bytes/file-source.js";
+export { MappedByteSource, mappingAvailable } from "./format/bytes/mapped-source.js";
 export { AtomicFileSink, MemoryByteSink, type ByteSink, type AtomicFileSinkOptions } from "./format/bytes/file-sink.js";
 export { highwayHash64 } from "./format/riegeli/highwayhash.js";
 export {

@@ -62,7 +62,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
    */
   static openSync(input: ReaderInput, options = "", open: OpenOptions = {}): ArrayRecordReader {
     const parsed = parseReaderOptions(options);
-    const source = typeof input === "string" ? openPathSourceSync(input) : input;
+    const source = typeof input === "string" ? openPathSourceSync(input, { mmap: open.mmap }) : input;
     try {
       return new ArrayRecordReader(source, openLayoutSync(source, open), parsed);
     } catch (e) {
@@ -74,7 +74,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
   /** Async {@link openSync}. */
   static async open(input: ReaderInput, options = "", open: OpenOptions = {}): Promise<ArrayRecordReader> {
     const parsed = parseReaderOptions(options);
-    const source = typeof input === "string" ? await openPathSource(input) : input;
+    const source = typeof input === "string" ? await openPathSource(input, { mmap: open.mmap }) : input;
     try {
       return new ArrayRecordReader(source, await openLayoutAsync(source, open), parsed);
     } catch (e) {

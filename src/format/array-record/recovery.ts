@@ -75,6 +75,13 @@ export interface OpenOptions {
   recover?: boolean | RecoveryOptions;
   /** Largest chunk and record to decode, checked before allocating; default none. */
   limits?: DecodeLimits;
+  /**
+   * Map a local file into memory instead of reading it with positional reads (opt-in; ignored for
+   * other paths and for byte sources given directly). Faster small reads and zero-copy records,
+   * but a process that reads a mapped file another process truncates dies of SIGBUS: see
+   * `MappedByteSource`. Falls back to positional reads where mapping is not available.
+   */
+  mmap?: boolean;
 }
 
 /** A layout built by recovery: only the chunks that verified, and the report. */

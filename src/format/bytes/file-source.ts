@@ -3,24 +3,38 @@ import * as fs from "node:fs";
 import { ArrayRecordError } from "../errors.js";
 import { allocBytes, markFresh } from "./slab.js";
 import type { ByteSource } from "./byte-source.js";
+import { fileIoAddon } from "./native-file-io.js";
+
+/** How a {@link FileByteSource} reads. */
+export interface FileSourceOptions {
+  /**
+   * Positional reads through the `arrayrecord-fileio` addon when it is built (default true):
+   * ~0.7 µs of CPU per small read against `fs.readSync`'s 0.9–1.6 µs here. False: `fs.readSync`
+   * always (the portable path, which builds without the addon use).
+   */
+  nativeReads?: boolean;
+}
 
 /** A {@link ByteSource} over a local file. */
 export class FileByteSource implements ByteSource {
   private fd: number | undefined;
+  private readonly preadInto: ((fd: number, target: Uint8Array, position: number) => number) | undefined;
 
   private constructor(
     readonly name: string,
     fd: number,
     readonly size: number,
+    options: FileSourceOptions,
   ) {
     this.fd = fd;
+    this.preadInto = options.nativeReads !== false ? fileIoAddon?.preadInto : undefined;
   }
 
   /** Opens `path` for reading. */
-  static openSync(path: string): FileByteSource {
+  static openSync(path: string, options: FileSourceOptions = {}): FileByteSource {
     const fd = wrapIo(path, () => fs.openSync(path, "r"));
     try {
-      return new FileByteSource(path, fd, fs.fstatSync(fd).size);
+      return new FileByteSource(path, fd, fs.fstatSync(fd).size, options);
     } catch (e) {
       fs.closeSync(fd);
       throw ioError(path, e);
@@ -28,12 +42,12 @@ export class FileByteSource implements ByteSource {
   }
 
   /** Async {@link openSync}. */
-  static async open(path: string): Promise<FileByteSource> {
+  static async open(path: string, options: FileSourceOptions = {}): Promise<FileByteSource> {
     // A plain descriptor (not a FileHandle, which closes itself when collected) serves both read paths.
     const fd = await new Promise<number>((resolve, reject) => fs.open(path, "r", (err, fd) => (err ? reject(ioError(path, err)) : resolve(fd))));
     try {
       const stats = await new Promise<fs.Stats>((resolve, reject) => fs.fstat(fd, (err, st) => (err ? reject(err) : resolve(st))));
-      return new FileByteSource(path, fd, stats.size);
+      return new FileByteSource(path, fd, stats.size, options);
     } catch (e) {
       fs.closeSync(fd);
       throw ioError(path, e);
@@ -52,6 +66,14 @@ export class FileByteSource implements ByteSource {
 
   readIntoSync(position: number, target: Uint8Array): number {
     const fd = this.descriptor();
+    const preadInto = this.preadInto;
+    if (preadInto !== undefined) {
+      try {
+        return preadInto(fd, target, position);
+      } catch (e) {
+        throw ioError(this.name, e);
+      }
+    }
     let done = 0;
     while (done < target.length) {
       const n = wrapIo(this.name, () => fs.readSync(fd, target, done, target.length - done, position + done));

@@ -7,6 +7,13 @@ import { glob, globSync } from "tinyglobby";
 import type { ByteSource } from "./byte-source.js";
 import { AtomicFileSink, type AtomicFileSinkOptions, type ByteSink } from "./file-sink.js";
 import { FileByteSource } from "./file-source.js";
+import { openSourceMaybeMapped } from "./mapped-source.js";
+
+/** How a local path is opened for reading (openers of other paths ignore it). */
+export interface LocalSourceOptions {
+  /** Map the file into memory (see mapped-source.ts for the hazard); default positional reads. */
+  mmap?: boolean;
+}
 
 /** Opens byte sources and sinks (and expands globs) for the paths it {@link PathOpener.handles}. */
 export interface PathOpener {
@@ -44,8 +51,8 @@ export function openerFor(path: string): PathOpener | undefined {
 }
 
 /** Opens `path` for reading: through its registered opener, else as a local file. */
-export function openPathSourceSync(path: string): ByteSource {
-  return openerFor(path)?.openSourceSync(path) ?? FileByteSource.openSync(path);
+export function openPathSourceSync(path: string, local: LocalSourceOptions = {}): ByteSource {
+  return openerFor(path)?.openSourceSync(path) ?? (local.mmap === true ? openSourceMaybeMapped(path, true) : FileByteSource.openSync(path));
 }
 
 /**
@@ -67,8 +74,11 @@ export function openPathSourcesSync(paths: readonly string[]): ByteSource[] {
 }
 
 /** Async {@link openPathSourceSync}. */
-export function openPathSource(path: string): Promise<ByteSource> {
-  return openerFor(path)?.openSource(path) ?? FileByteSource.open(path);
+export async function openPathSource(path: string, local: LocalSourceOptions = {}): Promise<ByteSource> {
+  const opener = openerFor(path);
+  if (opener !== undefined) return opener.openSource(path);
+  // Mapping is one system call: no async form worth having.
+  return local.mmap === true ? openSourceMaybeMapped(path, true) : FileByteSource.open(path);
 }
 
 /** Creates an atomic sink for `path`: through its registered opener, else a local temporary file. */

@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "fileio",
+      "sources": ["fileio.c"],
+      "cflags": ["-O2"]
+    }
+  ]
+}

@@ -1,0 +1,114 @@
+/**
+ * A local file mapped into memory as a {@link ByteSource} (opt-in: `ArrayRecordReader.openSync(path,
+ * options, { mmap: true })`). Reads are views of the mapping: no system call and no copy per read
+ * (a 1.4 KB random read costs ~0.03 µs of CPU instead of ~1 µs), and records of uncompressed
+ * chunks that no block header splits are views of the mapping too.
+ *
+ * The hazard, why it is not the default: the mapping shows the file as it is now, so if another
+ * process truncates the file while it is mapped (or the disk fails under it), touching the lost
+ * pages kills this process with SIGBUS instead of raising an error. Records returned stay views of
+ * the mapping (keeping it mapped while they live), and change if another process rewrites the file
+ * in place. Map only files nothing else truncates or rewrites while they are read (finished
+ * dataset shards). Writes to returned records change this process's private copy only.
+ */
+import * as fs from "node:fs";
+import { ArrayRecordError } from "../errors.js";
+import type { ByteSource } from "./byte-source.js";
+import { FileByteSource, ioError, wrapIo } from "./file-source.js";
+import { fileIoAddon } from "./native-file-io.js";
+
+/** Largest file mapped: a typed array covers at most this many bytes here (larger files are read with positional reads). */
+const MAX_MAPPED = Math.min(2 ** 32, Number.MAX_SAFE_INTEGER);
+
+/** True when files can be mapped here (the `arrayrecord-fileio` addon is built). */
+export function mappingAvailable(): boolean {
+  return fileIoAddon !== null;
+}
+
+/** A {@link ByteSource} over a local file mapped into memory; see the module comment for the hazard. */
+export class MappedByteSource implements ByteSource {
+  private fd: number | undefined;
+
+  private constructor(
+    readonly name: string,
+    fd: number,
+    private readonly mapping: ArrayBuffer,
+  ) {
+    this.fd = fd;
+  }
+
+  /** The file's length in bytes (as it was when mapped). */
+  get size(): number {
+    return this.mapping.byteLength;
+  }
+
+  /**
+   * Maps `path`. Throws UNSUPPORTED when mapping is not available ({@link mappingAvailable}) or
+   * the file is larger than a typed array can view; {@link openSourceMaybeMapped} falls back instead.
+   */
+  static openSync(path: string): MappedByteSource {
+    const addon = fileIoAddon;
+    if (addon === null) throw new ArrayRecordError("UNSUPPORTED", "file mapping needs the arrayrecord-fileio addon, which is not built", { file: path });
+    const fd = wrapIo(path, () => fs.openSync(path, "r"));
+    try {
+      const size = fs.fstatSync(fd).size;
+      if (size > MAX_MAPPED) throw new ArrayRecordError("UNSUPPORTED", `file of ${size} bytes is too large to map (at most ${MAX_MAPPED})`, { file: path });
+      return new MappedByteSource(path, fd, addon.mapFile(fd, size));
+    } catch (e) {
+      fs.closeSync(fd);
+      throw ioError(path, e);
+    }
+  }
+
+  readSync(position: number, length: number): Uint8Array {
+    this.descriptor();
+    const start = Math.min(Math.max(0, position), this.size);
+    // new Uint8Array(buffer, …): no species lookup, unlike subarray.
+    return new Uint8Array(this.mapping, start, Math.max(0, Math.min(length, this.size - start)));
+  }
+
+  read(position: number, length: number): Promise<Uint8Array> {
+    try {
+      return Promise.resolve(this.readSync(position, length));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** The file's descriptor (kept open while the source is), for the parallel reader's workers. */
+  fileDescriptor(): number {
+    return this.descriptor();
+  }
+
+  async close(): Promise<void> {
+    this.closeSync();
+  }
+
+  /** Closes the descriptor; the mapping itself goes when nothing views it (records returned stay valid). */
+  closeSync(): void {
+    if (this.fd === undefined) return;
+    const fd = this.fd;
+    this.fd = undefined;
+    fs.closeSync(fd);
+  }
+
+  private descriptor(): number {
+    if (this.fd === undefined) throw new ArrayRecordError("CLOSED", "file is closed", { file: this.name });
+    return this.fd;
+  }
+}
+
+/**
+ * Opens a local file mapped when `mmap` is set and mapping is available for it, else with
+ * positional reads (a {@link FileByteSource}).
+ */
+export function openSourceMaybeMapped(path: string, mmap: boolean): ByteSource {
+  if (mmap && mappingAvailable()) {
+    try {
+      return MappedByteSource.openSync(path);
+    } catch (e) {
+      if (!(e instanceof ArrayRecordError && e.code === "UNSUPPORTED")) throw e;
+    }
+  }
+  return FileByteSource.openSync(path);
+}

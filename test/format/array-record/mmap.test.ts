@@ -1,0 +1,124 @@
+/**
+ * The opt-in mapped reader (`open.mmap`): the same records as positional reads for every fixture
+ * and access path, hashes still verified (damage is CORRUPT / TRUNCATED, never wrong records),
+ * records valid after close, and writes to a record never reach the file.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { ArrayRecordReader } from "../../../src/format/array-record/reader.js";
+import { encodeArrayRecord } from "../../../src/format/array-record/writer.js";
+import { MappedByteSource, mappingAvailable } from "../../../src/format/bytes/mapped-source.js";
+import { FileByteSource } from "../../../src/format/bytes/file-source.js";
+import { recordsSha256 } from "../../helpers/golden.js";
+import { conformanceFixtures } from "../../helpers/fixtures.js";
+import { textRecords } from "../../helpers/generators.js";
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ar-mmap-"));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function write(name: string, bytes: Uint8Array): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, bytes);
+  return file;
+}
+
+const OPTIONS = ["group_size:1,uncompressed", "group_size:1,snappy", "group_size:7,zstd:1", "group_size:64,uncompressed", "group_size:64,transpose"];
+
+describe("mapped reader (open.mmap)", () => {
+  it("maps here, and the reader's source is a MappedByteSource", () => {
+    expect(mappingAvailable()).toBe(true);
+    const file = write("kind.array_record", encodeArrayRecord(textRecords(1, 10, 5, 50), "group_size:2"));
+    const reader = ArrayRecordReader.openSync(file, "", { mmap: true });
+    expect((reader as unknown as { source: unknown }).source).toBeInstanceOf(MappedByteSource);
+    reader.closeSync();
+    const plain = ArrayRecordReader.openSync(file);
+    expect((plain as unknown as { source: unknown }).source).toBeInstanceOf(FileByteSource);
+    plain.closeSync();
+  });
+
+  it("reads every conformance fixture exactly: sequential, all, parallel", async () => {
+    const fixtures = conformanceFixtures();
+    expect(fixtures).toHaveLength(25);
+    for (const f of fixtures) {
+      const reader = ArrayRecordReader.openSync(f.path(), "", { mmap: true });
+      expect(recordsSha256([...reader.records()]), f.name).toBe(f.expect.records_sha256);
+      expect(recordsSha256(reader.readAllSync()), f.name).toBe(f.expect.records_sha256);
+      expect(recordsSha256(await reader.readAllParallel(2)), f.name).toBe(f.expect.records_sha256);
+      reader.closeSync();
+    }
+  });
+
+  it("random, batch, range and async reads give the records written, for chunks split by block headers too", async () => {
+    // Records up to 3,000 bytes in 64-record chunks: most chunks cross a 64 KiB block boundary.
+    const records = textRecords(21, 900, 0, 3000);
+    for (const options of OPTIONS) {
+      const file = write("access.array_record", encodeArrayRecord(records, options));
+      const reader = await ArrayRecordReader.open(file, "", { mmap: true });
+      const order = Array.from({ length: records.length }, (_, i) => (i * 397) % records.length);
+      for (const i of order.slice(0, 200)) expect(reader.readSync(i), `${options} ${i}`).toEqual(records[i]);
+      expect(recordsSha256(reader.readSync(order)), options).toBe(recordsSha256(order.map((i) => records[i]!)));
+      expect(recordsSha256(await reader.read(order)), options).toBe(recordsSha256(order.map((i) => records[i]!)));
+      expect(recordsSha256(await reader.readParallel(order, 2)), options).toBe(recordsSha256(order.map((i) => records[i]!)));
+      expect(recordsSha256(reader.readRangeSync(13, 777)), options).toBe(recordsSha256(records.slice(13, 777)));
+      expect(await reader.read(5), options).toEqual(records[5]);
+      await reader.close();
+    }
+  });
+
+  it("records stay valid after close; writing into one changes neither the file nor a later read", () => {
+    const records = textRecords(3, 50, 10, 100);
+    const bytes = encodeArrayRecord(records, "group_size:1,uncompressed");
+    const file = write("private.array_record", bytes);
+    const reader = ArrayRecordReader.openSync(file, "", { mmap: true });
+    const all = reader.readAllSync();
+    reader.closeSync();
+    expect(() => reader.readSync(0)).toThrow(expect.objectContaining({ code: "CLOSED" }));
+    expect(recordsSha256(all)).toBe(recordsSha256(records));
+    // Zero-copy: the record is a view of the whole file's mapping.
+    expect(all[3]!.buffer.byteLength).toBe(bytes.length);
+    all[3]!.fill(0x21);
+    expect(new Uint8Array(fs.readFileSync(file))).toEqual(bytes);
+    const again = ArrayRecordReader.openSync(file, "", { mmap: true });
+    expect(again.readSync(3)).toEqual(records[3]);
+    again.closeSync();
+  });
+
+  it("damage is CORRUPT or TRUNCATED with the file named, never other records (hashes verified)", async () => {
+    const records = textRecords(8, 300, 100, 400);
+    const good = encodeArrayRecord(records, "group_size:1,uncompressed");
+    const expected = recordsSha256(records);
+    let failures = 0;
+    for (let at = 100; at < good.length; at += 997) {
+      const damaged = good.slice();
+      damaged[at]! ^= 0x10;
+      const file = write("damaged.array_record", damaged);
+      let outcome: string;
+      try {
+        const reader = ArrayRecordReader.openSync(file, "", { mmap: true });
+        try {
+          outcome = recordsSha256([...reader.records()]);
+          await reader.readAllParallel(2);
+        } finally {
+          reader.closeSync();
+        }
+      } catch (e) {
+        expect(e, `flip at ${at}`).toMatchObject({ file });
+        outcome = (e as { code: string }).code;
+      }
+      expect([expected, "CORRUPT", "TRUNCATED"], `flip at ${at}`).toContain(outcome);
+      if (outcome !== expected) failures++;
+    }
+    expect(failures).toBeGreaterThan(0);
+    // A file cut short before it is opened: an error at open, not a fault.
+    const cut = write("cut.array_record", good.subarray(0, good.length - 50));
+    expect(() => ArrayRecordReader.openSync(cut, "", { mmap: true })).toThrow(expect.objectContaining({ code: expect.stringMatching(/CORRUPT|TRUNCATED/) }));
+  });
+
+  it("an empty file and a missing file are typed errors", () => {
+    const empty = write("empty.array_record", new Uint8Array(0));
+    expect(() => ArrayRecordReader.openSync(empty, "", { mmap: true })).toThrow(expect.objectContaining({ code: "CORRUPT" }));
+    expect(() => ArrayRecordReader.openSync(path.join(dir, "missing"), "", { mmap: true })).toThrow(expect.objectContaining({ code: "IO" }));
+  });
+});
