@@ -3,6 +3,7 @@ import * as beam from "apache-beam";
 import { createRunner, type Runner } from "apache-beam/runners/runner";
 import { ArrayRecordError } from "../format/errors.js";
 import { flinkRunner, FlinkPipelineResult, type WorkerReport } from "../runners/flink-runner.js";
+import type { StallReport } from "../runners/stall-watchdog.js";
 import type { FlinkJobServerOptions } from "../runners/flink-job-server.js";
 
 /** Which runner executes a pipeline: `direct` (in this process, the default), `flink`, or any name `createRunner` knows. */
@@ -35,6 +36,8 @@ export interface PipelineReport {
   runner: string;
   /** Flink: how bundles ran and which processes ran them. */
   workers?: WorkerReport;
+  /** Flink: submissions the stall watchdog stopped and submitted again (present only when there were any). */
+  stalls?: readonly StallReport[];
 }
 
 /** The Beam runner for `choice`. */
@@ -77,6 +80,7 @@ export async function runPipeline(build: (root: beam.Root) => void, choice: Runn
       seconds: (performance.now() - started) / 1000,
       runner: choice.runner ?? "direct",
       ...(result instanceof FlinkPipelineResult ? { workers: result.workerReport() } : {}),
+      ...(result instanceof FlinkPipelineResult && result.stalls.length > 0 ? { stalls: result.stalls } : {}),
     };
   } finally {
     Object.assign(console, { debug, log, info });

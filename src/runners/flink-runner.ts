@@ -15,9 +15,10 @@ import { JobState_Enum } from "apache-beam/proto/beam_job_api";
 import type { MonitoringInfo } from "apache-beam/proto/metrics";
 import { ArrayRecordError } from "../format/errors.js";
 import { withExternalEnvironment } from "./external-environment.js";
-import { sharedFlinkJobServer, type FlinkJobServerOptions } from "./flink-job-server.js";
+import { sharedFlinkJobServer, stopSharedFlinkJobServer, type FlinkJobServerOptions } from "./flink-job-server.js";
 import { userMetrics } from "./metrics.js";
 import { patchWorker } from "./sdk-patches.js";
+import { isStalled, resolveStallWatchdog, type RunActivity, type StallReport, type StallWatchdogOptions } from "./stall-watchdog.js";
 import { RUN_ID_OPTION, stopRunWorkers, WorkerPool } from "./worker-pool.js";
 
 /** How long a job keeps an idle SDK environment (its worker processes) for its next stage: Beam's `environmentCacheMillis`. */
@@ -33,6 +34,9 @@ export const ENVIRONMENT_CACHE_MILLIS = 30_000;
  * every 15 s of a long job that runs with retries.
  */
 export const RETRY_ENVIRONMENT_EXPIRATION_MILLIS = 15_000;
+
+/** How long the watchdog waits for CancelJob of a stalled job before it stops the job server anyway. */
+const CANCEL_TIMEOUT_MS = 10_000;
 
 /** Options of {@link flinkRunner}. */
 export interface FlinkRunnerOptions {
@@ -54,6 +58,19 @@ export interface FlinkRunnerOptions {
   retries?: number;
   /** Further Beam pipeline options, camelCase. */
   pipelineOptions?: Record<string, unknown>;
+  /**
+   * The stall watchdog (on by default; `false` = off), for jobs whose worker pool runs in this
+   * process (`workerProcesses` without `workerPoolEndpoint`, or the endpoint of a
+   * {@link WorkerPool} started in this process). When a worker process of the job died and then
+   * none of the job's workers did anything for `stallMs` (default 2 minutes) while the job is still
+   * running, `waitUntilFinish` stops the job, replacing this process's shared job server (Beam's
+   * CancelJob does not stop a stalled `[local]` job, and replacing the server ends every job on
+   * it), and submits the whole job again, at most `resubmits` times (default 2); each time it logs
+   * a warning and adds a {@link StallReport} to {@link FlinkPipelineResult.stalls}. Safe for batch
+   * jobs whose sinks publish only when they finish (our sinks write temporaries and rename them in
+   * finalize). See {@link StallWatchdogOptions}.
+   */
+  stallWatchdog?: StallWatchdogOptions | false;
 }
 
 /** Which processes ran a job's bundles. */
@@ -66,39 +83,111 @@ export interface WorkerReport {
   workerPids: number[];
 }
 
-/** A Flink job's result: counters from committed or attempted metrics, and the worker processes. */
+/** A submitted job as the portable runner returns it. */
+type PortableResult = PipelineResult & { jobId: string; runner: PortableRunner; cancel(): Promise<void> };
+
+/** One submission of a job: the portable result and the run id its workers report. */
+interface Submission {
+  portable: PortableResult;
+  runId: string;
+}
+
+/** What a {@link FlinkPipelineResult} needs from the runner that submitted it. */
+interface JobControl {
+  /** Stops the job's workers (all its submissions) and removes what the runner made for it; once. */
+  finish(): Promise<void>;
+  /** Which processes ran the job's bundles. */
+  workers(): WorkerReport;
+  /** The watchdog's settings, and where it reads a run's worker activity; undefined = no watchdog. */
+  watchdog?: { stallMs: number; resubmits: number; activity(run: string): RunActivity | undefined };
+  /** Stops `stalled` (replacing the job server when it is this process's own) and submits the job again. */
+  resubmit(stalled: Submission): Promise<Submission>;
+}
+
+/** The job states after which a job does nothing more. */
+function isEnded(state: JobState_Enum): boolean {
+  return state === JobState_Enum.DONE || state === JobState_Enum.FAILED || state === JobState_Enum.CANCELLED;
+}
+
+/**
+ * A Flink job's result: counters from committed or attempted metrics, the worker processes, and
+ * the stalled submissions the watchdog stopped and submitted again ({@link FlinkPipelineResult.stalls}).
+ */
 export class FlinkPipelineResult extends PipelineResult {
+  private readonly stallReports: StallReport[] = [];
+
   constructor(
-    private readonly portable: PipelineResult & { jobId: string; runner: PortableRunner; cancel(): Promise<void> },
-    private readonly finish: () => Promise<void>,
-    private readonly workers: () => WorkerReport,
+    private submission: Submission,
+    private readonly control: JobControl,
   ) {
     super();
   }
 
+  /** The current submission's job id at the job service. */
+  get jobId(): string {
+    return this.submission.portable.jobId;
+  }
+
+  /** Stalled submissions that were stopped and submitted again (empty for a job that never stalled). */
+  get stalls(): readonly StallReport[] {
+    return this.stallReports;
+  }
+
+  /**
+   * Waits until the job ended or `duration` ms passed. While it waits, the stall watchdog checks the
+   * job every second (an in-process worker pool only; see {@link FlinkRunnerOptions.stallWatchdog}).
+   */
   override async waitUntilFinish(duration?: number): Promise<JobState_Enum> {
-    const state = await this.portable.waitUntilFinish(duration);
-    if (state === JobState_Enum.DONE || state === JobState_Enum.FAILED || state === JobState_Enum.CANCELLED) await this.finish();
-    return state;
+    const start = performance.now();
+    for (;;) {
+      const left = duration === undefined ? 1000 : Math.max(0, start + duration - performance.now());
+      const state = await this.submission.portable.waitUntilFinish(Math.min(1000, left));
+      if (isEnded(state)) {
+        await this.control.finish();
+        return state;
+      }
+      const watchdog = this.control.watchdog;
+      if (watchdog !== undefined && this.stallReports.length < watchdog.resubmits) {
+        const activity = watchdog.activity(this.submission.runId);
+        const now = performance.now();
+        if (isStalled(activity, now, watchdog.stallMs)) {
+          const report: StallReport = { jobId: this.submission.portable.jobId, deadWorkers: activity!.deaths, idleMs: Math.round(now - activity!.lastActivityAt) };
+          this.stallReports.push(report);
+          console.warn(
+            `arrayrecord flink: job ${report.jobId} stalled: ${report.deadWorkers} worker process(es) died and its workers did nothing for ${Math.round(report.idleMs / 1000)} s; ` +
+              `stopping it and submitting the job again (${this.stallReports.length} of at most ${watchdog.resubmits})`,
+          );
+          try {
+            this.submission = await this.control.resubmit(this.submission);
+          } catch (e) {
+            await this.control.finish();
+            throw e;
+          }
+          continue;
+        }
+      }
+      if (duration !== undefined && performance.now() - start >= duration) return state;
+    }
   }
 
   /** Cancels the job (the job service's CancelJob) and, as for any ended job, stops its workers. */
   async cancel(): Promise<void> {
     try {
-      await this.portable.cancel();
+      await this.submission.portable.cancel();
     } finally {
-      await this.finish();
+      await this.control.finish();
     }
   }
 
   override async rawMetrics(): Promise<MonitoringInfo[]> {
-    const response = await this.portable.runner.getJobMetrics(this.portable.jobId);
+    const portable = this.submission.portable;
+    const response = await portable.runner.getJobMetrics(portable.jobId);
     return userMetrics({ committed: response.metrics?.committed ?? [], attempted: response.metrics?.attempted ?? [] });
   }
 
   /** Which processes did the work (complete once the job finished). */
   workerReport(): WorkerReport {
-    return this.workers();
+    return this.control.workers();
   }
 }
 
@@ -123,14 +212,12 @@ export function flinkRunner(options: FlinkRunnerOptions = {}): Runner {
       patchWorker();
       const processes = options.workerProcesses ?? 0;
       if (!Number.isSafeInteger(processes) || processes < 0) throw new ArrayRecordError("INVALID_OPTIONS", `workerProcesses must be a non-negative integer, got ${processes}`);
-      const server = options.jobEndpoint === undefined ? await sharedFlinkJobServer(options.jobServer) : undefined;
-      const jobEndpoint = options.jobEndpoint ?? server!.endpoint;
+      let server = options.jobEndpoint === undefined ? await sharedFlinkJobServer(options.jobServer) : undefined;
       const pool = processes > 0 && options.workerPoolEndpoint === undefined ? await WorkerPool.start() : undefined;
       const poolEndpoint = options.workerPoolEndpoint ?? pool?.endpoint;
       const beamOptions: Record<string, unknown> = {
         ...options.pipelineOptions,
         ...(extra as Record<string, unknown> | undefined),
-        jobEndpoint,
         ...(options.parallelism === undefined ? {} : { parallelism: options.parallelism }),
         ...(options.retries === undefined ? {} : retryOptions(options.retries)),
       };
@@ -141,29 +228,55 @@ export function flinkRunner(options: FlinkRunnerOptions = {}): Runner {
       // processes for nearly every stage (seconds each, and a cold JIT every time).
       if (beamOptions["environmentCacheMillis"] === undefined) beamOptions["environmentCacheMillis"] = ENVIRONMENT_CACHE_MILLIS;
       if ((options.retries ?? 0) > 0 && beamOptions["environmentExpirationMillis"] === undefined) beamOptions["environmentExpirationMillis"] = RETRY_ENVIRONMENT_EXPIRATION_MILLIS;
-      // Tags the job's workers: when the job ended, a pool given by endpoint stops them (Beam leaves
-      // some running, see RUN_STOP_PREFIX); a pool of our own is stopped as a whole.
-      const runId = randomUUID();
-      beamOptions[RUN_ID_OPTION] = runId;
+      const proto = poolEndpoint === undefined ? pipeline : withExternalEnvironment(pipeline, poolEndpoint);
       if (poolEndpoint === undefined) beamOptions["environmentType"] = "LOOPBACK";
       else beamOptions["sdkWorkerParallelism"] = Math.max(processes, 1);
-      const proto = poolEndpoint === undefined ? pipeline : withExternalEnvironment(pipeline, poolEndpoint);
+      // Every submission tags its workers with a run id of its own: when the job ended, a pool
+      // given by endpoint stops them (Beam leaves some running, see RUN_STOP_PREFIX), and the
+      // watchdog reads the activity of exactly this submission's workers.
+      const runIds: string[] = [];
+      const submit = async (): Promise<Submission> => {
+        const runId = randomUUID();
+        runIds.push(runId);
+        const endpoint = options.jobEndpoint ?? server!.endpoint;
+        const portable = new PortableRunner({ ...beamOptions, jobEndpoint: endpoint, [RUN_ID_OPTION]: runId } as { jobEndpoint: string });
+        return { portable: (await portable.runPipeline(proto)) as PortableResult, runId };
+      };
       let finished = false;
       const finish = async () => {
         if (finished) return;
         finished = true;
         await pool?.stop();
-        if (options.workerPoolEndpoint !== undefined) await stopRunWorkers(options.workerPoolEndpoint, runId);
+        if (options.workerPoolEndpoint !== undefined) for (const runId of runIds) await stopRunWorkers(options.workerPoolEndpoint, runId);
         if (ownConfDir !== undefined) fs.rmSync(ownConfDir, { recursive: true, force: true });
       };
+      // The watchdog reads worker activity from a pool in this process (our own, or one given by
+      // the endpoint of a pool started here); a pool in another process cannot be watched.
+      const watchedPool = poolEndpoint === undefined ? undefined : (pool ?? WorkerPool.inProcess(poolEndpoint));
+      const watchdogOptions = watchedPool === undefined ? undefined : resolveStallWatchdog(options.stallWatchdog);
+      const resubmit = async (stalled: Submission): Promise<Submission> => {
+        // CancelJob first (it stops a job on a real cluster); it left a stalled [local] job
+        // RUNNING, so this process's own job server is replaced too, which ends every job on it.
+        await Promise.race([stalled.portable.cancel().catch(() => undefined), new Promise((r) => setTimeout(r, CANCEL_TIMEOUT_MS).unref())]);
+        if (options.jobEndpoint === undefined) {
+          await stopSharedFlinkJobServer();
+          server = await sharedFlinkJobServer(options.jobServer);
+        }
+        if (pool !== undefined) pool.stopRun(stalled.runId);
+        else if (options.workerPoolEndpoint !== undefined) await stopRunWorkers(options.workerPoolEndpoint, stalled.runId);
+        return submit();
+      };
       try {
-        const portable = new PortableRunner(beamOptions as { jobEndpoint: string });
-        const result = (await portable.runPipeline(proto)) as PipelineResult & { jobId: string; runner: PortableRunner; cancel(): Promise<void> };
-        return new FlinkPipelineResult(result, finish, () => ({
-          environment: poolEndpoint === undefined ? "LOOPBACK" : "EXTERNAL",
-          jobServerPid: server?.pid ?? -1,
-          workerPids: poolEndpoint === undefined ? [process.pid] : (pool?.busyWorkerPids ?? []),
-        }));
+        return new FlinkPipelineResult(await submit(), {
+          finish,
+          resubmit,
+          ...(watchdogOptions === undefined ? {} : { watchdog: { ...watchdogOptions, activity: (run: string) => watchedPool!.activity(run) } }),
+          workers: () => ({
+            environment: poolEndpoint === undefined ? "LOOPBACK" : "EXTERNAL",
+            jobServerPid: server?.pid ?? -1,
+            workerPids: poolEndpoint === undefined ? [process.pid] : (pool?.busyWorkerPids ?? []),
+          }),
+        });
       } catch (e) {
         await finish();
         throw e;

@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import { beamFnExternalWorkerPoolDefinition, type IBeamFnExternalWorkerPool } from "apache-beam/proto/beam_fn_api.grpc-server";
+import type { RunActivity } from "./stall-watchdog.js";
 
 /** The worker process entry: `worker-main.ts` under tsx (sources), `worker-main.js` in a build. */
 export const WORKER_ENTRY = fileURLToPath(new URL(`./worker-main${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url));
@@ -77,12 +78,17 @@ interface WorkerProcess {
  */
 const MAX_RESPAWNS = 2;
 
+/** The pools running in this process, by endpoint: flinkRunner watches the activity of a job's workers in them. */
+const inProcessPools = new Map<string, WorkerPool>();
+
 /** A running pool. */
 export class WorkerPool {
   private readonly workers = new Map<string, WorkerProcess>();
   private readonly finished: WorkerProcess[] = [];
   /** Runs whose workers were stopped: a worker reporting one of them later is stopped at once. */
   private readonly stoppedRuns = new Set<string>();
+  /** Per run: its workers' deaths and last activity (the stall watchdog's input). */
+  private readonly runs = new Map<string, RunActivity>();
   private stopping = false;
 
   private constructor(
@@ -119,7 +125,28 @@ export class WorkerPool {
       },
     };
     server.addService(beamFnExternalWorkerPoolDefinition, service as unknown as grpc.UntypedServiceImplementation);
+    inProcessPools.set(pool.endpoint, pool);
     return pool;
+  }
+
+  /** The pool listening at `endpoint` if it runs in this process (started by {@link WorkerPool.start} and not stopped). */
+  static inProcess(endpoint: string): WorkerPool | undefined {
+    return inProcessPools.get(endpoint);
+  }
+
+  /** What this pool's workers of `run` did: deaths and last activity; undefined before any of them reported the run. */
+  activity(run: string): RunActivity | undefined {
+    const seen = this.runs.get(run);
+    return seen === undefined ? undefined : { ...seen };
+  }
+
+  /** Notes activity of a worker of `run` (its death too). */
+  private noteActivity(run: string | undefined, died = false): void {
+    if (run === undefined) return;
+    const seen = this.runs.get(run) ?? { deaths: 0, lastActivityAt: 0 };
+    seen.lastActivityAt = performance.now();
+    if (died) seen.deaths++;
+    this.runs.set(run, seen);
   }
 
   /** Process ids of every worker started so far, in start order. */
@@ -171,6 +198,7 @@ export class WorkerPool {
         worker.run = message.run;
         if (this.stoppedRuns.has(message.run) && this.workers.get(id) === worker) this.stopWorker(id);
       }
+      this.noteActivity(worker.run);
     });
     child.on("exit", (code, signal) => {
       this.options.log?.(`worker ${id}: pid ${child.pid ?? -1} exited (${code ?? signal}) after ${worker.bundles} bundle(s)`);
@@ -178,6 +206,7 @@ export class WorkerPool {
         this.workers.delete(id);
         this.finished.push(worker);
         const died = signal !== null || code !== 0;
+        if (died && !worker.stopping && !this.stopping) this.noteActivity(worker.run, true);
         if (died && !worker.stopping && !this.stopping && !worker.connected && respawns < MAX_RESPAWNS) {
           this.options.log?.(`worker ${id}: died before connecting to the runner; starting it again`);
           this.startWorker(id, control, provision, logging, respawns + 1);
@@ -208,6 +237,7 @@ export class WorkerPool {
   /** Stops every worker and the server. */
   async stop(): Promise<void> {
     this.stopping = true;
+    if (inProcessPools.get(this.endpoint) === this) inProcessPools.delete(this.endpoint);
     const running = [...this.workers.values()].filter((w) => w.child.exitCode === null && w.child.signalCode === null);
     await Promise.all(
       running.map(

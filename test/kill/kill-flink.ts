@@ -4,8 +4,9 @@
  * calibration job (no kill) measures the span of its bundles; then at each kill point one job runs
  * and, from a random moment of that span on, the first of its worker processes that is inside a
  * bundle and has received data from the runner is SIGKILLed. Flink's restart strategy (RETRIES
- * fixed-delay attempts) must finish the job DONE with every shard complete, each record exactly
- * once, and nothing else under a final name, within JOB_TIMEOUT_MS; the job's worker processes must
+ * fixed-delay attempts), or when Beam's runner stalls after the kill flinkRunner's stall watchdog
+ * (STALL_MS, a whole-job resubmission), must finish the job DONE with every shard complete, each
+ * record exactly once, and nothing else under a final name, within HANG_MS; the job's worker processes must
  * all have exited within WORKERS_EXIT_MS of its end; temporaries left behind must be recognisable
  * and removed by the next run.
  *
@@ -44,17 +45,23 @@ const SHARDS = 3;
 const RETRIES = 20;
 const ENV_EXPIRY_MS = 5_000;
 /**
- * A job (with its restarts) still running after this is counted as hung: cancelled, its job server
- * stopped (Beam's CancelJob left the [local] Flink job RUNNING) and a new one started. A killed
- * job recovers within ~30 s (the expiry, restarts, the re-run). Why not a failure: Beam 2.49's
- * Flink runner can wait forever after a worker died inside a bundle (seed 1318, point 19 of the
- * second run: the task's bundle never failed; the log shows the control client cleared its
- * request and the data multiplexer "Failed to handle for unknown endpoint" for the dead stream),
- * a runner bug, not ours; the test reports such jobs, checks that the stopped job left the final
- * files as they were, and the next job's run cleans up. 90 s is also below Beam's 3-minute wait
- * for a data client that never connects, which the kill rule avoids.
+ * flinkRunner's stall watchdog, as the test sets it. Why: Beam 2.49's Flink runner can wait forever
+ * after a worker died inside a bundle (seed 1318, point 19: the task's bundle never failed; the log
+ * shows the control client cleared its request and the data multiplexer "Failed to handle for
+ * unknown endpoint" for the dead stream). The watchdog stops such a job (it replaces the job server:
+ * CancelJob left the [local] job RUNNING) and submits it again; the resubmitted job must end DONE
+ * with the same checks as any other. 30 s: a healthy recovery here shows worker activity within
+ * the 5 s environment expiry plus a restart (≤ ~20 s at load ~10); the default is 2 minutes.
  */
-const HANG_MS = 90_000;
+const STALL_MS = 30_000;
+const RESUBMITS = 2;
+/**
+ * A job (with its restarts and resubmissions) still running after this counts as hung, a failure
+ * of the run: the test cancels it, stops its job server and goes on with the other points, then
+ * fails. A stalled job is resubmitted ~STALL_MS after the kill plus a job server start (10–20 s)
+ * and a whole job (10–20 s).
+ */
+const HANG_MS = 240_000;
 /** How long a hung job's cancellation may take before its job server (JVM) is stopped anyway. */
 const CANCEL_TIMEOUT_MS = 10_000;
 /**
@@ -69,7 +76,7 @@ const WORKERS_EXIT_MS = 90_000;
 export async function killFlink(ctx: KillContext): Promise<string> {
   await import("apache-beam"); // first: the runner modules need the package's classes loaded
   const { JobState_Enum } = await import("apache-beam/proto/beam_job_api");
-  const { flinkRunner } = await import("../../src/runners/flink-runner.js");
+  const { flinkRunner, FlinkPipelineResult } = await import("../../src/runners/flink-runner.js");
   const { sharedFlinkJobServer, stopSharedFlinkJobServer } = await import("../../src/runners/flink-job-server.js");
   const { WorkerPool } = await import("../../src/runners/worker-pool.js");
   const { writeToArrayRecord } = await import("../../src/io/write-array-record.js");
@@ -109,18 +116,35 @@ export async function killFlink(ctx: KillContext): Promise<string> {
   const dir = path.join(ctx.root, "out");
   fs.mkdirSync(dir, { recursive: true });
   const out = path.join(dir, "train.array_record");
-  const runner = flinkRunner({ parallelism: 2, workerProcesses: 2, workerPoolEndpoint: pool.endpoint, retries: RETRIES, pipelineOptions: { environmentExpirationMillis: ENV_EXPIRY_MS } });
+  const runner = flinkRunner({
+    parallelism: 2,
+    workerProcesses: 2,
+    workerPoolEndpoint: pool.endpoint,
+    retries: RETRIES,
+    pipelineOptions: { environmentExpirationMillis: ENV_EXPIRY_MS },
+    stallWatchdog: { stallMs: STALL_MS, resubmits: RESUBMITS },
+  });
+  /** The job server the watchdog replaced: its log joins the earlier ones. */
+  const followJobServer = async () => {
+    const current = await sharedFlinkJobServer();
+    if (current !== server) {
+      earlierLogs.push(server.logFile);
+      server = current;
+    }
+  };
 
-  /** Submits one job; resolves "done", or "hung" when it was cancelled after HANG_MS; rejects when it fails. */
-  const runJob = async (): Promise<"done" | "hung"> => {
+  /** Submits one job; resolves with its end ("done", or "hung" when it was cancelled after HANG_MS) and its resubmissions; rejects when it fails. */
+  const runJob = async (): Promise<{ end: "done" | "hung"; resubmitted: number }> => {
     const result = (await runner.runAsync((root) => {
       root.apply(readFromTFRecord(path.join(inputDir, "in-*.tfrecord"))).apply(writeToArrayRecord(out, { numShards: SHARDS }));
-    })) as Awaited<ReturnType<typeof runner.runAsync>> & { cancel(): Promise<void> };
+    })) as InstanceType<typeof FlinkPipelineResult>;
     const ended = (s: number) => s === JobState_Enum.DONE || s === JobState_Enum.FAILED || s === JobState_Enum.CANCELLED;
     // Beam's waitUntilFinish polls with a back-off up to 10 s: ask in 1-second slices instead.
     const hangAt = performance.now() + HANG_MS;
     let state = await result.waitUntilFinish(1000);
     while (!ended(state) && performance.now() < hangAt) state = await result.waitUntilFinish(1000);
+    await followJobServer();
+    const resubmitted = result.stalls.length;
     if (!ended(state)) {
       // Beam's CancelJob does not stop a [local] Flink job here (it stayed RUNNING): ask, then stop
       // the job server's JVM, which ends the job, and start a new one for the next job.
@@ -129,10 +153,10 @@ export async function killFlink(ctx: KillContext): Promise<string> {
       await stopSharedFlinkJobServer();
       server = await sharedFlinkJobServer();
       quiet.log(`flink: a job hung; its job server was stopped, a new one is up (pid ${server.pid}, log ${server.logFile})`);
-      return "hung";
+      return { end: "hung", resubmitted };
     }
     if (state !== JobState_Enum.DONE) throw ctx.violation(`flink: the job ended ${JobState_Enum[state]}, not DONE (job server log: ${server.logFile})`);
-    return "done";
+    return { end: "done", resubmitted };
   };
 
   /** Checks the output directory after a job: all shards complete, each record once, the rest recognisable temporaries. */
@@ -224,7 +248,8 @@ export async function killFlink(ctx: KillContext): Promise<string> {
     const startedAt = performance.now();
     const job = runJob().finally(() => (give.up = true));
     const watching = watch(known, give, killAtBundle, pick);
-    const hung = (await job) === "hung";
+    const { end, resubmitted } = await job;
+    const hung = end === "hung";
     const ms = performance.now() - startedAt;
     const { bundles, span, kill } = await watching;
     // Flink's restart asks the pool for new workers.
@@ -234,12 +259,12 @@ export async function killFlink(ctx: KillContext): Promise<string> {
     const alive = pool.workerPids.filter((pid) => isAlive(pid) && !lingering.has(pid));
     for (const pid of alive) lingering.set(pid, ended);
     outlived.workers += alive.length;
-    return { ms, hung, bundles, span, kill, restarted, found, aliveAtEnd: alive.length };
+    return { ms, hung, resubmitted, bundles, span, kill, restarted, found, aliveAtEnd: alive.length };
   };
 
   // Drawn up front so a seed names the same kill points (as fractions of a job's bundles).
   const plan = Array.from({ length: ctx.points }, (_, point) => ({ point, fraction: ctx.random(), pick: ctx.random() }));
-  const outcomes = { killed: 0, killedMidWrite: 0, newWorkersAfterKill: 0, finishedFirst: 0, leftTemporaries: 0, hung: [] as number[], jobMs: [] as number[], killedJobMs: [] as number[] };
+  const outcomes = { killed: 0, killedMidWrite: 0, newWorkersAfterKill: 0, finishedFirst: 0, leftTemporaries: 0, hung: [] as number[], recovered: [] as number[], jobMs: [] as number[], killedJobMs: [] as number[] };
   try {
     // Calibration: one job without a kill counts the bundles a job runs; kill points are drawn
     // among them (by count, not time: the machine's load changes a job's time, not its bundles).
@@ -256,9 +281,11 @@ export async function killFlink(ctx: KillContext): Promise<string> {
         if (e instanceof Error) e.message += ` (point ${point}, kill aimed at bundle ${killAtBundle + 1} of ${calibration.bundles})`;
         throw e;
       }
-      const { ms, hung, bundles, kill, restarted, found, aliveAtEnd } = result;
+      const { ms, hung, resubmitted, bundles, kill, restarted, found, aliveAtEnd } = result;
       if (hung && kill === undefined) throw ctx.violation(`flink: point ${point}: the job hung without a kill (job server log: ${server.logFile})`);
+      if (resubmitted > 0 && kill === undefined) throw ctx.violation(`flink: point ${point}: the watchdog resubmitted a job in which no worker was killed`);
       if (hung) outcomes.hung.push(point);
+      else if (resubmitted > 0) outcomes.recovered.push(point);
       else outcomes.jobMs.push(ms);
       if (kill === undefined) {
         outcomes.finishedFirst++;
@@ -273,7 +300,9 @@ export async function killFlink(ctx: KillContext): Promise<string> {
         kill === undefined
           ? `job finished before a worker could be killed (aimed at bundle ${killAtBundle + 1}; the job ran ${bundles})`
           : `worker killed inside bundle ${kill.bundle} (aimed ${killAtBundle + 1}), ${Math.round(kill.at)} ms after the job's first bundle${kill.midWrite ? " (shards being written)" : ""}${restarted ? ", new workers after it" : ""}`;
-      const end = hung ? `job HUNG in Beam's runner, its job server stopped ${Math.round(ms / 1000)} s after submission (final files untouched)` : `job DONE in ${Math.round(ms)} ms`;
+      const end = hung
+        ? `job HUNG in Beam's runner, its job server stopped ${Math.round(ms / 1000)} s after submission (final files untouched)`
+        : `${resubmitted > 0 ? `job stalled in Beam's runner, stopped and resubmitted ${resubmitted}× by the watchdog, then ` : "job "}DONE in ${Math.round(ms)} ms`;
       quiet.log(`flink: point ${point}: ${what}; ${end}, ${found.temporaries} temporaries left, ${aliveAtEnd} of its workers alive at its end`);
     }
     // The next complete run cleans what earlier runs left (each point's job is the next run of the
@@ -289,15 +318,17 @@ export async function killFlink(ctx: KillContext): Promise<string> {
       checkLingering();
       await new Promise((r) => setTimeout(r, 50));
     }
+    if (outcomes.hung.length > 0) {
+      throw ctx.violation(`flink: ${outcomes.hung.length} jobs HUNG after the kill despite the stall watchdog (points ${outcomes.hung.join(", ")}; each was stopped after ${HANG_MS / 1000} s; final files untouched)`);
+    }
     const seconds = (list: number[]) => (list.length === 0 ? "-" : `${Math.round(Math.min(...list) / 1000)}–${Math.round(Math.max(...list) / 1000)} s`);
     return (
       `flink: ${ctx.points} points: ${outcomes.killed} worker processes SIGKILLed inside a bundle after their first data ` +
       `(${outcomes.killedMidWrite} while shards were being written; ${outcomes.newWorkersAfterKill} followed by new workers for the restart; ` +
       `${logCount(TASK_FAILED) - failuresBefore} Flink task failures in all; ${logCount(NO_DATA_CLIENT)} 3-minute data-client waits), ` +
       `${outcomes.finishedFirst} jobs finished before a worker could be killed; ` +
-      (outcomes.hung.length === 0
-        ? "every job ended DONE"
-        : `${outcomes.hung.length} jobs HUNG in Beam's runner after the kill (points ${outcomes.hung.join(", ")}; their job server stopped after ${HANG_MS / 1000} s, a new one started; final files untouched), every other job ended DONE`) +
+      `every job ended DONE (${outcomes.recovered.length} of them after the stall watchdog stopped and resubmitted them: ` +
+      `points ${outcomes.recovered.length === 0 ? "none" : outcomes.recovered.join(", ")})` +
       ` with ${SHARDS} complete shards, ` +
       `each record exactly once (jobs ${seconds(outcomes.jobMs)}, with a kill ${seconds(outcomes.killedJobMs)}); ` +
       `${outcomes.leftTemporaries} left recognisable temporaries, all removed by the next run; ${outlived.workers} worker processes were alive when their job ended, all exited ` +
