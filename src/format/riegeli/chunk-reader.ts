@@ -7,6 +7,7 @@ import { ArrayRecordError } from "../errors.js";
 import { BLOCK_HEADER_SIZE, BLOCK_SIZE, chunkEnd, isValidChunkBoundary, readBlockHeader } from "./blocks.js";
 import { CHUNK_HEADER_SIZE, ChunkType, dataHashMatches, decodeChunkHeader, type ChunkHeader } from "./chunk-header.js";
 import type { IoPlan } from "../bytes/io-plan.js";
+import { allocBytes } from "../bytes/slab.js";
 
 /** One verified chunk. */
 export interface Chunk {
@@ -192,7 +193,8 @@ class BlockSplicer {
       return bytes.subarray(at, at + n);
     }
     const inPlace = this.window.inPlace === true;
-    const out = inPlace ? bytes : new Uint8Array(n);
+    // Not zeroed first: every byte is written below before the view is returned (or the walk throws).
+    const out = inPlace ? bytes : allocBytes(n);
     const base = inPlace ? at : 0;
     let filled = 0;
     while (filled < n) {
