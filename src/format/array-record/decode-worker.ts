@@ -3,13 +3,14 @@
  * sends their records back in one transferred buffer (the span's own, or one the chunks were
  * decoded into). See parallel-decode.ts.
  */
-import { readSync } from "node:fs";
+import { fstatSync, readSync, type Stats } from "node:fs";
 import { parentPort } from "node:worker_threads";
 import { checkDataChunk, decodeDataChunkAt, decodeParsedDataChunk, spanChunkEntry } from "./file-layout.js";
 import { ArrayRecordError, isArrayRecordError } from "../errors.js";
 import type { DecodeRequest, DecodeResponse } from "./parallel-decode.js";
 import { parseChunk, type Chunk } from "../riegeli/chunk-reader.js";
-import { ChunkType } from "../riegeli/chunk-header.js";
+import { CHUNK_HEADER_SIZE, ChunkType } from "../riegeli/chunk-header.js";
+import { BLOCK_HEADER_SIZE, BLOCK_SIZE } from "../riegeli/blocks.js";
 import { CompressionByte } from "../riegeli/codecs.js";
 import { recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
 import { fileIoAddon } from "../bytes/native-file-io.js";
@@ -27,8 +28,11 @@ const MAX_SPAN_OUTPUT = 64 << 20;
  * into one output buffer sized from their decoded sizes (compressed simple chunks straight into
  * it; others copied there).
  */
-function decode({ bytes: given, file, start, chunks: span, pick }: DecodeRequest): { values: Uint8Array; bounds: Float64Array } {
+function decode({ bytes: given, file, start, chunks: span, pick }: DecodeRequest): { values: Uint8Array; bounds: Float64Array; inFile?: Uint8Array } {
+  // A few picked records are copied out anyway: a read into the reused buffer, reassembled in place
+  // there, costs less than reassembling split chunks out of a mapping into fresh memory.
   if (pick !== undefined) return decodePicked(given ?? readSpan(file!.fd, start, file!.length, true), start, span, pick);
+  if (file?.mapped === true) return decodeMapped(fileMapping(file.fd, start + file.length), start, file.length, span);
   const bytes = given ?? readSpan(file!.fd, start, file!.length);
   // The span's bytes were transferred to this worker alone: chunks may be reassembled in place.
   const window = { bytes, start, inPlace: true };
@@ -41,7 +45,7 @@ function decode({ bytes: given, file, start, chunks: span, pick }: DecodeRequest
     // Sizes agree with the footer's and the limits before the output is allocated from them.
     checkDataChunk(chunk, spanChunkEntry(span, k));
     parsed.push(chunk);
-    if (chunk.header.chunkType !== ChunkType.SIMPLE || chunk.data[0] !== CompressionByte.NONE) views = false;
+    if (!isUncompressedSimple(chunk)) views = false;
     size += span.decodedSizes[k]!;
   }
   const direct = !views && size <= MAX_SPAN_OUTPUT;
@@ -64,13 +68,167 @@ function decode({ bytes: given, file, start, chunks: span, pick }: DecodeRequest
   for (const chunk of decoded) {
     if (views) at = chunk.values.byteOffset;
     else if (chunk.values.buffer !== out.buffer || chunk.values.byteOffset !== out.byteOffset + at) out.set(chunk.values, at);
-    for (let i = 0; i < chunk.count; i++) {
-      bounds[r++] = at + (chunk.starts === undefined ? 0 : chunk.starts[i]!);
-      bounds[r++] = at + (chunk.starts === undefined ? chunk.values.length : chunk.starts[i + 1]!);
-    }
+    r = putBounds(bounds, r, chunk, at);
     if (!views) at += chunk.values.length;
   }
   return { values: out, bounds };
+}
+
+/** Writes a chunk's record bounds from `r` on, offset by `at`; the next free index. */
+function putBounds(bounds: Float64Array, r: number, chunk: ChunkRecords, at: number): number {
+  for (let i = 0; i < chunk.count; i++) {
+    bounds[r++] = at + (chunk.starts === undefined ? 0 : chunk.starts[i]!);
+    bounds[r++] = at + (chunk.starts === undefined ? chunk.values.length : chunk.starts[i + 1]!);
+  }
+  return r;
+}
+
+function isUncompressedSimple(chunk: Chunk): boolean {
+  return chunk.header.chunkType === ChunkType.SIMPLE && chunk.data[0] === CompressionByte.NONE;
+}
+
+/**
+ * {@link decode} of a span of a file mapped here and on the main thread (byte i of a mapping is
+ * byte i of the file): every chunk is verified in this worker's mapping (nothing read); records of
+ * uncompressed chunks go back as file positions (`inFile` 1), which the main thread views in its
+ * own mapping, except the few a block header cuts in two (in chunks longer than a block), which
+ * are copied; other chunks are decoded into one transferred buffer.
+ */
+function decodeMapped(mapping: ArrayBuffer, start: number, length: number, span: DecodeRequest["chunks"]): { values: Uint8Array; bounds: Float64Array; inFile: Uint8Array } {
+  // Not in place: writing would copy the mapping's pages on write.
+  const window = { bytes: new Uint8Array(mapping, start, length), start, inPlace: false };
+  const n = span.numRecords.length;
+  const parsed: Chunk[] = [];
+  // Uncompressed chunks are decoded (their records located) in this first pass: that allocates nothing.
+  const plain: (ChunkRecords | undefined)[] = [];
+  let size = 0;
+  let records = 0;
+  for (let k = 0; k < n; k++) {
+    const chunk = parseChunk(window, span.offsets[k]!, { limit: span.offsets[k + 1]!, limitIsEof: false });
+    checkDataChunk(chunk, spanChunkEntry(span, k));
+    parsed.push(chunk);
+    records += span.numRecords[k]!;
+    if (!isUncompressedSimple(chunk)) {
+      plain.push(undefined);
+      size += span.decodedSizes[k]!;
+      continue;
+    }
+    const decoded = decodeParsedDataChunk(chunk, spanChunkEntry(span, k));
+    plain.push(decoded);
+    if (chunk.data.buffer === mapping) continue; // unsplit: every record is a view of the file
+    const first = dataStart(chunk, decoded);
+    for (let i = 0; i < decoded.count; i++) {
+      const [a, b] = recordRange(decoded, i);
+      if (!contiguous(chunk.begin, first + a, b - a)) size += b - a;
+    }
+  }
+  const direct = size <= MAX_SPAN_OUTPUT;
+  const values = direct ? uninitialized(size) : undefined;
+  const decoded: ChunkRecords[] = [];
+  let at = 0;
+  for (let k = 0; k < n; k++) {
+    if (plain[k] !== undefined) {
+      decoded.push(plain[k]!);
+      continue;
+    }
+    const target = direct ? values!.subarray(at, at + span.decodedSizes[k]!) : undefined;
+    const chunk = decodeParsedDataChunk(parsed[k]!, spanChunkEntry(span, k), target);
+    decoded.push(chunk);
+    at += chunk.values.length;
+  }
+  const out = values ?? new Uint8Array(size);
+  const bounds = new Float64Array(2 * records);
+  const inFile = new Uint8Array(records);
+  at = 0;
+  let r = 0;
+  for (let k = 0; k < n; k++) {
+    const chunk = decoded[k]!;
+    if (plain[k] === undefined) {
+      if (chunk.values.buffer !== out.buffer || chunk.values.byteOffset !== out.byteOffset + at) out.set(chunk.values, at);
+      r = putBounds(bounds, r, chunk, at);
+      at += chunk.values.length;
+      continue;
+    }
+    const unsplit = parsed[k]!.data.buffer === mapping;
+    const first = unsplit ? 0 : dataStart(parsed[k]!, chunk);
+    for (let i = 0; i < chunk.count; i++, r += 2) {
+      const [a, b] = recordRange(chunk, i);
+      if (unsplit) {
+        // A view of the mapping: its byte offset is the file position.
+        inFile[r >> 1] = 1;
+        bounds[r] = chunk.values.byteOffset + a;
+        bounds[r + 1] = chunk.values.byteOffset + b;
+      } else if (contiguous(parsed[k]!.begin, first + a, b - a)) {
+        inFile[r >> 1] = 1;
+        bounds[r] = physical(parsed[k]!.begin, first + a);
+        bounds[r + 1] = bounds[r]! + (b - a);
+      } else {
+        out.set(chunk.values.subarray(a, b), at);
+        bounds[r] = at;
+        bounds[r + 1] = at += b - a;
+      }
+    }
+  }
+  return { values: out, bounds, inFile };
+}
+
+/** Record i's range in its chunk's values. */
+function recordRange(chunk: ChunkRecords, i: number): [number, number] {
+  return chunk.starts === undefined ? [0, chunk.values.length] : [chunk.starts[i]!, chunk.starts[i + 1]!];
+}
+
+/** Where a chunk's values start, counted in chunk bytes (header included, block headers not) from its beginning. */
+function dataStart(chunk: Chunk, records: ChunkRecords): number {
+  return CHUNK_HEADER_SIZE + (records.values.byteOffset - chunk.data.byteOffset);
+}
+
+/**
+ * The file position of the chunk byte `offset` (counted as in {@link dataStart}) of the chunk
+ * beginning at `begin`: block headers sit at every multiple of BLOCK_SIZE.
+ */
+function physical(begin: number, offset: number): number {
+  let p = begin;
+  let left = offset;
+  for (;;) {
+    if (p % BLOCK_SIZE === 0) p += BLOCK_HEADER_SIZE;
+    const room = BLOCK_SIZE - (p % BLOCK_SIZE);
+    if (left < room) return p + left;
+    left -= room;
+    p += room;
+  }
+}
+
+/** Whether `length` chunk bytes from `offset` lie back to back in the file (no block header inside). */
+function contiguous(begin: number, offset: number, length: number): boolean {
+  return length === 0 || physical(begin, offset + length - 1) - physical(begin, offset) === length - 1;
+}
+
+/** This worker's mapping of the file last mapped, with what identifies it (see {@link fileMapping}). */
+let mapped: { dev: number; ino: number; size: number; buffer: ArrayBuffer } | undefined;
+
+/**
+ * The whole file open as `fd`, mapped (byte i of the buffer is byte i of the file), covering at
+ * least `end` bytes. One mapping is kept per worker and reused while the descriptor still names
+ * the same file (device, inode) of the same size: a descriptor number may be reused for another
+ * file once the reader closes it, so the number alone identifies nothing.
+ */
+function fileMapping(fd: number, end: number): ArrayBuffer {
+  let stats: Stats;
+  try {
+    stats = fstatSync(fd);
+  } catch (e) {
+    throw new ArrayRecordError("IO", `fstat failed: ${(e as Error).message}`);
+  }
+  if (stats.size < end) throw new ArrayRecordError("TRUNCATED", `file is ${stats.size} bytes, the span ends at ${end}`, { offset: stats.size });
+  if (mapped === undefined || mapped.dev !== stats.dev || mapped.ino !== stats.ino || mapped.size !== stats.size) {
+    if (fileIoAddon === null) throw new ArrayRecordError("UNSUPPORTED", "file mapping needs the arrayrecord-fileio addon");
+    try {
+      mapped = { dev: stats.dev, ino: stats.ino, size: stats.size, buffer: fileIoAddon.mapFile(fd, stats.size) };
+    } catch (e) {
+      throw new ArrayRecordError("IO", `mapping failed: ${(e as Error).message}`);
+    }
+  }
+  return mapped.buffer;
 }
 
 /**
@@ -165,9 +323,14 @@ function uninitialized(n: number): Uint8Array {
 parentPort!.on("message", (request: DecodeRequest) => {
   let response: DecodeResponse;
   try {
-    const { values, bounds } = decode(request);
-    response = { id: request.id, values, bounds };
-    parentPort!.postMessage(response, [values.buffer as ArrayBuffer, bounds.buffer as ArrayBuffer]);
+    const { values, bounds, inFile } = decode(request);
+    const transfer = [values.buffer as ArrayBuffer, bounds.buffer as ArrayBuffer];
+    if (inFile === undefined) response = { id: request.id, values, bounds };
+    else {
+      response = { id: request.id, values, bounds, inFile };
+      transfer.push(inFile.buffer as ArrayBuffer);
+    }
+    parentPort!.postMessage(response, transfer);
   } catch (e) {
     response = isArrayRecordError(e)
       ? { id: request.id, error: { code: e.code, reason: e.reason, offset: e.offset } }

@@ -15,7 +15,7 @@ import type { SpanChunks } from "./file-layout.js";
 export interface DecodeRequest {
   id: number;
   bytes?: Uint8Array;
-  file?: { fd: number; length: number };
+  file?: { fd: number; length: number; mapped?: boolean };
   start: number;
   chunks: SpanChunks;
   /**
@@ -26,15 +26,22 @@ export interface DecodeRequest {
   pick?: Float64Array;
 }
 
-/** A decoded span: record i = `values[bounds[2i], bounds[2i+1])`; or the error. */
+/**
+ * A decoded span: record i = `values[bounds[2i], bounds[2i+1])`, or, where `inFile[i]` is 1, bytes
+ * `[bounds[2i], bounds[2i+1])` of the file itself (mapped requests); or the error.
+ */
 export type DecodeResponse =
-  | { id: number; values: Uint8Array; bounds: Float64Array }
+  | { id: number; values: Uint8Array; bounds: Float64Array; inFile?: Uint8Array }
   | { id: number; error: { code: ArrayRecordErrorCode; reason: string; offset: number | undefined } };
 
-/** Records of a span: record i is `values[bounds[2i], bounds[2i+1])`. */
+/**
+ * Records of a span: record i is `values[bounds[2i], bounds[2i+1])`, or, where `inFile[i]` is 1,
+ * bytes `[bounds[2i], bounds[2i+1])` of the file (of the reader's mapping of it).
+ */
 export interface PackedRecords {
   values: Uint8Array;
   bounds: Float64Array;
+  inFile?: Uint8Array;
 }
 
 /** The worker script beside this module. */
@@ -76,10 +83,12 @@ export class DecodePool {
   /**
    * Decodes the span of `length` bytes at `start` of the local file open as `fd`, which the worker
    * reads itself: this thread allocates, reads and transfers nothing (reading 1 MiB spans here and
-   * posting them cost the main thread a fifth of a parallel read of an uncompressed file).
+   * posting them cost the main thread a fifth of a parallel read of an uncompressed file). With
+   * `mapped` (the reader maps the file) the worker maps it too and returns the file positions of
+   * records of uncompressed chunks that no block header splits (`inFile`) instead of their bytes.
    */
-  decodeFile(fd: number, start: number, length: number, chunks: SpanChunks, size: number, file: string, pick?: Float64Array): Promise<PackedRecords> {
-    return this.post({ id: this.nextId++, file: { fd, length }, start, chunks, ...(pick === undefined ? {} : { pick }) }, size, file, []);
+  decodeFile(fd: number, start: number, length: number, chunks: SpanChunks, size: number, file: string, pick?: Float64Array, mapped = false): Promise<PackedRecords> {
+    return this.post({ id: this.nextId++, file: { fd, length, ...(mapped ? { mapped } : {}) }, start, chunks, ...(pick === undefined ? {} : { pick }) }, size, file, []);
   }
 
   private post(request: DecodeRequest, size: number, file: string, transfer: ArrayBuffer[]): Promise<PackedRecords> {
@@ -121,7 +130,7 @@ export class DecodePool {
       const { code, reason, offset } = response.error;
       waiter.reject(new ArrayRecordError(code, reason, { file: waiter.file, offset }));
     } else {
-      waiter.resolve({ values: response.values, bounds: response.bounds });
+      waiter.resolve(response.inFile === undefined ? { values: response.values, bounds: response.bounds } : { values: response.values, bounds: response.bounds, inFile: response.inFile });
     }
   }
 

@@ -222,12 +222,21 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     const spans = [...this.rangeSpans(start, end)];
     const out: Uint8Array[] = [];
     const { index } = this.layout;
-    await this.decodeSpansParallel(spans, workers, (s, { values, bounds }) => {
+    const fileBytes = this.source.mapping?.();
+    await this.decodeSpansParallel(spans, workers, (s, { values, bounds, inFile }) => {
       const base = index.recordStart(spans[s]!.first);
       const to = Math.min(end, index.recordStart(spans[s]!.last + 1)) - base;
       // new Uint8Array(buffer, …) rather than subarray: ~30 ns against 50–110 ns a view here (no species lookup).
       const { buffer, byteOffset } = values;
-      for (let i = Math.max(start, base) - base; i < to; i++) out.push(new Uint8Array(buffer, byteOffset + bounds[2 * i]!, bounds[2 * i + 1]! - bounds[2 * i]!));
+      if (inFile === undefined || fileBytes === undefined) {
+        for (let i = Math.max(start, base) - base; i < to; i++) out.push(new Uint8Array(buffer, byteOffset + bounds[2 * i]!, bounds[2 * i + 1]! - bounds[2 * i]!));
+        return;
+      }
+      // A mapped file: records the worker verified in place are views of this thread's mapping.
+      for (let i = Math.max(start, base) - base; i < to; i++) {
+        const from = bounds[2 * i]!;
+        out.push(inFile[i] === 1 ? new Uint8Array(fileBytes, from, bounds[2 * i + 1]! - from) : new Uint8Array(buffer, byteOffset + from, bounds[2 * i + 1]! - from));
+      }
     });
     return out;
   }
@@ -245,6 +254,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     const { spans, order } = this.batchSpans(indices);
     const out = new Array<Uint8Array>(indices.length);
     const { index } = this.layout;
+    const fileBytes = this.source.mapping?.();
     // A span serving few of its records (see SPARSE_BATCH) sends the worker just those to copy out.
     const picks = spans.map((span) => {
       const base = index.recordStart(span.first);
@@ -256,7 +266,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     await this.decodeSpansParallel(
       spans,
       workers,
-      (s, { values, bounds }) => {
+      (s, { values, bounds, inFile }) => {
         const span = spans[s]!;
         const base = index.recordStart(span.first);
         const picked = picks[s] !== undefined;
@@ -264,7 +274,9 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
         for (let k = span.from; k < span.to; k++) {
           const p = order === undefined ? k : order[k]!;
           const i = picked ? k - span.from : indices[p]! - base;
-          out[p] = new Uint8Array(buffer, byteOffset + bounds[2 * i]!, bounds[2 * i + 1]! - bounds[2 * i]!);
+          const from = bounds[2 * i]!;
+          // A mapped file: records the worker verified in place are views of this thread's mapping.
+          out[p] = inFile !== undefined && inFile[i] === 1 ? new Uint8Array(fileBytes!, from, bounds[2 * i + 1]! - from) : new Uint8Array(buffer, byteOffset + from, bounds[2 * i + 1]! - from);
         }
       },
       picks,
@@ -285,8 +297,9 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     const pool = sharedDecodePool();
     const file = this.source.name;
     const decoded: (Promise<PackedRecords> | undefined)[] = [];
-    // A local file's workers read their spans themselves (see DecodePool.decodeFile).
+    // A local file's workers read (or map) their spans themselves (see DecodePool.decodeFile).
     const fd = this.source.fileDescriptor?.();
+    const mapped = this.source.mapping !== undefined;
     const issue = (s: number): void => {
       const span = spans[s]!;
       const chunks = spanChunks(this.layout, span.first, span.last);
@@ -294,7 +307,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
       const pick = picks?.[s];
       const pending =
         fd !== undefined
-          ? pool.decodeFile(fd, position, length, chunks, workers, file, pick)
+          ? pool.decodeFile(fd, position, length, chunks, workers, file, pick, mapped)
           : this.fetchOwned(span.range).then(({ bytes, owned }) => pool.decode(bytes, position, chunks, workers, file, owned, pick));
       pending.catch(() => {}); // awaited in order below; an early failure must not go unhandled meanwhile
       decoded[s] = pending;

@@ -33,6 +33,12 @@ export interface ByteSource {
    * themselves this way). Throws CLOSED once closed.
    */
   fileDescriptor?(): number;
+  /**
+   * Optional: the whole file mapped into memory (byte i of the buffer is byte i of the file), when
+   * the source is a mapping. The parallel reader's workers then map the same file, verify chunks
+   * there, and return file positions for records this thread views in its own mapping (no copy).
+   */
+  mapping?(): ArrayBuffer;
   /** Releases the underlying resource; further reads fail. Idempotent. */
   close(): Promise<void>;
   /** Sync {@link close}. */

@@ -32,14 +32,14 @@ export class MappedByteSource implements ByteSource {
   private constructor(
     readonly name: string,
     fd: number,
-    private readonly mapping: ArrayBuffer,
+    private readonly mapped: ArrayBuffer,
   ) {
     this.fd = fd;
   }
 
   /** The file's length in bytes (as it was when mapped). */
   get size(): number {
-    return this.mapping.byteLength;
+    return this.mapped.byteLength;
   }
 
   /**
@@ -64,7 +64,7 @@ export class MappedByteSource implements ByteSource {
     this.descriptor();
     const start = Math.min(Math.max(0, position), this.size);
     // new Uint8Array(buffer, …): no species lookup, unlike subarray.
-    return new Uint8Array(this.mapping, start, Math.max(0, Math.min(length, this.size - start)));
+    return new Uint8Array(this.mapped, start, Math.max(0, Math.min(length, this.size - start)));
   }
 
   read(position: number, length: number): Promise<Uint8Array> {
@@ -73,6 +73,12 @@ export class MappedByteSource implements ByteSource {
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  /** The mapping (see {@link ByteSource.mapping}); it stays valid after close. */
+  mapping(): ArrayBuffer {
+    this.descriptor();
+    return this.mapped;
   }
 
   /** The file's descriptor (kept open while the source is), for the parallel reader's workers. */

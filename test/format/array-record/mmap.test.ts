@@ -61,9 +61,29 @@ describe("mapped reader (open.mmap)", () => {
       expect(recordsSha256(reader.readSync(order)), options).toBe(recordsSha256(order.map((i) => records[i]!)));
       expect(recordsSha256(await reader.read(order)), options).toBe(recordsSha256(order.map((i) => records[i]!)));
       expect(recordsSha256(await reader.readParallel(order, 2)), options).toBe(recordsSha256(order.map((i) => records[i]!)));
+      const parallel = await reader.readAllParallel(2);
+      expect(recordsSha256(parallel), options).toBe(recordsSha256(records));
+      expect(recordsSha256(await reader.readRangeParallel(101, 802, 2)), options).toBe(recordsSha256(records.slice(101, 802)));
+      if (options.endsWith("uncompressed")) {
+        // Zero-copy from the workers too: all but the records a block header cuts are views of the mapping.
+        const views = parallel.filter((record) => record.buffer.byteLength === reader.fileSize).length;
+        expect(views, options).toBeGreaterThan(records.length * 0.9);
+        expect(views, options).toBeLessThan(records.length);
+      }
       expect(recordsSha256(reader.readRangeSync(13, 777)), options).toBe(recordsSha256(records.slice(13, 777)));
       expect(await reader.read(5), options).toEqual(records[5]);
       await reader.close();
+    }
+  });
+
+  it("workers never serve another file's mapping when a descriptor number is reused", async () => {
+    for (let round = 0; round < 4; round++) {
+      const records = textRecords(100 + round, 400, 10, 200 + 300 * round);
+      const file = write(`reuse-${round}.array_record`, encodeArrayRecord(records, "group_size:3,uncompressed"));
+      const reader = await ArrayRecordReader.open(file, "", { mmap: true });
+      expect(recordsSha256(await reader.readAllParallel(2)), `round ${round}`).toBe(recordsSha256(records));
+      await reader.close();
+      fs.rmSync(file);
     }
   });
 
