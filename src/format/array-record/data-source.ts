@@ -15,7 +15,7 @@
 import { ArrayRecordError } from "../errors.js";
 import { globPaths, globPathsSync } from "../bytes/path-openers.js";
 import { recoveryOf, type OpenOptions, type RecoveryReport } from "./recovery.js";
-import { FOOTER_CONCURRENCY, ShardHandles, type ShardOpener } from "./shard-handles.js";
+import { FOOTER_CONCURRENCY, MAPPED_PATH_OPENER, ShardHandles, type ShardOpener } from "./shard-handles.js";
 
 /** Files: a list of paths, or one glob pattern (e.g. `data/train.array_record-*`). */
 export type DataSourceInput = string | readonly string[];
@@ -238,7 +238,8 @@ function fileOf(starts: Float64Array, index: number): number {
 
 function newShards(paths: string[], readerOptions: string, open: DataSourceOptions): ShardHandles {
   const { maxOpenFiles = DEFAULT_MAX_OPEN_FILES, opener, ...openOptions } = open;
-  return new ShardHandles(paths, maxOpenFiles, readerOptions, openOptions, opener);
+  // An opener of the caller's own opens its shards its way; `mmap` applies to the default one.
+  return new ShardHandles(paths, maxOpenFiles, readerOptions, openOptions, opener ?? (open.mmap === true ? MAPPED_PATH_OPENER : undefined));
 }
 
 const SHARD_PATTERN = /-(\d+)-of-(\d+)/;

@@ -29,6 +29,13 @@ export const PATH_OPENER: ShardOpener = {
   openManySync: (names) => openPathSourcesSync(names),
 };
 
+/** {@link PATH_OPENER} with local files mapped into memory (`mmap: true`; see mapped-source.ts for the hazard). */
+export const MAPPED_PATH_OPENER: ShardOpener = {
+  openSync: (name) => openPathSourceSync(name, { mmap: true }),
+  open: (name) => openPathSource(name, { mmap: true }),
+  openManySync: (names) => openPathSourcesSync(names, { mmap: true }),
+};
+
 /** Shards whose footers are read at once when many are needed (GETs in flight, for remote shards). */
 export const FOOTER_CONCURRENCY = 16;
 

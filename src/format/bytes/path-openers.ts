@@ -60,12 +60,12 @@ export function openPathSourceSync(path: string, local: LocalSourceOptions = {})
  * share an opener that has one (their opens then overlap), else one after another. On a failure,
  * the sources already opened are closed.
  */
-export function openPathSourcesSync(paths: readonly string[]): ByteSource[] {
+export function openPathSourcesSync(paths: readonly string[], local: LocalSourceOptions = {}): ByteSource[] {
   const opener = paths.length > 0 ? openerFor(paths[0]!) : undefined;
   if (opener?.openSourcesSync !== undefined && paths.every((p) => openerFor(p) === opener)) return opener.openSourcesSync(paths);
   const out: ByteSource[] = [];
   try {
-    for (const path of paths) out.push(openPathSourceSync(path));
+    for (const path of paths) out.push(openPathSourceSync(path, local));
   } catch (e) {
     for (const source of out) source.closeSync();
     throw e;

@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ArrayRecordReader } from "../../../src/format/array-record/reader.js";
+import { ArrayRecordDataSource } from "../../../src/format/array-record/data-source.js";
 import { encodeArrayRecord } from "../../../src/format/array-record/writer.js";
 import { MappedByteSource, mappingAvailable } from "../../../src/format/bytes/mapped-source.js";
 import { FileByteSource } from "../../../src/format/bytes/file-source.js";
@@ -85,6 +86,19 @@ describe("mapped reader (open.mmap)", () => {
       await reader.close();
       fs.rmSync(file);
     }
+  });
+
+  it("a data source with mmap maps its local shards: exact records, views of each shard's mapping", () => {
+    const shards = [0, 1, 2].map((k) => textRecords(40 + k, 120, 10, 300));
+    const paths = shards.map((records, k) => write(`ds.array_record-0000${k}-of-00003`, encodeArrayRecord(records, "group_size:1,uncompressed")));
+    const all = shards.flat();
+    const source = ArrayRecordDataSource.openSync(paths, "", { mmap: true, maxOpenFiles: 2 });
+    const order = Array.from({ length: all.length }, (_, i) => (i * 149) % all.length);
+    const got = source.getManySync(order);
+    expect(recordsSha256(got)).toBe(recordsSha256(order.map((i) => all[i]!)));
+    const sizes = new Set(paths.map((p) => fs.statSync(p).size));
+    expect(got.every((record) => sizes.has(record.buffer.byteLength))).toBe(true);
+    source.closeSync();
   });
 
   it("records stay valid after close; writing into one changes neither the file nor a later read", () => {
