@@ -12,8 +12,18 @@
  *   Maps the first `length` bytes of the file open as fd (MAP_PRIVATE, readable and writable:
  *   writes to a view change private pages of this process, never the file, and never fault). The
  *   mapping lives as long as the ArrayBuffer (unmapped when it is collected), independently of
- *   fd. A process that touches a page of the mapping after another process truncated the file
- *   below it gets SIGBUS: callers opt in knowing that.
+ *   fd. Returns null when MAX_MAPPINGS mappings are alive (callers read with pread instead).
+ *
+ * A page of a file mapping beyond the file's end (another process truncated the file, or an I/O
+ * error) raises SIGBUS when touched, which would kill the process. The first mapFile installs a
+ * SIGBUS handler: a fault inside one of our live mappings (a registry of them, safe to read in a
+ * signal handler) replaces the rest of that mapping, from the faulting page on, with zero pages
+ * and returns, so the access reads zeros (chunk hashes then fail: CORRUPT errors, not a crash)
+ * and the mapping is marked damaged. Faults elsewhere go to the handler that was installed before
+ * (or the default action, which ends the process as it would have without us).
+ *
+ * mappingDamaged(buffer: ArrayBuffer): boolean
+ *   Whether the SIGBUS handler has replaced pages of this mapping with zeros.
  */
 #include <node_api.h>
 #include <errno.h>
@@ -21,8 +31,79 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#define MAX_MAPPINGS 4096
+
+/* Live mappings: start 0 = a free slot. Read by the signal handler, so only atomics. */
+static struct {
+  _Atomic(uintptr_t) start;
+  _Atomic(size_t) length;
+  atomic_int damaged;
+} mappings[MAX_MAPPINGS];
+
+static struct sigaction previous_sigbus;
+static atomic_int sigbus_installed;
+static uintptr_t page_size;
+
+static void on_sigbus(int sig, siginfo_t* info, void* context) {
+  uintptr_t addr = (uintptr_t)info->si_addr;
+  for (int i = 0; i < MAX_MAPPINGS; i++) {
+    uintptr_t start = atomic_load(&mappings[i].start);
+    size_t length = atomic_load(&mappings[i].length);
+    if (start == 0 || addr < start || addr >= start + length) continue;
+    uintptr_t from = addr & ~(page_size - 1);
+    /* mmap is a plain system call here, safe in a handler; MAP_FIXED replaces the file pages. */
+    if (mmap((void*)from, start + length - from, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED) {
+      atomic_store(&mappings[i].damaged, 1);
+      return; /* the faulting access runs again and reads zeros */
+    }
+    break;
+  }
+  if ((previous_sigbus.sa_flags & SA_SIGINFO) && previous_sigbus.sa_sigaction != NULL) {
+    previous_sigbus.sa_sigaction(sig, info, context);
+  } else if (!(previous_sigbus.sa_flags & SA_SIGINFO) && previous_sigbus.sa_handler != SIG_DFL && previous_sigbus.sa_handler != SIG_IGN) {
+    previous_sigbus.sa_handler(sig);
+  } else {
+    /* Not ours, no handler before us: restore the default; the access faults again and ends the process. */
+    sigaction(SIGBUS, &previous_sigbus, NULL);
+  }
+}
+
+static void install_sigbus_handler(void) {
+  int expected = 0;
+  if (!atomic_compare_exchange_strong(&sigbus_installed, &expected, 1)) return;
+  page_size = (uintptr_t)sysconf(_SC_PAGESIZE);
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_sigaction = on_sigbus;
+  action.sa_flags = SA_SIGINFO | SA_NODEFER;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGBUS, &action, &previous_sigbus);
+}
+
+static int register_mapping(void* start, size_t length) {
+  for (int i = 0; i < MAX_MAPPINGS; i++) {
+    uintptr_t free_slot = 0;
+    if (atomic_compare_exchange_strong(&mappings[i].start, &free_slot, (uintptr_t)1)) {
+      atomic_store(&mappings[i].damaged, 0);
+      atomic_store(&mappings[i].length, length);
+      atomic_store(&mappings[i].start, (uintptr_t)start);
+      return i;
+    }
+  }
+  return -1;
+}
+
+static int find_mapping(const void* start) {
+  for (int i = 0; i < MAX_MAPPINGS; i++) {
+    if (atomic_load(&mappings[i].start) == (uintptr_t)start) return i;
+  }
+  return -1;
+}
 
 static int get_fd(napi_env env, napi_value v, int32_t* fd) {
   return napi_get_value_int32(env, v, fd) == napi_ok && *fd >= 0;
@@ -72,6 +153,11 @@ static napi_value pread_into(napi_env env, napi_callback_info info) {
 
 static void unmap(napi_env env, void* data, void* hint) {
   (void)env;
+  int slot = find_mapping(data);
+  if (slot >= 0) {
+    atomic_store(&mappings[slot].length, 0);
+    atomic_store(&mappings[slot].start, 0);
+  }
   munmap(data, (size_t)(uintptr_t)hint);
 }
 
@@ -92,16 +178,40 @@ static napi_value map_file(napi_env env, napi_callback_info info) {
     napi_create_arraybuffer(env, 0, &unused, &result);
     return result;
   }
+  install_sigbus_handler();
   void* p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
   if (p == MAP_FAILED) {
     throw_errno(env, "mmap", errno);
     return NULL;
   }
+  int slot = register_mapping(p, n);
+  if (slot < 0) {
+    munmap(p, n);
+    napi_get_null(env, &result);
+    return result;
+  }
   if (napi_create_external_arraybuffer(env, p, n, unmap, (void*)(uintptr_t)n, &result) != napi_ok) {
+    atomic_store(&mappings[slot].length, 0);
+    atomic_store(&mappings[slot].start, 0);
     munmap(p, n);
     napi_throw_error(env, NULL, "mmap: this runtime does not accept external array buffers");
     return NULL;
   }
+  return result;
+}
+
+static napi_value mapping_damaged(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_value result;
+  void* data;
+  size_t length;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || napi_get_arraybuffer_info(env, argv[0], &data, &length) != napi_ok) {
+    napi_throw_type_error(env, NULL, "mappingDamaged(buffer: ArrayBuffer)");
+    return NULL;
+  }
+  int slot = data == NULL ? -1 : find_mapping(data);
+  napi_get_boolean(env, slot >= 0 && atomic_load(&mappings[slot].damaged), &result);
   return result;
 }
 
@@ -111,5 +221,7 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "preadInto", fn);
   napi_create_function(env, "mapFile", NAPI_AUTO_LENGTH, map_file, NULL, &fn);
   napi_set_named_property(env, exports, "mapFile", fn);
+  napi_create_function(env, "mappingDamaged", NAPI_AUTO_LENGTH, mapping_damaged, NULL, &fn);
+  napi_set_named_property(env, exports, "mappingDamaged", fn);
   return exports;
 }

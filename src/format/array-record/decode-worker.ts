@@ -32,7 +32,8 @@ function decode({ bytes: given, file, start, chunks: span, pick }: DecodeRequest
   // A few picked records are copied out anyway: a read into the reused buffer, reassembled in place
   // there, costs less than reassembling split chunks out of a mapping into fresh memory.
   if (pick !== undefined) return decodePicked(given ?? readSpan(file!.fd, start, file!.length, true), start, span, pick);
-  if (file?.mapped === true) return decodeMapped(fileMapping(file.fd, start + file.length), start, file.length, span);
+  const mapping = file?.mapped === true ? fileMapping(file.fd, start + file.length) : undefined;
+  if (mapping !== undefined) return decodeMapped(mapping, start, file!.length, span);
   const bytes = given ?? readSpan(file!.fd, start, file!.length);
   // The span's bytes were transferred to this worker alone: chunks may be reassembled in place.
   const window = { bytes, start, inPlace: true };
@@ -208,11 +209,11 @@ let mapped: { dev: number; ino: number; size: number; buffer: ArrayBuffer } | un
 
 /**
  * The whole file open as `fd`, mapped (byte i of the buffer is byte i of the file), covering at
- * least `end` bytes. One mapping is kept per worker and reused while the descriptor still names
+ * least `end` bytes, or undefined when it cannot be mapped (the span is then read). One mapping is kept per worker and reused while the descriptor still names
  * the same file (device, inode) of the same size: a descriptor number may be reused for another
  * file once the reader closes it, so the number alone identifies nothing.
  */
-function fileMapping(fd: number, end: number): ArrayBuffer {
+function fileMapping(fd: number, end: number): ArrayBuffer | undefined {
   let stats: Stats;
   try {
     stats = fstatSync(fd);
@@ -220,13 +221,17 @@ function fileMapping(fd: number, end: number): ArrayBuffer {
     throw new ArrayRecordError("IO", `fstat failed: ${(e as Error).message}`);
   }
   if (stats.size < end) throw new ArrayRecordError("TRUNCATED", `file is ${stats.size} bytes, the span ends at ${end}`, { offset: stats.size });
-  if (mapped === undefined || mapped.dev !== stats.dev || mapped.ino !== stats.ino || mapped.size !== stats.size) {
-    if (fileIoAddon === null) throw new ArrayRecordError("UNSUPPORTED", "file mapping needs the arrayrecord-fileio addon");
+  if (mapped === undefined || mapped.dev !== stats.dev || mapped.ino !== stats.ino || mapped.size !== stats.size || fileIoAddon!.mappingDamaged(mapped.buffer)) {
+    mapped = undefined;
+    if (fileIoAddon === null) return undefined;
+    let buffer: ArrayBuffer | null;
     try {
-      mapped = { dev: stats.dev, ino: stats.ino, size: stats.size, buffer: fileIoAddon.mapFile(fd, stats.size) };
+      buffer = fileIoAddon.mapFile(fd, stats.size);
     } catch (e) {
       throw new ArrayRecordError("IO", `mapping failed: ${(e as Error).message}`);
     }
+    if (buffer === null) return undefined; // too many mappings alive: this span is read instead
+    mapped = { dev: stats.dev, ino: stats.ino, size: stats.size, buffer };
   }
   return mapped.buffer;
 }

@@ -4,12 +4,13 @@
  * (a 1.4 KB random read costs ~0.03 µs of CPU instead of ~1 µs), and records of uncompressed
  * chunks that no block header splits are views of the mapping too.
  *
- * The hazard, why it is not the default: the mapping shows the file as it is now, so if another
- * process truncates the file while it is mapped (or the disk fails under it), touching the lost
- * pages kills this process with SIGBUS instead of raising an error. Records returned stay views of
- * the mapping (keeping it mapped while they live), and change if another process rewrites the file
- * in place. Map only files nothing else truncates or rewrites while they are read (finished
- * dataset shards). Writes to returned records change this process's private copy only.
+ * Why it is not the default: the mapping shows the file as it is now. Pages another process
+ * truncates away (or a failing disk loses) would raise SIGBUS, which kills a process; the addon's
+ * SIGBUS handler instead replaces the rest of the mapping with zero pages, so those reads see
+ * zeros: chunk hashes fail (CORRUPT) and later reads of the source fail with IO, but records
+ * already returned silently turn to zeros, and a file rewritten in place changes them. Map only
+ * files nothing else truncates or rewrites while they are read (finished dataset shards). Writes
+ * to returned records change this process's private copy only.
  */
 import * as fs from "node:fs";
 import { ArrayRecordError } from "../errors.js";
@@ -53,15 +54,23 @@ export class MappedByteSource implements ByteSource {
     try {
       const size = fs.fstatSync(fd).size;
       if (size > MAX_MAPPED) throw new ArrayRecordError("UNSUPPORTED", `file of ${size} bytes is too large to map (at most ${MAX_MAPPED})`, { file: path });
-      return new MappedByteSource(path, fd, addon.mapFile(fd, size));
+      const mapping = addon.mapFile(fd, size);
+      if (mapping === null) throw new ArrayRecordError("UNSUPPORTED", "too many files mapped at once", { file: path });
+      return new MappedByteSource(path, fd, mapping);
     } catch (e) {
       fs.closeSync(fd);
       throw ioError(path, e);
     }
   }
 
+  /** Whether the file lost pages under the mapping (truncated by another process): they read as zeros. */
+  damaged(): boolean {
+    return this.mapped.byteLength > 0 && fileIoAddon!.mappingDamaged(this.mapped);
+  }
+
   readSync(position: number, length: number): Uint8Array {
     this.descriptor();
+    if (this.damaged()) throw new ArrayRecordError("IO", "file was truncated while mapped (its lost pages read as zeros)", { file: this.name, offset: position });
     const start = Math.min(Math.max(0, position), this.size);
     // new Uint8Array(buffer, …): no species lookup, unlike subarray.
     return new Uint8Array(this.mapped, start, Math.max(0, Math.min(length, this.size - start)));

@@ -11,8 +11,13 @@ import { createRequire } from "node:module";
 export interface FileIoAddon {
   /** Fills `target` from `position` of the file open as `fd`; the bytes read (fewer only at its end). Throws on a failed read. */
   preadInto(fd: number, target: Uint8Array, position: number): number;
-  /** A private, writable-in-memory mapping of the first `length` bytes of the file open as `fd`. */
-  mapFile(fd: number, length: number): ArrayBuffer;
+  /**
+   * A private, writable-in-memory mapping of the first `length` bytes of the file open as `fd`;
+   * null when too many mappings are alive. Pages lost to a truncation read as zeros (see fileio.c).
+   */
+  mapFile(fd: number, length: number): ArrayBuffer | null;
+  /** Whether pages of `mapping` were lost (the file was truncated under it) and now read as zeros. */
+  mappingDamaged(mapping: ArrayBuffer): boolean;
 }
 
 const require = createRequire(import.meta.url);
@@ -32,7 +37,8 @@ function loadFileIoAddon(): FileIoAddon | null {
       const out = new Uint8Array(expected.length - 10);
       if (addon.preadInto(fd, out, 10) !== out.length || !same(out, expected.subarray(10))) return null;
       if (addon.preadInto(fd, out, 30) !== expected.length - 30) return null;
-      if (!same(new Uint8Array(addon.mapFile(fd, expected.length)), expected)) return null;
+      const mapping = addon.mapFile(fd, expected.length);
+      if (mapping === null || !same(new Uint8Array(mapping), expected) || addon.mappingDamaged(mapping)) return null;
     } finally {
       fs.closeSync(fd);
     }

@@ -3,9 +3,11 @@
  * and access path, hashes still verified (damage is CORRUPT / TRUNCATED, never wrong records),
  * records valid after close, and writes to a record never reach the file.
  */
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { ArrayRecordReader } from "../../../src/format/array-record/reader.js";
 import { ArrayRecordDataSource } from "../../../src/format/array-record/data-source.js";
@@ -148,6 +150,43 @@ describe("mapped reader (open.mmap)", () => {
     // A file cut short before it is opened: an error at open, not a fault.
     const cut = write("cut.array_record", good.subarray(0, good.length - 50));
     expect(() => ArrayRecordReader.openSync(cut, "", { mmap: true })).toThrow(expect.objectContaining({ code: expect.stringMatching(/CORRUPT|TRUNCATED/) }));
+  });
+
+  it("a file truncated while mapped gives typed errors, not SIGBUS (child process)", () => {
+    const records = textRecords(77, 3000, 1000, 1400);
+    const file = write("truncated.array_record", encodeArrayRecord(records, "group_size:1,uncompressed"));
+    // The child maps the file, reads the first record, truncates the file to a tenth (another
+    // process would do the same to the mapping), then reads on: every later read must be the
+    // record or a typed error, and the process must live to print its summary.
+    const script = `
+      import * as fs from "node:fs";
+      import { ArrayRecordReader } from "./src/format/array-record/reader.ts";
+      const file = ${JSON.stringify(file)};
+      const reader = ArrayRecordReader.openSync(file, "", { mmap: true });
+      const first = reader.readSync(0).length;
+      fs.truncateSync(file, Math.floor(fs.statSync(file).size / 10));
+      const codes = {};
+      for (const i of [2900, 2500, 1500, 10, 2950]) {
+        try { reader.readSync(i); codes[i] = "ok"; } catch (e) { codes[i] = e.code ?? String(e); }
+      }
+      let parallel;
+      try { await reader.readAllParallel(2); parallel = "ok"; } catch (e) { parallel = e.code ?? String(e); }
+      console.log(JSON.stringify({ first, codes, parallel }));`;
+    const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      encoding: "utf8",
+      timeout: 60_000,
+      killSignal: "SIGKILL",
+      cwd: fileURLToPath(new URL("../../../", import.meta.url)),
+    });
+    expect(child.error, "the child must exit by itself within 60 s").toBeUndefined();
+    expect(child.signal, child.stderr).toBeNull();
+    expect(child.status, child.stderr).toBe(0);
+    const out = JSON.parse(child.stdout.trim().split("\n").at(-1)!) as { first: number; codes: Record<string, string>; parallel: string };
+    expect(out.first).toBe(records[0]!.length);
+    // Records in the lost nine tenths: CORRUPT (the zeros fail their hash) or IO (the source knows it lost pages).
+    for (const i of ["2900", "2500", "1500", "2950"]) expect(["CORRUPT", "IO"], `record ${i}`).toContain(out.codes[i]);
+    expect(["ok", "CORRUPT", "IO"]).toContain(out.codes["10"]);
+    expect(["CORRUPT", "IO", "TRUNCATED"]).toContain(out.parallel);
   });
 
   it("an empty file and a missing file are typed errors", () => {
