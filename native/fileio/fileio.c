@@ -23,7 +23,13 @@
  * (or the default action, which ends the process as it would have without us).
  *
  * mappingDamaged(buffer: ArrayBuffer): boolean
- *   Whether the SIGBUS handler has replaced pages of this mapping with zeros.
+ *   Whether the SIGBUS handler (or releaseMapping) has replaced pages of this mapping with zeros.
+ *
+ * releaseMapping(buffer: ArrayBuffer): boolean
+ *   Replaces the whole mapping with zero pages now, so it no longer holds the file (a deleted
+ *   file's space is freed) while the ArrayBuffer waits for a garbage collection; the address range
+ *   stays reserved (reads see zeros, nothing faults) until the finalizer unmaps it. For holders
+ *   that know no view of the mapping is used any more (the decode workers' cached mapping).
  */
 #include <node_api.h>
 #include <errno.h>
@@ -215,6 +221,23 @@ static napi_value mapping_damaged(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static napi_value release_mapping(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_value result;
+  void* data;
+  size_t length;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || napi_get_arraybuffer_info(env, argv[0], &data, &length) != napi_ok) {
+    napi_throw_type_error(env, NULL, "releaseMapping(buffer: ArrayBuffer)");
+    return NULL;
+  }
+  int slot = data == NULL ? -1 : find_mapping(data);
+  int released = slot >= 0 && mmap(data, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED;
+  if (released) atomic_store(&mappings[slot].damaged, 1);
+  napi_get_boolean(env, released, &result);
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn;
   napi_create_function(env, "preadInto", NAPI_AUTO_LENGTH, pread_into, NULL, &fn);
@@ -223,5 +246,7 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "mapFile", fn);
   napi_create_function(env, "mappingDamaged", NAPI_AUTO_LENGTH, mapping_damaged, NULL, &fn);
   napi_set_named_property(env, exports, "mappingDamaged", fn);
+  napi_create_function(env, "releaseMapping", NAPI_AUTO_LENGTH, release_mapping, NULL, &fn);
+  napi_set_named_property(env, exports, "releaseMapping", fn);
   return exports;
 }

@@ -207,6 +207,22 @@ function contiguous(begin: number, offset: number, length: number): boolean {
 /** This worker's mapping of the file last mapped, with what identifies it (see {@link fileMapping}). */
 let mapped: { dev: number; ino: number; size: number; buffer: ArrayBuffer } | undefined;
 
+/** How long an idle worker keeps its mapping: a held mapping keeps a deleted file's space in use. */
+const MAPPING_IDLE_MS = 200;
+let idleRelease: ReturnType<typeof setTimeout> | undefined;
+
+/** Lets go of the cached mapping once no request came for {@link MAPPING_IDLE_MS} (no view of it outlives a request). */
+function releaseMappingWhenIdle(): void {
+  if (idleRelease !== undefined) clearTimeout(idleRelease);
+  if (mapped === undefined) return;
+  idleRelease = setTimeout(() => {
+    idleRelease = undefined;
+    if (mapped !== undefined) fileIoAddon?.releaseMapping(mapped.buffer);
+    mapped = undefined;
+  }, MAPPING_IDLE_MS);
+  idleRelease.unref();
+}
+
 /**
  * The whole file open as `fd`, mapped (byte i of the buffer is byte i of the file), covering at
  * least `end` bytes, or undefined when it cannot be mapped (the span is then read). One mapping is kept per worker and reused while the descriptor still names
@@ -222,6 +238,7 @@ function fileMapping(fd: number, end: number): ArrayBuffer | undefined {
   }
   if (stats.size < end) throw new ArrayRecordError("TRUNCATED", `file is ${stats.size} bytes, the span ends at ${end}`, { offset: stats.size });
   if (mapped === undefined || mapped.dev !== stats.dev || mapped.ino !== stats.ino || mapped.size !== stats.size || fileIoAddon!.mappingDamaged(mapped.buffer)) {
+    if (mapped !== undefined) fileIoAddon?.releaseMapping(mapped.buffer); // another file now: let go of the last one's
     mapped = undefined;
     if (fileIoAddon === null) return undefined;
     let buffer: ArrayBuffer | null;
@@ -342,4 +359,5 @@ parentPort!.on("message", (request: DecodeRequest) => {
       : { id: request.id, error: { code: "CORRUPT", reason: `decoding failed: ${(e as Error).message}`, offset: undefined } };
     parentPort!.postMessage(response);
   }
+  releaseMappingWhenIdle();
 });

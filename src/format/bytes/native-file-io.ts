@@ -16,8 +16,10 @@ export interface FileIoAddon {
    * null when too many mappings are alive. Pages lost to a truncation read as zeros (see fileio.c).
    */
   mapFile(fd: number, length: number): ArrayBuffer | null;
-  /** Whether pages of `mapping` were lost (the file was truncated under it) and now read as zeros. */
+  /** Whether pages of `mapping` were lost (the file was truncated under it, or it was released) and now read as zeros. */
   mappingDamaged(mapping: ArrayBuffer): boolean;
+  /** Replaces `mapping` with zero pages now, letting go of the file before a GC collects it; false if it is not a live mapping. */
+  releaseMapping(mapping: ArrayBuffer): boolean;
 }
 
 const require = createRequire(import.meta.url);

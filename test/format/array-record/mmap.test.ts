@@ -103,6 +103,20 @@ describe("mapped reader (open.mmap)", () => {
     source.closeSync();
   });
 
+  it("idle decode workers let go of their mappings (a deleted file's space is freed)", async () => {
+    const records = textRecords(55, 2000, 100, 1000);
+    const file = write("released.array_record", encodeArrayRecord(records, "group_size:4,uncompressed"));
+    const mappingsOf = () => fs.readFileSync("/proc/self/maps", "utf8").split("\n").filter((line) => line.endsWith(file)).length;
+    const reader = await ArrayRecordReader.open(file, "", { mmap: true });
+    expect(recordsSha256(await reader.readAllParallel(2))).toBe(recordsSha256(records));
+    const during = mappingsOf();
+    expect(during).toBeGreaterThanOrEqual(2); // this thread's and at least one worker's
+    await reader.close();
+    await new Promise((r) => setTimeout(r, 1000));
+    // The workers' mappings are gone; this thread's stays while its ArrayBuffer awaits a GC.
+    expect(mappingsOf()).toBeLessThanOrEqual(1);
+  });
+
   it("records stay valid after close; writing into one changes neither the file nor a later read", () => {
     const records = textRecords(3, 50, 10, 100);
     const bytes = encodeArrayRecord(records, "group_size:1,uncompressed");
