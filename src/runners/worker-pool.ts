@@ -154,6 +154,14 @@ export class WorkerPool {
     return [...this.finished, ...this.workers.values()].map((w) => w.child.pid ?? -1);
   }
 
+  /**
+   * Process ids of the worker processes that have not exited yet, as this pool saw them exit (not
+   * by probing the pid: on a busy machine an exited worker's pid is soon another process's).
+   */
+  get liveWorkerPids(): number[] {
+    return [...this.workers.values()].filter((w) => w.child.exitCode === null && w.child.signalCode === null).map((w) => w.child.pid ?? -1);
+  }
+
   /** Process ids of the workers that finished at least one bundle. */
   get busyWorkerPids(): number[] {
     return [...this.finished, ...this.workers.values()].filter((w) => w.bundles > 0).map((w) => w.child.pid ?? -1);

@@ -104,6 +104,12 @@ export async function killFlink(ctx: KillContext): Promise<string> {
   let server = await sharedFlinkJobServer();
   const poolLog: string[] = [];
   const pool = await WorkerPool.start({ log: (line) => poolLog.push(`${Math.round(performance.now() - started)} ms: ${line}`) });
+  /**
+   * Whether worker process `pid` has not exited, as the pool saw it (its child's exit event). Not
+   * process.kill(pid, 0): in the first 100-point run with the watchdog the pid of a worker that had
+   * exited 17 minutes earlier belonged to another process by then, which failed the run.
+   */
+  const isAlive = (pid: number) => pool.liveWorkerPids.includes(pid);
   quiet.log(`flink: job server pid ${server.pid} up after ${Math.round((performance.now() - started) / 1000)} s; worker pool at ${pool.endpoint}`);
 
   /** Matches of `pattern` in the job server's log so far. */
@@ -338,15 +344,5 @@ export async function killFlink(ctx: KillContext): Promise<string> {
     Object.assign(console, quiet);
     await pool.stop();
     await stopSharedFlinkJobServer();
-  }
-}
-
-/** Whether process `pid` still exists (children are reaped by Node, so a dead one is gone). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
