@@ -25,6 +25,10 @@ import { readFromArrayRecord } from "../../src/io/read-array-record.js";
 import { readFromTFRecord } from "../../src/io/tfrecord-io.js";
 import { parDoWithCoder, recordCoder } from "../../src/transforms/coders.js";
 import { sharedFlinkJobServer, stopSharedFlinkJobServer } from "../../src/runners/flink-job-server.js";
+import { flinkRunner, FlinkPipelineResult } from "../../src/runners/flink-runner.js";
+import { WorkerPool } from "../../src/runners/worker-pool.js";
+import { writeToArrayRecord } from "../../src/io/write-array-record.js";
+import { JobState_Enum } from "apache-beam/proto/beam_job_api";
 import { tableToBatchRecords } from "../../src/format/arrow/index.js";
 import { ArrayRecordReader } from "../../src/format/array-record/reader.js";
 import { digestByGoogle, leftoverTemps, multisetDigest, readOurs, writeTFRecordInputs } from "./helpers.js";
@@ -201,5 +205,48 @@ describe("Flink [local], parallelism 2", () => {
     const files = fs.readdirSync(out).map((f) => path.join(out, f));
     expect(multisetDigest(readOurs(files))).toEqual(multisetDigest(input));
     expect(report.counters["arrayrecord_files_written"]).toBe(3);
+  });
+
+  it("stall watchdog: a job stopped and resubmitted on a new job server still writes every shard complete, each record once", async () => {
+    // One worker process, killed inside its first bundle that received data: until the dead
+    // worker's environment expires (5 s) no worker of the job does anything, so a watchdog of
+    // 1.5 s treats the healthy recovery as a stall. That exercises the real path: CancelJob, the
+    // shared job server replaced, the whole job submitted again into the same output.
+    const input = writeTFRecordInputs(dir, "stall", 2, 1500, 300);
+    const out = path.join(dir, "stall");
+    fs.mkdirSync(out);
+    const pool = await WorkerPool.start();
+    try {
+      const before = await sharedFlinkJobServer();
+      const runner = flinkRunner({ parallelism: 1, workerProcesses: 1, workerPoolEndpoint: pool.endpoint, retries: 20, pipelineOptions: { environmentExpirationMillis: 5000 }, stallWatchdog: { stallMs: 1500, resubmits: 1 } });
+      const result = (await runner.runAsync((root) => {
+        root.apply(readFromTFRecord(path.join(dir, "stall-*.tfrecord"))).apply(writeToArrayRecord(path.join(out, "stall.array_record"), { numShards: 3 }));
+      })) as FlinkPipelineResult;
+      const watch = { done: false, killed: 0 };
+      const killer = (async () => {
+        while (!watch.done && watch.killed === 0) {
+          const victim = pool.inBundleReceivedDataWorkerPids[0];
+          if (victim !== undefined) {
+            process.kill(victim, "SIGKILL");
+            watch.killed = victim;
+          }
+          await new Promise((r) => setTimeout(r, 2));
+        }
+      })();
+      const state = await result.waitUntilFinish(240_000);
+      watch.done = true;
+      await killer;
+      expect(watch.killed).toBeGreaterThan(0);
+      expect(state).toBe(JobState_Enum.DONE);
+      expect(result.stalls).toHaveLength(1);
+      expect(result.stalls[0]!.deadWorkers).toBe(1);
+      expect((await sharedFlinkJobServer()).pid).not.toBe(before.pid);
+      expect(fs.readdirSync(out).sort()).toEqual([0, 1, 2].map((i) => `stall.array_record-0000${i}-of-00003`));
+      const files = fs.readdirSync(out).map((f) => path.join(out, f));
+      expect(multisetDigest(readOurs(files))).toEqual(multisetDigest(input));
+      expect(leftoverTemps(out)).toEqual([]);
+    } finally {
+      await pool.stop();
+    }
   });
 });
