@@ -206,31 +206,32 @@ static napi_value map_file(napi_env env, napi_callback_info info) {
   return result;
 }
 
-static napi_value mapping_damaged(napi_env env, napi_callback_info info) {
+/* The one ArrayBuffer argument of mappingDamaged and releaseMapping; throws `usage` and returns 0 if it is not one. */
+static int arraybuffer_arg(napi_env env, napi_callback_info info, const char* usage, void** data, size_t* length) {
   size_t argc = 1;
   napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || napi_get_arraybuffer_info(env, argv[0], data, length) != napi_ok) {
+    napi_throw_type_error(env, NULL, usage);
+    return 0;
+  }
+  return 1;
+}
+
+static napi_value mapping_damaged(napi_env env, napi_callback_info info) {
   napi_value result;
   void* data;
   size_t length;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || napi_get_arraybuffer_info(env, argv[0], &data, &length) != napi_ok) {
-    napi_throw_type_error(env, NULL, "mappingDamaged(buffer: ArrayBuffer)");
-    return NULL;
-  }
+  if (!arraybuffer_arg(env, info, "mappingDamaged(buffer: ArrayBuffer)", &data, &length)) return NULL;
   int slot = data == NULL ? -1 : find_mapping(data);
   napi_get_boolean(env, slot >= 0 && atomic_load(&mappings[slot].damaged), &result);
   return result;
 }
 
 static napi_value release_mapping(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
   napi_value result;
   void* data;
   size_t length;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || napi_get_arraybuffer_info(env, argv[0], &data, &length) != napi_ok) {
-    napi_throw_type_error(env, NULL, "releaseMapping(buffer: ArrayBuffer)");
-    return NULL;
-  }
+  if (!arraybuffer_arg(env, info, "releaseMapping(buffer: ArrayBuffer)", &data, &length)) return NULL;
   int slot = data == NULL ? -1 : find_mapping(data);
   int released = slot >= 0 && mmap(data, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED;
   if (released) atomic_store(&mappings[slot].damaged, 1);

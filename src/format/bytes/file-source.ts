@@ -15,18 +15,55 @@ export interface FileSourceOptions {
   nativeReads?: boolean;
 }
 
-/** A {@link ByteSource} over a local file. */
-export class FileByteSource implements ByteSource {
+/**
+ * A local file's descriptor, open until closed: what both local byte sources ({@link FileByteSource}
+ * and the mapped one) keep. Closing never invalidates bytes already returned.
+ */
+export abstract class OpenLocalFile {
   private fd: number | undefined;
+
+  protected constructor(
+    /** The file's path. */
+    readonly name: string,
+    fd: number,
+  ) {
+    this.fd = fd;
+  }
+
+  /** The file's descriptor (kept open while the source is), for the parallel reader's workers. */
+  fileDescriptor(): number {
+    return this.descriptor();
+  }
+
+  async close(): Promise<void> {
+    this.closeSync();
+  }
+
+  closeSync(): void {
+    if (this.fd === undefined) return;
+    const fd = this.fd;
+    this.fd = undefined;
+    fs.closeSync(fd);
+  }
+
+  /** The descriptor; CLOSED once {@link closeSync} ran. */
+  protected descriptor(): number {
+    if (this.fd === undefined) throw new ArrayRecordError("CLOSED", "file is closed", { file: this.name });
+    return this.fd;
+  }
+}
+
+/** A {@link ByteSource} over a local file. */
+export class FileByteSource extends OpenLocalFile implements ByteSource {
   private readonly preadInto: ((fd: number, target: Uint8Array, position: number) => number) | undefined;
 
   private constructor(
-    readonly name: string,
+    name: string,
     fd: number,
     readonly size: number,
     options: FileSourceOptions,
   ) {
-    this.fd = fd;
+    super(name, fd);
     this.preadInto = options.nativeReads !== false ? fileIoAddon?.preadInto : undefined;
   }
 
@@ -96,25 +133,6 @@ export class FileByteSource implements ByteSource {
     return done;
   }
 
-  fileDescriptor(): number {
-    return this.descriptor();
-  }
-
-  async close(): Promise<void> {
-    this.closeSync();
-  }
-
-  closeSync(): void {
-    if (this.fd === undefined) return;
-    const fd = this.fd;
-    this.fd = undefined;
-    fs.closeSync(fd);
-  }
-
-  private descriptor(): number {
-    if (this.fd === undefined) throw new ArrayRecordError("CLOSED", "file is closed", { file: this.name });
-    return this.fd;
-  }
 }
 
 /**

@@ -15,7 +15,7 @@
 import * as fs from "node:fs";
 import { ArrayRecordError } from "../errors.js";
 import type { ByteSource } from "./byte-source.js";
-import { FileByteSource, ioError, wrapIo } from "./file-source.js";
+import { FileByteSource, ioError, OpenLocalFile, wrapIo } from "./file-source.js";
 import { fileIoAddon } from "./native-file-io.js";
 
 /** Largest file mapped: a typed array covers at most this many bytes here (larger files are read with positional reads). */
@@ -26,16 +26,17 @@ export function mappingAvailable(): boolean {
   return fileIoAddon !== null;
 }
 
-/** A {@link ByteSource} over a local file mapped into memory; see the module comment for the hazard. */
-export class MappedByteSource implements ByteSource {
-  private fd: number | undefined;
-
+/**
+ * A {@link ByteSource} over a local file mapped into memory; see the module comment for the hazard.
+ * Closing closes the descriptor; the mapping goes when nothing views it (records returned stay valid).
+ */
+export class MappedByteSource extends OpenLocalFile implements ByteSource {
   private constructor(
-    readonly name: string,
+    name: string,
     fd: number,
     private readonly mapped: ArrayBuffer,
   ) {
-    this.fd = fd;
+    super(name, fd);
   }
 
   /** The file's length in bytes (as it was when mapped). */
@@ -90,27 +91,6 @@ export class MappedByteSource implements ByteSource {
     return this.mapped;
   }
 
-  /** The file's descriptor (kept open while the source is), for the parallel reader's workers. */
-  fileDescriptor(): number {
-    return this.descriptor();
-  }
-
-  async close(): Promise<void> {
-    this.closeSync();
-  }
-
-  /** Closes the descriptor; the mapping itself goes when nothing views it (records returned stay valid). */
-  closeSync(): void {
-    if (this.fd === undefined) return;
-    const fd = this.fd;
-    this.fd = undefined;
-    fs.closeSync(fd);
-  }
-
-  private descriptor(): number {
-    if (this.fd === undefined) throw new ArrayRecordError("CLOSED", "file is closed", { file: this.name });
-    return this.fd;
-  }
 }
 
 /**
