@@ -3,7 +3,7 @@
  * sends their records back in one transferred buffer (the span's own, or one the chunks were
  * decoded into). See parallel-decode.ts.
  */
-import { fstatSync, readSync, type Stats } from "node:fs";
+import { fstatSync, type Stats } from "node:fs";
 import { parentPort } from "node:worker_threads";
 import { checkDataChunk, decodeDataChunkAt, decodeParsedDataChunk, spanChunkEntry } from "./file-layout.js";
 import { ArrayRecordError, isArrayRecordError } from "../errors.js";
@@ -14,6 +14,7 @@ import { BLOCK_HEADER_SIZE, BLOCK_SIZE } from "../riegeli/blocks.js";
 import { CompressionByte } from "../riegeli/codecs.js";
 import { recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
 import { fileIoAddon } from "../bytes/native-file-io.js";
+import { preadFully } from "../bytes/file-source.js";
 
 /**
  * Largest output buffer allocated up front from the footer's decoded sizes (checked against each
@@ -99,83 +100,73 @@ function decodeMapped(mapping: ArrayBuffer, start: number, length: number, span:
   // Not in place: writing would copy the mapping's pages on write.
   const window = { bytes: new Uint8Array(mapping, start, length), start, inPlace: false };
   const n = span.numRecords.length;
+  let records = 0;
+  for (let k = 0; k < n; k++) records += span.numRecords[k]!;
+  const bounds = new Float64Array(2 * records);
+  const inFile = new Uint8Array(records);
   const parsed: Chunk[] = [];
-  // Uncompressed chunks are decoded (their records located) in this first pass: that allocates nothing.
+  // First pass: uncompressed chunks are decoded (their records located, nothing allocated) and
+  // their records placed: file positions (inFile 1) where no block header cuts them, else counted
+  // for copying.
   const plain: (ChunkRecords | undefined)[] = [];
   let size = 0;
-  let records = 0;
+  let r = 0;
   for (let k = 0; k < n; k++) {
     const chunk = parseChunk(window, span.offsets[k]!, { limit: span.offsets[k + 1]!, limitIsEof: false });
     checkDataChunk(chunk, spanChunkEntry(span, k));
     parsed.push(chunk);
-    records += span.numRecords[k]!;
     if (!isUncompressedSimple(chunk)) {
       plain.push(undefined);
       size += span.decodedSizes[k]!;
+      r += 2 * span.numRecords[k]!;
       continue;
     }
     const decoded = decodeParsedDataChunk(chunk, spanChunkEntry(span, k));
     plain.push(decoded);
-    if (chunk.data.buffer === mapping) continue; // unsplit: every record is a view of the file
-    const first = dataStart(chunk, decoded);
-    for (let i = 0; i < decoded.count; i++) {
-      const [a, b] = recordRange(decoded, i);
-      if (!contiguous(chunk.begin, first + a, b - a)) size += b - a;
-    }
-  }
-  const direct = size <= MAX_SPAN_OUTPUT;
-  const values = direct ? uninitialized(size) : undefined;
-  const decoded: ChunkRecords[] = [];
-  let at = 0;
-  for (let k = 0; k < n; k++) {
-    if (plain[k] !== undefined) {
-      decoded.push(plain[k]!);
-      continue;
-    }
-    const target = direct ? values!.subarray(at, at + span.decodedSizes[k]!) : undefined;
-    const chunk = decodeParsedDataChunk(parsed[k]!, spanChunkEntry(span, k), target);
-    decoded.push(chunk);
-    at += chunk.values.length;
-  }
-  const out = values ?? new Uint8Array(size);
-  const bounds = new Float64Array(2 * records);
-  const inFile = new Uint8Array(records);
-  at = 0;
-  let r = 0;
-  for (let k = 0; k < n; k++) {
-    const chunk = decoded[k]!;
-    if (plain[k] === undefined) {
-      if (chunk.values.buffer !== out.buffer || chunk.values.byteOffset !== out.byteOffset + at) out.set(chunk.values, at);
-      r = putBounds(bounds, r, chunk, at);
-      at += chunk.values.length;
-      continue;
-    }
-    const unsplit = parsed[k]!.data.buffer === mapping;
-    const first = unsplit ? 0 : dataStart(parsed[k]!, chunk);
-    for (let i = 0; i < chunk.count; i++, r += 2) {
-      const [a, b] = recordRange(chunk, i);
+    // Unsplit: every record is a view of the mapping, whose byte offset is the file position.
+    const unsplit = chunk.data.buffer === mapping;
+    const first = unsplit ? 0 : dataStart(chunk, decoded);
+    const { starts, values } = decoded;
+    for (let i = 0; i < decoded.count; i++, r += 2) {
+      const a = starts === undefined ? 0 : starts[i]!;
+      const b = starts === undefined ? values.length : starts[i + 1]!;
       if (unsplit) {
-        // A view of the mapping: its byte offset is the file position.
         inFile[r >> 1] = 1;
-        bounds[r] = chunk.values.byteOffset + a;
-        bounds[r + 1] = chunk.values.byteOffset + b;
-      } else if (contiguous(parsed[k]!.begin, first + a, b - a)) {
+        bounds[r] = values.byteOffset + a;
+        bounds[r + 1] = values.byteOffset + b;
+      } else if (contiguous(chunk.begin, first + a, b - a)) {
         inFile[r >> 1] = 1;
-        bounds[r] = physical(parsed[k]!.begin, first + a);
+        bounds[r] = physical(chunk.begin, first + a);
         bounds[r + 1] = bounds[r]! + (b - a);
-      } else {
-        out.set(chunk.values.subarray(a, b), at);
-        bounds[r] = at;
-        bounds[r + 1] = at += b - a;
-      }
+      } else size += b - a;
+    }
+  }
+  // Second pass: other chunks are decoded into one output buffer, and records a block header cuts
+  // are copied there, in span order.
+  const direct = size <= MAX_SPAN_OUTPUT;
+  const out = direct ? uninitialized(size) : new Uint8Array(size);
+  let at = 0;
+  r = 0;
+  for (let k = 0; k < n; k++) {
+    const chunk = plain[k];
+    if (chunk === undefined) {
+      const decoded = decodeParsedDataChunk(parsed[k]!, spanChunkEntry(span, k), direct ? out.subarray(at, at + span.decodedSizes[k]!) : undefined);
+      if (decoded.values.buffer !== out.buffer || decoded.values.byteOffset !== out.byteOffset + at) out.set(decoded.values, at);
+      r = putBounds(bounds, r, decoded, at);
+      at += decoded.values.length;
+      continue;
+    }
+    const { starts, values } = chunk;
+    for (let i = 0; i < chunk.count; i++, r += 2) {
+      if (inFile[r >> 1] === 1) continue;
+      const a = starts === undefined ? 0 : starts[i]!;
+      const b = starts === undefined ? values.length : starts[i + 1]!;
+      out.set(values.subarray(a, b), at);
+      bounds[r] = at;
+      bounds[r + 1] = at += b - a;
     }
   }
   return { values: out, bounds, inFile };
-}
-
-/** Record i's range in its chunk's values. */
-function recordRange(chunk: ChunkRecords, i: number): [number, number] {
-  return chunk.starts === undefined ? [0, chunk.values.length] : [chunk.starts[i]!, chunk.starts[i + 1]!];
 }
 
 /** Where a chunk's values start, counted in chunk bytes (header included, block headers not) from its beginning. */
@@ -314,24 +305,11 @@ function readSpan(fd: number, position: number, length: number, reuse = false): 
     if (scratch === undefined || scratch.length < length) scratch = uninitialized(length);
     out = scratch.subarray(0, length);
   } else out = uninitialized(length);
-  let done = 0;
-  if (fileIoAddon !== null) {
-    // The addon's pread (the main thread's FileByteSource uses it too): cheaper than fs.readSync per call.
-    try {
-      done = fileIoAddon.preadInto(fd, out, position);
-    } catch (e) {
-      throw new ArrayRecordError("IO", `read failed: ${(e as Error).message}`, { offset: position });
-    }
-  }
-  while (done < length) {
-    let n: number;
-    try {
-      n = readSync(fd, out, done, length - done, position + done);
-    } catch (e) {
-      throw new ArrayRecordError("IO", `read failed: ${(e as Error).message}`, { offset: position + done });
-    }
-    if (n === 0) break;
-    done += n;
+  let done: number;
+  try {
+    done = preadFully(fd, out, position, fileIoAddon?.preadInto); // the addon's pread when built, as FileByteSource reads
+  } catch (e) {
+    throw new ArrayRecordError("IO", `read failed: ${(e as Error).message}`, { offset: position });
   }
   return done === length ? out : out.subarray(0, done);
 }

@@ -12,7 +12,7 @@ import { openLayoutAsync, openLayoutSync, recoveryOf, type OpenOptions, type Rec
 import { allocBytes, isFresh } from "../bytes/slab.js";
 import { chunkOrder } from "./batch-order.js";
 import { sharedDecodePool, workerCount, type PackedRecords } from "./parallel-decode.js";
-import { runAsync, runSync, type IoPlan } from "../bytes/io-plan.js";
+import { checkFullRead, runAsync, runSync, type IoPlan } from "../bytes/io-plan.js";
 import { parseReaderOptions, type ReaderOptions } from "./options.js";
 import { recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
 
@@ -481,11 +481,10 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     this.sequentialScratch = undefined;
     // At least a span's worth: a large allocation of its own, never a shared slab.
     if (buffer === undefined || buffer.length < length) buffer = allocBytes(Math.max(length, this.spanBytes));
-    const bytes = buffer.subarray(0, length);
     try {
-      const n = source.readIntoSync(position, bytes);
-      if (n < length) throw new ArrayRecordError("IO", `short read: ${n} of ${length} bytes`, { offset: position });
-      const window = { bytes, start: position, inPlace: true };
+      const n = source.readIntoSync(position, buffer.subarray(0, length));
+      checkFullRead(source, span.range, n);
+      const window = { bytes: buffer.subarray(0, n), start: position, inPlace: true };
       const chunks: ChunkRecords[] = [];
       for (let c = span.first; c <= span.last; c++) chunks.push(decodeDataChunk(this.layout, window, c));
       const backing = buffer.buffer;
@@ -516,13 +515,12 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
         let bytes: Uint8Array;
         if (sparse) {
           if (this.scratch === undefined || this.scratch.length < length) this.scratch = allocBytes(Math.max(length, Math.min(this.spanBytes, 2 * (this.scratch?.length ?? 0))));
-          const target = this.scratch.subarray(0, length);
-          const n = source.readIntoSync!(position, target);
-          if (n < length) throw new ArrayRecordError("IO", `short read: ${n} of ${length} bytes`, { offset: position });
-          bytes = target;
+          const n = source.readIntoSync!(position, this.scratch.subarray(0, length));
+          checkFullRead(source, span.range, n);
+          bytes = this.scratch.subarray(0, n);
         } else {
           bytes = source.readSync(position, length);
-          if (bytes.length < length) throw new ArrayRecordError("IO", `short read: ${bytes.length} of ${length} bytes`, { offset: position });
+          checkFullRead(source, span.range, bytes.length);
         }
         // The scratch buffer is this reader's alone: chunks may be reassembled in place there.
         const window = { bytes, start: position, inPlace: sparse || isFresh(bytes) };

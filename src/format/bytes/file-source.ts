@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import { ArrayRecordError } from "../errors.js";
 import { allocBytes, markFresh } from "./slab.js";
 import type { ByteSource } from "./byte-source.js";
-import { fileIoAddon } from "./native-file-io.js";
+import { fileIoAddon, type FileIoAddon } from "./native-file-io.js";
 
 /** How a {@link FileByteSource} reads. */
 export interface FileSourceOptions {
@@ -55,7 +55,7 @@ export abstract class OpenLocalFile {
 
 /** A {@link ByteSource} over a local file. */
 export class FileByteSource extends OpenLocalFile implements ByteSource {
-  private readonly preadInto: ((fd: number, target: Uint8Array, position: number) => number) | undefined;
+  private readonly preadInto: FileIoAddon["preadInto"] | undefined;
 
   private constructor(
     name: string,
@@ -103,21 +103,11 @@ export class FileByteSource extends OpenLocalFile implements ByteSource {
 
   readIntoSync(position: number, target: Uint8Array): number {
     const fd = this.descriptor();
-    const preadInto = this.preadInto;
-    if (preadInto !== undefined) {
-      try {
-        return preadInto(fd, target, position);
-      } catch (e) {
-        throw ioError(this.name, e);
-      }
+    try {
+      return preadFully(fd, target, position, this.preadInto);
+    } catch (e) {
+      throw ioError(this.name, e);
     }
-    let done = 0;
-    while (done < target.length) {
-      const n = wrapIo(this.name, () => fs.readSync(fd, target, done, target.length - done, position + done));
-      if (n === 0) break;
-      done += n;
-    }
-    return done;
   }
 
   async readInto(position: number, target: Uint8Array): Promise<number> {
@@ -149,6 +139,22 @@ function freshIfLarge(bytes: Uint8Array): Uint8Array {
 
 function plainView(buffer: Buffer, length: number): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, length);
+}
+
+/**
+ * Fills `target` from byte `position` of the file open as `fd`, retrying short reads; the bytes
+ * read (fewer only at the end of the file). Through `preadInto` (the addon's, ~0.7 µs a call) when
+ * given, else `fs.readSync` (the portable path). Errors are thrown as they come: callers name the file.
+ */
+export function preadFully(fd: number, target: Uint8Array, position: number, preadInto: FileIoAddon["preadInto"] | undefined): number {
+  if (preadInto !== undefined) return preadInto(fd, target, position);
+  let done = 0;
+  while (done < target.length) {
+    const n = fs.readSync(fd, target, done, target.length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
 }
 
 /** Runs a file operation, turning a Node error into an IO {@link ArrayRecordError}. */

@@ -36,8 +36,16 @@ export async function runAsync<T>(source: ByteSource, plan: IoPlan<T>): Promise<
 }
 
 function readChecked(source: ByteSource, range: ByteRange, bytes: Uint8Array): Uint8Array {
-  if (bytes.length < range.length && range.position + range.length <= source.size) {
-    throw new ArrayRecordError("IO", `short read: ${bytes.length} of ${range.length} bytes`, { file: source.name, offset: range.position });
-  }
+  checkFullRead(source, range, bytes.length);
   return bytes;
+}
+
+/**
+ * Throws IO when a read of `range`, which lies inside the source, gave only `got` bytes (a short
+ * read); a range running past the end may come back short (decoding then reports truncation).
+ */
+export function checkFullRead(source: ByteSource, range: ByteRange, got: number): void {
+  if (got < range.length && range.position + range.length <= source.size) {
+    throw new ArrayRecordError("IO", `short read: ${got} of ${range.length} bytes`, { file: source.name, offset: range.position });
+  }
 }

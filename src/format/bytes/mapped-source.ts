@@ -94,11 +94,11 @@ export class MappedByteSource extends OpenLocalFile implements ByteSource {
 }
 
 /**
- * Opens a local file mapped when `mmap` is set and mapping is available for it, else with
- * positional reads (a {@link FileByteSource}).
+ * Opens a local file mapped when mapping is available for it, else with positional reads (a
+ * {@link FileByteSource}).
  */
-export function openSourceMaybeMapped(path: string, mmap: boolean): ByteSource {
-  if (mmap && mappingAvailable()) {
+export function openSourceMaybeMapped(path: string): ByteSource {
+  if (mappingAvailable()) {
     try {
       return MappedByteSource.openSync(path);
     } catch (e) {

@@ -52,7 +52,7 @@ export function openerFor(path: string): PathOpener | undefined {
 
 /** Opens `path` for reading: through its registered opener, else as a local file. */
 export function openPathSourceSync(path: string, local: LocalSourceOptions = {}): ByteSource {
-  return openerFor(path)?.openSourceSync(path) ?? (local.mmap === true ? openSourceMaybeMapped(path, true) : FileByteSource.openSync(path));
+  return openerFor(path)?.openSourceSync(path) ?? (local.mmap === true ? openSourceMaybeMapped(path) : FileByteSource.openSync(path));
 }
 
 /**
@@ -78,7 +78,7 @@ export async function openPathSource(path: string, local: LocalSourceOptions = {
   const opener = openerFor(path);
   if (opener !== undefined) return opener.openSource(path);
   // Mapping is one system call: no async form worth having.
-  return local.mmap === true ? openSourceMaybeMapped(path, true) : FileByteSource.open(path);
+  return local.mmap === true ? openSourceMaybeMapped(path) : FileByteSource.open(path);
 }
 
 /** Creates an atomic sink for `path`: through its registered opener, else a local temporary file. */

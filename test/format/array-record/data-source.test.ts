@@ -1,5 +1,4 @@
 /** ArrayRecordDataSource over many shards: lazy, bounded open files, footers read once. */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -11,6 +10,7 @@ import { encodeArrayRecord } from "../../../src/format/array-record/writer.js";
 import type { ByteSource } from "../../../src/format/bytes/byte-source.js";
 import { FileByteSource } from "../../../src/format/bytes/file-source.js";
 import { shuffled } from "../../helpers/golden.js";
+import { runTsxChild } from "../../helpers/tsx-child.js";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arrayrecord-data-source-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -113,12 +113,7 @@ describe("ArrayRecordDataSource over many shards", () => {
   it("3,000 shards under ulimit -n 256, sync and async (child process)", () => {
     const work = fs.mkdtempSync(path.join(dir, "many-"));
     const child = fileURLToPath(new URL("./many-shards.child.ts", import.meta.url));
-    const r = spawnSync("bash", ["-c", 'ulimit -n 256 && exec "$0" --expose-gc --import tsx "$1" "$2" 3000', process.execPath, child, work], {
-      encoding: "utf8",
-      timeout: 240_000,
-      killSignal: "SIGKILL",
-      cwd: fileURLToPath(new URL("../../../", import.meta.url)),
-    });
+    const r = runTsxChild({ file: child, args: [work, "3000"] }, { timeoutMs: 240_000, nodeFlags: ["--expose-gc"], ulimit: "-n 256" });
     expect(r.error, "the child must finish within 240 s").toBeUndefined();
     expect(r.status, r.stderr).toBe(0);
     const result = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as Record<string, number | boolean>;

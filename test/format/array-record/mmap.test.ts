@@ -3,11 +3,9 @@
  * and access path, hashes still verified (damage is CORRUPT / TRUNCATED, never wrong records),
  * records valid after close, and writes to a record never reach the file.
  */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { ArrayRecordReader } from "../../../src/format/array-record/reader.js";
 import { ArrayRecordDataSource } from "../../../src/format/array-record/data-source.js";
@@ -17,6 +15,7 @@ import { FileByteSource } from "../../../src/format/bytes/file-source.js";
 import { recordsSha256 } from "../../helpers/golden.js";
 import { conformanceFixtures } from "../../helpers/fixtures.js";
 import { textRecords } from "../../helpers/generators.js";
+import { runTsxChild } from "../../helpers/tsx-child.js";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ar-mmap-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -186,12 +185,7 @@ describe("mapped reader (open.mmap)", () => {
       let parallel;
       try { await reader.readAllParallel(2); parallel = "ok"; } catch (e) { parallel = e.code ?? String(e); }
       console.log(JSON.stringify({ first, codes, parallel }));`;
-    const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
-      encoding: "utf8",
-      timeout: 60_000,
-      killSignal: "SIGKILL",
-      cwd: fileURLToPath(new URL("../../../", import.meta.url)),
-    });
+    const child = runTsxChild({ source: script }, { timeoutMs: 60_000 });
     expect(child.error, "the child must exit by itself within 60 s").toBeUndefined();
     expect(child.signal, child.stderr).toBeNull();
     expect(child.status, child.stderr).toBe(0);

@@ -1,9 +1,7 @@
 /** Parallel reads (worker threads) give exactly the records of the sequential reader, and its errors. */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { ArrayRecordReader } from "../../../src/format/array-record/reader.js";
 import { MemoryByteSource } from "../../../src/format/bytes/byte-source.js";
@@ -11,6 +9,7 @@ import { encodeArrayRecord } from "../../../src/format/array-record/writer.js";
 import { recordsSha256 } from "../../helpers/golden.js";
 import { conformanceFixtures, fixture } from "../../helpers/fixtures.js";
 import { textRecords } from "../../helpers/generators.js";
+import { runTsxChild } from "../../helpers/tsx-child.js";
 
 describe("readRangeParallel / readAllParallel", () => {
   it("reads every conformance fixture exactly (transposed ones included)", async () => {
@@ -90,12 +89,7 @@ describe("readRangeParallel / readAllParallel", () => {
     const script = `import { ArrayRecordReader } from "./src/format/array-record/reader.ts";
       const r = await ArrayRecordReader.open(${JSON.stringify(file)});
       console.log((await r.readAllParallel(2)).length);`;
-    const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
-      encoding: "utf8",
-      timeout: 60_000,
-      killSignal: "SIGKILL",
-      cwd: fileURLToPath(new URL("../../../", import.meta.url)),
-    });
+    const child = runTsxChild({ source: script }, { timeoutMs: 60_000 });
     expect(child.error, "the child must exit by itself within 60 s").toBeUndefined();
     expect(child.status, child.stderr).toBe(0);
     expect(Number(child.stdout.trim())).toBeGreaterThan(0);

@@ -5,12 +5,12 @@
  * failure as an IO error (from a write or from close), leave nothing under the final name and no
  * temporary file, and a later close() must throw CLOSED rather than report success. close-errors.test.ts covers ENOSPC and EIO at close by mocking node:fs.
  */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { runTsxChild } from "../../helpers/tsx-child.js";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "file-size-limit-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -21,12 +21,7 @@ const LIMIT = 256 * 1024;
 describe("writers under a file size limit (real EFBIG, child process)", () => {
   it("a file under the limit is written whole; past it every writer fails with IO and leaves nothing", () => {
     const child = fileURLToPath(new URL("./file-size-limit.child.ts", import.meta.url));
-    const r = spawnSync("bash", ["-c", `ulimit -f ${LIMIT / 1024} && exec "$0" --import tsx "$1" "$2" ${LIMIT}`, process.execPath, child, dir], {
-      encoding: "utf8",
-      timeout: 120_000,
-      killSignal: "SIGKILL",
-      cwd: fileURLToPath(new URL("../../../", import.meta.url)),
-    });
+    const r = runTsxChild({ file: child, args: [dir, String(LIMIT)] }, { timeoutMs: 120_000, ulimit: `-f ${LIMIT / 1024}` });
     expect(r.error, "the child must finish within 120 s").toBeUndefined();
     expect(r.status, r.stderr).toBe(0);
     const outcomes = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as Record<string, { error: { code: string; message: string } | null; closeAgain?: string; entries: string[]; readBack?: number }>;

@@ -6,11 +6,9 @@
  * a snappy file 150 times in one synchronous loop — 90,000 stream decodes — and resident memory
  * after a full GC must stay within a bound the package's decoder breaks (~19 MiB held).
  */
-import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { runTsxChild } from "../../helpers/tsx-child.js";
 
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
 const CHILD = `
 const { ArrayRecordReader } = await import("./src/format/array-record/reader.ts");
@@ -30,13 +28,7 @@ console.log(JSON.stringify({ decoder: snappyDecoder, served, grewMiB: (settled()
 
 describe("snappy decoding in a long synchronous loop", () => {
   it("holds no memory until the event loop turns", () => {
-    const run = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", "--input-type=module", "-e", CHILD], {
-      cwd: ROOT,
-      timeout: 60_000,
-      killSignal: "SIGKILL",
-      encoding: "utf8",
-      env: { ...process.env, NODE_NO_WARNINGS: "1" },
-    });
+    const run = runTsxChild({ source: CHILD }, { timeoutMs: 60_000, nodeFlags: ["--expose-gc"], env: { NODE_NO_WARNINGS: "1" } });
     expect(run.error).toBeUndefined();
     expect(run.status, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout) as { decoder: string; served: number; grewMiB: number };
