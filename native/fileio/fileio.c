@@ -25,6 +25,21 @@
  * mappingDamaged(buffer: ArrayBuffer): boolean
  *   Whether the SIGBUS handler (or releaseMapping) has replaced pages of this mapping with zeros.
  *
+ * mapForReads(fd: number, length: number): number | null
+ *   Maps the first `length` bytes of the file open as fd read-only for readMapped, advised
+ *   MADV_RANDOM (a fault reads only the pages it needs, as a small pread would, instead of the
+ *   kernel's read-around window); no JavaScript object views it. Returns the mapping's id, or null
+ *   when MAX_MAPPINGS mappings are alive or the file cannot be mapped (callers pread instead).
+ *
+ * readMapped(id: number, target: Uint8Array, position: number): number
+ *   Copies target.length bytes (fewer at the end of the mapping) from byte `position` of mapping
+ *   `id` into target: a small read without a system call. Returns the bytes copied, or -1 when
+ *   pages of the mapping were lost (truncated file, see below; the copy is then not to be used).
+ *   Throws when id is not a live mapping of mapForReads.
+ *
+ * unmapForReads(id: number): boolean
+ *   Unmaps mapping `id` now (nothing views it); false when it was not live.
+ *
  * releaseMapping(buffer: ArrayBuffer): boolean
  *   Replaces the whole mapping with zero pages now, so it no longer holds the file (a deleted
  *   file's space is freed) while the ArrayBuffer waits for a garbage collection; the address range
@@ -49,6 +64,8 @@ static struct {
   _Atomic(uintptr_t) start;
   _Atomic(size_t) length;
   atomic_int damaged;
+  /* Bumped each time the slot is taken, so a stale mapForReads id never reaches a later mapping. */
+  atomic_uint generation;
 } mappings[MAX_MAPPINGS];
 
 static struct sigaction previous_sigbus;
@@ -96,6 +113,7 @@ static int register_mapping(void* start, size_t length) {
     uintptr_t free_slot = 0;
     if (atomic_compare_exchange_strong(&mappings[i].start, &free_slot, (uintptr_t)1)) {
       atomic_store(&mappings[i].damaged, 0);
+      atomic_fetch_add(&mappings[i].generation, 1);
       atomic_store(&mappings[i].length, length);
       atomic_store(&mappings[i].start, (uintptr_t)start);
       return i;
@@ -206,6 +224,91 @@ static napi_value map_file(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* The slot of a live mapForReads id (generation * MAX_MAPPINGS + slot), or -1. */
+static int slot_of_id(napi_env env, napi_value v) {
+  double id;
+  if (!get_size(env, v, &id)) return -1;
+  uint64_t n = (uint64_t)id;
+  int slot = (int)(n % MAX_MAPPINGS);
+  uint64_t generation = n / MAX_MAPPINGS;
+  if (atomic_load(&mappings[slot].start) <= 1 || atomic_load(&mappings[slot].generation) != (unsigned)generation) return -1;
+  return slot;
+}
+
+static napi_value map_for_reads(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_value result;
+  int32_t fd;
+  double length;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 || !get_fd(env, argv[0], &fd) ||
+      !get_size(env, argv[1], &length)) {
+    napi_throw_type_error(env, NULL, "mapForReads(fd: number, length: number)");
+    return NULL;
+  }
+  size_t n = (size_t)length;
+  napi_get_null(env, &result);
+  if (n == 0) return result;
+  install_sigbus_handler();
+  void* p = mmap(NULL, n, PROT_READ, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) return result;
+  madvise(p, n, MADV_RANDOM);
+  int slot = register_mapping(p, n);
+  if (slot < 0) {
+    munmap(p, n);
+    return result;
+  }
+  napi_create_double(env, (double)atomic_load(&mappings[slot].generation) * MAX_MAPPINGS + slot, &result);
+  return result;
+}
+
+static napi_value read_mapped(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_value result;
+  double position;
+  uint8_t* data;
+  size_t length, offset;
+  napi_typedarray_type type;
+  napi_value buffer;
+  int slot = -1;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3 ||
+      napi_get_typedarray_info(env, argv[1], &type, &length, (void**)&data, &buffer, &offset) != napi_ok || type != napi_uint8_array ||
+      !get_size(env, argv[2], &position) || (slot = slot_of_id(env, argv[0])) < 0) {
+    napi_throw_type_error(env, NULL, slot < 0 && argc >= 3 ? "readMapped: not a live mapping" : "readMapped(id: number, target: Uint8Array, position: number)");
+    return NULL;
+  }
+  uintptr_t start = atomic_load(&mappings[slot].start);
+  size_t size = atomic_load(&mappings[slot].length);
+  size_t from = position < (double)size ? (size_t)position : size;
+  size_t n = length < size - from ? length : size - from;
+  double copied = -1;
+  if (!atomic_load(&mappings[slot].damaged)) {
+    memcpy(data, (const void*)(start + from), n);
+    /* A fault during the copy turned the rest of the mapping into zeros: report it, not the zeros. */
+    if (!atomic_load(&mappings[slot].damaged)) copied = (double)n;
+  }
+  napi_create_double(env, copied, &result);
+  return result;
+}
+
+static napi_value unmap_for_reads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_value result;
+  int slot = -1;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc >= 1) slot = slot_of_id(env, argv[0]);
+  if (slot >= 0) {
+    uintptr_t start = atomic_load(&mappings[slot].start);
+    size_t size = atomic_load(&mappings[slot].length);
+    atomic_store(&mappings[slot].length, 0);
+    atomic_store(&mappings[slot].start, 0);
+    munmap((void*)start, size);
+  }
+  napi_get_boolean(env, slot >= 0, &result);
+  return result;
+}
+
 /* The one ArrayBuffer argument of mappingDamaged and releaseMapping; throws `usage` and returns 0 if it is not one. */
 static int arraybuffer_arg(napi_env env, napi_callback_info info, const char* usage, void** data, size_t* length) {
   size_t argc = 1;
@@ -249,5 +352,11 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "mappingDamaged", fn);
   napi_create_function(env, "releaseMapping", NAPI_AUTO_LENGTH, release_mapping, NULL, &fn);
   napi_set_named_property(env, exports, "releaseMapping", fn);
+  napi_create_function(env, "mapForReads", NAPI_AUTO_LENGTH, map_for_reads, NULL, &fn);
+  napi_set_named_property(env, exports, "mapForReads", fn);
+  napi_create_function(env, "readMapped", NAPI_AUTO_LENGTH, read_mapped, NULL, &fn);
+  napi_set_named_property(env, exports, "readMapped", fn);
+  napi_create_function(env, "unmapForReads", NAPI_AUTO_LENGTH, unmap_for_reads, NULL, &fn);
+  napi_set_named_property(env, exports, "unmapForReads", fn);
   return exports;
 }

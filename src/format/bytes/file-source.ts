@@ -13,7 +13,23 @@ export interface FileSourceOptions {
    * always (the portable path, which builds without the addon use).
    */
   nativeReads?: boolean;
+  /**
+   * Small synchronous reads (at most {@link MAPPED_READ_MAX} bytes: a random record's chunk) copy
+   * from a read-only mapping of the file instead of making a system call (default true; needs the
+   * addon and `nativeReads`). The copy is the caller's, so unlike `{ mmap: true }` nothing returned
+   * ever views the file. When the file is truncated under the mapping, the read that finds out
+   * (fileio.c's SIGBUS guard) and all later ones go to pread, so they answer as pread would.
+   */
+  mappedSmallReads?: boolean;
 }
+
+/**
+ * Largest read that {@link FileSourceOptions.mappedSmallReads} serves from the mapping. The
+ * mapping is advised MADV_RANDOM, so on a cold page cache each 4 KiB page faults in on its own:
+ * up to here that costs about what one pread does; longer reads go to pread, whose system call is
+ * then a small part of the copy.
+ */
+export const MAPPED_READ_MAX = 16 * 1024;
 
 /**
  * A local file's descriptor, open until closed: what both local byte sources ({@link FileByteSource}
@@ -56,6 +72,8 @@ export abstract class OpenLocalFile {
 /** A {@link ByteSource} over a local file. */
 export class FileByteSource extends OpenLocalFile implements ByteSource {
   private readonly preadInto: FileIoAddon["preadInto"] | undefined;
+  /** The mapForReads id once a small read made one, null when not wanted or not possible. */
+  private mappingId: number | null | undefined;
 
   private constructor(
     name: string,
@@ -65,6 +83,7 @@ export class FileByteSource extends OpenLocalFile implements ByteSource {
   ) {
     super(name, fd);
     this.preadInto = options.nativeReads !== false ? fileIoAddon?.preadInto : undefined;
+    if (this.preadInto === undefined || options.mappedSmallReads === false) this.mappingId = null;
   }
 
   /** Opens `path` for reading. */
@@ -103,11 +122,32 @@ export class FileByteSource extends OpenLocalFile implements ByteSource {
 
   readIntoSync(position: number, target: Uint8Array): number {
     const fd = this.descriptor();
+    if (target.length <= MAPPED_READ_MAX && this.mappingId !== null) return this.readMappedSync(fd, position, target);
     try {
       return preadFully(fd, target, position, this.preadInto);
     } catch (e) {
       throw ioError(this.name, e);
     }
+  }
+
+  /** A small read copied from the mapping (made on the first one): no system call. */
+  private readMappedSync(fd: number, position: number, target: Uint8Array): number {
+    const addon = fileIoAddon!;
+    this.mappingId ??= addon.mapForReads(fd, this.size);
+    if (this.mappingId === null) return this.readIntoSync(position, target);
+    const n = addon.readMapped(this.mappingId, target, position);
+    if (n >= 0) return n;
+    // The file lost pages under the mapping (truncated by another process): drop the mapping and
+    // read with pread from now on, this read included, so callers see what pread says of the file.
+    addon.unmapForReads(this.mappingId);
+    this.mappingId = null;
+    return this.readIntoSync(position, target);
+  }
+
+  override closeSync(): void {
+    if (this.mappingId != null) fileIoAddon!.unmapForReads(this.mappingId);
+    this.mappingId = null;
+    super.closeSync();
   }
 
   async readInto(position: number, target: Uint8Array): Promise<number> {
@@ -126,10 +166,6 @@ export class FileByteSource extends OpenLocalFile implements ByteSource {
 }
 
 /**
- * A plain Uint8Array view of a Buffer's first `length` bytes: decoders take many subarrays, and
- * Buffer's own subarray is several times slower than Uint8Array's.
- */
-/**
  * Marks reads that may hold a chunk split by a block header as fresh (decoders reassemble those in
  * place); small reads are not worth the WeakSet entry (a split small chunk is copied, cheaply).
  */
@@ -137,6 +173,10 @@ function freshIfLarge(bytes: Uint8Array): Uint8Array {
   return bytes.length > 8192 ? markFresh(bytes) : bytes;
 }
 
+/**
+ * A plain Uint8Array view of a Buffer's first `length` bytes: decoders take many subarrays, and
+ * Buffer's own subarray is several times slower than Uint8Array's.
+ */
 function plainView(buffer: Buffer, length: number): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, length);
 }

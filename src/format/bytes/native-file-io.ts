@@ -18,6 +18,12 @@ export interface FileIoAddon {
   mapFile(fd: number, length: number): ArrayBuffer | null;
   /** Whether pages of `mapping` were lost (the file was truncated under it, or it was released) and now read as zeros. */
   mappingDamaged(mapping: ArrayBuffer): boolean;
+  /** A read-only mapping (advised MADV_RANDOM) of the first `length` bytes of `fd` for {@link readMapped}, by id; null when it cannot be made. */
+  mapForReads(fd: number, length: number): number | null;
+  /** Copies from byte `position` of mapping `id` into `target`; the bytes copied (fewer only at its end), or -1 when its file lost pages. */
+  readMapped(id: number, target: Uint8Array, position: number): number;
+  /** Unmaps mapping `id` now; false when it was not live. */
+  unmapForReads(id: number): boolean;
   /** Replaces `mapping` with zero pages now, letting go of the file before a GC collects it; false if it is not a live mapping. */
   releaseMapping(mapping: ArrayBuffer): boolean;
 }
@@ -41,6 +47,11 @@ function loadFileIoAddon(): FileIoAddon | null {
       if (addon.preadInto(fd, out, 30) !== expected.length - 30) return null;
       const mapping = addon.mapFile(fd, expected.length);
       if (mapping === null || !same(new Uint8Array(mapping), expected) || addon.mappingDamaged(mapping)) return null;
+      const id = addon.mapForReads(fd, expected.length);
+      if (id !== null) {
+        const copied = addon.readMapped(id, out, 10);
+        if (!addon.unmapForReads(id) || copied !== out.length || !same(out, expected.subarray(10))) return null;
+      }
     } finally {
       fs.closeSync(fd);
     }

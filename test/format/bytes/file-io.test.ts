@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { FileByteSource } from "../../../src/format/bytes/file-source.js";
+import { FileByteSource, MAPPED_READ_MAX } from "../../../src/format/bytes/file-source.js";
 import { fileIoAddon } from "../../../src/format/bytes/native-file-io.js";
 import { seededBytes } from "../../helpers/generators.js";
 
@@ -26,24 +26,73 @@ describe("file-read addon", () => {
     const file = path.join(dir, "agree.bin");
     fs.writeFileSync(file, bytes);
     const native = FileByteSource.openSync(file);
+    const pread = FileByteSource.openSync(file, { mappedSmallReads: false });
     const portable = FileByteSource.openSync(file, { nativeReads: false });
     try {
       fc.assert(
-        fc.property(fc.integer({ min: 0, max: 210_000 }), fc.integer({ min: 0, max: 70_000 }), (position, length) => {
+        fc.property(fc.integer({ min: 0, max: 210_000 }), fc.oneof(fc.integer({ min: 0, max: MAPPED_READ_MAX }), fc.integer({ min: 0, max: 70_000 })), (position, length) => {
           const expected = bytes.subarray(Math.min(position, bytes.length), Math.min(bytes.length, position + length));
           // Buffer.compare: toEqual's element-wise walk of 70 KB arrays took a minute over the runs.
           const same = (got: Uint8Array) => got.length === expected.length && Buffer.compare(got, expected) === 0;
           expect(same(native.readSync(position, length))).toBe(true);
+          expect(same(pread.readSync(position, length))).toBe(true);
           expect(same(portable.readSync(position, length))).toBe(true);
           const into = new Uint8Array(length);
           expect(native.readIntoSync(position, into)).toBe(expected.length);
           expect(same(into.subarray(0, expected.length))).toBe(true);
         }),
-        { seed: SEED, numRuns: 300 },
+        // Half the lengths are small enough (<= MAPPED_READ_MAX) to be copied from the mapping.
+        { seed: SEED, numRuns: 300, examples: [[0, MAPPED_READ_MAX], [199_990, 100], [5, MAPPED_READ_MAX + 1]] },
       );
     } finally {
       native.closeSync();
+      pread.closeSync();
       portable.closeSync();
+    }
+  });
+
+  it("small reads copy from a mapping made on the first one, which close unmaps; large ones and mappedSmallReads: false never map", () => {
+    const file = path.join(dir, "mapped-small.bin");
+    const bytes = seededBytes(100_000, 3);
+    fs.writeFileSync(file, bytes);
+    const mappings = () => fs.readFileSync("/proc/self/maps", "utf8").split("\n").filter((line) => line.endsWith(file)).length;
+    const source = FileByteSource.openSync(file);
+    expect(source.readSync(50_000, MAPPED_READ_MAX + 1)).toEqual(bytes.subarray(50_000, 50_001 + MAPPED_READ_MAX));
+    expect(mappings()).toBe(0);
+    expect(source.readSync(99_990, 100)).toEqual(bytes.subarray(99_990));
+    expect(mappings()).toBe(1);
+    source.closeSync();
+    expect(mappings()).toBe(0);
+    expect(() => source.readSync(0, 10)).toThrow(expect.objectContaining({ code: "CLOSED" }));
+    const unmapped = FileByteSource.openSync(file, { mappedSmallReads: false });
+    expect(unmapped.readSync(10, 100)).toEqual(bytes.subarray(10, 110));
+    expect(mappings()).toBe(0);
+    unmapped.closeSync();
+  });
+
+  it("a mapping id is dead after unmapForReads, and stays dead when its slot is taken again", () => {
+    const file = path.join(dir, "ids.bin");
+    fs.writeFileSync(file, seededBytes(5000, 4));
+    const addon = fileIoAddon!;
+    const fd = fs.openSync(file, "r");
+    try {
+      const id = addon.mapForReads(fd, 5000)!;
+      expect(id).not.toBeNull();
+      const out = new Uint8Array(10);
+      expect(addon.readMapped(id, out, 4995)).toBe(5);
+      expect(addon.readMapped(id, out, 9000)).toBe(0);
+      expect(addon.unmapForReads(id)).toBe(true);
+      expect(addon.unmapForReads(id)).toBe(false);
+      expect(() => addon.readMapped(id, out, 0)).toThrow(TypeError);
+      const next = addon.mapForReads(fd, 5000)!;
+      expect(next).not.toBe(id);
+      expect(() => addon.readMapped(id, out, 0)).toThrow(TypeError);
+      expect(addon.readMapped(next, out, 0)).toBe(10);
+      expect(addon.unmapForReads(next)).toBe(true);
+      expect(addon.mapForReads(1_000_000, 10)).toBeNull();
+      expect(() => addon.readMapped(-1, out, 0)).toThrow(TypeError);
+    } finally {
+      fs.closeSync(fd);
     }
   });
 
