@@ -15,7 +15,7 @@
 import { ArrayRecordError } from "../errors.js";
 import { globPaths, globPathsSync } from "../bytes/path-openers.js";
 import { recoveryOf, type OpenOptions, type RecoveryReport } from "./recovery.js";
-import { FOOTER_CONCURRENCY, MAPPED_PATH_OPENER, ShardHandles, type ShardOpener } from "./shard-handles.js";
+import { FOOTER_CONCURRENCY, pathOpener, ShardHandles, type ShardOpener } from "./shard-handles.js";
 
 /** Files: a list of paths, or one glob pattern (e.g. `data/train.array_record-*`). */
 export type DataSourceInput = string | readonly string[];
@@ -239,7 +239,7 @@ function fileOf(starts: Float64Array, index: number): number {
 function newShards(paths: string[], readerOptions: string, open: DataSourceOptions): ShardHandles {
   const { maxOpenFiles = DEFAULT_MAX_OPEN_FILES, opener, ...openOptions } = open;
   // An opener of the caller's own opens its shards its way; `mmap` applies to the default one.
-  return new ShardHandles(paths, maxOpenFiles, readerOptions, openOptions, opener ?? (open.mmap === true ? MAPPED_PATH_OPENER : undefined));
+  return new ShardHandles(paths, maxOpenFiles, readerOptions, openOptions, opener ?? (open.mmap !== undefined ? pathOpener({ mmap: open.mmap }) : undefined));
 }
 
 const SHARD_PATTERN = /-(\d+)-of-(\d+)/;

@@ -76,10 +76,15 @@ export interface OpenOptions {
   /** Largest chunk and record to decode, checked before allocating; default none. */
   limits?: DecodeLimits;
   /**
-   * Map a local file into memory instead of reading it with positional reads (opt-in; ignored for
-   * other paths and for byte sources given directly). Faster small reads and zero-copy records,
-   * but a process that reads a mapped file another process truncates dies of SIGBUS: see
-   * `MappedByteSource`. Falls back to positional reads where mapping is not available.
+   * How a local file is read (ignored for other paths and for byte sources given directly):
+   * - default: positional reads, except that small synchronous reads (a random record's chunk, up
+   *   to 16 KiB) copy from a read-only mapping of the file, which saves a system call each;
+   *   records are always the caller's own bytes;
+   * - `true`: the whole file is mapped and records of uncompressed chunks are views of the mapping
+   *   (zero-copy; opt-in because records already returned turn to zeros if another process
+   *   truncates the file: see `MappedByteSource`);
+   * - `false`: positional reads only, nothing mapped.
+   * Without the `arrayrecord-fileio` addon, every mode reads with `fs.readSync`.
    */
   mmap?: boolean;
 }

@@ -7,7 +7,7 @@
  */
 import { ArrayRecordError } from "../errors.js";
 import type { ByteSource } from "../bytes/byte-source.js";
-import { openPathSource, openPathSourceSync, openPathSourcesSync } from "../bytes/path-openers.js";
+import { openPathSource, openPathSourceSync, openPathSourcesSync, type LocalSourceOptions } from "../bytes/path-openers.js";
 import { ArrayRecordReader } from "./reader.js";
 import type { FileLayout } from "./file-layout.js";
 import type { OpenOptions } from "./recovery.js";
@@ -22,19 +22,16 @@ export interface ShardOpener {
   openManySync?(names: readonly string[]): ByteSource[];
 }
 
-/** Shards are paths (or URLs) opened as {@link ArrayRecordReader.open} opens them. */
-export const PATH_OPENER: ShardOpener = {
-  openSync: (name) => openPathSourceSync(name),
-  open: (name) => openPathSource(name),
-  openManySync: (names) => openPathSourcesSync(names),
-};
+/** Shards are paths (or URLs) opened as {@link ArrayRecordReader.open} opens them, local ones with `local`'s `mmap`. */
+export function pathOpener(local: LocalSourceOptions = {}): ShardOpener {
+  return {
+    openSync: (name) => openPathSourceSync(name, local),
+    open: (name) => openPathSource(name, local),
+    openManySync: (names) => openPathSourcesSync(names, local),
+  };
+}
 
-/** {@link PATH_OPENER} with local files mapped into memory (`mmap: true`; see mapped-source.ts for the hazard). */
-export const MAPPED_PATH_OPENER: ShardOpener = {
-  openSync: (name) => openPathSourceSync(name, { mmap: true }),
-  open: (name) => openPathSource(name, { mmap: true }),
-  openManySync: (names) => openPathSourcesSync(names, { mmap: true }),
-};
+const PATH_OPENER = pathOpener();
 
 /** Shards whose footers are read at once when many are needed (GETs in flight, for remote shards). */
 export const FOOTER_CONCURRENCY = 16;

@@ -6,12 +6,15 @@
 import { glob, globSync } from "tinyglobby";
 import type { ByteSource } from "./byte-source.js";
 import { AtomicFileSink, type AtomicFileSinkOptions, type ByteSink } from "./file-sink.js";
-import { FileByteSource } from "./file-source.js";
+import { FileByteSource, type FileSourceOptions } from "./file-source.js";
 import { openSourceMaybeMapped } from "./mapped-source.js";
 
 /** How a local path is opened for reading (openers of other paths ignore it). */
 export interface LocalSourceOptions {
-  /** Map the file into memory (see mapped-source.ts for the hazard); default positional reads. */
+  /**
+   * true: map the file, records may view the mapping (mapped-source.ts); false: positional reads
+   * only; default: positional reads, small synchronous ones copied from a mapping (file-source.ts).
+   */
   mmap?: boolean;
 }
 
@@ -52,7 +55,7 @@ export function openerFor(path: string): PathOpener | undefined {
 
 /** Opens `path` for reading: through its registered opener, else as a local file. */
 export function openPathSourceSync(path: string, local: LocalSourceOptions = {}): ByteSource {
-  return openerFor(path)?.openSourceSync(path) ?? (local.mmap === true ? openSourceMaybeMapped(path) : FileByteSource.openSync(path));
+  return openerFor(path)?.openSourceSync(path) ?? (local.mmap === true ? openSourceMaybeMapped(path) : FileByteSource.openSync(path, fileSourceOptions(local)));
 }
 
 /**
@@ -78,7 +81,12 @@ export async function openPathSource(path: string, local: LocalSourceOptions = {
   const opener = openerFor(path);
   if (opener !== undefined) return opener.openSource(path);
   // Mapping is one system call: no async form worth having.
-  return local.mmap === true ? openSourceMaybeMapped(path) : FileByteSource.open(path);
+  return local.mmap === true ? openSourceMaybeMapped(path) : FileByteSource.open(path, fileSourceOptions(local));
+}
+
+/** How a local file that is not mapped whole is read: `mmap: false` turns off the mapping of small reads too. */
+function fileSourceOptions(local: LocalSourceOptions): FileSourceOptions {
+  return local.mmap === false ? { mappedSmallReads: false } : {};
 }
 
 /** Creates an atomic sink for `path`: through its registered opener, else a local temporary file. */

@@ -102,6 +102,32 @@ describe("mapped reader (open.mmap)", () => {
     source.closeSync();
   });
 
+  it("by default a random read maps the file for small reads (records are copies, unmapped at close); mmap: false never maps", () => {
+    const records = textRecords(56, 300, 100, 1000);
+    const file = write("small-reads.array_record", encodeArrayRecord(records, "group_size:1,zstd:1"));
+    const mappingsOf = () => fs.readFileSync("/proc/self/maps", "utf8").split("\n").filter((line) => line.endsWith(file)).length;
+    const reader = ArrayRecordReader.openSync(file);
+    const got = [7, 250, 3].map((i) => reader.readSync(i));
+    expect(got).toEqual([records[7], records[250], records[3]]);
+    expect(mappingsOf()).toBe(1);
+    expect(got.some((record) => record.buffer.byteLength === reader.fileSize)).toBe(false);
+    reader.closeSync();
+    expect(mappingsOf()).toBe(0);
+    const plain = ArrayRecordReader.openSync(file, "", { mmap: false });
+    expect(plain.readSync(9)).toEqual(records[9]);
+    expect(mappingsOf()).toBe(0);
+    plain.closeSync();
+    const shards = ArrayRecordDataSource.openSync([file], "", { mmap: false });
+    expect(shards.getManySync([1, 299, 5])).toEqual([records[1], records[299], records[5]]);
+    expect(mappingsOf()).toBe(0);
+    shards.closeSync();
+    const mappedShards = ArrayRecordDataSource.openSync([file]);
+    expect(mappedShards.getSync(42)).toEqual(records[42]);
+    expect(mappingsOf()).toBe(1);
+    mappedShards.closeSync();
+    expect(mappingsOf()).toBe(0);
+  });
+
   it("idle decode workers let go of their mappings (a deleted file's space is freed)", async () => {
     const records = textRecords(55, 2000, 100, 1000);
     const file = write("released.array_record", encodeArrayRecord(records, "group_size:4,uncompressed"));
