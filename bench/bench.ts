@@ -8,6 +8,7 @@
  * - `open`: opening a reader (postscript, footer, index);
  * - `sequential`: every record in order through `reader.records()`;
  * - `random`: `readSync(i)` over the sample, one index at a time;
+ * - `random_async` (only when named in `--ops`): `await read(i)` over the sample, one at a time;
  * - `batch`: ONE `readSync(sample)` call over the whole sample;
  * - `batch2`: ONE `readParallel(sample, 2)` call (the batch, decoded on 2 workers);
  * - `parallel2`: `readAllParallel(2)`.
@@ -138,6 +139,12 @@ for (const options of optionSets) {
       for (const i of sample) sink += reader!.readSync(i).length;
     }, fresh);
     emit(cell(options, "random", t, sample.length, sampleBytes));
+  }
+  if (ops.has("random_async")) {
+    const t = await timings(async () => {
+      for (const i of sample) sink += ((await reader!.read(i)) as Uint8Array).length;
+    }, fresh);
+    emit(cell(options, "random_async", t, sample.length, sampleBytes));
   }
   if (ops.has("batch")) {
     const t = await timings(() => {

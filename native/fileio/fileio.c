@@ -8,6 +8,12 @@
  *   Fills target from byte `position` of the file open as fd, retrying short reads and EINTR;
  *   returns the bytes read (fewer only at the end of the file). Throws an Error on a failed read.
  *
+ * preadCached(fd: number, target: Uint8Array, position: number): number
+ *   Like preadInto, but reads only what the page cache holds (preadv2 with RWF_NOWAIT): never
+ *   waits for the disk, so an event loop may call it. Returns the bytes read, from `position` on
+ *   (fewer than target.length when the rest is not cached, at the end of the file, or on an error,
+ *   which the caller's blocking read then meets), or -1 when the file or kernel does not support it.
+ *
  * mapFile(fd: number, length: number): ArrayBuffer
  *   Maps the first `length` bytes of the file open as fd (MAP_PRIVATE, readable and writable:
  *   writes to a view change private pages of this process, never the file, and never fault). The
@@ -46,6 +52,7 @@
  *   stays reserved (reads see zeros, nothing faults) until the finalizer unmaps it. For holders
  *   that know no view of the mapping is used any more (the decode workers' cached mapping).
  */
+#define _GNU_SOURCE
 #include <node_api.h>
 #include <errno.h>
 #include <math.h>
@@ -55,6 +62,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define MAX_MAPPINGS 4096
@@ -144,22 +152,29 @@ static void throw_errno(napi_env env, const char* what, int err) {
   napi_throw_error(env, NULL, message);
 }
 
-static napi_value pread_into(napi_env env, napi_callback_info info) {
+/* The (fd, target: Uint8Array, position) arguments of preadInto and preadCached; throws `usage` and returns 0 if they are not. */
+static int read_args(napi_env env, napi_callback_info info, const char* usage, int32_t* fd, uint8_t** data, size_t* length, double* position) {
   size_t argc = 3;
   napi_value argv[3];
+  size_t offset;
+  napi_typedarray_type type;
+  napi_value buffer;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3 || !get_fd(env, argv[0], fd) ||
+      napi_get_typedarray_info(env, argv[1], &type, length, (void**)data, &buffer, &offset) != napi_ok || type != napi_uint8_array ||
+      !get_size(env, argv[2], position)) {
+    napi_throw_type_error(env, NULL, usage);
+    return 0;
+  }
+  return 1;
+}
+
+static napi_value pread_into(napi_env env, napi_callback_info info) {
   napi_value result;
   int32_t fd;
   double position;
   uint8_t* data;
-  size_t length, offset;
-  napi_typedarray_type type;
-  napi_value buffer;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3 || !get_fd(env, argv[0], &fd) ||
-      napi_get_typedarray_info(env, argv[1], &type, &length, (void**)&data, &buffer, &offset) != napi_ok || type != napi_uint8_array ||
-      !get_size(env, argv[2], &position)) {
-    napi_throw_type_error(env, NULL, "preadInto(fd: number, target: Uint8Array, position: number)");
-    return NULL;
-  }
+  size_t length;
+  if (!read_args(env, info, "preadInto(fd: number, target: Uint8Array, position: number)", &fd, &data, &length, &position)) return NULL;
   size_t done = 0;
   while (done < length) {
     ssize_t n = pread(fd, data + done, length - done, (off_t)position + (off_t)done);
@@ -172,6 +187,34 @@ static napi_value pread_into(napi_env env, napi_callback_info info) {
     done += (size_t)n;
   }
   napi_create_double(env, (double)done, &result);
+  return result;
+}
+
+static napi_value pread_cached(napi_env env, napi_callback_info info) {
+  napi_value result;
+  int32_t fd;
+  double position;
+  uint8_t* data;
+  size_t length;
+  if (!read_args(env, info, "preadCached(fd: number, target: Uint8Array, position: number)", &fd, &data, &length, &position)) return NULL;
+  double done = 0;
+#ifdef RWF_NOWAIT
+  while (done < (double)length) {
+    struct iovec part = { data + (size_t)done, length - (size_t)done };
+    ssize_t n = preadv2(fd, &part, 1, (off_t)position + (off_t)done, RWF_NOWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      /* Not supported for this file (or kernel): say so, once, so the caller stops asking. */
+      if (done == 0 && (errno == EOPNOTSUPP || errno == EINVAL || errno == ENOSYS)) done = -1;
+      break; /* EAGAIN (not cached) and real errors: the caller's blocking read takes over */
+    }
+    if (n == 0) break;
+    done += (double)n;
+  }
+#else
+  done = -1;
+#endif
+  napi_create_double(env, done, &result);
   return result;
 }
 
@@ -346,6 +389,8 @@ NAPI_MODULE_INIT() {
   napi_value fn;
   napi_create_function(env, "preadInto", NAPI_AUTO_LENGTH, pread_into, NULL, &fn);
   napi_set_named_property(env, exports, "preadInto", fn);
+  napi_create_function(env, "preadCached", NAPI_AUTO_LENGTH, pread_cached, NULL, &fn);
+  napi_set_named_property(env, exports, "preadCached", fn);
   napi_create_function(env, "mapFile", NAPI_AUTO_LENGTH, map_file, NULL, &fn);
   napi_set_named_property(env, exports, "mapFile", fn);
   napi_create_function(env, "mappingDamaged", NAPI_AUTO_LENGTH, mapping_damaged, NULL, &fn);

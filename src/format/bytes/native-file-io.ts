@@ -12,6 +12,11 @@ export interface FileIoAddon {
   /** Fills `target` from `position` of the file open as `fd`; the bytes read (fewer only at its end). Throws on a failed read. */
   preadInto(fd: number, target: Uint8Array, position: number): number;
   /**
+   * Like {@link preadInto} but only from the page cache, never waiting for a disk (RWF_NOWAIT): the
+   * bytes read (fewer when the rest is not cached, at the end, or on an error), -1 when unsupported.
+   */
+  preadCached(fd: number, target: Uint8Array, position: number): number;
+  /**
    * A private, writable-in-memory mapping of the first `length` bytes of the file open as `fd`;
    * null when too many mappings are alive. Pages lost to a truncation read as zeros (see fileio.c).
    */
@@ -45,6 +50,9 @@ function loadFileIoAddon(): FileIoAddon | null {
       const out = new Uint8Array(expected.length - 10);
       if (addon.preadInto(fd, out, 10) !== out.length || !same(out, expected.subarray(10))) return null;
       if (addon.preadInto(fd, out, 30) !== expected.length - 30) return null;
+      // Just read, so cached: all or (if this file's system cannot) -1; never wrong bytes.
+      const cached = addon.preadCached(fd, out, 10);
+      if (cached !== -1 && (cached > out.length || !same(out.subarray(0, cached), expected.subarray(10, 10 + cached)))) return null;
       const mapping = addon.mapFile(fd, expected.length);
       if (mapping === null || !same(new Uint8Array(mapping), expected) || addon.mappingDamaged(mapping)) return null;
       const id = addon.mapForReads(fd, expected.length);

@@ -8,7 +8,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { FileByteSource, MAPPED_READ_MAX } from "../../../src/format/bytes/file-source.js";
+import { spawnSync } from "node:child_process";
+import { CACHED_READ_MAX, FileByteSource, MAPPED_READ_MAX } from "../../../src/format/bytes/file-source.js";
 import { fileIoAddon } from "../../../src/format/bytes/native-file-io.js";
 import { seededBytes } from "../../helpers/generators.js";
 
@@ -48,6 +49,60 @@ describe("file-read addon", () => {
       native.closeSync();
       pread.closeSync();
       portable.closeSync();
+    }
+  });
+
+  it("async reads agree with the portable path on every range: cached ones without the thread pool (fixed seed)", async () => {
+    const bytes = seededBytes(200_000, 8);
+    const file = path.join(dir, "agree-async.bin");
+    fs.writeFileSync(file, bytes);
+    const native = await FileByteSource.open(file);
+    const portable = await FileByteSource.open(file, { nativeReads: false });
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 0, max: 210_000 }), fc.oneof(fc.integer({ min: 0, max: CACHED_READ_MAX + 10 }), fc.integer({ min: 0, max: 300_000 })), async (position, length) => {
+          const expected = bytes.subarray(Math.min(position, bytes.length), Math.min(bytes.length, position + length));
+          const same = (got: Uint8Array) => got.length === expected.length && Buffer.compare(got, expected) === 0;
+          expect(same(await native.read(position, length))).toBe(true);
+          expect(same(await portable.read(position, length))).toBe(true);
+          const into = new Uint8Array(length);
+          expect(await native.readInto(position, into)).toBe(expected.length);
+          expect(same(into.subarray(0, expected.length))).toBe(true);
+        }),
+        { seed: SEED, numRuns: 200, examples: [[199_990, 100], [0, CACHED_READ_MAX], [3, CACHED_READ_MAX + 1]] },
+      );
+    } finally {
+      await native.close();
+      await portable.close();
+    }
+  });
+
+  it("preadCached reads only what the page cache holds: nothing of a dropped file, whose async reads still come whole", async () => {
+    const bytes = seededBytes(300_000, 9);
+    const file = path.join(dir, "cold.bin");
+    const out = fs.openSync(file, "w");
+    fs.writeSync(out, bytes);
+    fs.fsyncSync(out); // dirty pages cannot be dropped
+    fs.closeSync(out);
+    // Drop the file's pages from the page cache (GNU dd: nocache with count=0 covers the whole file).
+    const dd = spawnSync("dd", [`if=${file}`, "iflag=nocache", "count=0", "status=none"], { timeout: 10_000 });
+    expect(dd.status, String(dd.stderr)).toBe(0);
+    const addon = fileIoAddon!;
+    const fd = fs.openSync(file, "r");
+    try {
+      const target = new Uint8Array(4000);
+      expect(addon.preadCached(fd, target, 150_000)).toBe(0);
+      const source = await FileByteSource.open(file);
+      expect(await source.read(150_000, 4000)).toEqual(bytes.subarray(150_000, 154_000));
+      await source.close();
+      // The read through the thread pool brought those pages in: now they come without waiting.
+      expect(addon.preadCached(fd, target, 150_000)).toBe(4000);
+      expect(target).toEqual(bytes.subarray(150_000, 154_000));
+      fs.readFileSync(file);
+      expect(addon.preadCached(fd, target, 298_000)).toBe(2000);
+      expect(addon.preadCached(fd, target, 400_000)).toBe(0);
+    } finally {
+      fs.closeSync(fd);
     }
   });
 
@@ -107,6 +162,8 @@ describe("file-read addon", () => {
     expect(() => addon.preadInto(1_000_000, new Uint8Array(4), 0)).toThrow(/pread/);
     expect(() => addon.preadInto(0, new Uint8Array(4), -1)).toThrow(TypeError);
     expect(() => addon.preadInto(0, new Uint16Array(4) as unknown as Uint8Array, 0)).toThrow(TypeError);
+    expect(addon.preadCached(1_000_000, new Uint8Array(4), 0)).toBe(0); // EBADF: left to the blocking read to report
+    expect(() => addon.preadCached(0, new Uint8Array(4), -1)).toThrow(TypeError);
     expect(() => addon.mapFile(1_000_000, 10)).toThrow(/mmap/);
   });
 });
