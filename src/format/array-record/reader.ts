@@ -29,6 +29,13 @@ const SPANS_PER_WORKER = 4;
  */
 const SPARSE_BATCH = 8;
 
+/**
+ * One-record reads of chunks longer than this read into a buffer the reader reuses (and copy the
+ * record out when it views that buffer) instead of a fresh allocation per chunk: faulting in a new
+ * 333 KB buffer for each random record of a group_size:256 file cost more than reading it.
+ */
+const REUSED_CHUNK_READ_MIN = 64 * 1024;
+
 /** Bytes read per I/O by range and full reads (several adjacent chunks at a time). */
 const DEFAULT_SPAN_BYTES = 1 << 20;
 
@@ -46,6 +53,10 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
   private scratch: Uint8Array | undefined;
   /** Read buffer reused by sequential reads while no decoded chunk views it (see {@link sequentialChunks}). */
   private sequentialScratch: Uint8Array | undefined;
+  /** Read buffer reused by one-record reads of large chunks (see {@link readChunkSync}). */
+  private chunkScratch: Uint8Array | undefined;
+  /** Whether {@link cached} views {@link chunkScratch}: its records are then copied out. */
+  private cachedInScratch = false;
 
   private constructor(
     private readonly source: ByteSource,
@@ -185,8 +196,13 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
   async read(which: number | readonly number[]): Promise<Uint8Array | Uint8Array[]> {
     if (typeof which === "number") {
       const c = this.chunkFor(which, "index");
-      if (c !== this.cachedChunk) this.cache(c, (await this.runAsync(readChunks(this.layout, c, c)))[0]!);
-      return recordAt(this.cached!, which - this.layout.index.recordStart(c));
+      if (c !== this.cachedChunk) {
+        const chunk = (await this.runAsync(readChunks(this.layout, c, c)))[0]!;
+        this.cache(c, chunk);
+        this.cachedInScratch = false;
+      }
+      const record = recordAt(this.cached!, which - this.layout.index.recordStart(c));
+      return this.cachedInScratch ? record.slice() : record;
     }
     if (this.source.readMany !== undefined) {
       const batch = this.batchSpans(which);
@@ -394,6 +410,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     this.closed = true;
     this.cached = undefined;
     this.sequentialScratch = undefined;
+    this.chunkScratch = undefined;
     this.source.closeSync();
   }
 
@@ -403,6 +420,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     this.closed = true;
     this.cached = undefined;
     this.sequentialScratch = undefined;
+    this.chunkScratch = undefined;
     await this.source.close();
   }
 
@@ -427,20 +445,42 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
 
   private readOneSync(index: number): Uint8Array {
     const c = this.chunkFor(index, "index");
-    if (c !== this.cachedChunk) this.cache(c, this.readChunkSync(c));
-    return recordAt(this.cached!, index - this.layout.index.recordStart(c));
+    if (c !== this.cachedChunk) this.readChunkSync(c);
+    const record = recordAt(this.cached!, index - this.layout.index.recordStart(c));
+    if (!this.cachedInScratch) return record;
+    const copy = allocBytes(record.length);
+    copy.set(record);
+    return copy;
   }
 
-  /** One chunk, read and decoded directly: the hot path of random access, without a plan. */
-  private readChunkSync(c: number): ChunkRecords {
+  /**
+   * Reads, decodes and caches chunk `c`: the hot path of random access, without a plan. A large
+   * chunk is read into {@link chunkScratch} (if it fits a span), where records of uncompressed
+   * chunks are then views: {@link readOneSync} copies those out, since the next chunk overwrites them.
+   */
+  private readChunkSync(c: number): void {
     this.checkOpen();
     const { offsets } = this.layout.index;
     const start = offsets[c]!;
+    const length = offsets[c + 1]! - start;
+    const source = this.source;
+    this.cachedChunk = -1; // the scratch buffer is about to change under the cached chunk
     try {
-      const bytes = this.source.readSync(start, offsets[c + 1]! - start);
-      return decodeDataChunk(this.layout, { bytes, start, inPlace: isFresh(bytes) }, c);
+      if (length <= REUSED_CHUNK_READ_MIN || length > this.spanBytes || source.readIntoSync === undefined) {
+        const bytes = source.readSync(start, length);
+        this.cache(c, decodeDataChunk(this.layout, { bytes, start, inPlace: isFresh(bytes) }, c));
+        this.cachedInScratch = false;
+        return;
+      }
+      if (this.chunkScratch === undefined || this.chunkScratch.length < length) this.chunkScratch = allocBytes(Math.max(length, Math.min(this.spanBytes, 2 * (this.chunkScratch?.length ?? 0))));
+      const n = source.readIntoSync(start, this.chunkScratch.subarray(0, length));
+      checkFullRead(source, { position: start, length }, n);
+      const bytes = this.chunkScratch.subarray(0, n);
+      const chunk = decodeDataChunk(this.layout, { bytes, start, inPlace: true }, c);
+      this.cache(c, chunk);
+      this.cachedInScratch = chunk.values.buffer === bytes.buffer;
     } catch (e) {
-      throw withFile(e, this.source.name);
+      throw withFile(e, source.name);
     }
   }
 

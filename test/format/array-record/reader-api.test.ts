@@ -125,6 +125,31 @@ describe("ArrayRecordReader", () => {
     expect(source.reads).toHaveLength(3);
   });
 
+  it("single reads of large chunks from a file reuse one read buffer, yet every record returned stays intact (property, fixed seed)", async () => {
+    // ~3 KB records 64 to a chunk: ~190 KB chunks, read into the reader's reused buffer (records of
+    // uncompressed ones are copied out of it); group_size:400 makes one chunk over a span (1 MiB).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ar-large-chunks-"));
+    try {
+      for (const options of ["group_size:64,uncompressed", "group_size:64,zstd:1", "group_size:400,uncompressed"]) {
+        const file = path.join(dir, "large.array_record");
+        fs.writeFileSync(file, encodeArrayRecord(RECORDS, options));
+        const reader = await ArrayRecordReader.open(file);
+        await fc.assert(
+          fc.asyncProperty(fc.array(fc.tuple(fc.integer({ min: 0, max: RECORDS.length - 1 }), fc.boolean()), { minLength: 1, maxLength: 40 }), async (steps) => {
+            const got: [number, Uint8Array][] = [];
+            for (const [i, sync] of steps) got.push([i, sync ? reader.readSync(i) : await reader.read(i)]);
+            // Checked only after all the reads: a record left viewing the reused buffer would have changed by now.
+            for (const [i, record] of got) expect(text(record), `${options} record ${i}`).toBe(RECORDS[i]);
+          }),
+          { seed: 1515, numRuns: 40 },
+        );
+        await reader.close();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("async single reads share the cache", async () => {
     const { reader, source } = open();
     expect(text(await reader.read(21))).toBe(RECORDS[21]);
