@@ -137,6 +137,12 @@ static int find_mapping(const void* start) {
   return -1;
 }
 
+/* Frees a registry slot (its mapping is gone or about to be unmapped). */
+static void release_slot(int slot) {
+  atomic_store(&mappings[slot].length, 0);
+  atomic_store(&mappings[slot].start, 0);
+}
+
 static int get_fd(napi_env env, napi_value v, int32_t* fd) {
   return napi_get_value_int32(env, v, fd) == napi_ok && *fd >= 0;
 }
@@ -221,25 +227,28 @@ static napi_value pread_cached(napi_env env, napi_callback_info info) {
 static void unmap(napi_env env, void* data, void* hint) {
   (void)env;
   int slot = find_mapping(data);
-  if (slot >= 0) {
-    atomic_store(&mappings[slot].length, 0);
-    atomic_store(&mappings[slot].start, 0);
-  }
+  if (slot >= 0) release_slot(slot);
   munmap(data, (size_t)(uintptr_t)hint);
 }
 
-static napi_value map_file(napi_env env, napi_callback_info info) {
+/* The (fd, length) arguments of mapFile and mapForReads; throws `usage` and returns 0 if they are not. */
+static int map_args(napi_env env, napi_callback_info info, const char* usage, int32_t* fd, size_t* length) {
   size_t argc = 2;
   napi_value argv[2];
+  double n;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 || !get_fd(env, argv[0], fd) || !get_size(env, argv[1], &n)) {
+    napi_throw_type_error(env, NULL, usage);
+    return 0;
+  }
+  *length = (size_t)n;
+  return 1;
+}
+
+static napi_value map_file(napi_env env, napi_callback_info info) {
   napi_value result;
   int32_t fd;
-  double length;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 || !get_fd(env, argv[0], &fd) ||
-      !get_size(env, argv[1], &length)) {
-    napi_throw_type_error(env, NULL, "mapFile(fd: number, length: number)");
-    return NULL;
-  }
-  size_t n = (size_t)length;
+  size_t n;
+  if (!map_args(env, info, "mapFile(fd: number, length: number)", &fd, &n)) return NULL;
   if (n == 0) {
     void* unused;
     napi_create_arraybuffer(env, 0, &unused, &result);
@@ -258,8 +267,7 @@ static napi_value map_file(napi_env env, napi_callback_info info) {
     return result;
   }
   if (napi_create_external_arraybuffer(env, p, n, unmap, (void*)(uintptr_t)n, &result) != napi_ok) {
-    atomic_store(&mappings[slot].length, 0);
-    atomic_store(&mappings[slot].start, 0);
+    release_slot(slot);
     munmap(p, n);
     napi_throw_error(env, NULL, "mmap: this runtime does not accept external array buffers");
     return NULL;
@@ -279,17 +287,10 @@ static int slot_of_id(napi_env env, napi_value v) {
 }
 
 static napi_value map_for_reads(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
   napi_value result;
   int32_t fd;
-  double length;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 || !get_fd(env, argv[0], &fd) ||
-      !get_size(env, argv[1], &length)) {
-    napi_throw_type_error(env, NULL, "mapForReads(fd: number, length: number)");
-    return NULL;
-  }
-  size_t n = (size_t)length;
+  size_t n;
+  if (!map_args(env, info, "mapForReads(fd: number, length: number)", &fd, &n)) return NULL;
   napi_get_null(env, &result);
   if (n == 0) return result;
   install_sigbus_handler();
@@ -344,8 +345,7 @@ static napi_value unmap_for_reads(napi_env env, napi_callback_info info) {
   if (slot >= 0) {
     uintptr_t start = atomic_load(&mappings[slot].start);
     size_t size = atomic_load(&mappings[slot].length);
-    atomic_store(&mappings[slot].length, 0);
-    atomic_store(&mappings[slot].start, 0);
+    release_slot(slot);
     munmap((void*)start, size);
   }
   napi_get_boolean(env, slot >= 0, &result);
