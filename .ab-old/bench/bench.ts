@@ -1,0 +1,177 @@
+/**
+ * The format benchmark, matched to the C++ bench the issue-14 table quotes: 65,536 records of
+ * `text(seed=1234, n=65536, lo=1200, hi=1400)` (the golden generator), per option set:
+ *
+ * - `write`: ArrayRecordWriter without fsync (`fsync: false`; C++'s bench does not fsync);
+ * - `write_durable`: the default writer, fsync of file and directory plus the atomic rename;
+ * - `write2`: `write` with `max_parallelism:2` appended to the options;
+ * - `open`: opening a reader (postscript, footer, index);
+ * - `sequential`: every record in order through `reader.records()`;
+ * - `random`: `readSync(i)` over the sample, one index at a time;
+ * - `batch`: ONE `readSync(sample)` call over the whole sample;
+ * - `batch2`: ONE `readParallel(sample, 2)` call (the batch, decoded on 2 workers);
+ * - `parallel2`: `readAllParallel(2)`.
+ *
+ * The sample is a fixed seeded permutation of all records (group_size 1) or its first 2,048
+ * entries (larger groups, where every random record costs a whole chunk). Every timed run opens a
+ * fresh reader (no chunk cache across runs); every read verifies the chunks' hashes. Each cell is
+ * the median of `--runs` runs (default 5) after `--warmup` untimed runs (default 1: the JIT's
+ * first pass is not what a long-running job sees; bench:python warms up the same way); `--json` prints one object per line:
+ * `{"options", "op", "records_per_s", "mb_per_s", "runs", "spread"}` where spread = (max−min)/median.
+ *
+ *   npm run bench                                   # table
+ *   npm run bench -- --json                         # JSON lines
+ *   npm run bench -- --only "group_size:1,zstd:3"   # one option set (repeatable flag)
+ *   npm run bench -- --mmap --ops sequential,random,batch,batch2,parallel2   # readers opened with { mmap: true }
+ *
+ * With `--mmap` every reader maps its file (the opt-in `MappedByteSource`) and each JSON line
+ * carries `"mmap": true`, so these figures are never mistaken for the default path's.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { scriptArgs } from "./script-args.js";
+import { ArrayRecordReader, ArrayRecordWriter } from "../src/index.js";
+import { benchData, OPTION_SETS, type BenchData } from "./bench-data.js";
+
+const { values } = scriptArgs("npm run bench --", {
+  options: {
+    json: { type: "boolean", default: false },
+    runs: { type: "string", default: "5" },
+    warmup: { type: "string", default: "1" },
+    records: { type: "string", default: "65536" },
+    only: { type: "string", multiple: true },
+    ops: { type: "string" },
+    dir: { type: "string" },
+    mmap: { type: "boolean", default: false },
+  },
+});
+
+const runs = Number(values.runs);
+const warmup = Number(values.warmup);
+const optionSets = values.only ?? OPTION_SETS;
+const ops = new Set((values.ops ?? "write,write_durable,write2,open,sequential,random,batch,batch2,parallel2").split(","));
+const data: BenchData = benchData(Number(values.records));
+const dir = values.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "arrayrecord-bench-"));
+
+/** One measured cell: the median and the spread of `runs` timings. */
+interface Cell {
+  options: string;
+  op: string;
+  records_per_s: number;
+  mb_per_s: number;
+  runs: number;
+  spread: number;
+  /** Median milliseconds (open only: its records_per_s is records indexed per second). */
+  ms?: number;
+}
+
+/** Times `fn` `runs` times after `--warmup` untimed runs (with `setup` before each, untimed); seconds, sorted. */
+async function timings(fn: () => unknown, setup: () => void = () => {}): Promise<number[]> {
+  for (let r = 0; r < warmup; r++) {
+    setup();
+    await fn();
+  }
+  const times: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    setup();
+    const t0 = process.hrtime.bigint();
+    await fn();
+    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  return times.sort((a, b) => a - b);
+}
+
+function cell(options: string, op: string, times: number[], records: number, bytes: number): Cell {
+  const median = times[Math.floor(times.length / 2)]!;
+  return {
+    options,
+    op,
+    records_per_s: Math.round(records / median),
+    mb_per_s: Math.round(bytes / median / 1e5) / 10,
+    runs: times.length,
+    spread: Math.round(((times[times.length - 1]! - times[0]!) / median) * 100) / 100,
+    ...(op === "open" ? { ms: Math.round(median * 1e6) / 1e3 } : {}),
+  };
+}
+
+function writeFile(file: string, options: string, durable: boolean): void {
+  fs.rmSync(file, { force: true }); // measure writing, not the unlinking of the last run's file
+  const writer = ArrayRecordWriter.openSync(file, options, { fsync: durable });
+  for (const record of data.records) writer.writeSync(record);
+  writer.closeSync();
+}
+
+const cells: Cell[] = [];
+const emit = (c: Cell): void => {
+  cells.push(c);
+  if (values.json) console.log(JSON.stringify(values.mmap ? { ...c, mmap: true } : c));
+};
+let sink = 0;
+for (const options of optionSets) {
+  const file = path.join(dir, `${options.replace(/[^a-z0-9]+/gi, "_")}.array_record`);
+  const all = data.records.length;
+  const { totalBytes } = data;
+  if (ops.has("write")) emit(cell(options, "write", await timings(() => writeFile(file, options, false)), all, totalBytes));
+  if (ops.has("write_durable")) emit(cell(options, "write_durable", await timings(() => writeFile(file, options, true)), all, totalBytes));
+  if (ops.has("write2")) emit(cell(options, "write2", await timings(() => writeFile(file, `${options},max_parallelism:2`, false)), all, totalBytes));
+  // The file the read ops use is fsynced: its dirty pages written back during a timed read would
+  // disturb it (gs256 sequential ran 0.94-1.8M records/s from run to run without this).
+  writeFile(file, options, true);
+  if (ops.has("open")) emit(cell(options, "open", await timings(() => ArrayRecordReader.openSync(file, "", { mmap: values.mmap }).closeSync()), all, totalBytes));
+
+  let reader: ArrayRecordReader | undefined;
+  const fresh = (): void => {
+    reader?.closeSync();
+    reader = ArrayRecordReader.openSync(file, "", { mmap: values.mmap });
+  };
+  const sample = data.sampleFor(options);
+  const sampleBytes = sample.reduce((s, i) => s + data.records[i]!.length, 0);
+  if (ops.has("sequential")) {
+    const t = await timings(() => {
+      for (const record of reader!.records()) sink += record.length;
+    }, fresh);
+    emit(cell(options, "sequential", t, all, totalBytes));
+  }
+  if (ops.has("random")) {
+    const t = await timings(() => {
+      for (const i of sample) sink += reader!.readSync(i).length;
+    }, fresh);
+    emit(cell(options, "random", t, sample.length, sampleBytes));
+  }
+  if (ops.has("batch")) {
+    const t = await timings(() => {
+      for (const record of reader!.readSync(sample)) sink += record.length;
+    }, fresh);
+    emit(cell(options, "batch", t, sample.length, sampleBytes));
+  }
+  if (ops.has("batch2")) {
+    const t = await timings(async () => {
+      for (const record of await reader!.readParallel(sample, 2)) sink += record.length;
+    }, fresh);
+    emit(cell(options, "batch2", t, sample.length, sampleBytes));
+  }
+  if (ops.has("parallel2")) {
+    const t = await timings(async () => {
+      for (const record of await reader!.readAllParallel(2)) sink += record.length;
+    }, fresh);
+    emit(cell(options, "parallel2", t, all, totalBytes));
+  }
+  reader?.closeSync();
+}
+if (!values.dir) fs.rmSync(dir, { recursive: true, force: true });
+if (sink === 0 && ops.size > 0 && [...ops].some((op) => !op.startsWith("write") && op !== "open")) throw new Error("nothing read");
+
+if (!values.json) {
+  const k = (x: number) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : `${Math.round(x / 1e3)}k`);
+  console.log(`${data.records.length} records, ${(data.totalBytes / 1e6).toFixed(1)} MB, median of ${runs} runs, ${process.version}${values.mmap ? ", readers mapped (--mmap)" : ""}; cells: records/s (spread)`);
+  const columns = [...ops];
+  console.log(["options".padEnd(30), ...columns.map((c) => c.padEnd(16))].join(""));
+  for (const options of optionSets) {
+    const row = columns.map((op) => {
+      const c = cells.find((x) => x.options === options && x.op === op);
+      return (c ? `${k(c.records_per_s)} (${c.spread})` : "-").padEnd(16);
+    });
+    console.log([options.padEnd(30), ...row].join(""));
+  }
+}

@@ -1,0 +1,341 @@
+/**
+ * Worker thread of the parallel reader: decodes the data chunks of one span of file bytes and
+ * sends their records back in one transferred buffer (the span's own, or one the chunks were
+ * decoded into). See parallel-decode.ts.
+ */
+import { fstatSync, type Stats } from "node:fs";
+import { parentPort } from "node:worker_threads";
+import { checkDataChunk, decodeDataChunkAt, decodeParsedDataChunk, spanChunkEntry } from "./file-layout.js";
+import { ArrayRecordError, isArrayRecordError } from "../errors.js";
+import type { DecodeRequest, DecodeResponse } from "./parallel-decode.js";
+import { parseChunk, type Chunk } from "../riegeli/chunk-reader.js";
+import { CHUNK_HEADER_SIZE, ChunkType } from "../riegeli/chunk-header.js";
+import { BLOCK_HEADER_SIZE, BLOCK_SIZE } from "../riegeli/blocks.js";
+import { CompressionByte } from "../riegeli/codecs.js";
+import { recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
+import { fileIoAddon } from "../bytes/native-file-io.js";
+import { preadFully } from "../bytes/file-source.js";
+
+/**
+ * Largest output buffer allocated up front from the footer's decoded sizes (checked against each
+ * verified chunk header before use); spans decoding to more get a buffer per chunk, packed after.
+ */
+const MAX_SPAN_OUTPUT = 64 << 20;
+
+/**
+ * Decodes a request's chunks, every hash verified first. When every chunk is a simple
+ * uncompressed one, its records are views of the span's own bytes (reassembled in place) and the
+ * span's buffer goes back as is with the records' bounds in it. Otherwise the chunks are decoded
+ * into one output buffer sized from their decoded sizes (compressed simple chunks straight into
+ * it; others copied there).
+ */
+function decode({ bytes: given, file, start, chunks: span, pick }: DecodeRequest): { values: Uint8Array; bounds: Float64Array; inFile?: Uint8Array } {
+  // A few picked records are copied out anyway: a read into the reused buffer, reassembled in place
+  // there, costs less than reassembling split chunks out of a mapping into fresh memory.
+  if (pick !== undefined) return decodePicked(given ?? readSpan(file!.fd, start, file!.length, true), start, span, pick);
+  const mapping = file?.mapped === true ? fileMapping(file.fd, start + file.length) : undefined;
+  if (mapping !== undefined) return decodeMapped(mapping, start, file!.length, span);
+  const bytes = given ?? readSpan(file!.fd, start, file!.length);
+  // The span's bytes were transferred to this worker alone: chunks may be reassembled in place.
+  const window = { bytes, start, inPlace: true };
+  const n = span.numRecords.length;
+  const parsed: Chunk[] = [];
+  let views = true;
+  let size = 0;
+  for (let k = 0; k < n; k++) {
+    const chunk = parseChunk(window, span.offsets[k]!, { limit: span.offsets[k + 1]!, limitIsEof: false });
+    // Sizes agree with the footer's and the limits before the output is allocated from them.
+    checkDataChunk(chunk, spanChunkEntry(span, k));
+    parsed.push(chunk);
+    if (!isUncompressedSimple(chunk)) views = false;
+    size += span.decodedSizes[k]!;
+  }
+  const direct = !views && size <= MAX_SPAN_OUTPUT;
+  const values = views ? new Uint8Array(bytes.buffer as ArrayBuffer) : direct ? uninitialized(size) : undefined;
+  const decoded: ChunkRecords[] = [];
+  let records = 0;
+  let at = 0;
+  for (let k = 0; k < n; k++) {
+    // Every byte of the target is written before it is used: decodeStream checks the exact size.
+    const target = direct ? values!.subarray(at, at + span.decodedSizes[k]!) : undefined;
+    const chunk = decodeParsedDataChunk(parsed[k]!, spanChunkEntry(span, k), target);
+    decoded.push(chunk);
+    records += chunk.count;
+    at += chunk.values.length;
+  }
+  const out = values ?? new Uint8Array(at);
+  const bounds = new Float64Array(2 * records);
+  at = 0;
+  let r = 0;
+  for (const chunk of decoded) {
+    if (views) at = chunk.values.byteOffset;
+    else if (chunk.values.buffer !== out.buffer || chunk.values.byteOffset !== out.byteOffset + at) out.set(chunk.values, at);
+    r = putBounds(bounds, r, chunk, at);
+    if (!views) at += chunk.values.length;
+  }
+  return { values: out, bounds };
+}
+
+/** Writes a chunk's record bounds from `r` on, offset by `at`; the next free index. */
+function putBounds(bounds: Float64Array, r: number, chunk: ChunkRecords, at: number): number {
+  for (let i = 0; i < chunk.count; i++) {
+    bounds[r++] = at + (chunk.starts === undefined ? 0 : chunk.starts[i]!);
+    bounds[r++] = at + (chunk.starts === undefined ? chunk.values.length : chunk.starts[i + 1]!);
+  }
+  return r;
+}
+
+function isUncompressedSimple(chunk: Chunk): boolean {
+  return chunk.header.chunkType === ChunkType.SIMPLE && chunk.data[0] === CompressionByte.NONE;
+}
+
+/**
+ * {@link decode} of a span of a file mapped here and on the main thread (byte i of a mapping is
+ * byte i of the file): every chunk is verified in this worker's mapping (nothing read); records of
+ * uncompressed chunks go back as file positions (`inFile` 1), which the main thread views in its
+ * own mapping, except the few a block header cuts in two (in chunks longer than a block), which
+ * are copied; other chunks are decoded into one transferred buffer.
+ */
+function decodeMapped(mapping: ArrayBuffer, start: number, length: number, span: DecodeRequest["chunks"]): { values: Uint8Array; bounds: Float64Array; inFile: Uint8Array } {
+  // Not in place: writing would copy the mapping's pages on write.
+  const window = { bytes: new Uint8Array(mapping, start, length), start, inPlace: false };
+  const n = span.numRecords.length;
+  let records = 0;
+  for (let k = 0; k < n; k++) records += span.numRecords[k]!;
+  const bounds = new Float64Array(2 * records);
+  const inFile = new Uint8Array(records);
+  const parsed: Chunk[] = [];
+  // First pass: uncompressed chunks are decoded (their records located, nothing allocated) and
+  // their records placed: file positions (inFile 1) where no block header cuts them, else counted
+  // for copying.
+  const plain: (ChunkRecords | undefined)[] = [];
+  let size = 0;
+  let r = 0;
+  for (let k = 0; k < n; k++) {
+    const chunk = parseChunk(window, span.offsets[k]!, { limit: span.offsets[k + 1]!, limitIsEof: false });
+    checkDataChunk(chunk, spanChunkEntry(span, k));
+    parsed.push(chunk);
+    if (!isUncompressedSimple(chunk)) {
+      plain.push(undefined);
+      size += span.decodedSizes[k]!;
+      r += 2 * span.numRecords[k]!;
+      continue;
+    }
+    const decoded = decodeParsedDataChunk(chunk, spanChunkEntry(span, k));
+    plain.push(decoded);
+    // Unsplit: every record is a view of the mapping, whose byte offset is the file position.
+    const unsplit = chunk.data.buffer === mapping;
+    const first = unsplit ? 0 : dataStart(chunk, decoded);
+    const { starts, values } = decoded;
+    for (let i = 0; i < decoded.count; i++, r += 2) {
+      const a = starts === undefined ? 0 : starts[i]!;
+      const b = starts === undefined ? values.length : starts[i + 1]!;
+      if (unsplit) {
+        inFile[r >> 1] = 1;
+        bounds[r] = values.byteOffset + a;
+        bounds[r + 1] = values.byteOffset + b;
+      } else if (contiguous(chunk.begin, first + a, b - a)) {
+        inFile[r >> 1] = 1;
+        bounds[r] = physical(chunk.begin, first + a);
+        bounds[r + 1] = bounds[r]! + (b - a);
+      } else size += b - a;
+    }
+  }
+  // Second pass: other chunks are decoded into one output buffer, and records a block header cuts
+  // are copied there, in span order.
+  const direct = size <= MAX_SPAN_OUTPUT;
+  const out = direct ? uninitialized(size) : new Uint8Array(size);
+  let at = 0;
+  r = 0;
+  for (let k = 0; k < n; k++) {
+    const chunk = plain[k];
+    if (chunk === undefined) {
+      const decoded = decodeParsedDataChunk(parsed[k]!, spanChunkEntry(span, k), direct ? out.subarray(at, at + span.decodedSizes[k]!) : undefined);
+      if (decoded.values.buffer !== out.buffer || decoded.values.byteOffset !== out.byteOffset + at) out.set(decoded.values, at);
+      r = putBounds(bounds, r, decoded, at);
+      at += decoded.values.length;
+      continue;
+    }
+    const { starts, values } = chunk;
+    for (let i = 0; i < chunk.count; i++, r += 2) {
+      if (inFile[r >> 1] === 1) continue;
+      const a = starts === undefined ? 0 : starts[i]!;
+      const b = starts === undefined ? values.length : starts[i + 1]!;
+      out.set(values.subarray(a, b), at);
+      bounds[r] = at;
+      bounds[r + 1] = at += b - a;
+    }
+  }
+  return { values: out, bounds, inFile };
+}
+
+/** Where a chunk's values start, counted in chunk bytes (header included, block headers not) from its beginning. */
+function dataStart(chunk: Chunk, records: ChunkRecords): number {
+  return CHUNK_HEADER_SIZE + (records.values.byteOffset - chunk.data.byteOffset);
+}
+
+/**
+ * The file position of the chunk byte `offset` (counted as in {@link dataStart}) of the chunk
+ * beginning at `begin`: block headers sit at every multiple of BLOCK_SIZE.
+ */
+function physical(begin: number, offset: number): number {
+  let p = begin;
+  let left = offset;
+  for (;;) {
+    if (p % BLOCK_SIZE === 0) p += BLOCK_HEADER_SIZE;
+    const room = BLOCK_SIZE - (p % BLOCK_SIZE);
+    if (left < room) return p + left;
+    left -= room;
+    p += room;
+  }
+}
+
+/** Whether `length` chunk bytes from `offset` lie back to back in the file (no block header inside). */
+function contiguous(begin: number, offset: number, length: number): boolean {
+  return length === 0 || physical(begin, offset + length - 1) - physical(begin, offset) === length - 1;
+}
+
+/** This worker's mapping of the file last mapped, with what identifies it (see {@link fileMapping}). */
+let mapped: { dev: number; ino: number; size: number; buffer: ArrayBuffer } | undefined;
+
+/** How long an idle worker keeps its mapping: a held mapping keeps a deleted file's space in use. */
+const MAPPING_IDLE_MS = 200;
+let idleRelease: ReturnType<typeof setTimeout> | undefined;
+
+/** Lets go of the cached mapping once no request came for {@link MAPPING_IDLE_MS} (no view of it outlives a request). */
+function releaseMappingWhenIdle(): void {
+  if (idleRelease !== undefined) clearTimeout(idleRelease);
+  if (mapped === undefined) return;
+  idleRelease = setTimeout(() => {
+    idleRelease = undefined;
+    if (mapped !== undefined) fileIoAddon?.releaseMapping(mapped.buffer);
+    mapped = undefined;
+  }, MAPPING_IDLE_MS);
+  idleRelease.unref();
+}
+
+/**
+ * The whole file open as `fd`, mapped (byte i of the buffer is byte i of the file), covering at
+ * least `end` bytes, or undefined when it cannot be mapped (the span is then read). One mapping is kept per worker and reused while the descriptor still names
+ * the same file (device, inode) of the same size: a descriptor number may be reused for another
+ * file once the reader closes it, so the number alone identifies nothing.
+ */
+function fileMapping(fd: number, end: number): ArrayBuffer | undefined {
+  let stats: Stats;
+  try {
+    stats = fstatSync(fd);
+  } catch (e) {
+    throw new ArrayRecordError("IO", `fstat failed: ${(e as Error).message}`);
+  }
+  if (stats.size < end) throw new ArrayRecordError("TRUNCATED", `file is ${stats.size} bytes, the span ends at ${end}`, { offset: stats.size });
+  if (mapped === undefined || mapped.dev !== stats.dev || mapped.ino !== stats.ino || mapped.size !== stats.size || fileIoAddon!.mappingDamaged(mapped.buffer)) {
+    if (mapped !== undefined) fileIoAddon?.releaseMapping(mapped.buffer); // another file now: let go of the last one's
+    mapped = undefined;
+    if (fileIoAddon === null) return undefined;
+    let buffer: ArrayBuffer | null;
+    try {
+      buffer = fileIoAddon.mapFile(fd, stats.size);
+    } catch (e) {
+      throw new ArrayRecordError("IO", `mapping failed: ${(e as Error).message}`);
+    }
+    if (buffer === null) return undefined; // too many mappings alive: this span is read instead
+    mapped = { dev: stats.dev, ino: stats.ino, size: stats.size, buffer };
+  }
+  return mapped.buffer;
+}
+
+/**
+ * Decodes every chunk of a span (all hashes verified) and copies just the records `pick` names
+ * (indices from the span's first record) into one new buffer, bounds in `pick` order.
+ */
+function decodePicked(bytes: Uint8Array, start: number, span: DecodeRequest["chunks"], pick: Float64Array): { values: Uint8Array; bounds: Float64Array } {
+  const window = { bytes, start, inPlace: true };
+  const decoded: ChunkRecords[] = [];
+  const firsts: number[] = [];
+  let records = 0;
+  for (let k = 0; k < span.numRecords.length; k++) {
+    const chunk = decodeDataChunkAt(window, spanChunkEntry(span, k));
+    decoded.push(chunk);
+    firsts.push(records);
+    records += chunk.count;
+  }
+  const chunkOf = (i: number): number => {
+    if (!(i >= 0 && i < records)) throw new ArrayRecordError("OUT_OF_RANGE", `record ${i} is not in this span of ${records}`);
+    let lo = 0;
+    let hi = decoded.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (firsts[mid]! <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  const bounds = new Float64Array(2 * pick.length);
+  // Each picked record is looked up once: its view is kept for the copy after the sizing pass.
+  const picked: Uint8Array[] = new Array(pick.length);
+  let size = 0;
+  for (let j = 0; j < pick.length; j++) {
+    const c = chunkOf(pick[j]!);
+    size += (picked[j] = recordAt(decoded[c]!, pick[j]! - firsts[c]!)).length;
+  }
+  const values = uninitialized(size);
+  let at = 0;
+  for (let j = 0; j < pick.length; j++) {
+    const record = picked[j]!;
+    values.set(record, at);
+    bounds[2 * j] = at;
+    bounds[2 * j + 1] = at += record.length;
+  }
+  return { values, bounds };
+}
+
+/** Read buffer reused for spans whose bytes are not sent back (see {@link decodePicked}), up to {@link MAX_SCRATCH} bytes. */
+let scratch: Uint8Array | undefined;
+const MAX_SCRATCH = 16 << 20;
+
+/**
+ * Reads `length` bytes at `position` of the file open as `fd` (shared with the main thread; a
+ * positional read moves no file offset) into a buffer of their own, or with `reuse` into this
+ * worker's scratch buffer; fewer only at the end of the file, which the decoding then reports as
+ * truncated chunks.
+ */
+function readSpan(fd: number, position: number, length: number, reuse = false): Uint8Array {
+  let out: Uint8Array;
+  if (reuse && length <= MAX_SCRATCH) {
+    if (scratch === undefined || scratch.length < length) scratch = uninitialized(length);
+    out = scratch.subarray(0, length);
+  } else out = uninitialized(length);
+  let done: number;
+  try {
+    done = preadFully(fd, out, position, fileIoAddon?.preadInto); // the addon's pread when built, as FileByteSource reads
+  } catch (e) {
+    throw new ArrayRecordError("IO", `read failed: ${(e as Error).message}`, { offset: position });
+  }
+  return done === length ? out : out.subarray(0, done);
+}
+
+/** `n` bytes not zeroed first (all are overwritten), in a buffer of their own (transferable). */
+function uninitialized(n: number): Uint8Array {
+  const buffer = Buffer.allocUnsafeSlow(n);
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, n);
+}
+
+parentPort!.on("message", (request: DecodeRequest) => {
+  let response: DecodeResponse;
+  try {
+    const { values, bounds, inFile } = decode(request);
+    const transfer = [values.buffer as ArrayBuffer, bounds.buffer as ArrayBuffer];
+    if (inFile === undefined) response = { id: request.id, values, bounds };
+    else {
+      response = { id: request.id, values, bounds, inFile };
+      transfer.push(inFile.buffer as ArrayBuffer);
+    }
+    parentPort!.postMessage(response, transfer);
+  } catch (e) {
+    response = isArrayRecordError(e)
+      ? { id: request.id, error: { code: e.code, reason: e.reason, offset: e.offset } }
+      : { id: request.id, error: { code: "CORRUPT", reason: `decoding failed: ${(e as Error).message}`, offset: undefined } };
+    parentPort!.postMessage(response);
+  }
+  releaseMappingWhenIdle();
+});

@@ -1,0 +1,73 @@
+/**
+ * Worker thread of the parallel writer: compresses groups of records into simple-chunk data and
+ * computes their chunk headers (both position-independent), then hands the group's buffers back for
+ * reuse. See parallel-encode.ts for the protocol.
+ */
+import { workerData, type MessagePort } from "node:worker_threads";
+import { StreamCompressor } from "../riegeli/codecs.js";
+import { CHUNK_HEADER_SIZE, ChunkType, encodeChunkHeader } from "../riegeli/chunk-header.js";
+import { encodeSimpleChunkData } from "../riegeli/simple-chunk.js";
+import type { EncodeRequest, EncodeResponse } from "./parallel-encode.js";
+
+const { port, signal } = workerData as { port: MessagePort; signal: Int32Array };
+
+/** One compressor per distinct (compression, window log): zstd contexts are reused across chunks. */
+const compressors = new Map<string, StreamCompressor>();
+
+function compressorFor(request: EncodeRequest): StreamCompressor {
+  const key = `${JSON.stringify(request.compression)}/${request.windowLog}`;
+  let compressor = compressors.get(key);
+  if (compressor === undefined) {
+    compressor = new StreamCompressor(request.compression, request.windowLog);
+    compressors.set(key, compressor);
+  }
+  return compressor;
+}
+
+/** Each group's chunk (40-byte header, then data), back to back in one fresh (transferable) buffer. */
+function encode(request: EncodeRequest): { chunks: Uint8Array; lengths: number[] } {
+  const { sizes, values, groups } = request;
+  const compressor = compressorFor(request);
+  const pieces: Uint8Array[] = [];
+  let total = 0;
+  for (let g = 0; g < groups.length; g += 3) {
+    const sizesFrom = g === 0 ? 0 : groups[g - 3]!;
+    const valuesFrom = g === 0 ? 0 : groups[g - 2]!;
+    const valuesTo = groups[g + 1]!;
+    let chunk = new Uint8Array(0);
+    const data = encodeSimpleChunkData(compressor, sizes.subarray(sizesFrom, groups[g]!), values.subarray(valuesFrom, valuesTo), (length) => {
+      chunk = new Uint8Array(CHUNK_HEADER_SIZE + length);
+      return chunk.subarray(CHUNK_HEADER_SIZE);
+    });
+    // The buffer was sized for the codec's bound: keep only the header and the data written.
+    chunk = chunk.subarray(0, CHUNK_HEADER_SIZE + data.length);
+    const fields = { chunkType: ChunkType.SIMPLE, dataSize: data.length, numRecords: groups[g + 2]!, decodedDataSize: valuesTo - valuesFrom };
+    encodeChunkHeader(chunk, 0, fields, data);
+    pieces.push(chunk);
+    total += chunk.length;
+  }
+  if (pieces.length === 1) return { chunks: pieces[0]!, lengths: [total] };
+  const chunks = new Uint8Array(total);
+  let at = 0;
+  for (const piece of pieces) {
+    chunks.set(piece, at);
+    at += piece.length;
+  }
+  return { chunks, lengths: pieces.map((p) => p.length) };
+}
+
+port.on("message", (request: EncodeRequest) => {
+  const back = [request.sizes.buffer as ArrayBuffer, request.values.buffer as ArrayBuffer];
+  let response: EncodeResponse;
+  try {
+    const { chunks, lengths } = encode(request);
+    response = { id: request.id, chunks, lengths, sizes: request.sizes, values: request.values };
+    port.postMessage(response, [chunks.buffer as ArrayBuffer, ...back]);
+  } catch (e) {
+    response = { id: request.id, error: `encoding a chunk failed: ${(e as Error).message}`, sizes: request.sizes, values: request.values };
+    port.postMessage(response, back);
+  }
+  // Wake a writer blocked in Atomics.wait (the message is already queued on its port).
+  Atomics.add(signal, 0, 1);
+  Atomics.notify(signal, 0);
+});

@@ -1,0 +1,179 @@
+/**
+ * Opening an ArrayRecord file and decoding its data chunks, as I/O plans shared by the sync and
+ * async readers (FORMAT.md §7): postscript → footer → index; chunk c = bytes [offset[c], offset[c+1]).
+ */
+import { ArrayRecordError } from "../errors.js";
+import { BLOCK_SIZE } from "../riegeli/blocks.js";
+import { ChunkType } from "../riegeli/chunk-header.js";
+import { parseChunk, type Chunk, type FileWindow } from "../riegeli/chunk-reader.js";
+import { ChunkIndex } from "./chunk-index.js";
+import { decodeFooterColumns, decodeFooterMetadata, decodePostscript, type FooterMetadata } from "./footer.js";
+import type { IoPlan } from "../bytes/io-plan.js";
+import { isFresh } from "../bytes/slab.js";
+import { decodeTransposedChunk } from "../riegeli/transposed-chunk-decoder.js";
+import { decodeSimpleChunk, recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
+import { checkChunkLimits, checkRecordLimit, type DecodeLimits } from "./decode-limits.js";
+
+/** What opening a file learns: the footer metadata and the chunk index. */
+export interface FileLayout {
+  /** Footer record 0. */
+  readonly meta: FooterMetadata;
+  /** Where the data chunks are. */
+  readonly index: ChunkIndex;
+  /** Chunk begin of the footer. */
+  readonly footerOffset: number;
+  /** File size in bytes. */
+  readonly fileSize: number;
+  /** Largest chunk and record to decode (none when undefined). */
+  readonly limits?: DecodeLimits;
+}
+
+/** Reads the postscript and the footer of a file of `fileSize` bytes and builds its index. */
+export function* openLayout(fileSize: number): IoPlan<FileLayout> {
+  if (fileSize < BLOCK_SIZE) {
+    throw new ArrayRecordError("CORRUPT", `not an ArrayRecord file: ${fileSize} bytes, it should be at least 64 KiB`);
+  }
+  const postscriptAt = fileSize - BLOCK_SIZE;
+  const tail = yield { position: postscriptAt, length: BLOCK_SIZE };
+  const postscript = decodeRecordsChunk({ bytes: tail, start: postscriptAt }, postscriptAt, fileSize, true, "postscript");
+  if (postscript.count < 1) throw new ArrayRecordError("CORRUPT", "invalid postscript: no records", { offset: postscriptAt });
+  const footerOffset = decodePostscript(recordAt(postscript, 0), postscriptAt);
+  if (footerOffset >= postscriptAt) {
+    throw new ArrayRecordError("CORRUPT", `footer offset ${footerOffset} is not before the postscript`, { offset: postscriptAt });
+  }
+  const footerBytes = yield { position: footerOffset, length: postscriptAt - footerOffset };
+  const footer = decodeRecordsChunk({ bytes: footerBytes, start: footerOffset }, footerOffset, postscriptAt, false, "footer");
+  if (footer.count < 1) throw new ArrayRecordError("CORRUPT", "footer has no records", { offset: footerOffset });
+  const meta = decodeFooterMetadata(recordAt(footer, 0), footerOffset);
+  if (footer.count - 1 < meta.numChunks) {
+    throw new ArrayRecordError("CORRUPT", `footer lists ${footer.count - 1} chunks, its metadata says ${meta.numChunks}`, { offset: footerOffset });
+  }
+  const entries = decodeFooterColumns(footer, meta.numChunks, footerOffset);
+  return { meta, index: new ChunkIndex(meta, entries, footerOffset, footerOffset), footerOffset, fileSize };
+}
+
+/** Decodes data chunks `[first, last]`, read with one I/O (they are adjacent in the file). */
+export function* readChunks(layout: FileLayout, first: number, last: number): IoPlan<ChunkRecords[]> {
+  const { offsets } = layout.index;
+  const start = offsets[first]!;
+  const bytes = yield { position: start, length: offsets[last + 1]! - start };
+  const out: ChunkRecords[] = [];
+  const inPlace = isFresh(bytes);
+  for (let c = first; c <= last; c++) out.push(decodeDataChunk(layout, { bytes, start, inPlace }, c));
+  return out;
+}
+
+/** What the footer says of one data chunk: where it is and what it holds (plain data, for workers too). */
+export interface DataChunkEntry {
+  /** Chunk begin. */
+  begin: number;
+  /** Where the chunk's byte range ends (the next data chunk, or the footer). */
+  limit: number;
+  /** Records the footer lists for it. */
+  numRecords: number;
+  /** Their decoded size, as the footer lists it. */
+  decodedDataSize: number;
+  /** Largest chunk and record to decode. */
+  limits?: DecodeLimits;
+}
+
+/**
+ * The footer's entries of the adjacent data chunks `[first, last]` as columns: posting them to a
+ * worker clones three typed arrays, where an array of {@link DataChunkEntry} objects cost one
+ * structured-clone object per chunk (17% of the main thread's profile with 1.3 KB chunks).
+ */
+export interface SpanChunks {
+  /** `n + 1` positions: chunk k is `[offsets[k], offsets[k+1])` (the last is where the range of the span's last chunk ends). */
+  offsets: Float64Array;
+  /** Records each chunk holds, per the footer. */
+  numRecords: Float64Array;
+  /** Each chunk's decoded size, per the footer. */
+  decodedSizes: Float64Array;
+  /** Largest chunk and record to decode. */
+  limits?: DecodeLimits;
+}
+
+/** The footer's entries of data chunks `[first, last]` (see {@link SpanChunks}). */
+export function spanChunks(layout: FileLayout, first: number, last: number): SpanChunks {
+  const { index } = layout;
+  const n = last - first + 1;
+  const numRecords = new Float64Array(n);
+  for (let k = 0; k < n; k++) numRecords[k] = index.recordsIn(first + k);
+  return {
+    offsets: index.offsets.slice(first, last + 2),
+    numRecords,
+    decodedSizes: Float64Array.from(index.decodedSizes.subarray(first, last + 1)),
+    ...(layout.limits === undefined ? {} : { limits: layout.limits }),
+  };
+}
+
+/** Chunk `k` of a {@link SpanChunks} as a {@link DataChunkEntry}. */
+export function spanChunkEntry(chunks: SpanChunks, k: number): DataChunkEntry {
+  return { begin: chunks.offsets[k]!, limit: chunks.offsets[k + 1]!, numRecords: chunks.numRecords[k]!, decodedDataSize: chunks.decodedSizes[k]!, limits: chunks.limits };
+}
+
+/** The footer's entry for data chunk `c`. */
+export function dataChunkEntry(layout: FileLayout, c: number): DataChunkEntry {
+  const { index } = layout;
+  return { begin: index.offsets[c]!, limit: index.offsets[c + 1]!, numRecords: index.recordsIn(c), decodedDataSize: index.decodedSizes[c]!, limits: layout.limits };
+}
+
+/** Decodes data chunk `c` from a window holding its byte range, checking it against the footer. */
+export function decodeDataChunk(layout: FileLayout, window: FileWindow, c: number): ChunkRecords {
+  return decodeDataChunkAt(window, dataChunkEntry(layout, c));
+}
+
+/** Decodes the data chunk `entry` describes from a window holding its byte range. */
+export function decodeDataChunkAt(window: FileWindow, entry: DataChunkEntry): ChunkRecords {
+  return decodeParsedDataChunk(parseChunk(window, entry.begin, { limit: entry.limit, limitIsEof: false }), entry);
+}
+
+/**
+ * Checks an already parsed (and hash-verified) chunk against the footer's `entry` and the decode
+ * limits, before anything is allocated for its records.
+ */
+export function checkDataChunk(chunk: Chunk, entry: DataChunkEntry): void {
+  const { begin } = entry;
+  if (chunk.begin !== begin || chunk.end > entry.limit) {
+    throw new ArrayRecordError("CORRUPT", `data chunk [${chunk.begin}, ${chunk.end}) is not within its footer range [${begin}, ${entry.limit})`, { offset: begin });
+  }
+  const { chunkType, numRecords, decodedDataSize } = chunk.header;
+  if (chunkType !== ChunkType.SIMPLE && chunkType !== ChunkType.TRANSPOSED) {
+    throw new ArrayRecordError("CORRUPT", `footer points at a chunk of type 0x${chunkType.toString(16)}, not records`, { offset: begin });
+  }
+  if (numRecords !== entry.numRecords || decodedDataSize !== entry.decodedDataSize) {
+    throw new ArrayRecordError(
+      "CORRUPT",
+      `chunk holds ${numRecords} records of ${decodedDataSize} bytes, footer says ${entry.numRecords} of ${entry.decodedDataSize}`,
+      { offset: begin },
+    );
+  }
+  checkChunkLimits(decodedDataSize, numRecords, entry.limits, begin);
+}
+
+/**
+ * Decodes an already parsed (and hash-verified) chunk as the data chunk `entry` describes. With
+ * `into` (`entry.decodedDataSize` bytes), a compressed simple chunk's records are decoded into it.
+ */
+export function decodeParsedDataChunk(chunk: Chunk, entry: DataChunkEntry, into?: Uint8Array): ChunkRecords {
+  checkDataChunk(chunk, entry);
+  const { begin } = entry;
+  const { chunkType, numRecords, decodedDataSize } = chunk.header;
+  const records =
+    chunkType === ChunkType.TRANSPOSED
+      ? decodeTransposedChunk(chunk.data, numRecords, decodedDataSize, begin)
+      : decodeSimpleChunk(chunk.data, numRecords, decodedDataSize, begin, into);
+  if (entry.limits?.maxRecordBytes !== undefined) {
+    for (let i = 0; i < records.count; i++) checkRecordLimit(recordAt(records, i).length, entry.limits, begin);
+  }
+  return records;
+}
+
+/** Parses the simple chunk at `begin` (postscript or footer) and decodes its records. */
+function decodeRecordsChunk(window: FileWindow, begin: number, limit: number, limitIsEof: boolean, what: string): ChunkRecords {
+  const chunk: Chunk = parseChunk(window, begin, { limit, limitIsEof });
+  if (chunk.header.chunkType !== ChunkType.SIMPLE) {
+    throw new ArrayRecordError("CORRUPT", `${what} is not a simple chunk (type 0x${chunk.header.chunkType.toString(16)})`, { offset: begin });
+  }
+  return decodeSimpleChunk(chunk.data, chunk.header.numRecords, chunk.header.decodedDataSize, begin);
+}

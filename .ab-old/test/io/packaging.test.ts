@@ -1,0 +1,64 @@
+/**
+ * Packaging: the format core never reaches Beam (it installs and imports without the ~250 MB
+ * optional peer), Beam lives behind `arrayrecord/beam`, and package.json declares it that way.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+"([^"]+)"|(?:^|\n)\s*import\s+"([^"]+)"|import\("([^"]+)"\)/g;
+
+/** Every module specifier imported by `file`. */
+function specifiers(file: string): string[] {
+  const text = fs.readFileSync(file, "utf8");
+  return [...text.matchAll(IMPORT)].map((m) => m[1] ?? m[2] ?? m[3]!);
+}
+
+/** The source files reachable from `entry` through relative imports, with their bare imports. */
+function graph(entry: string): Map<string, string[]> {
+  const seen = new Map<string, string[]>();
+  const todo = [entry];
+  while (todo.length > 0) {
+    const file = todo.pop()!;
+    if (seen.has(file)) continue;
+    const specs = specifiers(file);
+    seen.set(file, specs.filter((s) => !s.startsWith(".")));
+    for (const s of specs.filter((s) => s.startsWith("."))) todo.push(path.resolve(path.dirname(file), s.replace(/\.js$/, ".ts")));
+  }
+  return seen;
+}
+
+describe("packaging", () => {
+  it("the format core never imports Beam", () => {
+    const core = graph(path.join(ROOT, "src/index.ts"));
+    expect(core.size).toBeGreaterThan(10);
+    for (const [file, bare] of core) {
+      expect(bare.filter((s) => s.startsWith("apache-beam")), file).toEqual([]);
+      expect(/^src\/(io|transforms|runners)\//.test(path.relative(ROOT, file)), file).toBe(false);
+    }
+  });
+
+  it("only src/io, src/transforms, src/pipelines, src/runners and src/beam.ts import Beam", () => {
+    const beam = graph(path.join(ROOT, "src/beam.ts"));
+    for (const [file, bare] of beam) {
+      const rel = path.relative(ROOT, file);
+      if (bare.some((s) => s.startsWith("apache-beam"))) expect(/^src\/(io|transforms|pipelines|runners)\/|^src\/beam\.ts$/.test(rel), rel).toBe(true);
+    }
+    expect([...beam.keys()].map((f) => path.relative(ROOT, f))).toEqual(expect.arrayContaining(["src/io/index.ts", "src/transforms/index.ts"]));
+  });
+
+  it("package.json exposes arrayrecord/beam and makes Beam an optional, pinned peer", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+    expect(pkg.exports["."]).toMatchObject({ types: "./dist/index.d.ts", import: "./dist/index.js" });
+    expect(pkg.exports["./beam"]).toMatchObject({ types: "./dist/beam.d.ts", import: "./dist/beam.js" });
+    // Remote workers require() the module name their DoFns were registered under.
+    expect(pkg.exports["./beam"].default).toBe("./dist/beam.js");
+    expect(pkg.peerDependencies["apache-beam"]).toBe("2.49.0");
+    expect(pkg.peerDependenciesMeta["apache-beam"]).toEqual({ optional: true });
+    expect(pkg.devDependencies["apache-beam"]).toBe("2.49.0");
+    expect(pkg.dependencies["apache-beam"]).toBeUndefined();
+    expect(pkg.devDependencies.typescript).toMatch(/^~5\.9/);
+  });
+});
