@@ -197,7 +197,8 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     if (typeof which === "number") {
       const c = this.chunkFor(which, "index");
       if (c !== this.cachedChunk) {
-        const chunk = (await this.runAsync(readChunks(this.layout, c, c)))[0]!;
+        // A chunk the page cache holds is read and decoded now, without a thread-pool round trip.
+        const chunk = this.readCachedChunk(c) ?? (await this.runAsync(readChunks(this.layout, c, c)))[0]!;
         this.cache(c, chunk);
         this.cachedInScratch = false;
       }
@@ -451,6 +452,18 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     const copy = allocBytes(record.length);
     copy.set(record);
     return copy;
+  }
+
+  /** Chunk `c` decoded now when its source can read it without waiting ({@link ByteSource.readCachedSync}), else undefined. */
+  private readCachedChunk(c: number): ChunkRecords | undefined {
+    const { offsets } = this.layout.index;
+    const start = offsets[c]!;
+    try {
+      const bytes = this.source.readCachedSync?.(start, offsets[c + 1]! - start);
+      return bytes === undefined ? undefined : decodeDataChunk(this.layout, { bytes, start, inPlace: isFresh(bytes) }, c);
+    } catch (e) {
+      throw withFile(e, this.source.name);
+    }
   }
 
   /**

@@ -21,6 +21,12 @@ export interface ByteSource {
   /** Optional async {@link readIntoSync}. */
   readInto?(position: number, target: Uint8Array): Promise<number>;
   /**
+   * Optional: {@link readSync}'s bytes when they can be had now without waiting for a disk (a
+   * local file's page cache), else undefined. Lets async readers skip a thread-pool round trip;
+   * it may decline any read (large ones, uncached ones) and the caller then uses {@link read}.
+   */
+  readCachedSync?(position: number, length: number): Uint8Array | undefined;
+  /**
    * Optional: reads several ranges at once, each result as {@link read} gives it. A source with a
    * high cost per read (an object store) merges nearby ranges and runs the reads concurrently.
    */

@@ -155,8 +155,16 @@ export class FileByteSource extends OpenLocalFile implements ByteSource {
     return this.readIntoSync(position, target);
   }
 
+  readCachedSync(position: number, length: number): Uint8Array | undefined {
+    const fd = this.descriptor();
+    const want = Math.max(0, Math.min(length, this.size - position));
+    if (this.preadCached === undefined || want > CACHED_READ_MAX) return undefined;
+    const out = allocBytes(want);
+    return this.readCachedInto(fd, position, out) === want ? out : undefined;
+  }
+
   /** What of a small read the page cache holds, read now without waiting for a disk (0 when not tried). */
-  private readCachedSync(fd: number, position: number, target: Uint8Array): number {
+  private readCachedInto(fd: number, position: number, target: Uint8Array): number {
     if (this.preadCached === undefined || target.length > CACHED_READ_MAX) return 0;
     const n = this.preadCached(fd, target, position);
     if (n >= 0) return n;
@@ -172,7 +180,7 @@ export class FileByteSource extends OpenLocalFile implements ByteSource {
 
   async readInto(position: number, target: Uint8Array): Promise<number> {
     const fd = this.descriptor();
-    let done = this.readCachedSync(fd, position, target);
+    let done = this.readCachedInto(fd, position, target);
     while (done < target.length) {
       const n = await new Promise<number>((resolve, reject) =>
         fs.read(fd, target, done, target.length - done, position + done, (err, bytesRead) => (err ? reject(ioError(this.name, err)) : resolve(bytesRead))),

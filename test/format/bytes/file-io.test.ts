@@ -78,7 +78,7 @@ describe("file-read addon", () => {
   });
 
   it("preadCached reads only what the page cache holds: nothing of a dropped file, whose async reads still come whole", async () => {
-    const bytes = seededBytes(300_000, 9);
+    const bytes = seededBytes(4_000_000, 9);
     const file = path.join(dir, "cold.bin");
     const out = fs.openSync(file, "w");
     fs.writeSync(out, bytes);
@@ -92,15 +92,21 @@ describe("file-read addon", () => {
     try {
       const target = new Uint8Array(4000);
       expect(addon.preadCached(fd, target, 150_000)).toBe(0);
+      await new Promise((resolve) => setTimeout(resolve, 100)); // any readahead that refusal started lands
       const source = await FileByteSource.open(file);
-      expect(await source.read(150_000, 4000)).toEqual(bytes.subarray(150_000, 154_000));
+      // Far from the first try (a refused read may start the kernel's readahead around itself).
+      expect(source.readCachedSync(3_500_000, 4000)).toBeUndefined();
+      expect(await source.read(3_500_000, 4000)).toEqual(bytes.subarray(3_500_000, 3_504_000));
+      expect(source.readCachedSync(3_500_000, 4000)).toEqual(bytes.subarray(3_500_000, 3_504_000));
+      expect(source.readCachedSync(0, CACHED_READ_MAX + 1)).toBeUndefined(); // large reads are left to the thread pool
       await source.close();
-      // The read through the thread pool brought those pages in: now they come without waiting.
+      expect(() => source.readCachedSync(0, 10)).toThrow(expect.objectContaining({ code: "CLOSED" }));
+      // A blocking read brings pages in: then they come without waiting, to the end of the file.
+      fs.readFileSync(file);
       expect(addon.preadCached(fd, target, 150_000)).toBe(4000);
       expect(target).toEqual(bytes.subarray(150_000, 154_000));
-      fs.readFileSync(file);
-      expect(addon.preadCached(fd, target, 298_000)).toBe(2000);
-      expect(addon.preadCached(fd, target, 400_000)).toBe(0);
+      expect(addon.preadCached(fd, target, 3_998_000)).toBe(2000);
+      expect(addon.preadCached(fd, target, 4_100_000)).toBe(0);
     } finally {
       fs.closeSync(fd);
     }
