@@ -158,16 +158,34 @@ static void throw_errno(napi_env env, const char* what, int err) {
   napi_throw_error(env, NULL, message);
 }
 
-/* The (fd, target: Uint8Array, position) arguments of preadInto and preadCached; throws `usage` and returns 0 if they are not. */
-static int read_args(napi_env env, napi_callback_info info, const char* usage, int32_t* fd, uint8_t** data, size_t* length, double* position) {
-  size_t argc = 3;
-  napi_value argv[3];
+/* A Uint8Array argument's bytes. */
+static int get_target(napi_env env, napi_value v, uint8_t** data, size_t* length) {
   size_t offset;
   napi_typedarray_type type;
   napi_value buffer;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3 || !get_fd(env, argv[0], fd) ||
-      napi_get_typedarray_info(env, argv[1], &type, length, (void**)data, &buffer, &offset) != napi_ok || type != napi_uint8_array ||
-      !get_size(env, argv[2], position)) {
+  return napi_get_typedarray_info(env, v, &type, length, (void**)data, &buffer, &offset) == napi_ok && type == napi_uint8_array;
+}
+
+/*
+ * The (first, target: Uint8Array, position) arguments of preadInto, preadCached and readMapped,
+ * `first` left to the caller to read; throws `usage` and returns 0 if the others are not.
+ */
+static int target_args(napi_env env, napi_callback_info info, const char* usage, napi_value* first, uint8_t** data, size_t* length, double* position) {
+  size_t argc = 3;
+  napi_value argv[3];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3 || !get_target(env, argv[1], data, length) || !get_size(env, argv[2], position)) {
+    napi_throw_type_error(env, NULL, usage);
+    return 0;
+  }
+  *first = argv[0];
+  return 1;
+}
+
+/* The (fd, target: Uint8Array, position) arguments of preadInto and preadCached; throws `usage` and returns 0 if they are not. */
+static int read_args(napi_env env, napi_callback_info info, const char* usage, int32_t* fd, uint8_t** data, size_t* length, double* position) {
+  napi_value first;
+  if (!target_args(env, info, usage, &first, data, length, position)) return 0;
+  if (!get_fd(env, first, fd)) {
     napi_throw_type_error(env, NULL, usage);
     return 0;
   }
@@ -203,24 +221,25 @@ static napi_value pread_cached(napi_env env, napi_callback_info info) {
   uint8_t* data;
   size_t length;
   if (!read_args(env, info, "preadCached(fd: number, target: Uint8Array, position: number)", &fd, &data, &length, &position)) return NULL;
-  double done = 0;
+  size_t done = 0;
+  int unsupported = 0;
 #ifdef RWF_NOWAIT
-  while (done < (double)length) {
-    struct iovec part = { data + (size_t)done, length - (size_t)done };
+  while (done < length) {
+    struct iovec part = { data + done, length - done };
     ssize_t n = preadv2(fd, &part, 1, (off_t)position + (off_t)done, RWF_NOWAIT);
     if (n < 0) {
       if (errno == EINTR) continue;
       /* Not supported for this file (or kernel): say so, once, so the caller stops asking. */
-      if (done == 0 && (errno == EOPNOTSUPP || errno == EINVAL || errno == ENOSYS)) done = -1;
+      unsupported = done == 0 && (errno == EOPNOTSUPP || errno == EINVAL || errno == ENOSYS);
       break; /* EAGAIN (not cached) and real errors: the caller's blocking read takes over */
     }
     if (n == 0) break;
-    done += (double)n;
+    done += (size_t)n;
   }
 #else
-  done = -1;
+  unsupported = 1;
 #endif
-  napi_create_double(env, done, &result);
+  napi_create_double(env, unsupported ? -1 : (double)done, &result);
   return result;
 }
 
@@ -307,19 +326,14 @@ static napi_value map_for_reads(napi_env env, napi_callback_info info) {
 }
 
 static napi_value read_mapped(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  napi_value result;
+  napi_value result, id;
   double position;
   uint8_t* data;
-  size_t length, offset;
-  napi_typedarray_type type;
-  napi_value buffer;
-  int slot = -1;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3 ||
-      napi_get_typedarray_info(env, argv[1], &type, &length, (void**)&data, &buffer, &offset) != napi_ok || type != napi_uint8_array ||
-      !get_size(env, argv[2], &position) || (slot = slot_of_id(env, argv[0])) < 0) {
-    napi_throw_type_error(env, NULL, slot < 0 && argc >= 3 ? "readMapped: not a live mapping" : "readMapped(id: number, target: Uint8Array, position: number)");
+  size_t length;
+  if (!target_args(env, info, "readMapped(id: number, target: Uint8Array, position: number)", &id, &data, &length, &position)) return NULL;
+  int slot = slot_of_id(env, id);
+  if (slot < 0) {
+    napi_throw_type_error(env, NULL, "readMapped: not a live mapping");
     return NULL;
   }
   uintptr_t start = atomic_load(&mappings[slot].start);
@@ -386,22 +400,16 @@ static napi_value release_mapping(napi_env env, napi_callback_info info) {
 }
 
 NAPI_MODULE_INIT() {
-  napi_value fn;
-  napi_create_function(env, "preadInto", NAPI_AUTO_LENGTH, pread_into, NULL, &fn);
-  napi_set_named_property(env, exports, "preadInto", fn);
-  napi_create_function(env, "preadCached", NAPI_AUTO_LENGTH, pread_cached, NULL, &fn);
-  napi_set_named_property(env, exports, "preadCached", fn);
-  napi_create_function(env, "mapFile", NAPI_AUTO_LENGTH, map_file, NULL, &fn);
-  napi_set_named_property(env, exports, "mapFile", fn);
-  napi_create_function(env, "mappingDamaged", NAPI_AUTO_LENGTH, mapping_damaged, NULL, &fn);
-  napi_set_named_property(env, exports, "mappingDamaged", fn);
-  napi_create_function(env, "releaseMapping", NAPI_AUTO_LENGTH, release_mapping, NULL, &fn);
-  napi_set_named_property(env, exports, "releaseMapping", fn);
-  napi_create_function(env, "mapForReads", NAPI_AUTO_LENGTH, map_for_reads, NULL, &fn);
-  napi_set_named_property(env, exports, "mapForReads", fn);
-  napi_create_function(env, "readMapped", NAPI_AUTO_LENGTH, read_mapped, NULL, &fn);
-  napi_set_named_property(env, exports, "readMapped", fn);
-  napi_create_function(env, "unmapForReads", NAPI_AUTO_LENGTH, unmap_for_reads, NULL, &fn);
-  napi_set_named_property(env, exports, "unmapForReads", fn);
+  napi_property_descriptor functions[] = {
+    { "preadInto", NULL, pread_into, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "preadCached", NULL, pread_cached, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "mapFile", NULL, map_file, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "mappingDamaged", NULL, mapping_damaged, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "releaseMapping", NULL, release_mapping, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "mapForReads", NULL, map_for_reads, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "readMapped", NULL, read_mapped, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "unmapForReads", NULL, unmap_for_reads, NULL, NULL, NULL, napi_enumerable, NULL },
+  };
+  napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
   return exports;
 }

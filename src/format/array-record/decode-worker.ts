@@ -5,16 +5,17 @@
  */
 import { fstatSync, type Stats } from "node:fs";
 import { parentPort } from "node:worker_threads";
-import { checkDataChunk, decodeDataChunkAt, decodeParsedDataChunk, spanChunkEntry } from "./file-layout.js";
+import { checkDataChunk, decodeCheckedDataChunk, decodeDataChunkAt, spanChunkEntry, type DataChunkEntry } from "./file-layout.js";
 import { ArrayRecordError, isArrayRecordError } from "../errors.js";
 import type { DecodeRequest, DecodeResponse } from "./parallel-decode.js";
-import { parseChunk, type Chunk } from "../riegeli/chunk-reader.js";
+import { parseChunk, type Chunk, type FileWindow } from "../riegeli/chunk-reader.js";
 import { CHUNK_HEADER_SIZE, ChunkType } from "../riegeli/chunk-header.js";
 import { BLOCK_HEADER_SIZE, BLOCK_SIZE } from "../riegeli/blocks.js";
 import { CompressionByte } from "../riegeli/codecs.js";
 import { recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
 import { fileIoAddon } from "../bytes/native-file-io.js";
 import { preadFully } from "../bytes/file-source.js";
+import { ownedBytes } from "../bytes/slab.js";
 
 /**
  * Largest output buffer allocated up front from the footer's decoded sizes (checked against each
@@ -39,26 +40,22 @@ function decode({ bytes: given, file, start, chunks: span, pick }: DecodeRequest
   // The span's bytes were transferred to this worker alone: chunks may be reassembled in place.
   const window = { bytes, start, inPlace: true };
   const n = span.numRecords.length;
-  const parsed: Chunk[] = [];
+  const { parsed, entries } = parseSpan(window, span);
   let views = true;
   let size = 0;
   for (let k = 0; k < n; k++) {
-    const chunk = parseChunk(window, span.offsets[k]!, { limit: span.offsets[k + 1]!, limitIsEof: false });
-    // Sizes agree with the footer's and the limits before the output is allocated from them.
-    checkDataChunk(chunk, spanChunkEntry(span, k));
-    parsed.push(chunk);
-    if (!isUncompressedSimple(chunk)) views = false;
+    if (!isUncompressedSimple(parsed[k]!)) views = false;
     size += span.decodedSizes[k]!;
   }
   const direct = !views && size <= MAX_SPAN_OUTPUT;
-  const values = views ? new Uint8Array(bytes.buffer as ArrayBuffer) : direct ? uninitialized(size) : undefined;
+  const values = views ? new Uint8Array(bytes.buffer as ArrayBuffer) : direct ? ownedBytes(size) : undefined;
   const decoded: ChunkRecords[] = [];
   let records = 0;
   let at = 0;
   for (let k = 0; k < n; k++) {
     // Every byte of the target is written before it is used: decodeStream checks the exact size.
     const target = direct ? values!.subarray(at, at + span.decodedSizes[k]!) : undefined;
-    const chunk = decodeParsedDataChunk(parsed[k]!, spanChunkEntry(span, k), target);
+    const chunk = decodeCheckedDataChunk(parsed[k]!, entries[k]!, target);
     decoded.push(chunk);
     records += chunk.count;
     at += chunk.values.length;
@@ -74,6 +71,23 @@ function decode({ bytes: given, file, start, chunks: span, pick }: DecodeRequest
     if (!views) at += chunk.values.length;
   }
   return { values: out, bounds };
+}
+
+/**
+ * Every chunk of a span parsed (hashes verified) and checked against the footer's entry, which is
+ * kept for decoding: sizes agree with the footer's and the limits before any output is allocated.
+ */
+function parseSpan(window: FileWindow, span: DecodeRequest["chunks"]): { parsed: Chunk[]; entries: DataChunkEntry[] } {
+  const parsed: Chunk[] = [];
+  const entries: DataChunkEntry[] = [];
+  for (let k = 0; k < span.numRecords.length; k++) {
+    const chunk = parseChunk(window, span.offsets[k]!, { limit: span.offsets[k + 1]!, limitIsEof: false });
+    const entry = spanChunkEntry(span, k);
+    checkDataChunk(chunk, entry);
+    parsed.push(chunk);
+    entries.push(entry);
+  }
+  return { parsed, entries };
 }
 
 /** Writes a chunk's record bounds from `r` on, offset by `at`; the next free index. */
@@ -104,7 +118,7 @@ function decodeMapped(mapping: ArrayBuffer, start: number, length: number, span:
   for (let k = 0; k < n; k++) records += span.numRecords[k]!;
   const bounds = new Float64Array(2 * records);
   const inFile = new Uint8Array(records);
-  const parsed: Chunk[] = [];
+  const { parsed, entries } = parseSpan(window, span);
   // First pass: uncompressed chunks are decoded (their records located, nothing allocated) and
   // their records placed: file positions (inFile 1) where no block header cuts them, else counted
   // for copying.
@@ -112,16 +126,15 @@ function decodeMapped(mapping: ArrayBuffer, start: number, length: number, span:
   let size = 0;
   let r = 0;
   for (let k = 0; k < n; k++) {
-    const chunk = parseChunk(window, span.offsets[k]!, { limit: span.offsets[k + 1]!, limitIsEof: false });
-    checkDataChunk(chunk, spanChunkEntry(span, k));
-    parsed.push(chunk);
+    const chunk = parsed[k]!;
+    const entry = entries[k]!;
     if (!isUncompressedSimple(chunk)) {
       plain.push(undefined);
       size += span.decodedSizes[k]!;
       r += 2 * span.numRecords[k]!;
       continue;
     }
-    const decoded = decodeParsedDataChunk(chunk, spanChunkEntry(span, k));
+    const decoded = decodeCheckedDataChunk(chunk, entry);
     plain.push(decoded);
     // Unsplit: every record is a view of the mapping, whose byte offset is the file position.
     const unsplit = chunk.data.buffer === mapping;
@@ -144,13 +157,13 @@ function decodeMapped(mapping: ArrayBuffer, start: number, length: number, span:
   // Second pass: other chunks are decoded into one output buffer, and records a block header cuts
   // are copied there, in span order.
   const direct = size <= MAX_SPAN_OUTPUT;
-  const out = direct ? uninitialized(size) : new Uint8Array(size);
+  const out = direct ? ownedBytes(size) : new Uint8Array(size);
   let at = 0;
   r = 0;
   for (let k = 0; k < n; k++) {
     const chunk = plain[k];
     if (chunk === undefined) {
-      const decoded = decodeParsedDataChunk(parsed[k]!, spanChunkEntry(span, k), direct ? out.subarray(at, at + span.decodedSizes[k]!) : undefined);
+      const decoded = decodeCheckedDataChunk(parsed[k]!, entries[k]!, direct ? out.subarray(at, at + span.decodedSizes[k]!) : undefined);
       if (decoded.values.buffer !== out.buffer || decoded.values.byteOffset !== out.byteOffset + at) out.set(decoded.values, at);
       r = putBounds(bounds, r, decoded, at);
       at += decoded.values.length;
@@ -278,7 +291,7 @@ function decodePicked(bytes: Uint8Array, start: number, span: DecodeRequest["chu
     const c = chunkOf(pick[j]!);
     size += (picked[j] = recordAt(decoded[c]!, pick[j]! - firsts[c]!)).length;
   }
-  const values = uninitialized(size);
+  const values = ownedBytes(size);
   let at = 0;
   for (let j = 0; j < pick.length; j++) {
     const record = picked[j]!;
@@ -302,9 +315,9 @@ const MAX_SCRATCH = 16 << 20;
 function readSpan(fd: number, position: number, length: number, reuse = false): Uint8Array {
   let out: Uint8Array;
   if (reuse && length <= MAX_SCRATCH) {
-    if (scratch === undefined || scratch.length < length) scratch = uninitialized(length);
+    if (scratch === undefined || scratch.length < length) scratch = ownedBytes(length);
     out = scratch.subarray(0, length);
-  } else out = uninitialized(length);
+  } else out = ownedBytes(length);
   let done: number;
   try {
     done = preadFully(fd, out, position, fileIoAddon?.preadInto); // the addon's pread when built, as FileByteSource reads
@@ -314,11 +327,6 @@ function readSpan(fd: number, position: number, length: number, reuse = false): 
   return done === length ? out : out.subarray(0, done);
 }
 
-/** `n` bytes not zeroed first (all are overwritten), in a buffer of their own (transferable). */
-function uninitialized(n: number): Uint8Array {
-  const buffer = Buffer.allocUnsafeSlow(n);
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, n);
-}
 
 parentPort!.on("message", (request: DecodeRequest) => {
   let response: DecodeResponse;

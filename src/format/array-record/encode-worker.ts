@@ -8,6 +8,7 @@ import { StreamCompressor } from "../riegeli/codecs.js";
 import { CHUNK_HEADER_SIZE, ChunkType, encodeChunkHeader } from "../riegeli/chunk-header.js";
 import { encodeSimpleChunkData } from "../riegeli/simple-chunk.js";
 import type { EncodeRequest, EncodeResponse } from "./parallel-encode.js";
+import { ownedBytes } from "../bytes/slab.js";
 
 const { port, signal } = workerData as { port: MessagePort; signal: Int32Array };
 
@@ -43,10 +44,10 @@ function encode(request: EncodeRequest): { chunks: Uint8Array; lengths: number[]
     const valuesFrom = g === 0 ? 0 : groups[g - 2]!;
     const valuesTo = groups[g + 1]!;
     const data = encodeSimpleChunkData(compressor, sizes.subarray(sizesFrom, groups[g]!), values.subarray(valuesFrom, valuesTo), (length) => {
-      if (scratch.length < CHUNK_HEADER_SIZE + length) scratch = uninitialized(CHUNK_HEADER_SIZE + length);
+      if (scratch.length < CHUNK_HEADER_SIZE + length) scratch = ownedBytes(CHUNK_HEADER_SIZE + length);
       return scratch.subarray(CHUNK_HEADER_SIZE, CHUNK_HEADER_SIZE + length);
     });
-    const chunk = uninitialized(CHUNK_HEADER_SIZE + data.length);
+    const chunk = ownedBytes(CHUNK_HEADER_SIZE + data.length);
     chunk.set(data, CHUNK_HEADER_SIZE);
     const fields = { chunkType: ChunkType.SIMPLE, dataSize: data.length, numRecords: groups[g + 2]!, decodedDataSize: valuesTo - valuesFrom };
     encodeChunkHeader(chunk, 0, fields, chunk.subarray(CHUNK_HEADER_SIZE));
@@ -63,11 +64,6 @@ function encode(request: EncodeRequest): { chunks: Uint8Array; lengths: number[]
   return { chunks, lengths: pieces.map((p) => p.length) };
 }
 
-/** `n` bytes not zeroed first (all are overwritten), in a buffer of their own (transferable). */
-function uninitialized(n: number): Uint8Array {
-  const buffer = Buffer.allocUnsafeSlow(n);
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, n);
-}
 
 port.on("message", (request: EncodeRequest) => {
   const back = [request.sizes.buffer as ArrayBuffer, request.values.buffer as ArrayBuffer];

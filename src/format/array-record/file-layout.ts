@@ -157,6 +157,11 @@ export function checkDataChunk(chunk: Chunk, entry: DataChunkEntry): void {
  */
 export function decodeParsedDataChunk(chunk: Chunk, entry: DataChunkEntry, into?: Uint8Array): ChunkRecords {
   checkDataChunk(chunk, entry);
+  return decodeCheckedDataChunk(chunk, entry, into);
+}
+
+/** {@link decodeParsedDataChunk} of a chunk {@link checkDataChunk} has already passed (the decode workers check a span's chunks before sizing its output). */
+export function decodeCheckedDataChunk(chunk: Chunk, entry: DataChunkEntry, into?: Uint8Array): ChunkRecords {
   const { begin } = entry;
   const { chunkType, numRecords, decodedDataSize } = chunk.header;
   const records =

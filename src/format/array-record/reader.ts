@@ -9,10 +9,10 @@ import { openPathSource, openPathSourceSync } from "../bytes/path-openers.js";
 import { dataChunkStats, type DataChunkStats } from "./chunk-stats.js";
 import { decodeDataChunk, readChunks, spanChunks, type FileLayout } from "./file-layout.js";
 import { openLayoutAsync, openLayoutSync, recoveryOf, type OpenOptions, type RecoveryReport } from "./recovery.js";
-import { allocBytes, isFresh } from "../bytes/slab.js";
+import { allocBytes, isFresh, ownedBytes } from "../bytes/slab.js";
 import { chunkOrder } from "./batch-order.js";
 import { sharedDecodePool, workerCount, type PackedRecords } from "./parallel-decode.js";
-import { checkFullRead, runAsync, runSync, type IoPlan } from "../bytes/io-plan.js";
+import { checkFullRead, runAsync, runSync, type ByteRange, type IoPlan } from "../bytes/io-plan.js";
 import { parseReaderOptions, type ReaderOptions } from "./options.js";
 import { recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
 
@@ -55,7 +55,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
   private sequentialScratch: Uint8Array | undefined;
   /** Read buffer reused by one-record reads of large chunks (see {@link readChunkSync}). */
   private chunkScratch: Uint8Array | undefined;
-  /** Whether {@link cached} views {@link chunkScratch}: its records are then copied out. */
+  /** Whether {@link cached} views {@link chunkScratch} (its records are then copied out); set by {@link cache}. */
   private cachedInScratch = false;
 
   private constructor(
@@ -196,14 +196,9 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
   async read(which: number | readonly number[]): Promise<Uint8Array | Uint8Array[]> {
     if (typeof which === "number") {
       const c = this.chunkFor(which, "index");
-      if (c !== this.cachedChunk) {
-        // A chunk the page cache holds is read and decoded now, without a thread-pool round trip.
-        const chunk = this.readCachedChunk(c) ?? (await this.runAsync(readChunks(this.layout, c, c)))[0]!;
-        this.cache(c, chunk);
-        this.cachedInScratch = false;
-      }
-      const record = recordAt(this.cached!, which - this.layout.index.recordStart(c));
-      return this.cachedInScratch ? record.slice() : record;
+      // A chunk the page cache holds is read and decoded now, without a thread-pool round trip.
+      if (c !== this.cachedChunk) this.cache(c, this.readCachedChunk(c) ?? (await this.runAsync(readChunks(this.layout, c, c)))[0]!);
+      return this.cachedRecord(c, which);
     }
     if (this.source.readMany !== undefined) {
       const batch = this.batchSpans(which);
@@ -447,6 +442,11 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
   private readOneSync(index: number): Uint8Array {
     const c = this.chunkFor(index, "index");
     if (c !== this.cachedChunk) this.readChunkSync(c);
+    return this.cachedRecord(c, index);
+  }
+
+  /** Record `index` of the cached chunk `c`; a copy when the chunk views {@link chunkScratch}, which the next large chunk read overwrites. */
+  private cachedRecord(c: number, index: number): Uint8Array {
     const record = recordAt(this.cached!, index - this.layout.index.recordStart(c));
     if (!this.cachedInScratch) return record;
     const copy = allocBytes(record.length);
@@ -469,7 +469,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
   /**
    * Reads, decodes and caches chunk `c`: the hot path of random access, without a plan. A large
    * chunk is read into {@link chunkScratch} (if it fits a span), where records of uncompressed
-   * chunks are then views: {@link readOneSync} copies those out, since the next chunk overwrites them.
+   * chunks are then views: {@link cachedRecord} copies those out, since the next chunk overwrites them.
    */
   private readChunkSync(c: number): void {
     this.checkOpen();
@@ -482,16 +482,12 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
       if (length <= REUSED_CHUNK_READ_MIN || length > this.spanBytes || source.readIntoSync === undefined) {
         const bytes = source.readSync(start, length);
         this.cache(c, decodeDataChunk(this.layout, { bytes, start, inPlace: isFresh(bytes) }, c));
-        this.cachedInScratch = false;
         return;
       }
-      if (this.chunkScratch === undefined || this.chunkScratch.length < length) this.chunkScratch = allocBytes(Math.max(length, Math.min(this.spanBytes, 2 * (this.chunkScratch?.length ?? 0))));
-      const n = source.readIntoSync(start, this.chunkScratch.subarray(0, length));
-      checkFullRead(source, { position: start, length }, n);
-      const bytes = this.chunkScratch.subarray(0, n);
+      this.chunkScratch = grown(this.chunkScratch, length, this.spanBytes);
+      const bytes = this.readWholeSync(this.chunkScratch, { position: start, length });
       const chunk = decodeDataChunk(this.layout, { bytes, start, inPlace: true }, c);
-      this.cache(c, chunk);
-      this.cachedInScratch = chunk.values.buffer === bytes.buffer;
+      this.cache(c, chunk, chunk.values.buffer === bytes.buffer);
     } catch (e) {
       throw withFile(e, source.name);
     }
@@ -535,9 +531,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     // At least a span's worth: a large allocation of its own, never a shared slab.
     if (buffer === undefined || buffer.length < length) buffer = allocBytes(Math.max(length, this.spanBytes));
     try {
-      const n = source.readIntoSync(position, buffer.subarray(0, length));
-      checkFullRead(source, span.range, n);
-      const window = { bytes: buffer.subarray(0, n), start: position, inPlace: true };
+      const window = { bytes: this.readWholeSync(buffer, span.range), start: position, inPlace: true };
       const chunks: ChunkRecords[] = [];
       for (let c = span.first; c <= span.last; c++) chunks.push(decodeDataChunk(this.layout, window, c));
       const backing = buffer.buffer;
@@ -567,10 +561,8 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
         const { position, length } = span.range;
         let bytes: Uint8Array;
         if (sparse) {
-          if (this.scratch === undefined || this.scratch.length < length) this.scratch = allocBytes(Math.max(length, Math.min(this.spanBytes, 2 * (this.scratch?.length ?? 0))));
-          const n = source.readIntoSync!(position, this.scratch.subarray(0, length));
-          checkFullRead(source, span.range, n);
-          bytes = this.scratch.subarray(0, n);
+          this.scratch = grown(this.scratch, length, this.spanBytes);
+          bytes = this.readWholeSync(this.scratch, span.range);
         } else {
           bytes = source.readSync(position, length);
           checkFullRead(source, span.range, bytes.length);
@@ -694,14 +686,20 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     }
   }
 
+  /** Reads `range` into the start of `buffer` (a local file's sync read), checking it came whole; the bytes read. */
+  private readWholeSync(buffer: Uint8Array, range: ByteRange): Uint8Array {
+    const n = this.source.readIntoSync!(range.position, buffer.subarray(0, range.length));
+    checkFullRead(this.source, range, n);
+    return buffer.subarray(0, n);
+  }
+
   /** Starts reading a span into a buffer of its own (transferable to a worker without a copy) when the source can. */
   private async fetchOwned(range: { position: number; length: number }): Promise<{ bytes: Uint8Array; owned: boolean }> {
     this.checkOpen();
     if (this.source.readInto === undefined) return { bytes: await this.fetch(range), owned: false };
     // Not zeroed first (the read overwrites it; a short read is cut off below): zeroing 1 MiB per span showed in the profile.
     const length = Math.max(0, Math.min(range.length, this.source.size - range.position));
-    const allocated = Buffer.allocUnsafeSlow(length);
-    const target = new Uint8Array(allocated.buffer, allocated.byteOffset, length);
+    const target = ownedBytes(length);
     const n = await this.source.readInto(range.position, target);
     return { bytes: n === target.length ? target : target.subarray(0, n), owned: true };
   }
@@ -723,9 +721,10 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     return this.layout.index.chunkOf(index);
   }
 
-  private cache(c: number, chunk: ChunkRecords): void {
+  private cache(c: number, chunk: ChunkRecords, inScratch = false): void {
     this.cachedChunk = c;
     this.cached = chunk;
+    this.cachedInScratch = inScratch;
   }
 
   private runSync<T>(plan: IoPlan<T>): T {
@@ -780,4 +779,13 @@ interface BatchSpans {
 
 function withFile(e: unknown, file: string): unknown {
   return e instanceof ArrayRecordError ? e.withFile(file) : e;
+}
+
+/**
+ * `buffer` when it holds `length` bytes, else a new one of at least `length` bytes: twice the old
+ * size up to `cap` (a span), so a reused read buffer grows in a few steps.
+ */
+function grown(buffer: Uint8Array | undefined, length: number, cap: number): Uint8Array {
+  if (buffer !== undefined && buffer.length >= length) return buffer;
+  return allocBytes(Math.max(length, Math.min(cap, 2 * (buffer?.length ?? 0))));
 }

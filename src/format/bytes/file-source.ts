@@ -133,7 +133,10 @@ export class FileByteSource extends OpenLocalFile implements ByteSource {
 
   readIntoSync(position: number, target: Uint8Array): number {
     const fd = this.descriptor();
-    if (target.length <= MAPPED_READ_MAX && this.mappingId !== null) return this.readMappedSync(fd, position, target);
+    if (target.length <= MAPPED_READ_MAX && this.mappingId !== null) {
+      const n = this.readMapped(fd, position, target);
+      if (n >= 0) return n;
+    }
     try {
       return preadFully(fd, target, position, this.preadInto);
     } catch (e) {
@@ -141,18 +144,21 @@ export class FileByteSource extends OpenLocalFile implements ByteSource {
     }
   }
 
-  /** A small read copied from the mapping (made on the first one): no system call. */
-  private readMappedSync(fd: number, position: number, target: Uint8Array): number {
+  /**
+   * A small read copied from the mapping (made on the first one): no system call. -1 when there is
+   * no mapping (it could not be made, or it was dropped): the caller reads with pread instead.
+   */
+  private readMapped(fd: number, position: number, target: Uint8Array): number {
     const addon = fileIoAddon!;
     this.mappingId ??= addon.mapForReads(fd, this.size);
-    if (this.mappingId === null) return this.readIntoSync(position, target);
+    if (this.mappingId === null) return -1;
     const n = addon.readMapped(this.mappingId, target, position);
     if (n >= 0) return n;
     // The file lost pages under the mapping (truncated by another process): drop the mapping and
     // read with pread from now on, this read included, so callers see what pread says of the file.
     addon.unmapForReads(this.mappingId);
     this.mappingId = null;
-    return this.readIntoSync(position, target);
+    return -1;
   }
 
   readCachedSync(position: number, length: number): Uint8Array | undefined {
@@ -163,9 +169,9 @@ export class FileByteSource extends OpenLocalFile implements ByteSource {
     return this.readCachedInto(fd, position, out) === want ? out : undefined;
   }
 
-  /** What of a small read the page cache holds, read now without waiting for a disk (0 when not tried). */
+  /** What of a read the page cache holds, read now without waiting for a disk (0 when not supported here). Callers keep to {@link CACHED_READ_MAX}. */
   private readCachedInto(fd: number, position: number, target: Uint8Array): number {
-    if (this.preadCached === undefined || target.length > CACHED_READ_MAX) return 0;
+    if (this.preadCached === undefined) return 0;
     const n = this.preadCached(fd, target, position);
     if (n >= 0) return n;
     this.preadCached = undefined; // not supported here: the thread pool reads this file from now on
@@ -180,7 +186,7 @@ export class FileByteSource extends OpenLocalFile implements ByteSource {
 
   async readInto(position: number, target: Uint8Array): Promise<number> {
     const fd = this.descriptor();
-    let done = this.readCachedInto(fd, position, target);
+    let done = target.length <= CACHED_READ_MAX ? this.readCachedInto(fd, position, target) : 0;
     while (done < target.length) {
       const n = await new Promise<number>((resolve, reject) =>
         fs.read(fd, target, done, target.length - done, position + done, (err, bytesRead) => (err ? reject(ioError(this.name, err)) : resolve(bytesRead))),

@@ -17,7 +17,7 @@ let used = 0;
  * caller to fill completely: large ones are not zeroed first.
  */
 export function allocBytes(n: number): Uint8Array {
-  if (n > MAX_SLAB_REQUEST) return largeBytes(n);
+  if (n > MAX_SLAB_REQUEST) return ownedBytes(n);
   if (used + n > slab.length) {
     slab = new Uint8Array(SLAB_SIZE);
     used = 0;
@@ -29,10 +29,11 @@ export function allocBytes(n: number): Uint8Array {
 }
 
 /**
- * `n` bytes not zeroed first (the caller overwrites them all), as a plain Uint8Array: Buffer's own
- * subarray is several times slower, and decoders take many views.
+ * `n` bytes not zeroed first (the caller overwrites them all) in an ArrayBuffer of their own, so
+ * they can be transferred to another thread; as a plain Uint8Array: Buffer's own subarray is
+ * several times slower, and decoders take many views.
  */
-function largeBytes(n: number): Uint8Array {
+export function ownedBytes(n: number): Uint8Array {
   const buffer = Buffer.allocUnsafeSlow(n);
   return new Uint8Array(buffer.buffer, buffer.byteOffset, n);
 }
