@@ -11,7 +11,12 @@
  * - `random_async` (only when named in `--ops`): `await read(i)` over the sample, one at a time;
  * - `batch`: ONE `readSync(sample)` call over the whole sample;
  * - `batch2`: ONE `readParallel(sample, 2)` call (the batch, decoded on 2 workers);
- * - `parallel2`: `readAllParallel(2)`.
+ * - `parallel2`: `readAllParallel(2)`;
+ * - `sequential_borrowed`: every record in order through `forEachSync` (records borrowed: valid
+ *   only in the callback, as C++'s `string_view`s; nothing kept);
+ * - `batch_borrowed`: ONE `forEachAtSync(sample, visit)` call (the batch, records borrowed);
+ * - `parallel2_borrowed`: `forEachParallel(visit, 0, n, 2)` (records borrowed: decoded on 2
+ *   workers into reused shared memory).
  *
  * The sample is a fixed seeded permutation of all records (group_size 1) or its first 2,048
  * entries (larger groups, where every random record costs a whole chunk). Every timed run opens a
@@ -51,7 +56,7 @@ const { values } = scriptArgs("npm run bench --", {
 const runs = Number(values.runs);
 const warmup = Number(values.warmup);
 const optionSets = values.only ?? OPTION_SETS;
-const ops = new Set((values.ops ?? "write,write_durable,write2,open,sequential,random,batch,batch2,parallel2").split(","));
+const ops = new Set((values.ops ?? "write,write_durable,write2,open,sequential,random,batch,batch2,parallel2,sequential_borrowed,batch_borrowed,parallel2_borrowed").split(","));
 const data: BenchData = benchData(Number(values.records));
 const dir = values.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "arrayrecord-bench-"));
 
@@ -165,6 +170,18 @@ for (const options of optionSets) {
       for (const record of await reader!.readAllParallel(2)) sink += record.length;
     }, fresh);
     emit(cell(options, "parallel2", t, all, totalBytes));
+  }
+  if (ops.has("sequential_borrowed")) {
+    const t = await timings(() => reader!.forEachSync((record) => (sink += record.length)), fresh);
+    emit(cell(options, "sequential_borrowed", t, all, totalBytes));
+  }
+  if (ops.has("batch_borrowed")) {
+    const t = await timings(() => reader!.forEachAtSync(sample, (record) => (sink += record.length)), fresh);
+    emit(cell(options, "batch_borrowed", t, sample.length, sampleBytes));
+  }
+  if (ops.has("parallel2_borrowed")) {
+    const t = await timings(() => reader!.forEachParallel((record) => (sink += record.length), 0, all, 2), fresh);
+    emit(cell(options, "parallel2_borrowed", t, all, totalBytes));
   }
   reader?.closeSync();
 }

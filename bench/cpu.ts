@@ -7,7 +7,7 @@
  *   node --cpu-prof .bench-build/bench/cpu.js "group_size:1,snappy" write 5
  *
  * Ops: write (no fsync), sequential (`records()`), random (`readSync(i)` over the bench sample),
- * batch (one `readSync(sample)`). Each rep of a read op opens a fresh reader. One untimed warm-up.
+ * batch (one `readSync(sample)`), sequential_borrowed (`forEachSync`), batch_borrowed (one `forEachAtSync(sample, …)`). Each rep of a read op opens a fresh reader. One untimed warm-up.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -36,6 +36,8 @@ function run(): void {
   if (op === "sequential") for (const record of reader.records()) sink += record.length;
   else if (op === "random") for (const i of data.sampleFor(options)) sink += reader.readSync(i).length;
   else if (op === "batch") for (const record of reader.readSync(data.sampleFor(options))) sink += record.length;
+  else if (op === "sequential_borrowed") reader.forEachSync((record) => (sink += record.length));
+  else if (op === "batch_borrowed") reader.forEachAtSync(data.sampleFor(options), (record) => (sink += record.length));
   else throw new Error(`unknown op ${op}`);
   reader.closeSync();
 }

@@ -30,25 +30,26 @@ const MAX_SPAN_OUTPUT = 64 << 20;
  * into one output buffer sized from their decoded sizes (compressed simple chunks straight into
  * it; others copied there).
  */
-function decode({ bytes: given, file, start, chunks: span, pick }: DecodeRequest): { values: Uint8Array; bounds: Float64Array; inFile?: Uint8Array } {
+function decode({ bytes: given, file, start, chunks: span, pick, into }: DecodeRequest): { values: Uint8Array; bounds: Float64Array; inFile?: Uint8Array } {
   // A few picked records are copied out anyway: a read into the reused buffer, reassembled in place
   // there, costs less than reassembling split chunks out of a mapping into fresh memory.
   if (pick !== undefined) return decodePicked(given ?? readSpan(file!.fd, start, file!.length, true), start, span, pick);
-  const mapping = file?.mapped === true ? fileMapping(file.fd, start + file.length) : undefined;
+  const mapping = into === undefined && file?.mapped === true ? fileMapping(file.fd, start + file.length) : undefined;
   if (mapping !== undefined) return decodeMapped(mapping, start, file!.length, span);
-  const bytes = given ?? readSpan(file!.fd, start, file!.length);
+  // Decoded into shared memory, the span's own bytes are not sent back: they go to the reused buffer.
+  const bytes = given ?? readSpan(file!.fd, start, file!.length, into !== undefined);
   // The span's bytes were transferred to this worker alone: chunks may be reassembled in place.
   const window = { bytes, start, inPlace: true };
   const n = span.numRecords.length;
   const { parsed, entries } = parseSpan(window, span);
-  let views = true;
+  let views = into === undefined;
   let size = 0;
   for (let k = 0; k < n; k++) {
     if (!isUncompressedSimple(parsed[k]!)) views = false;
     size += span.decodedSizes[k]!;
   }
-  const direct = !views && size <= MAX_SPAN_OUTPUT;
-  const values = views ? new Uint8Array(bytes.buffer as ArrayBuffer) : direct ? ownedBytes(size) : undefined;
+  const direct = !views && (into !== undefined || size <= MAX_SPAN_OUTPUT);
+  const values = views ? new Uint8Array(bytes.buffer as ArrayBuffer) : into !== undefined ? sharedTarget(into, size) : direct ? ownedBytes(size) : undefined;
   const decoded: ChunkRecords[] = [];
   let records = 0;
   let at = 0;
@@ -71,6 +72,12 @@ function decode({ bytes: given, file, start, chunks: span, pick }: DecodeRequest
     if (!views) at += chunk.values.length;
   }
   return { values: out, bounds };
+}
+
+/** The first `size` bytes of the shared memory a request decodes into (sized by the main thread from the same footer entries). */
+function sharedTarget(into: SharedArrayBuffer, size: number): Uint8Array {
+  if (into.byteLength < size) throw new RangeError(`shared output holds ${into.byteLength} bytes, the span decodes to ${size}`);
+  return new Uint8Array(into, 0, size);
 }
 
 /**
@@ -332,11 +339,15 @@ parentPort!.on("message", (request: DecodeRequest) => {
   let response: DecodeResponse;
   try {
     const { values, bounds, inFile } = decode(request);
-    const transfer = [values.buffer as ArrayBuffer, bounds.buffer as ArrayBuffer];
-    if (inFile === undefined) response = { id: request.id, values, bounds };
-    else {
+    const transfer = [bounds.buffer as ArrayBuffer];
+    // Records decoded into the request's shared memory: the bounds say where, nothing else is sent.
+    if (request.into !== undefined) response = { id: request.id, bounds };
+    else if (inFile === undefined) {
+      response = { id: request.id, values, bounds };
+      transfer.push(values.buffer as ArrayBuffer);
+    } else {
       response = { id: request.id, values, bounds, inFile };
-      transfer.push(inFile.buffer as ArrayBuffer);
+      transfer.push(values.buffer as ArrayBuffer, inFile.buffer as ArrayBuffer);
     }
     parentPort!.postMessage(response, transfer);
   } catch (e) {

@@ -24,14 +24,21 @@ export interface DecodeRequest {
    * returning the whole span; the response's bounds then follow `pick`.
    */
   pick?: Float64Array;
+  /**
+   * Shared memory to decode the span's records into (at least the sum of its chunks' decoded
+   * sizes): the response then carries only the bounds, into it. The span's own bytes go to the
+   * worker's reused read buffer (see shared-slots.ts).
+   */
+  into?: SharedArrayBuffer;
 }
 
 /**
- * A decoded span: record i = `values[bounds[2i], bounds[2i+1])`, or, where `inFile[i]` is 1, bytes
- * `[bounds[2i], bounds[2i+1])` of the file itself (mapped requests); or the error.
+ * A decoded span: record i = `values[bounds[2i], bounds[2i+1])` (values omitted: the request's
+ * `into`), or, where `inFile[i]` is 1, bytes `[bounds[2i], bounds[2i+1])` of the file itself
+ * (mapped requests); or the error.
  */
 export type DecodeResponse =
-  | { id: number; values: Uint8Array; bounds: Float64Array; inFile?: Uint8Array }
+  | { id: number; values?: Uint8Array; bounds: Float64Array; inFile?: Uint8Array }
   | { id: number; error: { code: ArrayRecordErrorCode; reason: string; offset: number | undefined } };
 
 /**
@@ -42,6 +49,17 @@ export interface PackedRecords {
   values: Uint8Array;
   bounds: Float64Array;
   inFile?: Uint8Array;
+}
+
+/** What a span's request may add: the records wanted ({@link DecodeRequest.pick}), shared memory to decode into ({@link DecodeRequest.into}). */
+export interface SpanExtras {
+  pick?: Float64Array | undefined;
+  into?: SharedArrayBuffer | undefined;
+}
+
+/** The extras that are set, as request fields (a structured clone sends absent fields for nothing). */
+function withExtras({ pick, into }: SpanExtras): SpanExtras {
+  return { ...(pick === undefined ? {} : { pick }), ...(into === undefined ? {} : { into }) };
 }
 
 /** The worker script beside this module. */
@@ -67,17 +85,17 @@ export function workerCount(maxParallelism: number | "auto"): number {
  */
 export class DecodePool {
   private readonly workers: { worker: Worker; pending: number; alive: boolean }[] = [];
-  private readonly waiting = new Map<number, { resolve: (records: PackedRecords) => void; reject: (e: unknown) => void; slot: number; file: string }>();
+  private readonly waiting = new Map<number, { resolve: (records: PackedRecords) => void; reject: (e: unknown) => void; slot: number; file: string; into?: SharedArrayBuffer }>();
   private nextId = 0;
 
   /**
    * Decodes a span on the least busy of the first `size` workers. `bytes` is transferred when
    * `owned` (its buffer is this read's alone), else copied first (a source may share its buffer).
    */
-  decode(bytes: Uint8Array, start: number, chunks: SpanChunks, size: number, file: string, owned = false, pick?: Float64Array): Promise<PackedRecords> {
+  decode(bytes: Uint8Array, start: number, chunks: SpanChunks, size: number, file: string, owned: boolean, extra: SpanExtras = {}): Promise<PackedRecords> {
     const whole = owned && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBuffer);
     const own = whole ? bytes : new Uint8Array(bytes); // a copy (Buffer#slice would be a view)
-    return this.post({ id: this.nextId++, bytes: own, start, chunks, ...(pick === undefined ? {} : { pick }) }, size, file, [own.buffer as ArrayBuffer]);
+    return this.post({ id: this.nextId++, bytes: own, start, chunks, ...withExtras(extra) }, size, file, [own.buffer as ArrayBuffer]);
   }
 
   /**
@@ -87,15 +105,16 @@ export class DecodePool {
    * `mapped` (the reader maps the file) the worker maps it too and returns the file positions of
    * records of uncompressed chunks that no block header splits (`inFile`) instead of their bytes.
    */
-  decodeFile(fd: number, start: number, length: number, chunks: SpanChunks, size: number, file: string, pick?: Float64Array, mapped = false): Promise<PackedRecords> {
-    return this.post({ id: this.nextId++, file: { fd, length, ...(mapped ? { mapped } : {}) }, start, chunks, ...(pick === undefined ? {} : { pick }) }, size, file, []);
+  decodeFile(fd: number, start: number, length: number, chunks: SpanChunks, size: number, file: string, extra: SpanExtras & { mapped?: boolean } = {}): Promise<PackedRecords> {
+    const { mapped, ...rest } = extra;
+    return this.post({ id: this.nextId++, file: { fd, length, ...(mapped === true ? { mapped } : {}) }, start, chunks, ...withExtras(rest) }, size, file, []);
   }
 
   private post(request: DecodeRequest, size: number, file: string, transfer: ArrayBuffer[]): Promise<PackedRecords> {
     const slot = this.leastBusy(size);
     const state = this.workers[slot]!;
     return new Promise<PackedRecords>((resolve, reject) => {
-      this.waiting.set(request.id, { resolve, reject, slot, file });
+      this.waiting.set(request.id, { resolve, reject, slot, file, ...(request.into === undefined ? {} : { into: request.into }) });
       if (state.pending++ === 0) state.worker.ref();
       state.worker.postMessage(request, transfer);
     });
@@ -130,7 +149,8 @@ export class DecodePool {
       const { code, reason, offset } = response.error;
       waiter.reject(new ArrayRecordError(code, reason, { file: waiter.file, offset }));
     } else {
-      waiter.resolve(response.inFile === undefined ? { values: response.values, bounds: response.bounds } : { values: response.values, bounds: response.bounds, inFile: response.inFile });
+      const values = response.values ?? new Uint8Array(waiter.into!);
+      waiter.resolve(response.inFile === undefined ? { values, bounds: response.bounds } : { values, bounds: response.bounds, inFile: response.inFile });
     }
   }
 

@@ -7,14 +7,17 @@ import { ArrayRecordError } from "../errors.js";
 import type { ByteSource } from "../bytes/byte-source.js";
 import { openPathSource, openPathSourceSync } from "../bytes/path-openers.js";
 import { dataChunkStats, type DataChunkStats } from "./chunk-stats.js";
-import { decodeDataChunk, readChunks, spanChunks, type FileLayout } from "./file-layout.js";
+import { decodeDataChunk, readChunks, spanChunks, type FileLayout, type SpanChunks } from "./file-layout.js";
 import { openLayoutAsync, openLayoutSync, recoveryOf, type OpenOptions, type RecoveryReport } from "./recovery.js";
 import { allocBytes, isFresh, ownedBytes } from "../bytes/slab.js";
 import { chunkOrder } from "./batch-order.js";
 import { sharedDecodePool, workerCount, type PackedRecords } from "./parallel-decode.js";
+import { sharedSlotPool } from "./shared-slots.js";
 import { checkFullRead, runAsync, runSync, type ByteRange, type IoPlan } from "../bytes/io-plan.js";
 import { parseReaderOptions, type ReaderOptions } from "./options.js";
 import { recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
+import type { FileWindow } from "../riegeli/chunk-reader.js";
+import { decodeChunkReusing, reusedAtLeast, viewRecord, visitChunkRecords, type RecordVisitor, type ReusedBuffers } from "./borrowed-chunks.js";
 
 /**
  * Spans in flight per decode worker. Records are handed over in span order, so one slow span
@@ -36,6 +39,9 @@ const SPARSE_BATCH = 8;
  */
 const REUSED_CHUNK_READ_MIN = 64 * 1024;
 
+/** Largest decoded span {@link ArrayRecordReader.forEachParallel} decodes into reused shared memory. */
+const MAX_SHARED_SPAN = 16 << 20;
+
 /** Bytes read per I/O by range and full reads (several adjacent chunks at a time). */
 const DEFAULT_SPAN_BYTES = 1 << 20;
 
@@ -55,6 +61,8 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
   private sequentialScratch: Uint8Array | undefined;
   /** Read buffer reused by one-record reads of large chunks (see {@link readChunkSync}). */
   private chunkScratch: Uint8Array | undefined;
+  /** Buffers {@link forEachSync} and {@link forEachAtSync} reuse, kept between visits. */
+  private visitBuffers: ReusedBuffers | undefined;
   /** Whether {@link cached} views {@link chunkScratch} (its records are then copied out); set by {@link cache}. */
   private cachedInScratch = false;
 
@@ -291,24 +299,28 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
           out[p] = inFile !== undefined && inFile[i] === 1 ? new Uint8Array(fileBytes!, from, bounds[2 * i + 1]! - from) : new Uint8Array(buffer, byteOffset + from, bounds[2 * i + 1]! - from);
         }
       },
-      picks,
+      { picks },
     );
     return out;
   }
 
   /**
    * Reads spans of adjacent chunks and decodes them on the shared pool's first `workers` workers,
-   * keeping SPANS_PER_WORKER spans per worker in flight; hands each span's records to `consume` in span order.
+   * keeping SPANS_PER_WORKER spans per worker in flight; hands each span's records to `consume` in
+   * span order. With `shared`, the spans are decoded into slots of shared memory (shared-slots.ts)
+   * that go back to the pool once `consume` returns: the records are valid only until then.
    */
   private async decodeSpansParallel(
     spans: readonly { first: number; last: number; range: { position: number; length: number } }[],
     workers: number,
     consume: (s: number, records: PackedRecords) => void,
-    picks?: readonly (Float64Array | undefined)[],
+    { picks, shared = false }: { picks?: readonly (Float64Array | undefined)[]; shared?: boolean } = {},
   ): Promise<void> {
     const pool = sharedDecodePool();
+    const slotPool = sharedSlotPool();
     const file = this.source.name;
     const decoded: (Promise<PackedRecords> | undefined)[] = [];
+    const slots: (SharedArrayBuffer | undefined)[] = [];
     // A local file's workers read (or map) their spans themselves (see DecodePool.decodeFile).
     const fd = this.source.fileDescriptor?.();
     const mapped = this.source.mapping !== undefined;
@@ -316,11 +328,14 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
       const span = spans[s]!;
       const chunks = spanChunks(this.layout, span.first, span.last);
       const { position, length } = span.range;
-      const pick = picks?.[s];
+      const size = decodedSize(chunks);
+      // A span the footer says decodes to more (one huge chunk, or a lying footer) gets memory of its own.
+      const into = shared && size <= MAX_SHARED_SPAN ? (slots[s] = slotPool.take(size)) : undefined;
+      const extra = { pick: picks?.[s], into };
       const pending =
         fd !== undefined
-          ? pool.decodeFile(fd, position, length, chunks, workers, file, pick, mapped)
-          : this.fetchOwned(span.range).then(({ bytes, owned }) => pool.decode(bytes, position, chunks, workers, file, owned, pick));
+          ? pool.decodeFile(fd, position, length, chunks, workers, file, { ...extra, mapped })
+          : this.fetchOwned(span.range).then(({ bytes, owned }) => pool.decode(bytes, position, chunks, workers, file, owned, extra));
       pending.catch(() => {}); // awaited in order below; an early failure must not go unhandled meanwhile
       decoded[s] = pending;
     };
@@ -338,7 +353,45 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
       this.checkOpen(); // closed while this span was decoding
       if (issued < spans.length) issue(issued++);
       consume(s, records);
+      // Its records visited, no worker writes the slot any more: a later span may. (A failure
+      // above leaves the slots of spans still in flight to them and then to the GC.)
+      const slot = slots[s];
+      if (slot !== undefined) {
+        slots[s] = undefined;
+        slotPool.give(slot);
+      }
     }
+  }
+
+  /**
+   * Calls `visit(record, index)` for each record of `[start, end)` (default: all) in order, the
+   * chunks verified and decompressed on `workers` worker threads (default: the reader option
+   * `max_parallelism`) while this thread visits. The record is **borrowed**, as in
+   * {@link forEachSync}: the workers decode into shared memory that later spans reuse, so it is
+   * valid only until `visit` returns (`slice()` what you keep). Resolves once every record has
+   * been visited; rejects with the first error (a throwing `visit` stops the read).
+   */
+  async forEachParallel(visit: RecordVisitor, start = 0, end = this.numRecords, workers = workerCount(this.options.maxParallelism)): Promise<void> {
+    this.checkWorkers(workers);
+    const spans = [...this.rangeSpans(start, end)];
+    const { index } = this.layout;
+    const fileBytes = this.source.mapping?.();
+    // A mapped file's records are views of the mapping already: nothing to reuse.
+    await this.decodeSpansParallel(
+      spans,
+      workers,
+      (s, { values, bounds, inFile }) => {
+        const base = index.recordStart(spans[s]!.first);
+        const to = Math.min(end, index.recordStart(spans[s]!.last + 1)) - base;
+        const { buffer, byteOffset } = values;
+        for (let i = Math.max(start, base) - base; i < to; i++) {
+          const from = bounds[2 * i]!;
+          const length = bounds[2 * i + 1]! - from;
+          visit(inFile !== undefined && inFile[i] === 1 ? new Uint8Array(fileBytes!, from, length) : new Uint8Array(buffer, byteOffset + from, length), base + i);
+        }
+      },
+      { shared: fileBytes === undefined },
+    );
   }
 
   /** Every record, decoded on worker threads (see {@link readRangeParallel}). */
@@ -387,6 +440,52 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     }
   }
 
+  /**
+   * Calls `visit(record, index)` for each record of `[start, end)` (default: all) in order. The
+   * record is **borrowed**: it views memory this call reuses for the records after it, so it is
+   * valid only until `visit` returns (`slice()` what you keep). Nothing is allocated per span or
+   * chunk, which makes this the fastest way through a file (C++'s records are `string_view`s of
+   * the same kind); {@link records} gives records of their own. Every chunk's hashes are checked.
+   */
+  forEachSync(visit: RecordVisitor, start = 0, end = this.numRecords): void {
+    const { index } = this.layout;
+    const buffers = this.takeVisitBuffers();
+    for (const span of this.rangeSpans(start, end)) {
+      const window = this.readSpanReusing(span.range, buffers);
+      for (let c = span.first; c <= span.last; c++) {
+        const chunk = this.decodeReusing(window, c, buffers);
+        const base = index.recordStart(c);
+        visitChunkRecords(chunk, base, Math.max(start, base) - base, Math.min(end, base + chunk.count) - base, visit);
+      }
+    }
+    if (!this.closed) this.visitBuffers = buffers;
+  }
+
+  /**
+   * Calls `visit(record, k)` for the record at `indices[k]`, for every k, in file order (not the
+   * order given: each needed chunk is read and decoded once, as by {@link readSync}). The record
+   * is borrowed, as in {@link forEachSync}: valid only until `visit` returns.
+   */
+  forEachAtSync(indices: readonly number[], visit: RecordVisitor): void {
+    const { spans, chunks, order } = this.batchSpans(indices);
+    const { index } = this.layout;
+    const buffers = this.takeVisitBuffers();
+    for (const span of spans) {
+      const window = this.readSpanReusing(span.range, buffers);
+      let c = -1;
+      let chunk: ChunkRecords | undefined;
+      for (let k = span.from; k < span.to; k++) {
+        const p = order === undefined ? k : order[k]!;
+        if (chunks[p] !== c) {
+          c = chunks[p]!;
+          chunk = this.decodeReusing(window, c, buffers);
+        }
+        visit(viewRecord(chunk!, indices[p]! - index.recordStart(c)), p);
+      }
+    }
+    if (!this.closed) this.visitBuffers = buffers;
+  }
+
   /** Async {@link records}: the next span's I/O runs while the current one is consumed. */
   async *recordsAsync(start = 0, end = this.numRecords): AsyncGenerator<Uint8Array> {
     for await (const records of this.spanRecordsAsync(start, end)) yield* records;
@@ -407,6 +506,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     this.cached = undefined;
     this.sequentialScratch = undefined;
     this.chunkScratch = undefined;
+    this.visitBuffers = undefined;
     this.source.closeSync();
   }
 
@@ -417,6 +517,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     this.cached = undefined;
     this.sequentialScratch = undefined;
     this.chunkScratch = undefined;
+    this.visitBuffers = undefined;
     await this.source.close();
   }
 
@@ -686,6 +787,42 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     }
   }
 
+  /**
+   * The reused buffers of a visit, taken from the reader for its duration (a visit that starts
+   * another one from its callback gets buffers of its own).
+   */
+  private takeVisitBuffers(): ReusedBuffers {
+    this.checkOpen();
+    const buffers = this.visitBuffers ?? { read: undefined, decoded: undefined };
+    this.visitBuffers = undefined;
+    return buffers;
+  }
+
+  /** A span's bytes for a visit: read into `buffers.read` when the source reads into buffers (a local file). */
+  private readSpanReusing(range: ByteRange, buffers: ReusedBuffers): FileWindow {
+    this.checkOpen();
+    const source = this.source;
+    try {
+      if (source.readIntoSync === undefined) {
+        const bytes = source.readSync(range.position, range.length);
+        checkFullRead(source, range, bytes.length);
+        return { bytes, start: range.position, inPlace: isFresh(bytes) };
+      }
+      buffers.read = reusedAtLeast(buffers.read, range.length);
+      return { bytes: this.readWholeSync(buffers.read, range), start: range.position, inPlace: true };
+    } catch (e) {
+      throw withFile(e, source.name);
+    }
+  }
+
+  private decodeReusing(window: FileWindow, c: number, buffers: ReusedBuffers): ChunkRecords {
+    try {
+      return decodeChunkReusing(this.layout, window, c, buffers);
+    } catch (e) {
+      throw withFile(e, this.source.name);
+    }
+  }
+
   /** Reads `range` into the start of `buffer` (a local file's sync read), checking it came whole; the bytes read. */
   private readWholeSync(buffer: Uint8Array, range: ByteRange): Uint8Array {
     const n = this.source.readIntoSync!(range.position, buffer.subarray(0, range.length));
@@ -765,6 +902,13 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
   private error(code: "OUT_OF_RANGE" | "CLOSED", message: string): ArrayRecordError {
     return new ArrayRecordError(code, message, { file: this.source.name });
   }
+}
+
+/** The bytes a span's chunks decode to, per the footer. */
+function decodedSize(chunks: SpanChunks): number {
+  let size = 0;
+  for (const n of chunks.decodedSizes) size += n;
+  return size;
 }
 
 /** A batch read's plan: which spans of chunks to read, and the positions each serves. */
