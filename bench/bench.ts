@@ -16,7 +16,8 @@
  *   only in the callback, as C++'s `string_view`s; nothing kept);
  * - `batch_borrowed`: ONE `forEachAtSync(sample, visit)` call (the batch, records borrowed);
  * - `parallel2_borrowed`: `forEachParallel(visit, 0, n, 2)` (records borrowed: decoded on 2
- *   workers into reused shared memory).
+ *   workers into reused shared memory);
+ * - `batch2_borrowed`: ONE `forEachAtParallel(sample, visit, 2)` call.
  *
  * The sample is a fixed seeded permutation of all records (group_size 1) or its first 2,048
  * entries (larger groups, where every random record costs a whole chunk). Every timed run opens a
@@ -56,7 +57,7 @@ const { values } = scriptArgs("npm run bench --", {
 const runs = Number(values.runs);
 const warmup = Number(values.warmup);
 const optionSets = values.only ?? OPTION_SETS;
-const ops = new Set((values.ops ?? "write,write_durable,write2,open,sequential,random,batch,batch2,parallel2,sequential_borrowed,batch_borrowed,parallel2_borrowed").split(","));
+const ops = new Set((values.ops ?? "write,write_durable,write2,open,sequential,random,batch,batch2,parallel2,sequential_borrowed,batch_borrowed,batch2_borrowed,parallel2_borrowed").split(","));
 const data: BenchData = benchData(Number(values.records));
 const dir = values.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "arrayrecord-bench-"));
 
@@ -178,6 +179,10 @@ for (const options of optionSets) {
   if (ops.has("batch_borrowed")) {
     const t = await timings(() => reader!.forEachAtSync(sample, (record) => (sink += record.length)), fresh);
     emit(cell(options, "batch_borrowed", t, sample.length, sampleBytes));
+  }
+  if (ops.has("batch2_borrowed")) {
+    const t = await timings(() => reader!.forEachAtParallel(sample, (record) => (sink += record.length), 2), fresh);
+    emit(cell(options, "batch2_borrowed", t, sample.length, sampleBytes));
   }
   if (ops.has("parallel2_borrowed")) {
     const t = await timings(() => reader!.forEachParallel((record) => (sink += record.length), 0, all, 2), fresh);

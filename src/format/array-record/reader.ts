@@ -238,26 +238,8 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
    * Pays off for compressed files on several cores; records are views into per-span buffers.
    */
   async readRangeParallel(start: number, end: number, workers = workerCount(this.options.maxParallelism)): Promise<Uint8Array[]> {
-    this.checkWorkers(workers);
-    const spans = [...this.rangeSpans(start, end)];
     const out: Uint8Array[] = [];
-    const { index } = this.layout;
-    const fileBytes = this.source.mapping?.();
-    await this.decodeSpansParallel(spans, workers, (s, { values, bounds, inFile }) => {
-      const base = index.recordStart(spans[s]!.first);
-      const to = Math.min(end, index.recordStart(spans[s]!.last + 1)) - base;
-      // new Uint8Array(buffer, …) rather than subarray: ~30 ns against 50–110 ns a view here (no species lookup).
-      const { buffer, byteOffset } = values;
-      if (inFile === undefined || fileBytes === undefined) {
-        for (let i = Math.max(start, base) - base; i < to; i++) out.push(new Uint8Array(buffer, byteOffset + bounds[2 * i]!, bounds[2 * i + 1]! - bounds[2 * i]!));
-        return;
-      }
-      // A mapped file: records the worker verified in place are views of this thread's mapping.
-      for (let i = Math.max(start, base) - base; i < to; i++) {
-        const from = bounds[2 * i]!;
-        out.push(inFile[i] === 1 ? new Uint8Array(fileBytes, from, bounds[2 * i + 1]! - from) : new Uint8Array(buffer, byteOffset + from, bounds[2 * i + 1]! - from));
-      }
-    });
+    await this.rangeParallel(start, end, workers, (record) => out.push(record), false);
     return out;
   }
 
@@ -270,9 +252,54 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
    * of just those (the worker copies them out), not as the whole span.
    */
   async readParallel(indices: readonly number[], workers = workerCount(this.options.maxParallelism)): Promise<Uint8Array[]> {
+    const out = new Array<Uint8Array>(indices.length);
+    await this.batchParallel(indices, workers, (record, k) => (out[k] = record), false);
+    return out;
+  }
+
+  /**
+   * Calls `visit(record, index)` for each record of `[start, end)` (default: all) in order, the
+   * chunks verified and decompressed on `workers` worker threads (default: the reader option
+   * `max_parallelism`) while this thread visits. The record is **borrowed**, as in
+   * {@link forEachSync}: the workers decode into shared memory that later spans reuse, so it is
+   * valid only until `visit` returns (`slice()` what you keep). Resolves once every record has
+   * been visited; rejects with the first error (a throwing `visit` stops the read).
+   */
+  forEachParallel(visit: RecordVisitor, start = 0, end = this.numRecords, workers = workerCount(this.options.maxParallelism)): Promise<void> {
+    return this.rangeParallel(start, end, workers, visit, true);
+  }
+
+  /**
+   * Calls `visit(record, k)` for the record at `indices[k]`, for every k, in file order, with the
+   * chunks verified and decompressed on `workers` worker threads as by {@link readParallel}. The
+   * record is borrowed, as in {@link forEachParallel}: valid only until `visit` returns.
+   */
+  forEachAtParallel(indices: readonly number[], visit: RecordVisitor, workers = workerCount(this.options.maxParallelism)): Promise<void> {
+    return this.batchParallel(indices, workers, visit, true);
+  }
+
+  /** {@link readRangeParallel} and {@link forEachParallel}: each record of `[start, end)` to `take`, in order; `shared` as in {@link decodeSpansParallel}. */
+  private async rangeParallel(start: number, end: number, workers: number, take: RecordVisitor, shared: boolean): Promise<void> {
+    this.checkWorkers(workers);
+    const spans = [...this.rangeSpans(start, end)];
+    const { index } = this.layout;
+    const fileBytes = this.source.mapping?.();
+    await this.decodeSpansParallel(
+      spans,
+      workers,
+      (s, records) => {
+        const base = index.recordStart(spans[s]!.first);
+        const to = Math.min(end, index.recordStart(spans[s]!.last + 1)) - base;
+        for (let i = Math.max(start, base) - base; i < to; i++) take(packedRecord(records, i, fileBytes), base + i);
+      },
+      { shared },
+    );
+  }
+
+  /** {@link readParallel} and {@link forEachAtParallel}: the record at each `indices[k]` to `take`, in file order; `shared` as in {@link decodeSpansParallel}. */
+  private async batchParallel(indices: readonly number[], workers: number, take: RecordVisitor, shared: boolean): Promise<void> {
     this.checkWorkers(workers);
     const { spans, order } = this.batchSpans(indices);
-    const out = new Array<Uint8Array>(indices.length);
     const { index } = this.layout;
     const fileBytes = this.source.mapping?.();
     // A span serving few of its records (see SPARSE_BATCH) sends the worker just those to copy out.
@@ -286,22 +313,17 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     await this.decodeSpansParallel(
       spans,
       workers,
-      (s, { values, bounds, inFile }) => {
+      (s, records) => {
         const span = spans[s]!;
         const base = index.recordStart(span.first);
         const picked = picks[s] !== undefined;
-        const { buffer, byteOffset } = values;
         for (let k = span.from; k < span.to; k++) {
           const p = order === undefined ? k : order[k]!;
-          const i = picked ? k - span.from : indices[p]! - base;
-          const from = bounds[2 * i]!;
-          // A mapped file: records the worker verified in place are views of this thread's mapping.
-          out[p] = inFile !== undefined && inFile[i] === 1 ? new Uint8Array(fileBytes!, from, bounds[2 * i + 1]! - from) : new Uint8Array(buffer, byteOffset + from, bounds[2 * i + 1]! - from);
+          take(packedRecord(records, picked ? k - span.from : indices[p]! - base, fileBytes), p);
         }
       },
-      { picks },
+      { picks, shared },
     );
-    return out;
   }
 
   /**
@@ -328,10 +350,13 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
       const span = spans[s]!;
       const chunks = spanChunks(this.layout, span.first, span.last);
       const { position, length } = span.range;
-      const size = decodedSize(chunks);
+      const pick = picks?.[s];
+      // The span's bytes, then its decoded records (see decode-worker.ts decodeShared).
+      const size = length + decodedSize(chunks);
       // A span the footer says decodes to more (one huge chunk, or a lying footer) gets memory of its own.
-      const into = shared && size <= MAX_SHARED_SPAN ? (slots[s] = slotPool.take(size)) : undefined;
-      const extra = { pick: picks?.[s], into };
+      // Picked records come back as a small buffer of their own; a mapped file's records view the mapping.
+      const into = shared && pick === undefined && !mapped && size <= MAX_SHARED_SPAN ? (slots[s] = slotPool.take(size)) : undefined;
+      const extra = { pick, into };
       const pending =
         fd !== undefined
           ? pool.decodeFile(fd, position, length, chunks, workers, file, { ...extra, mapped })
@@ -361,37 +386,6 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
         slotPool.give(slot);
       }
     }
-  }
-
-  /**
-   * Calls `visit(record, index)` for each record of `[start, end)` (default: all) in order, the
-   * chunks verified and decompressed on `workers` worker threads (default: the reader option
-   * `max_parallelism`) while this thread visits. The record is **borrowed**, as in
-   * {@link forEachSync}: the workers decode into shared memory that later spans reuse, so it is
-   * valid only until `visit` returns (`slice()` what you keep). Resolves once every record has
-   * been visited; rejects with the first error (a throwing `visit` stops the read).
-   */
-  async forEachParallel(visit: RecordVisitor, start = 0, end = this.numRecords, workers = workerCount(this.options.maxParallelism)): Promise<void> {
-    this.checkWorkers(workers);
-    const spans = [...this.rangeSpans(start, end)];
-    const { index } = this.layout;
-    const fileBytes = this.source.mapping?.();
-    // A mapped file's records are views of the mapping already: nothing to reuse.
-    await this.decodeSpansParallel(
-      spans,
-      workers,
-      (s, { values, bounds, inFile }) => {
-        const base = index.recordStart(spans[s]!.first);
-        const to = Math.min(end, index.recordStart(spans[s]!.last + 1)) - base;
-        const { buffer, byteOffset } = values;
-        for (let i = Math.max(start, base) - base; i < to; i++) {
-          const from = bounds[2 * i]!;
-          const length = bounds[2 * i + 1]! - from;
-          visit(inFile !== undefined && inFile[i] === 1 ? new Uint8Array(fileBytes!, from, length) : new Uint8Array(buffer, byteOffset + from, length), base + i);
-        }
-      },
-      { shared: fileBytes === undefined },
-    );
   }
 
   /** Every record, decoded on worker threads (see {@link readRangeParallel}). */
@@ -902,6 +896,17 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
   private error(code: "OUT_OF_RANGE" | "CLOSED", message: string): ArrayRecordError {
     return new ArrayRecordError(code, message, { file: this.source.name });
   }
+}
+
+/**
+ * Record `i` of a decoded span: a view of its values (`new Uint8Array(buffer, …)`: ~30 ns against
+ * 50–110 ns for subarray here, no species lookup), or of the reader's mapping `fileBytes` where the
+ * worker verified it in place there (`inFile`).
+ */
+function packedRecord({ values, bounds, inFile }: PackedRecords, i: number, fileBytes: ArrayBuffer | undefined): Uint8Array {
+  const from = bounds[2 * i]!;
+  const length = bounds[2 * i + 1]! - from;
+  return inFile !== undefined && inFile[i] === 1 ? new Uint8Array(fileBytes!, from, length) : new Uint8Array(values.buffer, values.byteOffset + from, length);
 }
 
 /** The bytes a span's chunks decode to, per the footer. */

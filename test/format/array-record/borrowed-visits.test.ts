@@ -177,32 +177,40 @@ describe("forEachSync / forEachParallel", () => {
   });
 });
 
-describe("forEachAtSync", () => {
-  it("visits exactly the records at any indices, repeats and any order included, in file order (property, fixed seed)", () => {
-    fc.assert(
-      fc.property(
+describe("forEachAtSync / forEachAtParallel", () => {
+  it("visit exactly the records at any indices, repeats and any order included, in file order (property, fixed seed)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
         fc.integer({ min: 1, max: 300 }),
         fc.integer({ min: 1, max: 40 }),
         fc.constantFrom("uncompressed", "zstd:1", "snappy", "transpose:true,zstd:1"),
         fc.array(fc.nat(), { maxLength: 400 }),
         fc.boolean(),
-        (count, groupSize, codec, picks, fromFile) => {
+        fc.integer({ min: 1, max: 3 }),
+        async (count, groupSize, codec, picks, fromFile, workers) => {
           const records = textRecords(count * 3 + groupSize, count, 0, 3000);
           const options = `group_size:${groupSize},${codec}`;
           const input = fromFile ? writeFile("batch.array_record", records, options) : new MemoryByteSource(encodeArrayRecord(records, options));
           const reader = ArrayRecordReader.openSync(input, "readahead_buffer_size:16k");
           const indices = picks.map((p) => p % count);
-          const got = new Array<Uint8Array | undefined>(indices.length);
-          const visitedIndices: number[] = [];
-          reader.forEachAtSync(indices, (record, k) => {
-            expect(got[k]).toBeUndefined();
-            got[k] = record.slice();
-            visitedIndices.push(indices[k]!);
-          });
-          expect(got.every((r, k) => r !== undefined && Buffer.from(r).equals(Buffer.from(records[indices[k]!]!)))).toBe(true);
-          // File order: the indices visited never go back past a chunk already left.
-          const chunkOf = (i: number) => Math.floor(i / groupSize);
-          expect(visitedIndices.every((i, k) => k === 0 || chunkOf(i) >= chunkOf(visitedIndices[k - 1]!))).toBe(true);
+          const check = (got: (Uint8Array | undefined)[], visitedIndices: number[]) => {
+            expect(got.every((r, k) => r !== undefined && Buffer.from(r).equals(Buffer.from(records[indices[k]!]!)))).toBe(true);
+            // File order: the indices visited never go back past a chunk already left.
+            const chunkOf = (i: number) => Math.floor(i / groupSize);
+            expect(visitedIndices.every((i, k) => k === 0 || chunkOf(i) >= chunkOf(visitedIndices[k - 1]!))).toBe(true);
+          };
+          for (const parallel of [false, true]) {
+            const got = new Array<Uint8Array | undefined>(indices.length);
+            const visitedIndices: number[] = [];
+            const visit = (record: Uint8Array, k: number) => {
+              expect(got[k]).toBeUndefined();
+              got[k] = record.slice();
+              visitedIndices.push(indices[k]!);
+            };
+            if (parallel) await reader.forEachAtParallel(indices, visit, workers);
+            else reader.forEachAtSync(indices, visit);
+            check(got, visitedIndices);
+          }
           reader.closeSync();
         },
       ),
@@ -210,11 +218,12 @@ describe("forEachAtSync", () => {
     );
   });
 
-  it("rejects an index out of range before visiting anything", () => {
+  it("reject an index out of range before visiting anything", async () => {
     const reader = ArrayRecordReader.openSync(new MemoryByteSource(encodeArrayRecord(textRecords(1, 50, 1, 9), "group_size:5")));
     let visited = 0;
     expect(() => reader.forEachAtSync([0, 3, 50], () => visited++)).toThrow(expect.objectContaining({ code: "OUT_OF_RANGE" }));
     expect(() => reader.forEachAtSync([1.5], () => visited++)).toThrow(expect.objectContaining({ code: "OUT_OF_RANGE" }));
+    await expect(reader.forEachAtParallel([0, -1], () => visited++, 2)).rejects.toMatchObject({ code: "OUT_OF_RANGE" });
     expect(visited).toBe(0);
   });
 });
