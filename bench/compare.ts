@@ -53,12 +53,14 @@ for (const options of values.only ?? OPTION_SETS) {
   // Our op ↔ the wheel's: batch and batch2 ↔ read(indices) (ParallelReadRecordsWithIndices, which
   // runs on the wheel's global thread pool whatever max_parallelism says), parallel2 ↔ read_all()
   // with its pool. write2 (our writer encoding on 2 workers) has no wheel row: the wheel's writer
-  // takes no thread pool.
-  for (const op of ["write", "write2", "sequential", "random", "batch", "batch2", "parallel2", "open"]) {
+  // takes no thread pool. The *_borrowed ops (records valid only in a callback) stand beside the
+  // wheel op of the same access pattern.
+  const wheelOp: Record<string, string> = { batch2: "batch", sequential_borrowed: "sequential", batch_borrowed: "batch", batch2_borrowed: "batch", parallel2_borrowed: "parallel2" };
+  for (const op of ["write", "write2", "sequential", "random", "batch", "batch2", "parallel2", "open", "sequential_borrowed", "batch_borrowed", "batch2_borrowed", "parallel2_borrowed"]) {
     const a = find("ours", op);
-    const b = find("wheel", op === "batch2" ? "batch" : op);
+    const b = find("wheel", wheelOp[op] ?? op);
     const k = (r: Row | undefined) => (r ? `${Math.round(r.records_per_s / 1e3)}k±${r.spread}` : "-");
     const ratio = a && b ? (a.records_per_s / b.records_per_s).toFixed(2) : "-";
-    console.log(`${options.padEnd(30)}${op.padEnd(12)}ours ${k(a).padEnd(14)}wheel ${k(b).padEnd(14)}${ratio}`);
+    console.log(`${options.padEnd(30)}${op.padEnd(20)}ours ${k(a).padEnd(14)}wheel ${k(b).padEnd(14)}${ratio}`);
   }
 }
