@@ -351,10 +351,11 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
       const chunks = spanChunks(this.layout, span.first, span.last);
       const { position, length } = span.range;
       const pick = picks?.[s];
-      // The span's bytes, then its decoded records (see decode-worker.ts decodeShared).
+      // A slot holds the span's bytes, then its decoded records (decode-worker.ts decodeShared).
+      // Not for picked records (they come back as a small buffer of their own), a mapped file's
+      // (they view the mapping), or a span the footer says decodes to more than MAX_SHARED_SPAN
+      // (one huge chunk, or a lying footer): those get memory of their own.
       const size = length + decodedSize(chunks);
-      // A span the footer says decodes to more (one huge chunk, or a lying footer) gets memory of its own.
-      // Picked records come back as a small buffer of their own; a mapped file's records view the mapping.
       const into = shared && pick === undefined && !mapped && size <= MAX_SHARED_SPAN ? (slots[s] = slotPool.take(size)) : undefined;
       const extra = { pick, into };
       const pending =

@@ -13,7 +13,7 @@ const MAX_KEPT_BYTES = 64 << 20;
 /** Free slots are let go once no read has taken one for this long. */
 const IDLE_RELEASE_MS = 1000;
 
-/** A pool of SharedArrayBuffers of at least {@link MIN_SLOT_BYTES}, kept while reads use them. */
+/** A pool of SharedArrayBuffers (whole multiples of {@link MIN_SLOT_BYTES}), kept while reads use them. */
 export class SlotPool {
   private free: SharedArrayBuffer[] = [];
   private keptBytes = 0;
@@ -27,7 +27,8 @@ export class SlotPool {
       const size = this.free[k]!.byteLength;
       if (size >= bytes && (best < 0 || size < this.free[best]!.byteLength)) best = k;
     }
-    if (best < 0) return new SharedArrayBuffer(Math.max(MIN_SLOT_BYTES, 2 ** Math.ceil(Math.log2(Math.max(1, bytes)))));
+    // Whole MiBs, so spans of slightly different sizes fit the same slots.
+    if (best < 0) return new SharedArrayBuffer(Math.max(1, Math.ceil(bytes / MIN_SLOT_BYTES)) * MIN_SLOT_BYTES);
     const slot = this.free[best]!;
     this.free[best] = this.free[this.free.length - 1]!;
     this.free.pop();
