@@ -9,7 +9,9 @@
  *   node /tmp/new/bench/ab.js /tmp/old /tmp/new "group_size:256,uncompressed" batch 10
  *
  * Ops: sequential, random, batch (one readSync(sample)), batch2 (one readParallel(sample, 2); the
- * old build must have it), parallel2 (readAllParallel(2)). A build directory written as DIR+mmap
+ * old build must have it), parallel2 (readAllParallel(2)), and the borrowed visits
+ * sequential_borrowed, batch_borrowed, parallel2_borrowed, batch2_borrowed (forEachSync,
+ * forEachAtSync, forEachParallel, forEachAtParallel; both builds must have them). A build directory written as DIR+mmap
  * opens its readers with `{ mmap: true }` (a build without the option ignores it), so
  * `ab.js .bench-build .bench-build+mmap OPTIONS random 10` compares positional reads with a mapping. The bench file is written once per
  * option set under os.tmpdir()/arrayrecord-ab (with build B's writer) and kept for later runs.
@@ -56,6 +58,10 @@ async function once(lib: typeof Index, mmap: boolean): Promise<[number, number, 
   else if (op === "sequential") for (const x of reader.records()) sink += x.length;
   else if (op === "parallel2") for (const x of await reader.readAllParallel(2)) sink += x.length;
   else if (op === "batch2") for (const x of await reader.readParallel(sample, 2)) sink += x.length;
+  else if (op === "sequential_borrowed") reader.forEachSync((x) => (sink += x.length));
+  else if (op === "batch_borrowed") reader.forEachAtSync(sample, (x) => (sink += x.length));
+  else if (op === "parallel2_borrowed") await reader.forEachParallel((x) => (sink += x.length), 0, reader.numRecords, 2);
+  else if (op === "batch2_borrowed") await reader.forEachAtParallel(sample, (x) => (sink += x.length), 2);
   else throw new Error(`unknown op ${op}`);
   const wall = performance.now() - t0;
   const c = process.cpuUsage(c0);

@@ -75,6 +75,10 @@ interface Cell {
 
 /** Times `fn` `runs` times after `--warmup` untimed runs (with `setup` before each, untimed); seconds, sorted. */
 async function timings(fn: () => unknown, setup: () => void = () => {}): Promise<number[]> {
+  // Each op starts on a collected heap (run with --expose-gc, as `npm run bench` does): the garbage
+  // of the op before (85 MB of records kept by a batch) is not collected on this op's time. Its own
+  // garbage, from one run to the next, is.
+  (globalThis as { gc?: () => void }).gc?.();
   for (let r = 0; r < warmup; r++) {
     setup();
     await fn();

@@ -45,7 +45,7 @@ function run(command: string, args: string[]): Row[] {
 
 const rows: Row[] = [];
 for (const options of values.only ?? OPTION_SETS) {
-  const ours = run(process.execPath, [ourBench, "--json", "--runs", values.runs!, "--only", options]).map((r) => ({ ...r, impl: "ours" }));
+  const ours = run(process.execPath, ["--expose-gc", ourBench, "--json", "--runs", values.runs!, "--only", options]).map((r) => ({ ...r, impl: "ours" }));
   const wheel = run(process.execPath, ["--import", "tsx", path.join(repo, "bench", "python-bench.ts"), "--runs", values.runs!, "--only", options]);
   rows.push(...ours, ...wheel);
   if (values.out) fs.appendFileSync(values.out, [...ours, ...wheel].map((r) => JSON.stringify(r)).join("\n") + "\n");

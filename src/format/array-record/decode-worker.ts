@@ -101,17 +101,19 @@ function decodeShared(into: SharedArrayBuffer, bytes: Uint8Array, start: number,
   let at = bytes.length;
   let r = 0;
   for (let k = 0; k < n; k++) {
-    const target = values.subarray(at, at + span.decodedSizes[k]!);
-    const chunk = decodeCheckedDataChunk(parsed[k]!, entries[k]!, target);
-    if (chunk.values.buffer === bytes.buffer) {
+    const size = span.decodedSizes[k]!;
+    // Compressed simple chunks decode straight into their place; others need none (no view made per chunk).
+    const target = isUncompressedSimple(parsed[k]!) ? undefined : values.subarray(at, at + size);
+    const records = decodeCheckedDataChunk(parsed[k]!, entries[k]!, target);
+    if (records.values.buffer === bytes.buffer) {
       // A view of the span: the same position in its copy at the front of `into`.
       viewsSpan = true;
-      r = putBounds(bounds, r, chunk, chunk.values.byteOffset - bytes.byteOffset);
+      r = putBounds(bounds, r, records, records.values.byteOffset - bytes.byteOffset);
     } else {
-      if (chunk.values.buffer !== into || chunk.values.byteOffset !== at) target.set(chunk.values);
-      r = putBounds(bounds, r, chunk, at);
+      if (records.values.buffer !== into || records.values.byteOffset !== at) values.set(records.values, at);
+      r = putBounds(bounds, r, records, at);
     }
-    at += span.decodedSizes[k]!;
+    at += size;
   }
   if (viewsSpan) values.set(bytes);
   return { values, bounds };
