@@ -7,9 +7,9 @@
  */
 import { allocBytes } from "../bytes/slab.js";
 import { ChunkType } from "../riegeli/chunk-header.js";
-import { parseChunk, type FileWindow } from "../riegeli/chunk-reader.js";
+import { parseChunk, type Chunk, type FileWindow } from "../riegeli/chunk-reader.js";
 import type { ChunkRecords } from "../riegeli/simple-chunk.js";
-import { checkDataChunk, dataChunkEntry, decodeCheckedDataChunk, type FileLayout } from "./file-layout.js";
+import { checkDataChunk, dataChunkEntry, decodeCheckedDataChunk, type DataChunkEntry, type FileLayout } from "./file-layout.js";
 
 /** A visit's callback: the record (borrowed: copy it with `slice()` to keep it) and its index. */
 export type RecordVisitor = (record: Uint8Array, index: number) => void;
@@ -30,7 +30,11 @@ export interface ReusedBuffers {
  */
 export function decodeChunkReusing(layout: FileLayout, window: FileWindow, c: number, buffers: ReusedBuffers): ChunkRecords {
   const entry = dataChunkEntry(layout, c);
-  const chunk = parseChunk(window, entry.begin, { limit: entry.limit, limitIsEof: false });
+  return decodeParsedReusing(parseChunk(window, entry.begin, { limit: entry.limit, limitIsEof: false }), entry, buffers);
+}
+
+/** {@link decodeChunkReusing} of a chunk already parsed (hashes verified), as the footer's `entry` describes it. */
+export function decodeParsedReusing(chunk: Chunk, entry: DataChunkEntry, buffers: Pick<ReusedBuffers, "decoded">): ChunkRecords {
   // Checked against the footer and the decode limits before its decoded size sizes anything.
   checkDataChunk(chunk, entry);
   const size = entry.decodedDataSize;

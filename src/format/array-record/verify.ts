@@ -5,7 +5,8 @@
  */
 import { ArrayRecordError } from "../errors.js";
 import type { ByteSource } from "../bytes/byte-source.js";
-import { dataChunkEntry, decodeParsedDataChunk, openLayout } from "./file-layout.js";
+import { dataChunkEntry, openLayout } from "./file-layout.js";
+import { decodeParsedReusing } from "./borrowed-chunks.js";
 import { BLOCK_SIZE } from "../riegeli/blocks.js";
 import { ChunkType } from "../riegeli/chunk-header.js";
 import { readChunkAt } from "../riegeli/chunk-reader.js";
@@ -29,6 +30,7 @@ function* verifyPlan(fileSize: number): IoPlan<VerifyReport> {
   let dataChunks = 0;
   let records = 0;
   const landmarks = new Set([layout.footerOffset, fileSize - BLOCK_SIZE]);
+  const reused = { decoded: undefined as Uint8Array | undefined };
   for (let position = 0; position < fileSize; ) {
     const chunk = yield* readChunkAt(fileSize, position);
     landmarks.delete(position);
@@ -39,8 +41,9 @@ function* verifyPlan(fileSize: number): IoPlan<VerifyReport> {
         if (dataChunks >= index.numChunks || index.offsets[dataChunks] !== position) {
           throw new ArrayRecordError("CORRUPT", "data chunk not listed in the footer", { offset: position });
         }
-        // The chunk is already read and its hashes checked: decode it as the footer describes it.
-        records += decodeParsedDataChunk(chunk, dataChunkEntry(layout, dataChunks)).count;
+        // The chunk is already read and its hashes checked: decode it as the footer describes it
+        // (compressed records into one buffer reused by every chunk: they are only counted).
+        records += decodeParsedReusing(chunk, dataChunkEntry(layout, dataChunks), reused).count;
         dataChunks++;
       }
     }
