@@ -7,24 +7,17 @@ import { ArrayRecordError } from "../errors.js";
 import type { ByteSource } from "../bytes/byte-source.js";
 import { openPathSource, openPathSourceSync } from "../bytes/path-openers.js";
 import { dataChunkStats, type DataChunkStats } from "./chunk-stats.js";
-import { decodeDataChunk, readChunks, spanChunks, type FileLayout, type SpanChunks } from "./file-layout.js";
+import { decodeDataChunk, readChunks, type FileLayout } from "./file-layout.js";
 import { openLayoutAsync, openLayoutSync, recoveryOf, type OpenOptions, type RecoveryReport } from "./recovery.js";
 import { allocBytes, isFresh, ownedBytes } from "../bytes/slab.js";
 import { chunkOrder } from "./batch-order.js";
-import { sharedDecodePool, workerCount, type PackedRecords } from "./parallel-decode.js";
-import { sharedSlotPool } from "./shared-slots.js";
+import { workerCount } from "./parallel-decode.js";
+import { decodeSpansParallel, packedRecord, type SpanReads } from "./parallel-spans.js";
 import { checkFullRead, runAsync, runSync, type ByteRange, type IoPlan } from "../bytes/io-plan.js";
 import { parseReaderOptions, type ReaderOptions } from "./options.js";
 import { recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
 import type { FileWindow } from "../riegeli/chunk-reader.js";
 import { decodeChunkReusing, reusedAtLeast, viewRecord, visitChunkRecords, type RecordVisitor, type ReusedBuffers } from "./borrowed-chunks.js";
-
-/**
- * Spans in flight per decode worker. Records are handed over in span order, so one slow span
- * stalls the issuing of more: with 2 per worker the workers sat idle 30–40% of a parallel read of
- * 1.3 KB chunks.
- */
-const SPANS_PER_WORKER = 4;
 
 /**
  * A batch read copies the records of a span serving at most 1 in this many of the records its
@@ -38,9 +31,6 @@ const SPARSE_BATCH = 8;
  * 333 KB buffer for each random record of a group_size:256 file cost more than reading it.
  */
 const REUSED_CHUNK_READ_MIN = 64 * 1024;
-
-/** Largest decoded span {@link ArrayRecordReader.forEachParallel} decodes into reused shared memory. */
-const MAX_SHARED_SPAN = 16 << 20;
 
 /** Bytes read per I/O by range and full reads (several adjacent chunks at a time). */
 const DEFAULT_SPAN_BYTES = 1 << 20;
@@ -278,13 +268,14 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     return this.batchParallel(indices, workers, visit, true);
   }
 
-  /** {@link readRangeParallel} and {@link forEachParallel}: each record of `[start, end)` to `take`, in order; `shared` as in {@link decodeSpansParallel}. */
+  /** {@link readRangeParallel} and {@link forEachParallel}: each record of `[start, end)` to `take`, in order; `shared` as in `decodeSpansParallel`. */
   private async rangeParallel(start: number, end: number, workers: number, take: RecordVisitor, shared: boolean): Promise<void> {
     this.checkWorkers(workers);
     const spans = [...this.rangeSpans(start, end)];
     const { index } = this.layout;
     const fileBytes = this.source.mapping?.();
-    await this.decodeSpansParallel(
+    await decodeSpansParallel(
+      this.spanReads(),
       spans,
       workers,
       (s, records) => {
@@ -296,7 +287,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     );
   }
 
-  /** {@link readParallel} and {@link forEachAtParallel}: the record at each `indices[k]` to `take`, in file order; `shared` as in {@link decodeSpansParallel}. */
+  /** {@link readParallel} and {@link forEachAtParallel}: the record at each `indices[k]` to `take`, in file order; `shared` as in `decodeSpansParallel`. */
   private async batchParallel(indices: readonly number[], workers: number, take: RecordVisitor, shared: boolean): Promise<void> {
     this.checkWorkers(workers);
     const { spans, order } = this.batchSpans(indices);
@@ -310,7 +301,8 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
       for (let k = span.from; k < span.to; k++) pick[k - span.from] = indices[order === undefined ? k : order[k]!]! - base;
       return pick;
     });
-    await this.decodeSpansParallel(
+    await decodeSpansParallel(
+      this.spanReads(),
       spans,
       workers,
       (s, records) => {
@@ -324,69 +316,6 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
       },
       { picks, shared },
     );
-  }
-
-  /**
-   * Reads spans of adjacent chunks and decodes them on the shared pool's first `workers` workers,
-   * keeping SPANS_PER_WORKER spans per worker in flight; hands each span's records to `consume` in
-   * span order. With `shared`, the spans are decoded into slots of shared memory (shared-slots.ts)
-   * that go back to the pool once `consume` returns: the records are valid only until then.
-   */
-  private async decodeSpansParallel(
-    spans: readonly { first: number; last: number; range: { position: number; length: number } }[],
-    workers: number,
-    consume: (s: number, records: PackedRecords) => void,
-    { picks, shared = false }: { picks?: readonly (Float64Array | undefined)[]; shared?: boolean } = {},
-  ): Promise<void> {
-    const pool = sharedDecodePool();
-    const slotPool = sharedSlotPool();
-    const file = this.source.name;
-    const decoded: (Promise<PackedRecords> | undefined)[] = [];
-    const slots: (SharedArrayBuffer | undefined)[] = [];
-    // A local file's workers read (or map) their spans themselves (see DecodePool.decodeFile).
-    const fd = this.source.fileDescriptor?.();
-    const mapped = this.source.mapping !== undefined;
-    const issue = (s: number): void => {
-      const span = spans[s]!;
-      const chunks = spanChunks(this.layout, span.first, span.last);
-      const { position, length } = span.range;
-      const pick = picks?.[s];
-      // A slot holds the span's bytes, then its decoded records (decode-worker.ts decodeShared).
-      // Not for picked records (they come back as a small buffer of their own), a mapped file's
-      // (they view the mapping), or a span the footer says decodes to more than MAX_SHARED_SPAN
-      // (one huge chunk, or a lying footer): those get memory of their own.
-      const size = length + decodedSize(chunks);
-      const into = shared && pick === undefined && !mapped && size <= MAX_SHARED_SPAN ? (slots[s] = slotPool.take(size)) : undefined;
-      const extra = { pick, into };
-      const pending =
-        fd !== undefined
-          ? pool.decodeFile(fd, position, length, chunks, workers, file, { ...extra, mapped })
-          : this.fetchOwned(span.range).then(({ bytes, owned }) => pool.decode(bytes, position, chunks, workers, file, owned, extra));
-      pending.catch(() => {}); // awaited in order below; an early failure must not go unhandled meanwhile
-      decoded[s] = pending;
-    };
-    let issued = 0;
-    for (; issued < Math.min(SPANS_PER_WORKER * workers, spans.length); issued++) issue(issued);
-    for (let s = 0; s < spans.length; s++) {
-      let records: PackedRecords;
-      try {
-        records = await decoded[s]!;
-      } catch (e) {
-        this.checkOpen(); // closed while the span was read or decoded: that, not its symptom (EBADF), is the error
-        throw e;
-      }
-      decoded[s] = undefined;
-      this.checkOpen(); // closed while this span was decoding
-      if (issued < spans.length) issue(issued++);
-      consume(s, records);
-      // Its records visited, no worker writes the slot any more: a later span may. (A failure
-      // above leaves the slots of spans still in flight to them and then to the GC.)
-      const slot = slots[s];
-      if (slot !== undefined) {
-        slots[s] = undefined;
-        slotPool.give(slot);
-      }
-    }
   }
 
   /** Every record, decoded on worker threads (see {@link readRangeParallel}). */
@@ -818,6 +747,11 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     }
   }
 
+  /** What the parallel reads (parallel-spans.ts) need of this reader. */
+  private spanReads(): SpanReads {
+    return { layout: this.layout, source: this.source, checkOpen: () => this.checkOpen(), fetchOwned: (range) => this.fetchOwned(range) };
+  }
+
   /** Reads `range` into the start of `buffer` (a local file's sync read), checking it came whole; the bytes read. */
   private readWholeSync(buffer: Uint8Array, range: ByteRange): Uint8Array {
     const n = this.source.readIntoSync!(range.position, buffer.subarray(0, range.length));
@@ -897,24 +831,6 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
   private error(code: "OUT_OF_RANGE" | "CLOSED", message: string): ArrayRecordError {
     return new ArrayRecordError(code, message, { file: this.source.name });
   }
-}
-
-/**
- * Record `i` of a decoded span: a view of its values (`new Uint8Array(buffer, …)`: ~30 ns against
- * 50–110 ns for subarray here, no species lookup), or of the reader's mapping `fileBytes` where the
- * worker verified it in place there (`inFile`).
- */
-function packedRecord({ values, bounds, inFile }: PackedRecords, i: number, fileBytes: ArrayBuffer | undefined): Uint8Array {
-  const from = bounds[2 * i]!;
-  const length = bounds[2 * i + 1]! - from;
-  return inFile !== undefined && inFile[i] === 1 ? new Uint8Array(fileBytes!, from, length) : new Uint8Array(values.buffer, values.byteOffset + from, length);
-}
-
-/** The bytes a span's chunks decode to, per the footer. */
-function decodedSize(chunks: SpanChunks): number {
-  let size = 0;
-  for (const n of chunks.decodedSizes) size += n;
-  return size;
 }
 
 /** A batch read's plan: which spans of chunks to read, and the positions each serves. */
