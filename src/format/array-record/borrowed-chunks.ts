@@ -11,7 +11,10 @@ import { parseChunk, type Chunk, type FileWindow } from "../riegeli/chunk-reader
 import type { ChunkRecords } from "../riegeli/simple-chunk.js";
 import { checkDataChunk, dataChunkEntry, decodeCheckedDataChunk, type DataChunkEntry, type FileLayout } from "./file-layout.js";
 
-/** A visit's callback: the record (borrowed: copy it with `slice()` to keep it) and its index. */
+/**
+ * A visit's callback: the record (borrowed: copy it with `slice()` to keep it) and its index. It is
+ * called synchronously; a promise it returns is not awaited.
+ */
 export type RecordVisitor = (record: Uint8Array, index: number) => void;
 
 /** The buffers one visit reuses: its span reads and its compressed chunks' decoded bytes. */
