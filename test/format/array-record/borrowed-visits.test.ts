@@ -114,6 +114,20 @@ describe("forEachSync / forEachParallel", () => {
     await big.close();
   });
 
+  it("visit a span too large for the shared slots (an 18 MB chunk) from memory of its own", async () => {
+    const records = randomRecords(11, 3, 6 << 20, 6 << 20);
+    const reader = await ArrayRecordReader.open(writeFile("huge.array_record", records, "group_size:3,zstd:1"));
+    const got = collect();
+    const buffers = new Set<ArrayBufferLike>();
+    await reader.forEachParallel((record, i) => {
+      buffers.add(record.buffer);
+      got.visit(record, i);
+    }, 0, 3, 2);
+    expect(recordsSha256(inOrder(got.got, 0, 3))).toBe(recordsSha256(records));
+    expect([...buffers].some((b) => b instanceof SharedArrayBuffer)).toBe(false);
+    await reader.close();
+  });
+
   it("fail as the owned reads do: bad ranges OUT_OF_RANGE, a closed reader CLOSED, damage CORRUPT with file and offset", async () => {
     const records = textRecords(4, 400, 100, 300);
     const bytes = encodeArrayRecord(records, "group_size:4,snappy");
