@@ -1,6 +1,6 @@
 /**
  * Conformance over every file of ../shared/golden (written by Google's C++ library): each reads
- * exactly through every access path, and our writer reproduces it (byte for byte when uncompressed).
+ * exactly through every access path (the borrowed visits included), and our writer reproduces it (byte for byte when uncompressed).
  */
 import * as fs from "node:fs";
 import { describe, expect, it } from "vitest";
@@ -75,6 +75,13 @@ describe.each(goldenFiles())("golden $expect.file", ({ path, expect: golden }) =
     const end = Math.max(mid, golden.num_records - 1);
     expect(reader.readRangeSync(mid, end).map(hex)).toEqual(expected.slice(mid, end));
     expect([...reader].map(hex)).toEqual(expected);
+    // Borrowed visits: each record turned to hex inside its callback (it is valid only there).
+    const visited: string[] = [];
+    reader.forEachSync((r, i) => (visited[i] = hex(r)));
+    expect(visited).toEqual(expected);
+    const visitedAt: string[] = [];
+    reader.forEachAtSync(order, (r, k) => (visitedAt[k] = hex(r)));
+    expect(visitedAt).toEqual(order.map((i) => expected[i]));
     reader.closeSync();
 
     const asyncReader = await ArrayRecordReader.open(path);
@@ -85,6 +92,12 @@ describe.each(goldenFiles())("golden $expect.file", ({ path, expect: golden }) =
     const streamed: string[] = [];
     for await (const r of asyncReader) streamed.push(hex(r));
     expect(streamed).toEqual(expected);
+    const onWorkers: string[] = [];
+    await asyncReader.forEachParallel((r, i) => (onWorkers[i] = hex(r)), 0, golden.num_records, 2);
+    expect(onWorkers).toEqual(expected);
+    const atOnWorkers: string[] = [];
+    await asyncReader.forEachAtParallel(order, (r, k) => (atOnWorkers[k] = hex(r)), 2);
+    expect(atOnWorkers).toEqual(order.map((i) => expected[i]));
     asyncReader.seek(0);
     const first = await asyncReader.readNext();
     expect(first === undefined ? undefined : hex(first)).toBe(expected[0]);

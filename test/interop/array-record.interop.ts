@@ -51,6 +51,13 @@ async function readEveryWay(file: string, want: readonly Uint8Array[], seed: num
   const mid = Math.floor(n / 3);
   expectSameRecords("readRangeSync", reader.readRangeSync(mid, n), want.slice(mid));
   if (n > 0) expectSameRecords("readSync(i)", [reader.readSync(order[0]!) as Uint8Array], [want[order[0]!]!]);
+  // Borrowed visits: records copied inside the callback, the only place they are valid.
+  const visited: Uint8Array[] = [];
+  reader.forEachSync((r, i) => (visited[i] = r.slice()));
+  expectSameRecords("forEachSync", visited, want);
+  const visitedAt: Uint8Array[] = [];
+  reader.forEachAtSync(order, (r, k) => (visitedAt[k] = r.slice()));
+  expectSameRecords("forEachAtSync", byIndex(visitedAt), want);
   const options = reader.writerOptions;
   reader.closeSync();
 
@@ -61,6 +68,9 @@ async function readEveryWay(file: string, want: readonly Uint8Array[], seed: num
   expectSameRecords("read(indices)", byIndex(n ? ((await async.read(order)) as Uint8Array[]) : []), want);
   expectSameRecords("readRange", await async.readRange(0, mid), want.slice(0, mid));
   expectSameRecords("readAllParallel(2)", await async.readAllParallel(2), want);
+  const onWorkers: Uint8Array[] = [];
+  await async.forEachParallel((r, i) => (onWorkers[i] = r.slice()), 0, n, 2);
+  expectSameRecords("forEachParallel(2)", onWorkers, want);
   await async.close();
 
   const memory = ArrayRecordReader.openSync(new MemoryByteSource(fs.readFileSync(file), file));
