@@ -1,7 +1,8 @@
 /**
  * Worker thread of the parallel reader: decodes the data chunks of one span of file bytes and
  * sends their records back in one transferred buffer (the span's own, or one the chunks were
- * decoded into). See parallel-decode.ts.
+ * decoded into), or writes them into the shared memory the request brings and sends only where
+ * they are (the borrowed visits). See parallel-decode.ts.
  */
 import { fstatSync, type Stats } from "node:fs";
 import { parentPort } from "node:worker_threads";
@@ -24,7 +25,8 @@ import { ownedBytes } from "../bytes/slab.js";
 const MAX_SPAN_OUTPUT = 64 << 20;
 
 /**
- * Decodes a request's chunks, every hash verified first. When every chunk is a simple
+ * Decodes a request's chunks, every hash verified first. Picked records and requests bringing
+ * shared memory (`into`) go to {@link decodePicked} and {@link decodeShared}. When every chunk is a simple
  * uncompressed one, its records are views of the span's own bytes (reassembled in place) and the
  * span's buffer goes back as is with the records' bounds in it. Otherwise the chunks are decoded
  * into one output buffer sized from their decoded sizes (compressed simple chunks straight into

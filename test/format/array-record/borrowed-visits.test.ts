@@ -7,7 +7,7 @@ import fc from "fast-check";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ArrayRecordReader } from "../../../src/format/array-record/reader.js";
 import { SlotPool } from "../../../src/format/array-record/shared-slots.js";
 import { MemoryByteSource } from "../../../src/format/bytes/byte-source.js";
@@ -258,5 +258,22 @@ describe("SlotPool", () => {
     expect(pool.take(100)).not.toBe(a); // handed out once only
     for (let k = 0; k < 20; k++) pool.give(new SharedArrayBuffer(8 << 20));
     expect(pool.freeBytes).toBe(64 << 20);
+  });
+
+  it("lets its free slots go after 1 s without a return, and a return restarts the wait", () => {
+    vi.useFakeTimers();
+    try {
+      const pool = new SlotPool();
+      pool.give(pool.take(10));
+      vi.advanceTimersByTime(900);
+      pool.give(pool.take(10)); // taken and returned again: the second's wait starts now
+      vi.advanceTimersByTime(900);
+      expect(pool.freeBytes).toBe(1 << 20);
+      vi.advanceTimersByTime(101);
+      expect(pool.freeBytes).toBe(0);
+      expect(pool.take(10).byteLength).toBe(1 << 20); // a new one
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
