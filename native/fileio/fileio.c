@@ -192,6 +192,35 @@ static int read_args(napi_env env, napi_callback_info info, const char* usage, i
   return 1;
 }
 
+/*
+ * Reads up to `length` bytes at `position` into `data`, retrying short reads and EINTR, with the
+ * preadv2 `flags` (0: plain pread); stops at the end of the file or at the first failed read, whose
+ * errno goes to *err (0 when none failed). Returns the bytes read.
+ */
+static size_t read_at(int fd, uint8_t* data, size_t length, double position, int flags, int* err) {
+  size_t done = 0;
+  *err = 0;
+  while (done < length) {
+    off_t at = (off_t)position + (off_t)done;
+    ssize_t n;
+#ifdef RWF_NOWAIT
+    if (flags != 0) {
+      struct iovec part = { data + done, length - done };
+      n = preadv2(fd, &part, 1, at, flags);
+    } else
+#endif
+      n = pread(fd, data + done, length - done, at);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      *err = errno;
+      break;
+    }
+    if (n == 0) break;
+    done += (size_t)n;
+  }
+  return done;
+}
+
 static napi_value pread_into(napi_env env, napi_callback_info info) {
   napi_value result;
   int32_t fd;
@@ -199,16 +228,11 @@ static napi_value pread_into(napi_env env, napi_callback_info info) {
   uint8_t* data;
   size_t length;
   if (!read_args(env, info, "preadInto(fd: number, target: Uint8Array, position: number)", &fd, &data, &length, &position)) return NULL;
-  size_t done = 0;
-  while (done < length) {
-    ssize_t n = pread(fd, data + done, length - done, (off_t)position + (off_t)done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw_errno(env, "pread", errno);
-      return NULL;
-    }
-    if (n == 0) break;
-    done += (size_t)n;
+  int err;
+  size_t done = read_at(fd, data, length, position, 0, &err);
+  if (err != 0) {
+    throw_errno(env, "pread", err);
+    return NULL;
   }
   napi_create_double(env, (double)done, &result);
   return result;
@@ -221,23 +245,14 @@ static napi_value pread_cached(napi_env env, napi_callback_info info) {
   uint8_t* data;
   size_t length;
   if (!read_args(env, info, "preadCached(fd: number, target: Uint8Array, position: number)", &fd, &data, &length, &position)) return NULL;
+  int unsupported = 1;
   size_t done = 0;
-  int unsupported = 0;
 #ifdef RWF_NOWAIT
-  while (done < length) {
-    struct iovec part = { data + done, length - done };
-    ssize_t n = preadv2(fd, &part, 1, (off_t)position + (off_t)done, RWF_NOWAIT);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      /* Not supported for this file (or kernel): say so, once, so the caller stops asking. */
-      unsupported = done == 0 && (errno == EOPNOTSUPP || errno == EINVAL || errno == ENOSYS);
-      break; /* EAGAIN (not cached) and real errors: the caller's blocking read takes over */
-    }
-    if (n == 0) break;
-    done += (size_t)n;
-  }
-#else
-  unsupported = 1;
+  int err;
+  done = read_at(fd, data, length, position, RWF_NOWAIT, &err);
+  /* Not supported for this file (or kernel): say so, once, so the caller stops asking. EAGAIN (not
+     cached) and real errors end the read short: the caller's blocking read takes over. */
+  unsupported = done == 0 && (err == EOPNOTSUPP || err == EINVAL || err == ENOSYS);
 #endif
   napi_create_double(env, unsupported ? -1 : (double)done, &result);
   return result;

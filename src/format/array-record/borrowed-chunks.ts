@@ -5,7 +5,7 @@
  * compressed chunk, so a pass over a file neither faults in fresh memory nor leaves garbage
  * behind (a reader's owned records cost both: ~0.5 ms per MB of new memory here).
  */
-import { allocBytes } from "../bytes/slab.js";
+import { grownBytes } from "../bytes/slab.js";
 import { ChunkType } from "../riegeli/chunk-header.js";
 import { parseChunk, type Chunk, type FileWindow } from "../riegeli/chunk-reader.js";
 import type { ChunkRecords } from "../riegeli/simple-chunk.js";
@@ -44,15 +44,9 @@ export function decodeParsedReusing(chunk: Chunk, entry: DataChunkEntry, buffers
   if (chunk.header.chunkType !== ChunkType.SIMPLE || chunk.data.length === 0 || chunk.data[0] === 0 || size === 0) {
     return decodeCheckedDataChunk(chunk, entry);
   }
-  const target = reusedAtLeast(buffers.decoded, size);
+  const target = grownBytes(buffers.decoded, size);
   buffers.decoded = target;
   return decodeCheckedDataChunk(chunk, entry, target.subarray(0, size));
-}
-
-/** `buffer` when it holds `length` bytes, else a new one (twice the old size when that is more). */
-export function reusedAtLeast(buffer: Uint8Array | undefined, length: number): Uint8Array {
-  if (buffer !== undefined && buffer.length >= length) return buffer;
-  return allocBytes(Math.max(length, 2 * (buffer?.length ?? 0)));
 }
 
 /** Calls `visit` for records `[from, to)` of `chunk`, as views (no species lookup: `new Uint8Array(buffer, …)`), numbered from `base`. */
@@ -64,10 +58,4 @@ export function visitChunkRecords(chunk: ChunkRecords, base: number, from: numbe
   }
   const { buffer, byteOffset } = values;
   for (let i = from; i < to; i++) visit(new Uint8Array(buffer, byteOffset + starts[i]!, starts[i + 1]! - starts[i]!), base + i);
-}
-
-/** Record `i` of `chunk` as a view (see {@link visitChunkRecords}). */
-export function viewRecord(chunk: ChunkRecords, i: number): Uint8Array {
-  const { values, starts } = chunk;
-  return starts === undefined ? values : new Uint8Array(values.buffer, values.byteOffset + starts[i]!, starts[i + 1]! - starts[i]!);
 }

@@ -6,7 +6,7 @@
  */
 import { fstatSync, type Stats } from "node:fs";
 import { parentPort } from "node:worker_threads";
-import { checkDataChunk, decodeCheckedDataChunk, decodeDataChunkAt, spanChunkEntry, type DataChunkEntry } from "./file-layout.js";
+import { checkDataChunk, decodeCheckedDataChunk, decodeDataChunkAt, spanChunkEntry, spanDecodedSize, type DataChunkEntry } from "./file-layout.js";
 import { ArrayRecordError, isArrayRecordError } from "../errors.js";
 import type { DecodeRequest, DecodeResponse } from "./parallel-decode.js";
 import { parseChunk, type Chunk, type FileWindow } from "../riegeli/chunk-reader.js";
@@ -89,33 +89,30 @@ function decodeShared(into: SharedArrayBuffer, bytes: Uint8Array, start: number,
   const window = { bytes, start, inPlace: true };
   const n = span.numRecords.length;
   const { parsed, entries } = parseSpan(window, span);
-  let records = 0;
-  let size = 0;
-  for (let k = 0; k < n; k++) {
-    records += span.numRecords[k]!;
-    size += span.decodedSizes[k]!;
-  }
+  const needed = bytes.length + spanDecodedSize(span);
   // Sized by the main thread from the same footer entries, which each chunk has just been checked against.
-  if (into.byteLength < bytes.length + size) throw new RangeError(`shared output holds ${into.byteLength} bytes, the span needs ${bytes.length + size}`);
+  if (into.byteLength < needed) throw new RangeError(`shared output holds ${into.byteLength} bytes, the span needs ${needed}`);
   const values = new Uint8Array(into);
+  let records = 0;
+  for (let k = 0; k < n; k++) records += span.numRecords[k]!;
   const bounds = new Float64Array(2 * records);
   let viewsSpan = false;
   let at = bytes.length;
   let r = 0;
   for (let k = 0; k < n; k++) {
-    const size = span.decodedSizes[k]!;
+    const chunkSize = span.decodedSizes[k]!;
     // Compressed simple chunks decode straight into their place; others need none (no view made per chunk).
-    const target = isUncompressedSimple(parsed[k]!) ? undefined : values.subarray(at, at + size);
-    const records = decodeCheckedDataChunk(parsed[k]!, entries[k]!, target);
-    if (records.values.buffer === bytes.buffer) {
+    const target = isUncompressedSimple(parsed[k]!) ? undefined : values.subarray(at, at + chunkSize);
+    const decoded = decodeCheckedDataChunk(parsed[k]!, entries[k]!, target);
+    if (decoded.values.buffer === bytes.buffer) {
       // A view of the span: the same position in its copy at the front of `into`.
       viewsSpan = true;
-      r = putBounds(bounds, r, records, records.values.byteOffset - bytes.byteOffset);
+      r = putBounds(bounds, r, decoded, decoded.values.byteOffset - bytes.byteOffset);
     } else {
-      if (records.values.buffer !== into || records.values.byteOffset !== at) values.set(records.values, at);
-      r = putBounds(bounds, r, records, at);
+      if (decoded.values.buffer !== into || decoded.values.byteOffset !== at) values.set(decoded.values, at);
+      r = putBounds(bounds, r, decoded, at);
     }
-    at += size;
+    at += chunkSize;
   }
   if (viewsSpan) values.set(bytes);
   return { values, bounds };
@@ -374,7 +371,6 @@ function readSpan(fd: number, position: number, length: number, reuse = false): 
   }
   return done === length ? out : out.subarray(0, done);
 }
-
 
 parentPort!.on("message", (request: DecodeRequest) => {
   let response: DecodeResponse;

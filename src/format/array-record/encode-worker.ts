@@ -64,7 +64,6 @@ function encode(request: EncodeRequest): { chunks: Uint8Array; lengths: number[]
   return { chunks, lengths: pieces.map((p) => p.length) };
 }
 
-
 port.on("message", (request: EncodeRequest) => {
   const back = [request.sizes.buffer as ArrayBuffer, request.values.buffer as ArrayBuffer];
   let response: EncodeResponse;

@@ -107,6 +107,13 @@ export function spanChunks(layout: FileLayout, first: number, last: number): Spa
   };
 }
 
+/** The bytes a span's chunks decode to, per the footer (the worker checks each chunk against it before it sizes anything). */
+export function spanDecodedSize(chunks: SpanChunks): number {
+  let size = 0;
+  for (const n of chunks.decodedSizes) size += n;
+  return size;
+}
+
 /** Chunk `k` of a {@link SpanChunks} as a {@link DataChunkEntry}. */
 export function spanChunkEntry(chunks: SpanChunks, k: number): DataChunkEntry {
   return { begin: chunks.offsets[k]!, limit: chunks.offsets[k + 1]!, numRecords: chunks.numRecords[k]!, decodedDataSize: chunks.decodedSizes[k]!, limits: chunks.limits };

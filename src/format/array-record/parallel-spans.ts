@@ -6,7 +6,7 @@
  */
 import type { ByteSource } from "../bytes/byte-source.js";
 import type { ByteRange } from "../bytes/io-plan.js";
-import { spanChunks, type FileLayout, type SpanChunks } from "./file-layout.js";
+import { spanChunks, spanDecodedSize, type FileLayout } from "./file-layout.js";
 import { sharedDecodePool, type PackedRecords } from "./parallel-decode.js";
 import { sharedSlotPool } from "./shared-slots.js";
 
@@ -60,7 +60,7 @@ export async function decodeSpansParallel(
     // Not for picked records (they come back as a small buffer of their own), a mapped file's
     // (they view the mapping), or a span the footer says decodes to more than MAX_SHARED_SPAN
     // (one huge chunk, or a lying footer): those get memory of their own.
-    const size = length + decodedSize(chunks);
+    const size = length + spanDecodedSize(chunks);
     const into = shared && pick === undefined && !mapped && size <= MAX_SHARED_SPAN ? (slots[s] = slotPool.take(size)) : undefined;
     const extra = { pick, into };
     const pending =
@@ -103,11 +103,4 @@ export function packedRecord({ values, bounds, inFile }: PackedRecords, i: numbe
   const from = bounds[2 * i]!;
   const length = bounds[2 * i + 1]! - from;
   return inFile !== undefined && inFile[i] === 1 ? new Uint8Array(fileBytes!, from, length) : new Uint8Array(values.buffer, values.byteOffset + from, length);
-}
-
-/** The bytes a span's chunks decode to, per the footer. */
-function decodedSize(chunks: SpanChunks): number {
-  let size = 0;
-  for (const n of chunks.decodedSizes) size += n;
-  return size;
 }

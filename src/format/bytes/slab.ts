@@ -38,6 +38,15 @@ export function ownedBytes(n: number): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, n);
 }
 
+/**
+ * `buffer` when it holds `length` bytes, else a new one of at least `length` bytes: twice the old
+ * size up to `cap`, so a reused buffer grows in a few steps.
+ */
+export function grownBytes(buffer: Uint8Array | undefined, length: number, cap = Infinity): Uint8Array {
+  if (buffer !== undefined && buffer.length >= length) return buffer;
+  return allocBytes(Math.max(length, Math.min(cap, 2 * (buffer?.length ?? 0))));
+}
+
 /** Reads whose bytes belong to the reader alone (see {@link markFresh}). */
 const freshReads = new WeakSet<Uint8Array>();
 
