@@ -37,9 +37,13 @@ describe("snappy decode addon", () => {
     fc.assert(
       fc.property(fc.oneof(compressible, fc.uint8Array({ maxLength: 70_000 })), (raw) => {
         const packed = new Uint8Array(compressSync(Buffer.from(raw)));
-        const out = new Uint8Array(raw.length);
+        // The decoder's fast paths write fixed 8/16-byte pieces: the 16 guard bytes after the
+        // output window must survive a valid decode too.
+        const backing = new Uint8Array(raw.length + 16).fill(0xa5);
+        const out = backing.subarray(0, raw.length);
         expect(addon.decodeInto(packed, out)).toBe(raw.length);
         expect(Buffer.compare(Buffer.from(out), Buffer.from(raw))).toBe(0);
+        expect(backing.subarray(raw.length).every((b) => b === 0xa5)).toBe(true);
         // Through the chunk-stream decoder, as a reader uses it.
         const stream = new Uint8Array(varintSize(raw.length) + packed.length);
         stream.set(packed, writeVarint(stream, 0, raw.length));
@@ -71,6 +75,21 @@ describe("snappy decode addon", () => {
     // A copy reaching before the output start.
     expect(addon.decodeInto(new Uint8Array([4, 0x01 | (0 << 2), 0x05]), new Uint8Array(4))).toBe(-1);
     expect(() => (addon.decodeInto as (a: unknown, b: unknown) => number)("x", 1)).toThrow(TypeError);
+  });
+
+  it("writes nothing past the output when an element ends near it (the fast paths' slack)", () => {
+    const decodeGuarded = (stream: number[], size: number): [number, Uint8Array, boolean] => {
+      const backing = new Uint8Array(size + 32).fill(0xa5);
+      const n = addon.decodeInto(Uint8Array.from(stream), backing.subarray(0, size));
+      return [n, backing.subarray(0, size), backing.subarray(size).every((b) => b === 0xa5)];
+    };
+    // A 1-byte literal into a 1-byte output, with 16 more (junk) input bytes after it.
+    expect(decodeGuarded([1, 0x00, 0x41, ...new Array<number>(16).fill(0xff)], 1)).toEqual([-1, Uint8Array.of(0x41), true]);
+    // An 8-byte literal, then a 4-byte copy at offset 8 that ends the 12-byte output.
+    const letters = [...Buffer.from("ABCDEFGH")];
+    expect(decodeGuarded([12, 7 << 2, ...letters, 0x01, 8], 12)).toEqual([12, Uint8Array.from([...letters, ...letters.slice(0, 4)]), true]);
+    // A 20-byte copy at offset 8 (overlapping, two pattern repeats and a half) that ends the output.
+    expect(decodeGuarded([28, 7 << 2, ...letters, (19 << 2) | 2, 8, 0], 28)).toEqual([28, Uint8Array.from([...letters, ...letters, ...letters, ...letters.slice(0, 4)]), true]);
   });
 
   it("a truncated stream inside a chunk stream is CORRUPT at its offset", () => {
