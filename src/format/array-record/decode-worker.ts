@@ -10,6 +10,7 @@ import { checkDataChunk, decodeCheckedDataChunk, decodeDataChunkAt, spanChunkEnt
 import { ArrayRecordError, isArrayRecordError } from "../errors.js";
 import type { DecodeRequest, DecodeResponse } from "./parallel-decode.js";
 import { parseChunk, type Chunk, type FileWindow } from "../riegeli/chunk-reader.js";
+import { withVerifiedChunks } from "../riegeli/chunk-hashes.js";
 import { CHUNK_HEADER_SIZE, ChunkType } from "../riegeli/chunk-header.js";
 import { BLOCK_HEADER_SIZE, BLOCK_SIZE } from "../riegeli/blocks.js";
 import { CompressionByte } from "../riegeli/codecs.js";
@@ -122,9 +123,10 @@ function decodeShared(into: SharedArrayBuffer, bytes: Uint8Array, start: number,
  * Every chunk of a span parsed (hashes verified) and checked against the footer's entry, which is
  * kept for decoding: sizes agree with the footer's and the limits before any output is allocated.
  */
-function parseSpan(window: FileWindow, span: DecodeRequest["chunks"]): { parsed: Chunk[]; entries: DataChunkEntry[] } {
+function parseSpan(read: FileWindow, span: DecodeRequest["chunks"]): { parsed: Chunk[]; entries: DataChunkEntry[] } {
   const parsed: Chunk[] = [];
   const entries: DataChunkEntry[] = [];
+  const window = withVerifiedChunks(read, span.offsets, 0, span.numRecords.length);
   for (let k = 0; k < span.numRecords.length; k++) {
     const chunk = parseChunk(window, span.offsets[k]!, { limit: span.offsets[k + 1]!, limitIsEof: false });
     const entry = spanChunkEntry(span, k);

@@ -6,6 +6,7 @@ import { ArrayRecordError } from "../errors.js";
 import { BLOCK_SIZE } from "../riegeli/blocks.js";
 import { ChunkType } from "../riegeli/chunk-header.js";
 import { parseChunk, type Chunk, type FileWindow } from "../riegeli/chunk-reader.js";
+import { withVerifiedChunks } from "../riegeli/chunk-hashes.js";
 import { ChunkIndex } from "./chunk-index.js";
 import { decodeFooterColumns, decodeFooterMetadata, decodePostscript, type FooterMetadata } from "./footer.js";
 import type { IoPlan } from "../bytes/io-plan.js";
@@ -58,8 +59,8 @@ export function* readChunks(layout: FileLayout, first: number, last: number): Io
   const start = offsets[first]!;
   const bytes = yield { position: start, length: offsets[last + 1]! - start };
   const out: ChunkRecords[] = [];
-  const inPlace = isFresh(bytes);
-  for (let c = first; c <= last; c++) out.push(decodeDataChunk(layout, { bytes, start, inPlace }, c));
+  const window = withVerifiedChunks({ bytes, start, inPlace: isFresh(bytes) }, offsets, first, last + 1);
+  for (let c = first; c <= last; c++) out.push(decodeDataChunk(layout, window, c));
   return out;
 }
 

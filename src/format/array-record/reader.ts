@@ -17,6 +17,7 @@ import { checkFullRead, runAsync, runSync, type ByteRange, type IoPlan } from ".
 import { parseReaderOptions, type ReaderOptions } from "./options.js";
 import { recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
 import type { FileWindow } from "../riegeli/chunk-reader.js";
+import { withVerifiedChunks } from "../riegeli/chunk-hashes.js";
 import { decodeChunkReusing, visitChunkRecords, type RecordVisitor, type ReusedBuffers } from "./borrowed-chunks.js";
 
 /**
@@ -375,7 +376,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     const { index } = this.layout;
     const buffers = this.takeVisitBuffers();
     for (const span of this.rangeSpans(start, end)) {
-      const window = this.readSpanReusing(span.range, buffers);
+      const window = withVerifiedChunks(this.readSpanReusing(span.range, buffers), index.offsets, span.first, span.last + 1);
       for (let c = span.first; c <= span.last; c++) {
         const chunk = this.decodeReusing(window, c, buffers);
         const base = index.recordStart(c);
@@ -395,7 +396,10 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     const { index } = this.layout;
     const buffers = this.takeVisitBuffers();
     for (const span of spans) {
-      const window = this.readSpanReusing(span.range, buffers);
+      const read = this.readSpanReusing(span.range, buffers);
+      // All of a span's chunks verified in one call when it serves a record per chunk or more (else most go unread).
+      const dense = span.to - span.from > span.last - span.first;
+      const window = dense ? withVerifiedChunks(read, index.offsets, span.first, span.last + 1) : read;
       let c = -1;
       let chunk: ChunkRecords | undefined;
       for (let k = span.from; k < span.to; k++) {
@@ -556,7 +560,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     // At least a span's worth: a large allocation of its own, never a shared slab.
     if (buffer === undefined || buffer.length < length) buffer = allocBytes(Math.max(length, this.spanBytes));
     try {
-      const window = { bytes: this.readWholeSync(buffer, span.range), start: position, inPlace: true };
+      const window = withVerifiedChunks({ bytes: this.readWholeSync(buffer, span.range), start: position, inPlace: true }, this.layout.index.offsets, span.first, span.last + 1);
       const chunks: ChunkRecords[] = [];
       for (let c = span.first; c <= span.last; c++) chunks.push(decodeDataChunk(this.layout, window, c));
       const backing = buffer.buffer;
@@ -590,7 +594,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
           bytes = this.readWholeSync(this.scratch, span.range);
         } else bytes = this.readFreshSync(span.range);
         // The scratch buffer is this reader's alone: chunks may be reassembled in place there.
-        const window = { bytes, start: position, inPlace: sparse || isFresh(bytes) };
+        const window = withVerifiedChunks({ bytes, start: position, inPlace: sparse || isFresh(bytes) }, index.offsets, span.first, span.last + 1);
         const decoded: ChunkRecords[] = [];
         for (let c = span.first; c <= span.last; c++) decoded.push(decodeDataChunk(this.layout, window, c));
         for (let k = span.from; k < span.to; k++) {

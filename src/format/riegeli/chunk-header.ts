@@ -43,6 +43,11 @@ export function decodeChunkHeader(header: Uint8Array, fileOffset: number): Chunk
   if (!riegeliHashMatches(header.subarray(8, CHUNK_HEADER_SIZE), header, 0)) {
     throw new ArrayRecordError("CORRUPT", "chunk header hash mismatch", { offset: fileOffset });
   }
+  return decodeVerifiedChunkHeader(header, fileOffset);
+}
+
+/** {@link decodeChunkHeader} of 40 header bytes whose hash has already been verified. */
+export function decodeVerifiedChunkHeader(header: Uint8Array, fileOffset: number): ChunkHeader {
   const chunkType = header[24]!;
   // num_records is the upper 56 bits of the u64 at 24: read it as a u64 after dropping the type byte.
   const lo = (header[25]! | (header[26]! << 8) | (header[27]! << 16)) >>> 0;

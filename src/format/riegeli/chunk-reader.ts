@@ -5,7 +5,7 @@
  */
 import { ArrayRecordError } from "../errors.js";
 import { BLOCK_HEADER_SIZE, BLOCK_SIZE, chunkEnd, isValidChunkBoundary, readBlockHeader } from "./blocks.js";
-import { CHUNK_HEADER_SIZE, ChunkType, dataHashMatches, decodeChunkHeader, type ChunkHeader } from "./chunk-header.js";
+import { CHUNK_HEADER_SIZE, ChunkType, dataHashMatches, decodeChunkHeader, decodeVerifiedChunkHeader, type ChunkHeader } from "./chunk-header.js";
 import type { IoPlan } from "../bytes/io-plan.js";
 import { allocBytes } from "../bytes/slab.js";
 
@@ -34,6 +34,11 @@ export interface FileWindow {
    * parsed once only.
    */
   readonly inPlace?: boolean;
+  /**
+   * File positions of chunks whose header and data hashes were verified in these bytes (by
+   * `withVerifiedChunks`, chunk-hashes.ts): the parser skips those two hashes for them.
+   */
+  readonly verified?: { has(begin: number): boolean };
 }
 
 /** Where a chunk must end: at or before `limit`, which is the end of the file when `limitIsEof`. */
@@ -100,14 +105,15 @@ function parseChunkWithinBlock(window: FileWindow, begin: number, range: ChunkLi
   const { bytes } = window;
   if (at + CHUNK_HEADER_SIZE > bytes.length) return undefined;
   const headerBytes = bytes.subarray(at, at + CHUNK_HEADER_SIZE);
-  const header = decodeChunkHeader(headerBytes, begin);
+  const verified = window.verified?.has(begin) === true;
+  const header = verified ? decodeVerifiedChunkHeader(headerBytes, begin) : decodeChunkHeader(headerBytes, begin);
   const available = range.limit - begin;
   if (header.dataSize > available || header.numRecords > available) return undefined;
   const end = chunkEnd(begin, CHUNK_HEADER_SIZE + header.dataSize, header.numRecords);
   // The chunk may end exactly on the boundary: that block header belongs to the next chunk.
   if (end > blockEnd || end > range.limit || at + (end - begin) > bytes.length) return undefined;
   const data = bytes.subarray(at + CHUNK_HEADER_SIZE, at + CHUNK_HEADER_SIZE + header.dataSize);
-  if (!dataHashMatches(headerBytes, data)) {
+  if (!verified && !dataHashMatches(headerBytes, data)) {
     throw new ArrayRecordError("CORRUPT", "chunk data hash mismatch", { offset: begin });
   }
   checkChunkType(header, begin);

@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "chunkhash",
+      "sources": ["chunkhash.c"],
+      "cflags": ["-O2"]
+    }
+  ]
+}

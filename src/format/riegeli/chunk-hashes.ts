@@ -1,0 +1,92 @@
+/**
+ * Verifying the hashes of a span's chunks in one native call (our `native/chunkhash` addon:
+ * HighwayHash-64 with AVX2, written from the algorithm): a 1.3 KB chunk's two hashes cost ~330 ns
+ * through the WebAssembly engine, most of it per-call work, and a reader checks one such pair per
+ * record of a group_size:1 file. The call marks the chunks it verified on the window; the chunk
+ * parser then skips their hashes and verifies every other chunk itself, so errors (and their
+ * offsets) are the parser's. Without the addon (not built, or no AVX2) nothing is marked.
+ */
+import { createRequire } from "node:module";
+import type { FileWindow } from "./chunk-reader.js";
+import { highwayHash64, RIEGELI_HASH_KEY } from "./highwayhash.js";
+
+interface ChunkHashAddon {
+  hash(key: Uint8Array, data: Uint8Array, out: Uint8Array): void;
+  verifyChunks(key: Uint8Array, bytes: Uint8Array, start: number, offsets: Float64Array, count: number, verified: Uint8Array): number;
+}
+
+const KEY = new Uint8Array(32);
+RIEGELI_HASH_KEY.forEach((word, i) => new DataView(KEY.buffer).setBigUint64(i * 8, word, true));
+
+/** The addon when it was built, has the AVX2 engine, and agrees with ours on a sample; else null. */
+const addon: ChunkHashAddon | null = loadAddon();
+
+function loadAddon(): ChunkHashAddon | null {
+  try {
+    const loaded = createRequire(import.meta.url)("arrayrecord-chunkhash") as Partial<ChunkHashAddon>;
+    if (loaded.hash === undefined || loaded.verifyChunks === undefined) return null;
+    const out = new Uint8Array(8);
+    // Every tail length (0..31 bytes after whole packets) and a few packets.
+    for (let len = 0; len < 100; len++) {
+      const sample = new Uint8Array(len + 1).map((_, i) => (i * 131 + len * 7) & 0xff).subarray(1);
+      loaded.hash(KEY, sample, out);
+      if (new DataView(out.buffer).getBigUint64(0, true) !== highwayHash64(sample)) return null;
+    }
+    return loaded as ChunkHashAddon;
+  } catch {
+    return null;
+  }
+}
+
+/** True when chunk hashes are verified natively here (tests and benchmarks ask). */
+export const nativeChunkHashes: boolean = addon !== null;
+
+/**
+ * Verifies, in one native call, the hashes of the chunks beginning at `offsets[from..to)` that
+ * lie inside one block and inside `window`, and returns the window with them marked (the parser
+ * skips their hashes). The window's bytes must not change before those chunks are parsed, except
+ * by the parser itself. Returns `window` unchanged when there is no native engine.
+ */
+export function withVerifiedChunks(window: FileWindow, offsets: Float64Array, from: number, to: number): FileWindow {
+  if (addon === null || to <= from) return window;
+  const begins = offsets.subarray(from, to);
+  const flags = new Uint8Array(to - from);
+  if (addon.verifyChunks(KEY, window.bytes, window.start, begins, begins.length, flags) === 0) return window;
+  return { ...window, verified: new VerifiedChunks(begins, flags) };
+}
+
+/**
+ * Which chunks of a span were verified: flags by chunk, found by file position. Chunks are parsed
+ * in file order, so a lookup first tries the chunk after the last one found (no hashing or search
+ * per chunk, and no set of 65,536 positions to build per pass).
+ */
+class VerifiedChunks {
+  private next = 0;
+
+  constructor(
+    private readonly begins: Float64Array,
+    private readonly flags: Uint8Array,
+  ) {}
+
+  has(begin: number): boolean {
+    let k = this.next;
+    if (this.begins[k] !== begin) k = indexOf(this.begins, begin);
+    if (k < 0) return false;
+    this.next = k + 1;
+    return this.flags[k] === 1;
+  }
+}
+
+/** Position of `value` in the ascending `sorted`, or -1. */
+function indexOf(sorted: Float64Array, value: number): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = sorted[mid]!;
+    if (at === value) return mid;
+    if (at < value) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}

@@ -1,0 +1,144 @@
+/**
+ * Our chunk-hash addon (native/chunkhash, HighwayHash-64 with AVX2): built and used wherever the
+ * CPU has AVX2; its hash equals our engines' on every tail length and key; `verifyChunks` marks
+ * exactly the chunks inside one block whose two hashes match, so that damaged or split chunks fall
+ * to the parser, which reports them as it always has.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { createRequire } from "node:module";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ArrayRecordReader } from "../../../src/format/array-record/reader.js";
+import { MemoryByteSource } from "../../../src/format/bytes/byte-source.js";
+import { encodeArrayRecord } from "../../../src/format/array-record/writer.js";
+import { nativeChunkHashes, withVerifiedChunks } from "../../../src/format/riegeli/chunk-hashes.js";
+import { BLOCK_SIZE } from "../../../src/format/riegeli/blocks.js";
+import { highwayHash64, RIEGELI_HASH_KEY, type HighwayHashKey } from "../../../src/format/riegeli/highwayhash.js";
+
+const addon = createRequire(import.meta.url)("arrayrecord-chunkhash") as {
+  hash?(key: Uint8Array, data: Uint8Array, out: Uint8Array): void;
+  verifyChunks?(key: Uint8Array, bytes: Uint8Array, start: number, offsets: Float64Array, count: number, verified: Uint8Array): number;
+};
+const SEED = 2027;
+
+const hasAvx2 = process.arch === "x64" && /\bavx2\b/.test(fs.existsSync("/proc/cpuinfo") ? fs.readFileSync("/proc/cpuinfo", "utf8") : "");
+
+function keyBytes(key: HighwayHashKey): Uint8Array {
+  const out = new Uint8Array(32);
+  key.forEach((word, i) => new DataView(out.buffer).setBigUint64(i * 8, word, true));
+  return out;
+}
+const RIEGELI_KEY = keyBytes(RIEGELI_HASH_KEY);
+
+/** ~1.3–3.3 KB records one per chunk: 1,200 chunks over ~2.8 MB, some of them across block boundaries. */
+const RECORDS = Array.from({ length: 1200 }, (_, i) => Buffer.from(`${i}:`.padEnd(1300 + ((i * 977) % 2000), String.fromCharCode(97 + (i % 26)))));
+const FILE = encodeArrayRecord(RECORDS, "group_size:1,uncompressed");
+
+function layoutOf(bytes: Uint8Array): { offsets: Float64Array; chunks: number } {
+  const reader = ArrayRecordReader.openSync(new MemoryByteSource(bytes));
+  const { offsets } = reader.fileLayout.index;
+  return { offsets, chunks: reader.numChunks };
+}
+
+/** Whether chunk `begin`'s header and data (`dataSize` read from its header) lie inside one block. */
+function insideOneBlock(bytes: Uint8Array, begin: number): boolean {
+  const dataSize = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(begin + 8, true));
+  const room = (Math.floor(begin / BLOCK_SIZE) + 1) * BLOCK_SIZE - begin;
+  return begin % BLOCK_SIZE !== 0 && 40 + dataSize <= room;
+}
+
+describe("chunk-hash addon", () => {
+  it("is built and used exactly where the CPU has AVX2", () => {
+    expect(nativeChunkHashes).toBe(hasAvx2);
+    expect(addon.verifyChunks !== undefined).toBe(hasAvx2);
+  });
+
+  it.runIf(hasAvx2)("hashes as our engines do: every tail length, any key, any alignment (property, fixed seed)", () => {
+    const out = new Uint8Array(8);
+    for (let n = 0; n <= 200; n++) {
+      const data = new Uint8Array(n + 3).map((_, i) => (i * 29 + n) & 0xff).subarray(3);
+      addon.hash!(RIEGELI_KEY, data, out);
+      expect(new DataView(out.buffer).getBigUint64(0, true), `length ${n}`).toBe(highwayHash64(data));
+    }
+    const word = fc.bigInt({ min: 0n, max: 2n ** 64n - 1n });
+    fc.assert(
+      fc.property(fc.tuple(word, word, word, word), fc.uint8Array({ maxLength: 5000 }), fc.nat(31), (key, bytes, skew) => {
+        const data = new Uint8Array(bytes.length + skew);
+        data.set(bytes, skew);
+        addon.hash!(keyBytes(key), data.subarray(skew), out);
+        expect(new DataView(out.buffer).getBigUint64(0, true)).toBe(highwayHash64(bytes, key));
+      }),
+      { seed: SEED, numRuns: 200 },
+    );
+  });
+
+  it.runIf(hasAvx2)("verifyChunks marks the chunks inside one block whose hashes match, and no others", () => {
+    const bytes = FILE.slice();
+    const { offsets, chunks } = layoutOf(bytes);
+    const inside = Array.from({ length: chunks }, (_, c) => insideOneBlock(bytes, offsets[c]!));
+    const split = inside.filter((x) => !x).length;
+    expect([chunks, split > 20, split < chunks / 2]).toEqual([1200, true, true]);
+    const flags = new Uint8Array(chunks);
+    expect(addon.verifyChunks!(RIEGELI_KEY, bytes, 0, offsets, chunks, flags)).toBe(chunks - split);
+    expect([...flags]).toEqual(inside.map(Number));
+
+    // One byte of data damaged (chunk 7), one header byte (chunk 9's record count), one stored
+    // data hash (chunk 11): each of those, and only those, is left to the parser.
+    const damaged = [7, 9, 11].filter((c) => inside[c]);
+    expect(damaged).toEqual([7, 9, 11]);
+    bytes[offsets[7]! + 40 + 100]! ^= 1;
+    bytes[offsets[9]! + 26]! ^= 1;
+    bytes[offsets[11]! + 16]! ^= 0x80;
+    expect(addon.verifyChunks!(RIEGELI_KEY, bytes, 0, offsets, chunks, flags)).toBe(chunks - split - 3);
+    expect([...flags]).toEqual(inside.map((x, c) => Number(x && !damaged.includes(c))));
+  });
+
+  it.runIf(hasAvx2)("verifyChunks marks nothing outside the window, and refuses bad arguments", () => {
+    const { offsets } = layoutOf(FILE);
+    const from = 40;
+    const start = offsets[from]!;
+    const window = FILE.subarray(start, offsets[from + 10]! - 5); // the tenth chunk cut short
+    const flags = new Uint8Array(12).fill(9);
+    const begins = Float64Array.from([...offsets.subarray(from - 1, from + 10), start + 0.5]); // one before, one not an integer
+    addon.verifyChunks!(RIEGELI_KEY, window, start, begins, 12, flags);
+    expect([...flags]).toEqual([0, ...Array.from({ length: 9 }, (_, k) => Number(insideOneBlock(FILE, offsets[from + k]!))), 0, 0]);
+    expect(() => addon.verifyChunks!(RIEGELI_KEY, window, start, begins, 13, flags)).toThrow(TypeError); // count > offsets
+    expect(() => addon.verifyChunks!(RIEGELI_KEY, window, -1, begins, 1, flags)).toThrow(TypeError);
+    expect(() => addon.verifyChunks!(RIEGELI_KEY.subarray(1), window, start, begins, 1, flags)).toThrow(TypeError);
+    expect(() => (addon.verifyChunks as unknown as (...a: unknown[]) => number)(RIEGELI_KEY, window, start, [start], 1, flags)).toThrow(TypeError);
+    expect(() => addon.hash!(RIEGELI_KEY, window, new Uint8Array(7))).toThrow(TypeError);
+  });
+
+  it("a reader finds damage in a chunk the addon left unmarked, at the chunk's offset, by every path", async () => {
+    const { offsets } = layoutOf(FILE);
+    const c = 300;
+    expect(insideOneBlock(FILE, offsets[c]!)).toBe(true);
+    const bytes = FILE.slice();
+    bytes[offsets[c]! + 40 + 7]! ^= 4;
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "chunk-hashes-")), "damaged.array_record");
+    fs.writeFileSync(file, bytes);
+    const corrupt = { code: "CORRUPT", offset: offsets[c], message: expect.stringContaining("chunk data hash mismatch") };
+    for (const reader of [ArrayRecordReader.openSync(file), ArrayRecordReader.openSync(new MemoryByteSource(bytes))]) {
+      expect(() => reader.readAllSync()).toThrow(expect.objectContaining(corrupt));
+      expect(() => [...reader.records()]).toThrow(expect.objectContaining(corrupt));
+      expect(() => reader.forEachSync(() => {})).toThrow(expect.objectContaining(corrupt));
+      expect(() => reader.forEachAtSync([c, c + 1], () => {})).toThrow(expect.objectContaining(corrupt));
+      expect(() => reader.readSync(Array.from({ length: 1200 }, (_, i) => i))).toThrow(expect.objectContaining(corrupt));
+      await expect(reader.forEachParallel(() => {}, 0, reader.numRecords, 2)).rejects.toMatchObject(corrupt);
+      await expect(reader.readAllParallel(2)).rejects.toMatchObject(corrupt);
+      expect(Buffer.from(reader.readSync(c - 1)).equals(RECORDS[c - 1]!)).toBe(true);
+      reader.closeSync();
+    }
+    fs.rmSync(path.dirname(file), { recursive: true });
+  });
+
+  it.runIf(hasAvx2)("marks a window's verified chunks for the parser, found in file order or out of it", () => {
+    const { offsets } = layoutOf(FILE);
+    const window = withVerifiedChunks({ bytes: FILE, start: 0 }, offsets, 10, 20);
+    const marked = (c: number) => window.verified?.has(offsets[c]!) === true;
+    const order = [19, 10, 11, 15, 12, 9, 20, 13];
+    expect(order.map(marked)).toEqual(order.map((c) => c >= 10 && c < 20 && insideOneBlock(FILE, offsets[c]!)));
+  });
+});
