@@ -15,7 +15,8 @@ import { MemoryByteSource } from "../../../src/format/bytes/byte-source.js";
 import { encodeArrayRecord } from "../../../src/format/array-record/writer.js";
 import { nativeChunkHashes, withVerifiedChunks } from "../../../src/format/riegeli/chunk-hashes.js";
 import { BLOCK_SIZE } from "../../../src/format/riegeli/blocks.js";
-import { highwayHash64, RIEGELI_HASH_KEY, type HighwayHashKey } from "../../../src/format/riegeli/highwayhash.js";
+import { highwayHash64, RIEGELI_HASH_KEY } from "../../../src/format/riegeli/highwayhash.js";
+import type { HighwayHashKey } from "../../../src/format/riegeli/highwayhash-shared.js";
 
 const addon = createRequire(import.meta.url)("arrayrecord-chunkhash") as {
   hash?(key: Uint8Array, data: Uint8Array, out: Uint8Array): void;
