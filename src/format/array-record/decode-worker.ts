@@ -6,7 +6,7 @@
  */
 import { fstatSync, type Stats } from "node:fs";
 import { parentPort } from "node:worker_threads";
-import { checkDataChunk, decodeCheckedDataChunk, decodeDataChunkAt, spanChunkEntry, spanDecodedSize, type DataChunkEntry } from "./file-layout.js";
+import { checkDataChunk, decodeCheckedDataChunk, decodeDataChunkAt, spanChunkEntry, spanDecodedSize, spanRecordCount, type DataChunkEntry } from "./file-layout.js";
 import { ArrayRecordError, isArrayRecordError } from "../errors.js";
 import type { DecodeRequest, DecodeResponse } from "./parallel-decode.js";
 import { parseChunk, type Chunk, type FileWindow } from "../riegeli/chunk-reader.js";
@@ -45,12 +45,8 @@ function decode({ bytes: given, file, start, chunks: span, pick, into }: DecodeR
   const window = { bytes, start, inPlace: true };
   const n = span.numRecords.length;
   const { parsed, entries } = parseSpan(window, span);
-  let views = true;
-  let size = 0;
-  for (let k = 0; k < n; k++) {
-    if (!isUncompressedSimple(parsed[k]!)) views = false;
-    size += span.decodedSizes[k]!;
-  }
+  const views = parsed.every(isUncompressedSimple);
+  const size = spanDecodedSize(span);
   const direct = !views && size <= MAX_SPAN_OUTPUT;
   const values = views ? new Uint8Array(bytes.buffer as ArrayBuffer) : direct ? ownedBytes(size) : undefined;
   const decoded: ChunkRecords[] = [];
@@ -94,9 +90,7 @@ function decodeShared(into: SharedArrayBuffer, bytes: Uint8Array, start: number,
   // Sized by the main thread from the same footer entries, which each chunk has just been checked against.
   if (into.byteLength < needed) throw new RangeError(`shared output holds ${into.byteLength} bytes, the span needs ${needed}`);
   const values = new Uint8Array(into);
-  let records = 0;
-  for (let k = 0; k < n; k++) records += span.numRecords[k]!;
-  const bounds = new Float64Array(2 * records);
+  const bounds = new Float64Array(2 * spanRecordCount(span));
   let viewsSpan = false;
   let at = bytes.length;
   let r = 0;
@@ -161,8 +155,7 @@ function decodeMapped(mapping: ArrayBuffer, start: number, length: number, span:
   // Not in place: writing would copy the mapping's pages on write.
   const window = { bytes: new Uint8Array(mapping, start, length), start, inPlace: false };
   const n = span.numRecords.length;
-  let records = 0;
-  for (let k = 0; k < n; k++) records += span.numRecords[k]!;
+  const records = spanRecordCount(span);
   const bounds = new Float64Array(2 * records);
   const inFile = new Uint8Array(records);
   const { parsed, entries } = parseSpan(window, span);

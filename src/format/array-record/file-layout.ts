@@ -115,6 +115,13 @@ export function spanDecodedSize(chunks: SpanChunks): number {
   return size;
 }
 
+/** The records a span's chunks hold, per the footer. */
+export function spanRecordCount(chunks: SpanChunks): number {
+  let records = 0;
+  for (const n of chunks.numRecords) records += n;
+  return records;
+}
+
 /** Chunk `k` of a {@link SpanChunks} as a {@link DataChunkEntry}. */
 export function spanChunkEntry(chunks: SpanChunks, k: number): DataChunkEntry {
   return { begin: chunks.offsets[k]!, limit: chunks.offsets[k + 1]!, numRecords: chunks.numRecords[k]!, decodedDataSize: chunks.decodedSizes[k]!, limits: chunks.limits };

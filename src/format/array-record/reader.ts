@@ -376,7 +376,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     const { index } = this.layout;
     const buffers = this.takeVisitBuffers();
     for (const span of this.rangeSpans(start, end)) {
-      const window = withVerifiedChunks(this.readSpanReusing(span.range, buffers), index.offsets, span.first, span.last + 1);
+      const window = this.verifiedSpan(this.readSpanReusing(span.range, buffers), span);
       for (let c = span.first; c <= span.last; c++) {
         const chunk = this.decodeReusing(window, c, buffers);
         const base = index.recordStart(c);
@@ -399,7 +399,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
       const read = this.readSpanReusing(span.range, buffers);
       // All of a span's chunks verified in one call when it serves a record per chunk or more (else most go unread).
       const dense = span.to - span.from > span.last - span.first;
-      const window = dense ? withVerifiedChunks(read, index.offsets, span.first, span.last + 1) : read;
+      const window = dense ? this.verifiedSpan(read, span) : read;
       let c = -1;
       let chunk: ChunkRecords | undefined;
       for (let k = span.from; k < span.to; k++) {
@@ -560,7 +560,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     // At least a span's worth: a large allocation of its own, never a shared slab.
     if (buffer === undefined || buffer.length < length) buffer = allocBytes(Math.max(length, this.spanBytes));
     try {
-      const window = withVerifiedChunks({ bytes: this.readWholeSync(buffer, span.range), start: position, inPlace: true }, this.layout.index.offsets, span.first, span.last + 1);
+      const window = this.verifiedSpan({ bytes: this.readWholeSync(buffer, span.range), start: position, inPlace: true }, span);
       const chunks: ChunkRecords[] = [];
       for (let c = span.first; c <= span.last; c++) chunks.push(decodeDataChunk(this.layout, window, c));
       const backing = buffer.buffer;
@@ -594,7 +594,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
           bytes = this.readWholeSync(this.scratch, span.range);
         } else bytes = this.readFreshSync(span.range);
         // The scratch buffer is this reader's alone: chunks may be reassembled in place there.
-        const window = withVerifiedChunks({ bytes, start: position, inPlace: sparse || isFresh(bytes) }, index.offsets, span.first, span.last + 1);
+        const window = this.verifiedSpan({ bytes, start: position, inPlace: sparse || isFresh(bytes) }, span);
         const decoded: ChunkRecords[] = [];
         for (let c = span.first; c <= span.last; c++) decoded.push(decodeDataChunk(this.layout, window, c));
         for (let k = span.from; k < span.to; k++) {
@@ -737,6 +737,11 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     } catch (e) {
       throw withFile(e, source.name);
     }
+  }
+
+  /** `window`, holding span chunks `[span.first, span.last]`, with their hashes verified in one native call where the addon is built (chunk-hashes.ts). */
+  private verifiedSpan(window: FileWindow, span: { first: number; last: number }): FileWindow {
+    return withVerifiedChunks(window, this.layout.index.offsets, span.first, span.last + 1);
   }
 
   private decodeReusing(window: FileWindow, c: number, buffers: ReusedBuffers): ChunkRecords {

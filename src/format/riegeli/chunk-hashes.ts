@@ -9,14 +9,14 @@
 import { createRequire } from "node:module";
 import type { FileWindow } from "./chunk-reader.js";
 import { highwayHash64, RIEGELI_HASH_KEY } from "./highwayhash.js";
+import { keyToBytes } from "./highwayhash-shared.js";
 
 interface ChunkHashAddon {
   hash(key: Uint8Array, data: Uint8Array, out: Uint8Array): void;
   verifyChunks(key: Uint8Array, bytes: Uint8Array, start: number, offsets: Float64Array, count: number, verified: Uint8Array): number;
 }
 
-const KEY = new Uint8Array(32);
-RIEGELI_HASH_KEY.forEach((word, i) => new DataView(KEY.buffer).setBigUint64(i * 8, word, true));
+const KEY = keyToBytes(RIEGELI_HASH_KEY);
 
 /** The addon when it was built, has the AVX2 engine, and agrees with ours on a sample; else null. */
 const addon: ChunkHashAddon | null = loadAddon();

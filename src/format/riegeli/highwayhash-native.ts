@@ -9,7 +9,7 @@
  */
 import { createRequire } from "node:module";
 import { portableHash } from "./highwayhash-portable.js";
-import { RIEGELI_HASH_KEY, result } from "./highwayhash-shared.js";
+import { RIEGELI_HASH_KEY, keyToBytes, result } from "./highwayhash-shared.js";
 
 /** Inputs at least this long are hashed natively (below it the per-call cost dominates). */
 export const NATIVE_MIN_BYTES = 16 * 1024;
@@ -21,12 +21,6 @@ interface HighwayHashAddon {
   asBuffer(key: Buffer, input: Buffer): Buffer;
 }
 
-function riegeliKeyBuffer(): Buffer {
-  const key = Buffer.alloc(32);
-  RIEGELI_HASH_KEY.forEach((word, i) => key.writeBigUInt64LE(word, i * 8));
-  return key;
-}
-
 /** The native engine, or null when it cannot be used here. */
 export function loadNativeRiegeliHash(): NativeRiegeliHash | null {
   let addon: HighwayHashAddon;
@@ -35,7 +29,7 @@ export function loadNativeRiegeliHash(): NativeRiegeliHash | null {
   } catch {
     return null;
   }
-  const key = riegeliKeyBuffer();
+  const key = Buffer.from(keyToBytes(RIEGELI_HASH_KEY));
   const hash: NativeRiegeliHash = (data) => {
     const out = addon.asBuffer(key, Buffer.from(data.buffer, data.byteOffset, data.length));
     result[0] = out.readInt32LE(0);

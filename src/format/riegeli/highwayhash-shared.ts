@@ -17,7 +17,6 @@ export const RIEGELI_HASH_KEY: readonly [bigint, bigint, bigint, bigint] = Objec
   0x0a7364726f636572n,
 ] as const);
 
-
 /** Initial `mul0` lanes as [lo32, hi32] pairs (the WebAssembly engine loads them; the portable engine spells them out inline). */
 export const INIT_MUL0 = [0xfe4cce2f, 0xdbe6d5d5, 0x299f31d0, 0xa4093822, 0x03707344, 0x13198a2e, 0x85a308d3, 0x243f6a88];
 /** Initial `mul1` lanes as [lo32, hi32] pairs. */
@@ -40,6 +39,14 @@ export function keyToWords(key: HighwayHashKey, out: Int32Array): Int32Array {
 }
 
 export const RIEGELI_KEY_WORDS = keyToWords(RIEGELI_HASH_KEY, new Int32Array(8));
+
+/** A key as the 32 bytes native engines take: its four words, little-endian (validated as by {@link keyToWords}). */
+export function keyToBytes(key: HighwayHashKey): Uint8Array {
+  const out = new Uint8Array(32);
+  const view = new DataView(out.buffer);
+  keyToWords(key, new Int32Array(8)).forEach((word, i) => view.setInt32(4 * i, word, true));
+  return out;
+}
 
 /** Result of the last hash: [lo32, hi32] as int32. Every engine leaves its answer here. */
 export const result = new Int32Array(2);

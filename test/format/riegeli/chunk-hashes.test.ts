@@ -16,7 +16,7 @@ import { encodeArrayRecord } from "../../../src/format/array-record/writer.js";
 import { nativeChunkHashes, withVerifiedChunks } from "../../../src/format/riegeli/chunk-hashes.js";
 import { BLOCK_SIZE } from "../../../src/format/riegeli/blocks.js";
 import { highwayHash64, RIEGELI_HASH_KEY } from "../../../src/format/riegeli/highwayhash.js";
-import type { HighwayHashKey } from "../../../src/format/riegeli/highwayhash-shared.js";
+import { keyToBytes } from "../../../src/format/riegeli/highwayhash-shared.js";
 
 const addon = createRequire(import.meta.url)("arrayrecord-chunkhash") as {
   hash?(key: Uint8Array, data: Uint8Array, out: Uint8Array): void;
@@ -28,12 +28,7 @@ const SEED = 2027;
 const cpuHasAvx2 = fs.existsSync("/proc/cpuinfo") ? process.arch === "x64" && /\bavx2\b/.test(fs.readFileSync("/proc/cpuinfo", "utf8")) : undefined;
 const hasEngine = addon.verifyChunks !== undefined;
 
-function keyBytes(key: HighwayHashKey): Uint8Array {
-  const out = new Uint8Array(32);
-  key.forEach((word, i) => new DataView(out.buffer).setBigUint64(i * 8, word, true));
-  return out;
-}
-const RIEGELI_KEY = keyBytes(RIEGELI_HASH_KEY);
+const RIEGELI_KEY = keyToBytes(RIEGELI_HASH_KEY);
 
 /** ~1.3–3.3 KB records one per chunk: 1,200 chunks over ~2.8 MB, some of them across block boundaries. */
 const RECORDS = Array.from({ length: 1200 }, (_, i) => Buffer.from(`${i}:`.padEnd(1300 + ((i * 977) % 2000), String.fromCharCode(97 + (i % 26)))));
@@ -74,7 +69,7 @@ describe("chunk-hash addon", () => {
       fc.property(fc.tuple(word, word, word, word), fc.uint8Array({ maxLength: 5000 }), fc.nat(31), (key, bytes, skew) => {
         const data = new Uint8Array(bytes.length + skew);
         data.set(bytes, skew);
-        addon.hash!(keyBytes(key), data.subarray(skew), out);
+        addon.hash!(keyToBytes(key), data.subarray(skew), out);
         expect(new DataView(out.buffer).getBigUint64(0, true)).toBe(highwayHash64(bytes, key));
       }),
       { seed: SEED, numRuns: 200 },
