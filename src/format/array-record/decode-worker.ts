@@ -37,7 +37,8 @@ function decode({ bytes: given, file, start, chunks: span, pick, into }: DecodeR
   // A few picked records are copied out anyway: a read into the reused buffer, reassembled in place
   // there, costs less than reassembling split chunks out of a mapping into fresh memory.
   if (pick !== undefined) return decodePicked(given ?? readSpan(file!.fd, start, file!.length, true), start, span, pick);
-  if (into !== undefined) return decodeShared(into, given ?? readSpan(file!.fd, start, file!.length, true), start, span);
+  // A local file's span is read straight into the front of the shared memory, where it is verified in place.
+  if (into !== undefined) return decodeShared(into, given ?? readSpanInto(file!.fd, start, sharedFront(into, file!.length)), start, span);
   const mapping = file?.mapped === true ? fileMapping(file.fd, start + file.length) : undefined;
   if (mapping !== undefined) return decodeMapped(mapping, start, file!.length, span);
   const bytes = given ?? readSpan(file!.fd, start, file!.length);
@@ -75,12 +76,13 @@ function decode({ bytes: given, file, start, chunks: span, pick, into }: DecodeR
 
 /**
  * {@link decode} into the shared memory `into`, laid out as the span's bytes (`bytes.length`)
- * followed by its chunks' decoded sizes; bounds are positions in `into`. The span is verified
- * where it was read (this worker's reused buffer) and copied to the front of `into` in one go when
- * an uncompressed chunk's records view it: V8 copies into or out of shared memory atomically, ~5x
- * slower than plain memory per call, so one copy of a MiB (~70 µs) beats one per record (~0.4 µs
- * for 1.3 KB) or hashing out of shared memory. Compressed simple chunks are decoded straight into
- * their place after it; other chunks are copied there.
+ * followed by its chunks' decoded sizes; bounds are positions in `into`. A local file's span is
+ * read straight into the front of `into` and verified there (native hashing reads shared memory
+ * as fast as any); bytes a request brings (`given`) are verified where they are and copied to the
+ * front in one go when an uncompressed chunk's records view them: V8 copies into or out of shared
+ * memory atomically, ~5x slower than plain memory per call, so one copy of a MiB (~70 µs) beats
+ * one per record (~0.4 µs for 1.3 KB). Compressed simple chunks are decoded straight into their
+ * place after the span; other chunks are copied there.
  */
 function decodeShared(into: SharedArrayBuffer, bytes: Uint8Array, start: number, span: DecodeRequest["chunks"]): { values: Uint8Array; bounds: Float64Array } {
   const window = { bytes, start, inPlace: true };
@@ -99,8 +101,8 @@ function decodeShared(into: SharedArrayBuffer, bytes: Uint8Array, start: number,
     // Compressed simple chunks decode straight into their place; others need none (no view made per chunk).
     const target = isUncompressedSimple(parsed[k]!) ? undefined : values.subarray(at, at + chunkSize);
     const decoded = decodeCheckedDataChunk(parsed[k]!, entries[k]!, target);
-    if (decoded.values.buffer === bytes.buffer) {
-      // A view of the span: the same position in its copy at the front of `into`.
+    if (target === undefined && decoded.values.buffer === bytes.buffer) {
+      // A view of the span: the same position in its copy at (or read into) the front of `into`.
       viewsSpan = true;
       r = putBounds(bounds, r, decoded, decoded.values.byteOffset - bytes.byteOffset);
     } else {
@@ -109,8 +111,14 @@ function decodeShared(into: SharedArrayBuffer, bytes: Uint8Array, start: number,
     }
     at += chunkSize;
   }
-  if (viewsSpan) values.set(bytes);
+  if (viewsSpan && bytes.buffer !== into) values.set(bytes);
   return { values, bounds };
+}
+
+/** The first `length` bytes of `into`, for the span's bytes (checked: the main thread sized `into` from the footer). */
+function sharedFront(into: SharedArrayBuffer, length: number): Uint8Array {
+  if (into.byteLength < length) throw new RangeError(`shared output holds ${into.byteLength} bytes, the span is ${length}`);
+  return new Uint8Array(into, 0, length);
 }
 
 /**
@@ -358,6 +366,12 @@ function readSpan(fd: number, position: number, length: number, reuse = false): 
     if (scratch === undefined || scratch.length < length) scratch = ownedBytes(length);
     out = scratch.subarray(0, length);
   } else out = ownedBytes(length);
+  return readSpanInto(fd, position, out);
+}
+
+/** Fills `out` from `position` of the file open as `fd`; `out` itself, or its first bytes when the file ends first. */
+function readSpanInto(fd: number, position: number, out: Uint8Array): Uint8Array {
+  const length = out.length;
   let done: number;
   try {
     done = preadFully(fd, out, position, fileIoAddon?.preadInto); // the addon's pread when built, as FileByteSource reads
