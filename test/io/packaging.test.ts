@@ -1,7 +1,9 @@
 /**
  * Packaging: the format core never reaches Beam (it installs and imports without the ~250 MB
- * optional peer), Beam lives behind `arrayrecord/beam`, and package.json declares it that way.
+ * optional peer), Beam lives behind `arrayrecord/beam`, and package.json declares it that way;
+ * the packed tarball carries what its `file:` addons build from.
  */
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -60,5 +62,24 @@ describe("packaging", () => {
     expect(pkg.devDependencies["apache-beam"]).toBe("2.49.0");
     expect(pkg.dependencies["apache-beam"]).toBeUndefined();
     expect(pkg.devDependencies.typescript).toMatch(/^~5\.9/);
+  });
+
+  it("the packed tarball carries the sources of every addon package.json names as file:, and no build output", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+    const addons = Object.values<string>({ ...pkg.dependencies, ...pkg.optionalDependencies })
+      .filter((spec) => spec.startsWith("file:"))
+      .map((spec) => spec.slice("file:".length));
+    expect(addons.sort()).toEqual(["native/chunkhash", "native/fileio", "native/snappy"]);
+    // --ignore-scripts: no `prepare` rebuild of dist/ under the other tests' feet.
+    const packed = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+    expect(packed.status, packed.stderr).toBe(0);
+    const files = new Set((JSON.parse(packed.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path));
+    for (const dir of addons) {
+      const gyp = fs.readFileSync(path.join(ROOT, dir, "binding.gyp"), "utf8");
+      const sources = [...gyp.matchAll(/"([^"]+\.c)"/g)].map((m) => `${dir}/${m[1]}`);
+      expect(sources.length, dir).toBeGreaterThan(0);
+      for (const file of [`${dir}/package.json`, `${dir}/binding.gyp`, `${dir}/index.cjs`, ...sources]) expect(files.has(file), file).toBe(true);
+    }
+    expect([...files].filter((f) => f.startsWith("native/") && f.includes("/build/"))).toEqual([]);
   });
 });
