@@ -1,5 +1,5 @@
 /**
- * CPU time of one bench op, for comparing two builds on a loaded machine (wall time there says
+ * CPU time (and minor page faults) of one bench op, for comparing two builds on a loaded machine (wall time there says
  * little; user + system CPU of this thread's process does). Same data and ops as bench.ts.
  *
  *   npx tsc -p tsconfig.bench.json
@@ -46,15 +46,18 @@ if (op !== "write") write();
 run();
 const cpu: number[] = [];
 const wall: number[] = [];
+const faults: number[] = [];
 for (let r = 0; r < reps; r++) {
+  const f0 = process.resourceUsage().minorPageFault;
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   run();
   wall.push(performance.now() - t0);
   const c = process.cpuUsage(c0);
   cpu.push((c.user + c.system) / 1000);
+  faults.push(process.resourceUsage().minorPageFault - f0);
 }
 fs.rmSync(dir, { recursive: true, force: true });
 console.log(
-  JSON.stringify({ options, op, cpu_ms: cpu.map(Math.round), cpu_median_ms: Math.round(median(cpu)), wall_median_ms: Math.round(median(wall)), sink: sink > 0 || op === "write" }),
+  JSON.stringify({ options, op, cpu_ms: cpu.map(Math.round), cpu_median_ms: Math.round(median(cpu)), wall_median_ms: Math.round(median(wall)), minor_faults_median: median(faults), sink: sink > 0 || op === "write" }),
 );

@@ -48,18 +48,23 @@ export function decodeChunkHeader(header: Uint8Array, fileOffset: number): Chunk
 
 /** {@link decodeChunkHeader} of 40 header bytes whose hash has already been verified. */
 export function decodeVerifiedChunkHeader(header: Uint8Array, fileOffset: number): ChunkHeader {
-  const chunkType = header[24]!;
+  return decodeVerifiedChunkHeaderAt(header, 0, fileOffset);
+}
+
+/** {@link decodeVerifiedChunkHeader} of the 40 bytes at `bytes[at]` (no view of them made). */
+export function decodeVerifiedChunkHeaderAt(bytes: Uint8Array, at: number, fileOffset: number): ChunkHeader {
+  const chunkType = bytes[at + 24]!;
   // num_records is the upper 56 bits of the u64 at 24: read it as a u64 after dropping the type byte.
-  const lo = (header[25]! | (header[26]! << 8) | (header[27]! << 16)) >>> 0;
-  const hi = (header[28]! | (header[29]! << 8) | (header[30]! << 16) | (header[31]! << 24)) >>> 0;
+  const lo = (bytes[at + 25]! | (bytes[at + 26]! << 8) | (bytes[at + 27]! << 16)) >>> 0;
+  const hi = (bytes[at + 28]! | (bytes[at + 29]! << 8) | (bytes[at + 30]! << 16) | (bytes[at + 31]! << 24)) >>> 0;
   if (hi > 0x1fffffff) {
     throw new ArrayRecordError("CORRUPT", "chunk num_records exceeds 2^53 - 1", { offset: fileOffset });
   }
   return {
-    dataSize: readU64(header, 8, fileOffset),
+    dataSize: readU64(bytes, at + 8, fileOffset),
     chunkType,
     numRecords: hi * 0x1000000 + lo,
-    decodedDataSize: readU64(header, 32, fileOffset),
+    decodedDataSize: readU64(bytes, at + 32, fileOffset),
   };
 }
 

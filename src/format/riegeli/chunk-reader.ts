@@ -5,7 +5,7 @@
  */
 import { ArrayRecordError } from "../errors.js";
 import { BLOCK_HEADER_SIZE, BLOCK_SIZE, chunkEnd, isValidChunkBoundary, readBlockHeader } from "./blocks.js";
-import { CHUNK_HEADER_SIZE, ChunkType, dataHashMatches, decodeChunkHeader, decodeVerifiedChunkHeader, type ChunkHeader } from "./chunk-header.js";
+import { CHUNK_HEADER_SIZE, ChunkType, dataHashMatches, decodeChunkHeader, decodeVerifiedChunkHeaderAt, type ChunkHeader } from "./chunk-header.js";
 import type { IoPlan } from "../bytes/io-plan.js";
 import { allocBytes } from "../bytes/slab.js";
 
@@ -104,16 +104,17 @@ function parseChunkWithinBlock(window: FileWindow, begin: number, range: ChunkLi
   const at = begin - window.start;
   const { bytes } = window;
   if (at + CHUNK_HEADER_SIZE > bytes.length) return undefined;
-  const headerBytes = bytes.subarray(at, at + CHUNK_HEADER_SIZE);
+  // A verified chunk's header is read in place; others need a view of it for the hashes.
   const verified = window.verified?.has(begin) === true;
-  const header = verified ? decodeVerifiedChunkHeader(headerBytes, begin) : decodeChunkHeader(headerBytes, begin);
+  const headerBytes = verified ? undefined : bytes.subarray(at, at + CHUNK_HEADER_SIZE);
+  const header = headerBytes === undefined ? decodeVerifiedChunkHeaderAt(bytes, at, begin) : decodeChunkHeader(headerBytes, begin);
   const available = range.limit - begin;
   if (header.dataSize > available || header.numRecords > available) return undefined;
   const end = chunkEnd(begin, CHUNK_HEADER_SIZE + header.dataSize, header.numRecords);
   // The chunk may end exactly on the boundary: that block header belongs to the next chunk.
   if (end > blockEnd || end > range.limit || at + (end - begin) > bytes.length) return undefined;
   const data = bytes.subarray(at + CHUNK_HEADER_SIZE, at + CHUNK_HEADER_SIZE + header.dataSize);
-  if (!verified && !dataHashMatches(headerBytes, data)) {
+  if (headerBytes !== undefined && !dataHashMatches(headerBytes, data)) {
     throw new ArrayRecordError("CORRUPT", "chunk data hash mismatch", { offset: begin });
   }
   checkChunkType(header, begin);

@@ -222,15 +222,25 @@ let sharedZstdDecoder: InstanceType<typeof zstd.DCtx> | undefined;
  * still returned as its own view.
  */
 export function decodeStream(type: number, stream: Uint8Array, maxSize: number, fileOffset: number, exactSize?: number, into?: Uint8Array): Uint8Array {
+  return decodeStreamRange(type, stream, 0, stream.length, maxSize, fileOffset, exactSize, into);
+}
+
+/**
+ * {@link decodeStream} of the stream `bytes[from, to)`, making no view of it but the one returned
+ * (uncompressed) or handed to the codec (the payload): a simple chunk's two streams are decoded
+ * out of its data this way, ~0.1 µs and ~100 bytes of garbage less per view (group_size:1 reads
+ * make a few per record).
+ */
+export function decodeStreamRange(type: number, bytes: Uint8Array, from: number, to: number, maxSize: number, fileOffset: number, exactSize?: number, into?: Uint8Array): Uint8Array {
   if (type === CompressionByte.NONE) {
-    checkSize(stream.length, maxSize, exactSize, fileOffset);
-    return stream;
+    checkStreamSize(to - from, maxSize, exactSize, fileOffset);
+    return from === 0 && to === bytes.length ? bytes : bytes.subarray(from, to);
   }
   if (into !== undefined && into.length !== exactSize) throw new RangeError(`decode target holds ${into.length} bytes, expected ${exactSize}`);
-  const c = cursor(stream);
+  const c = cursor(bytes, from, to);
   const size = readVarintAt(c, fileOffset);
-  checkSize(size, maxSize, exactSize, fileOffset);
-  const payload = stream.subarray(c.offset);
+  checkStreamSize(size, maxSize, exactSize, fileOffset);
+  const payload = bytes.subarray(c.offset, to);
   let out: Uint8Array;
   try {
     out = decompress(type, payload, size, fileOffset, into);
@@ -311,7 +321,8 @@ function decompressZstd(payload: Uint8Array, size: number, fileOffset: number, i
   return Buffer.concat(pieces, produced);
 }
 
-function checkSize(size: number, maxSize: number, exactSize: number | undefined, fileOffset: number): void {
+/** Throws CORRUPT unless a stream's decoded `size` is `exactSize` (when given) and at most `maxSize`. */
+export function checkStreamSize(size: number, maxSize: number, exactSize: number | undefined, fileOffset: number): void {
   if (exactSize !== undefined && size !== exactSize) {
     throw new ArrayRecordError("CORRUPT", `chunk stream holds ${size} bytes, expected ${exactSize}`, { offset: fileOffset });
   }

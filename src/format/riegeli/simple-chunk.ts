@@ -3,7 +3,7 @@
  * varints, then the concatenated records as a second stream.
  */
 import { ArrayRecordError } from "../errors.js";
-import { compressionByte, decodeStream, type StreamCompressor } from "./codecs.js";
+import { checkStreamSize, CompressionByte, compressionByte, decodeStreamRange, type StreamCompressor } from "./codecs.js";
 import { cursor, readVarintAt, varintSize, writeVarint } from "../varint.js";
 
 /** Records decoded from one chunk: `values` holds them back to back; record i is `[starts[i], starts[i+1])`. */
@@ -39,16 +39,26 @@ export function decodeSimpleChunk(data: Uint8Array, numRecords: number, decodedD
   if (sizesLength > c.end - c.offset) {
     throw new ArrayRecordError("CORRUPT", "simple chunk sizes run past the chunk data", { offset: fileOffset });
   }
+  const sizesStart = c.offset;
+  const valuesStart = sizesStart + sizesLength;
   // Each size is a varint of at most 10 bytes: a bound that needs no trust in the stream.
-  const sizes = decodeStream(type, data.subarray(c.offset, c.offset + sizesLength), 10 * numRecords, fileOffset);
-  const values = decodeStream(type, data.subarray(c.offset + sizesLength), decodedDataSize, fileOffset, decodedDataSize, into);
-  return { count: numRecords, values, starts: recordStarts(sizes, numRecords, decodedDataSize, fileOffset) };
+  const maxSizesLength = 10 * numRecords;
+  if (type === CompressionByte.NONE) {
+    // Stored sizes are read where they are (no view of them).
+    checkStreamSize(sizesLength, maxSizesLength, undefined, fileOffset);
+    const values = decodeStreamRange(type, data, valuesStart, data.length, decodedDataSize, fileOffset, decodedDataSize, into);
+    return { count: numRecords, values, starts: recordStarts(data, sizesStart, valuesStart, numRecords, decodedDataSize, fileOffset) };
+  }
+  const sizes = decodeStreamRange(type, data, sizesStart, valuesStart, maxSizesLength, fileOffset);
+  const values = decodeStreamRange(type, data, valuesStart, data.length, decodedDataSize, fileOffset, decodedDataSize, into);
+  return { count: numRecords, values, starts: recordStarts(sizes, 0, sizes.length, numRecords, decodedDataSize, fileOffset) };
 }
 
-function recordStarts(sizes: Uint8Array, numRecords: number, decodedDataSize: number, fileOffset: number): Float64Array | undefined {
+/** The record offsets the varint sizes in `sizes[from, to)` give (see {@link ChunkRecords.starts}). */
+function recordStarts(sizes: Uint8Array, from: number, to: number, numRecords: number, decodedDataSize: number, fileOffset: number): Float64Array | undefined {
   if (numRecords === 1) {
     // The common group_size:1 case: no offsets table, just check the one size.
-    const c = cursor(sizes);
+    const c = cursor(sizes, from, to);
     const size = readVarintAt(c, fileOffset);
     if (size !== decodedDataSize || c.offset !== c.end) {
       throw new ArrayRecordError("CORRUPT", `record size ${size} does not match the chunk's decoded size ${decodedDataSize}`, { offset: fileOffset });
@@ -56,9 +66,9 @@ function recordStarts(sizes: Uint8Array, numRecords: number, decodedDataSize: nu
     return undefined;
   }
   const starts = new Float64Array(numRecords + 1);
-  const c = cursor(sizes);
-  const n = sizes.length;
-  let pos = 0;
+  const c = cursor(sizes, from, to);
+  const n = to;
+  let pos = from;
   let total = 0;
   for (let i = 0; i < numRecords; i++) {
     // Sizes under 16 KiB (1-2 bytes) inline: this loop was 11% of a group_size:256 sequential read.

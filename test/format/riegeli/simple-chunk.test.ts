@@ -125,5 +125,8 @@ describe("simple chunk", () => {
     expect(() => decodeSimpleChunk(Uint8Array.of(0, 2, 1, 1, 0x61, 0x62, 0x63), 2, 3, 77)).toThrow(corrupt(77, "sum to 2"));
     expect(() => decodeSimpleChunk(Uint8Array.of(0, 3, 1, 2, 0, 0x61, 0x62, 0x63), 2, 3, 77)).toThrow(corrupt(77, "unconsumed bytes"));
     expect(() => decodeSimpleChunk(Uint8Array.of(0, 2, 1, 0x80, 0x61), 2, 1, 77)).toThrow(corrupt(77, "truncated varint"));
+    // Stored sizes longer than 10 bytes per record (the bound on a varint) are refused before they are read.
+    expect(() => decodeSimpleChunk(Uint8Array.of(0, 11, ...new Uint8Array(11)), 1, 0, 77)).toThrow(corrupt(77, "claims 11 bytes, at most 10 allowed"));
+    expect(() => decodeSimpleChunk(Uint8Array.of(0, 21, ...new Uint8Array(20).fill(0x80), 0), 2, 0, 77)).toThrow(corrupt(77, "claims 21 bytes, at most 20 allowed"));
   });
 });
