@@ -48,8 +48,8 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
   private readonly spanBytes: number;
   /** Read buffer reused by batch reads that copy their few records out of a span (see {@link batchSync}). */
   private scratch: Uint8Array | undefined;
-  /** Read buffer reused by sequential reads while no decoded chunk views it (see {@link sequentialChunks}). */
-  private sequentialScratch: Uint8Array | undefined;
+  /** Read buffer reused by sequential and batch reads of spans while no decoded chunk views it (see {@link takeSpanBuffer}). */
+  private spanScratch: Uint8Array | undefined;
   /** Read buffer reused by one-record reads of large chunks (see {@link readChunkSync}). */
   private chunkScratch: Uint8Array | undefined;
   /** Buffers {@link forEachSync} and {@link forEachAtSync} reuse, kept between visits. */
@@ -432,7 +432,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     if (this.closed) return;
     this.closed = true;
     this.cached = undefined;
-    this.sequentialScratch = undefined;
+    this.spanScratch = undefined;
     this.chunkScratch = undefined;
     this.visitBuffers = undefined;
     this.source.closeSync();
@@ -443,7 +443,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     if (this.closed) return;
     this.closed = true;
     this.cached = undefined;
-    this.sequentialScratch = undefined;
+    this.spanScratch = undefined;
     this.chunkScratch = undefined;
     this.visitBuffers = undefined;
     await this.source.close();
@@ -544,31 +544,45 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
 
   /**
    * The decoded chunks of `span` for {@link records}. From a source that reads into buffers (a
-   * local file) the span is read into a reused buffer and decoded there (in place). Compressed
-   * chunks decode into arrays of their own, so the buffer then serves the next span too; when a
-   * chunk's records view it (uncompressed data, stored zstd frames, one-literal Snappy streams) it
-   * stays theirs and the next span gets a new one. This spares allocating every span afresh
-   * (20 MB per pass over the group_size:256 zstd bench file), which fed V8's major GCs.
+   * local file) the span is read into the reader's span buffer ({@link takeSpanBuffer}) and
+   * decoded there (in place).
    */
   private sequentialChunks(span: { first: number; last: number; range: { position: number; length: number }; plan: IoPlan<ChunkRecords[]> }): ChunkRecords[] {
     const source = this.source;
     if (source.readIntoSync === undefined) return this.runSync(span.plan);
     this.checkOpen();
-    const { position, length } = span.range;
-    let buffer = this.sequentialScratch;
-    this.sequentialScratch = undefined;
-    // At least a span's worth: a large allocation of its own, never a shared slab.
-    if (buffer === undefined || buffer.length < length) buffer = allocBytes(Math.max(length, this.spanBytes));
+    const buffer = this.takeSpanBuffer(span.range.length);
     try {
-      const window = this.verifiedSpan({ bytes: this.readWholeSync(buffer, span.range), start: position, inPlace: true }, span);
+      const window = this.verifiedSpan({ bytes: this.readWholeSync(buffer, span.range), start: span.range.position, inPlace: true }, span);
       const chunks: ChunkRecords[] = [];
       for (let c = span.first; c <= span.last; c++) chunks.push(decodeDataChunk(this.layout, window, c));
-      const backing = buffer.buffer;
-      if (buffer.length <= this.spanBytes && chunks.every((chunk) => chunk.values.buffer !== backing)) this.sequentialScratch = buffer;
+      this.keepSpanBufferUnlessViewed(buffer, chunks);
       return chunks;
     } catch (e) {
       throw withFile(e, source.name);
     }
+  }
+
+  /**
+   * A buffer of at least `length` bytes for reading a span whose records the caller keeps: the
+   * reader's span buffer, taken (no other read uses it meanwhile), or a new one. Compressed
+   * chunks decode into arrays of their own, so after them {@link keepSpanBufferUnlessViewed}
+   * keeps the buffer for the next span; when a chunk's records view it (uncompressed data, stored
+   * zstd frames, one-literal Snappy streams) it stays theirs and the next span gets a new one.
+   * This spares allocating every span of a compressed file afresh (20 MB per pass over the
+   * group_size:256 zstd bench file, 50 MB over the group_size:1 Snappy one), which fed V8's GCs.
+   */
+  private takeSpanBuffer(length: number): Uint8Array {
+    const buffer = this.spanScratch;
+    this.spanScratch = undefined;
+    // At least a span's worth: a large allocation of its own, never a shared slab.
+    return buffer !== undefined && buffer.length >= length ? buffer : allocBytes(Math.max(length, this.spanBytes));
+  }
+
+  /** Gives `buffer` back as the span buffer unless one of `chunks` views it (see {@link takeSpanBuffer}). */
+  private keepSpanBufferUnlessViewed(buffer: Uint8Array, chunks: readonly ChunkRecords[]): void {
+    const backing = buffer.buffer;
+    if (buffer.length <= this.spanBytes && chunks.every((chunk) => chunk.values.buffer !== backing)) this.spanScratch = buffer;
   }
 
   /**
@@ -588,15 +602,14 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
         const held = index.recordStart(span.last + 1) - index.recordStart(span.first);
         const sparse = (span.to - span.from) * SPARSE_BATCH <= held;
         const { position, length } = span.range;
-        let bytes: Uint8Array;
-        if (sparse) {
-          this.scratch = grownBytes(this.scratch, length, this.spanBytes);
-          bytes = this.readWholeSync(this.scratch, span.range);
-        } else bytes = this.readFreshSync(span.range);
-        // The scratch buffer is this reader's alone: chunks may be reassembled in place there.
-        const window = this.verifiedSpan({ bytes, start: position, inPlace: sparse || isFresh(bytes) }, span);
+        let buffer: Uint8Array;
+        if (sparse) buffer = this.scratch = grownBytes(this.scratch, length, this.spanBytes);
+        else buffer = this.takeSpanBuffer(length);
+        // Either buffer is this reader's alone: chunks may be reassembled in place there.
+        const window = this.verifiedSpan({ bytes: this.readWholeSync(buffer, span.range), start: position, inPlace: true }, span);
         const decoded: ChunkRecords[] = [];
         for (let c = span.first; c <= span.last; c++) decoded.push(decodeDataChunk(this.layout, window, c));
+        if (!sparse) this.keepSpanBufferUnlessViewed(buffer, decoded);
         for (let k = span.from; k < span.to; k++) {
           const p = order === undefined ? k : order[k]!;
           const c = chunks[p]!;
