@@ -41,15 +41,24 @@ function decode({ bytes: given, file, start, chunks: span, pick, into }: DecodeR
   if (into !== undefined) return decodeShared(into, given ?? readSpanInto(file!.fd, start, sharedFront(into, file!.length)), start, span);
   const mapping = file?.mapped === true ? fileMapping(file.fd, start + file.length) : undefined;
   if (mapping !== undefined) return decodeMapped(mapping, start, file!.length, span);
-  const bytes = given ?? readSpan(file!.fd, start, file!.length);
-  // The span's bytes were transferred to this worker alone: chunks may be reassembled in place.
+  // A span of compressed chunks is garbage once decoded: read it into the reused buffer unless the
+  // last one read here was all uncompressed (its buffer goes back to the reader with the records).
+  const reused = given === undefined && !lastSpanViewed;
+  const bytes = given ?? readSpan(file!.fd, start, file!.length, reused);
+  // The span's bytes were transferred to this worker alone (or are its reused buffer): chunks may be reassembled in place.
   const window = { bytes, start, inPlace: true };
   const n = span.numRecords.length;
   const { parsed, entries } = parseSpan(window, span);
   const views = parsed.every(isUncompressedSimple);
+  if (given === undefined) lastSpanViewed = views;
   const size = spanDecodedSize(span);
   const direct = !views && size <= MAX_SPAN_OUTPUT;
-  const values = views ? new Uint8Array(bytes.buffer as ArrayBuffer) : direct ? ownedBytes(size) : undefined;
+  // Records viewing the reused buffer view the same offsets of a copy of just the span (reassembled
+  // already): sending the buffer itself would also be safe (the transfer detaches it here) but it
+  // may be larger, sized by an earlier span.
+  const viewed = views ? (reused ? ownedBytes(bytes.length) : bytes) : undefined;
+  if (viewed !== undefined && viewed !== bytes) viewed.set(bytes);
+  const values = viewed !== undefined ? new Uint8Array(viewed.buffer as ArrayBuffer) : direct ? ownedBytes(size) : undefined;
   const decoded: ChunkRecords[] = [];
   let records = 0;
   let at = 0;
@@ -350,7 +359,10 @@ function decodePicked(bytes: Uint8Array, start: number, span: DecodeRequest["chu
   return { values, bounds };
 }
 
-/** Read buffer reused for spans whose bytes are not sent back (see {@link decodePicked}), up to {@link MAX_SCRATCH} bytes. */
+/** Whether the last span {@link decode} read from a file was all uncompressed simple chunks, whose records view its bytes. */
+let lastSpanViewed = true;
+
+/** Read buffer reused for spans whose bytes are not sent back (see {@link decodePicked} and {@link decode}), up to {@link MAX_SCRATCH} bytes. */
 let scratch: Uint8Array | undefined;
 const MAX_SCRATCH = 16 << 20;
 

@@ -51,6 +51,27 @@ describe("readRangeParallel / readAllParallel", () => {
     }
   });
 
+  it("records stay intact when workers alternate between compressed spans (read into a reused buffer) and uncompressed ones", async () => {
+    const records = textRecords(11, 1500, 500, 3000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ar-parallel-reuse-"));
+    try {
+      // Each compressed file leaves the workers reading into their reused buffer; the uncompressed
+      // file after it must still come back as records of their own (256 KiB spans: ~10 per file).
+      for (const options of ["group_size:64,zstd:1", "group_size:64,uncompressed", "group_size:5,snappy", "group_size:5,uncompressed", "group_size:1,uncompressed"]) {
+        const file = path.join(dir, `${options.replace(/\W+/g, "_")}.array_record`);
+        fs.writeFileSync(file, encodeArrayRecord(records, options));
+        const reader = await ArrayRecordReader.open(file, "readahead_buffer_size:256k");
+        const all = await reader.readAllParallel(2);
+        const some = await reader.readRangeParallel(100, 1400, 2);
+        expect(recordsSha256(all), options).toBe(recordsSha256(records));
+        expect(recordsSha256(some), options).toBe(recordsSha256(records.slice(100, 1400)));
+        await reader.close();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("a damaged chunk fails with CORRUPT naming file and offset", async () => {
     const bytes = encodeArrayRecord(textRecords(6, 400, 100, 300), "group_size:4,snappy");
     const damaged = bytes.slice();
