@@ -102,9 +102,12 @@ describe("file-read addon", () => {
       await new Promise((resolve) => setTimeout(resolve, 100)); // any readahead that refusal started lands
       const source = await FileByteSource.open(file);
       // Far from the first try (a refused read may start the kernel's readahead around itself).
-      expect(source.readCachedSync(3_500_000, 4000)).toBeUndefined();
-      expect(await source.read(3_500_000, 4000)).toEqual(bytes.subarray(3_500_000, 3_504_000));
-      expect(source.readCachedSync(3_500_000, 4000)).toEqual(bytes.subarray(3_500_000, 3_504_000));
+      // The drop may also have left a page there cached (advisory, as above; seen once at 3.5 MB):
+      // the first of a few positions 500 KB apart that reads nothing without waiting is used.
+      const far = [3_500_000, 3_000_000, 2_500_000, 2_000_000, 1_500_000].find((p) => source.readCachedSync(p, 4000) === undefined);
+      expect(far).toBeDefined();
+      expect(await source.read(far!, 4000)).toEqual(bytes.subarray(far!, far! + 4000));
+      expect(source.readCachedSync(far!, 4000)).toEqual(bytes.subarray(far!, far! + 4000));
       expect(source.readCachedSync(0, CACHED_READ_MAX + 1)).toBeUndefined(); // large reads are left to the thread pool
       await source.close();
       expect(() => source.readCachedSync(0, 10)).toThrow(expect.objectContaining({ code: "CLOSED" }));
