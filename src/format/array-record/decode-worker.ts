@@ -56,9 +56,7 @@ function decode({ bytes: given, file, start, chunks: span, pick, into }: DecodeR
   // Records viewing the reused buffer view the same offsets of a copy of just the span (reassembled
   // already): sending the buffer itself would also be safe (the transfer detaches it here) but it
   // may be larger, sized by an earlier span.
-  const viewed = views ? (reused ? ownedBytes(bytes.length) : bytes) : undefined;
-  if (viewed !== undefined && viewed !== bytes) viewed.set(bytes);
-  const values = viewed !== undefined ? new Uint8Array(viewed.buffer as ArrayBuffer) : direct ? ownedBytes(size) : undefined;
+  const values = views ? new Uint8Array((reused ? bytes.slice() : bytes).buffer as ArrayBuffer) : direct ? ownedBytes(size) : undefined;
   const decoded: ChunkRecords[] = [];
   let records = 0;
   let at = 0;

@@ -59,7 +59,7 @@ export function* readChunks(layout: FileLayout, first: number, last: number): Io
   const start = offsets[first]!;
   const bytes = yield { position: start, length: offsets[last + 1]! - start };
   const out: ChunkRecords[] = [];
-  const window = withVerifiedChunks({ bytes, start, inPlace: isFresh(bytes) }, offsets, first, last + 1);
+  const window = verifiedSpan(layout, { bytes, start, inPlace: isFresh(bytes) }, first, last);
   for (let c = first; c <= last; c++) out.push(decodeDataChunk(layout, window, c));
   return out;
 }
@@ -113,6 +113,11 @@ export function spanDecodedSize(chunks: SpanChunks): number {
   let size = 0;
   for (const n of chunks.decodedSizes) size += n;
   return size;
+}
+
+/** `window`, holding data chunks `[first, last]`, with their hashes verified in one native call where the addon is built (chunk-hashes.ts). */
+export function verifiedSpan(layout: FileLayout, window: FileWindow, first: number, last: number): FileWindow {
+  return withVerifiedChunks(window, layout.index.offsets, first, last + 1);
 }
 
 /** The records a span's chunks hold, per the footer. */

@@ -7,7 +7,7 @@ import { ArrayRecordError } from "../errors.js";
 import type { ByteSource } from "../bytes/byte-source.js";
 import { openPathSource, openPathSourceSync } from "../bytes/path-openers.js";
 import { dataChunkStats, type DataChunkStats } from "./chunk-stats.js";
-import { decodeDataChunk, readChunks, type FileLayout } from "./file-layout.js";
+import { decodeDataChunk, readChunks, verifiedSpan, type FileLayout } from "./file-layout.js";
 import { openLayoutAsync, openLayoutSync, recoveryOf, type OpenOptions, type RecoveryReport } from "./recovery.js";
 import { allocBytes, grownBytes, isFresh, ownedBytes } from "../bytes/slab.js";
 import { chunkOrder } from "./batch-order.js";
@@ -17,7 +17,6 @@ import { checkFullRead, runAsync, runSync, type ByteRange, type IoPlan } from ".
 import { parseReaderOptions, type ReaderOptions } from "./options.js";
 import { recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
 import type { FileWindow } from "../riegeli/chunk-reader.js";
-import { withVerifiedChunks } from "../riegeli/chunk-hashes.js";
 import { decodeChunkReusing, visitChunkRecords, type RecordVisitor, type ReusedBuffers } from "./borrowed-chunks.js";
 
 /**
@@ -376,7 +375,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     const { index } = this.layout;
     const buffers = this.takeVisitBuffers();
     for (const span of this.rangeSpans(start, end)) {
-      const window = this.verifiedSpan(this.readSpanReusing(span.range, buffers), span);
+      const window = verifiedSpan(this.layout, this.readSpanReusing(span.range, buffers), span.first, span.last);
       for (let c = span.first; c <= span.last; c++) {
         const chunk = this.decodeReusing(window, c, buffers);
         const base = index.recordStart(c);
@@ -399,7 +398,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
       const read = this.readSpanReusing(span.range, buffers);
       // All of a span's chunks verified in one call when it serves a record per chunk or more (else most go unread).
       const dense = span.to - span.from > span.last - span.first;
-      const window = dense ? this.verifiedSpan(read, span) : read;
+      const window = dense ? verifiedSpan(this.layout, read, span.first, span.last) : read;
       let c = -1;
       let chunk: ChunkRecords | undefined;
       for (let k = span.from; k < span.to; k++) {
@@ -553,7 +552,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     this.checkOpen();
     const buffer = this.takeSpanBuffer(span.range.length);
     try {
-      const window = this.verifiedSpan({ bytes: this.readWholeSync(buffer, span.range), start: span.range.position, inPlace: true }, span);
+      const window = verifiedSpan(this.layout, { bytes: this.readWholeSync(buffer, span.range), start: span.range.position, inPlace: true }, span.first, span.last);
       const chunks: ChunkRecords[] = [];
       for (let c = span.first; c <= span.last; c++) chunks.push(decodeDataChunk(this.layout, window, c));
       this.keepSpanBufferUnlessViewed(buffer, chunks);
@@ -606,7 +605,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
         if (sparse) buffer = this.scratch = grownBytes(this.scratch, length, this.spanBytes);
         else buffer = this.takeSpanBuffer(length);
         // Either buffer is this reader's alone: chunks may be reassembled in place there.
-        const window = this.verifiedSpan({ bytes: this.readWholeSync(buffer, span.range), start: position, inPlace: true }, span);
+        const window = verifiedSpan(this.layout, { bytes: this.readWholeSync(buffer, span.range), start: position, inPlace: true }, span.first, span.last);
         const decoded: ChunkRecords[] = [];
         for (let c = span.first; c <= span.last; c++) decoded.push(decodeDataChunk(this.layout, window, c));
         if (!sparse) this.keepSpanBufferUnlessViewed(buffer, decoded);
@@ -750,11 +749,6 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     } catch (e) {
       throw withFile(e, source.name);
     }
-  }
-
-  /** `window`, holding span chunks `[span.first, span.last]`, with their hashes verified in one native call where the addon is built (chunk-hashes.ts). */
-  private verifiedSpan(window: FileWindow, span: { first: number; last: number }): FileWindow {
-    return withVerifiedChunks(window, this.layout.index.offsets, span.first, span.last + 1);
   }
 
   private decodeReusing(window: FileWindow, c: number, buffers: ReusedBuffers): ChunkRecords {
