@@ -26,42 +26,46 @@ function compressorFor(request: EncodeRequest): StreamCompressor {
 }
 
 /**
- * Where chunks are compressed, reused: the codec writes up to its bound (about the group's size),
- * so a fresh buffer per chunk had the compressor fault in and zero ~333 KB per group_size:256
- * chunk, which made zstd ~35% slower here than on the writer's thread. Each chunk is copied out
- * at its compressed size.
+ * Where a job's chunks are laid out (40-byte header, then data, back to back), reused: the codec
+ * writes up to its bound (about the group's size), so a fresh buffer per chunk had the compressor
+ * fault in and zero ~333 KB per group_size:256 chunk, which made zstd ~35% slower here than on the
+ * writer's thread; and at group_size:1 an allocation per ~1 KB chunk cost the workers more than
+ * Snappy did. The job's chunks are copied out once, at their compressed size.
  */
 let scratch: Uint8Array = new Uint8Array(0);
+
+/** {@link scratch} with room for `length` bytes, keeping its first `keep` bytes. */
+function scratchFor(length: number, keep: number): Uint8Array {
+  if (scratch.length < length) {
+    const grown = ownedBytes(Math.max(length, 2 * scratch.length));
+    grown.set(scratch.subarray(0, keep));
+    scratch = grown;
+  }
+  return scratch;
+}
 
 /** Each group's chunk (40-byte header, then data), back to back in one fresh (transferable) buffer. */
 function encode(request: EncodeRequest): { chunks: Uint8Array; lengths: number[] } {
   const { sizes, values, groups } = request;
   const compressor = compressorFor(request);
-  const pieces: Uint8Array[] = [];
-  let total = 0;
+  const lengths: number[] = [];
+  let at = 0;
   for (let g = 0; g < groups.length; g += 3) {
     const sizesFrom = g === 0 ? 0 : groups[g - 3]!;
     const valuesFrom = g === 0 ? 0 : groups[g - 2]!;
     const valuesTo = groups[g + 1]!;
-    const data = encodeSimpleChunkData(compressor, sizes.subarray(sizesFrom, groups[g]!), values.subarray(valuesFrom, valuesTo), (length) => {
-      if (scratch.length < CHUNK_HEADER_SIZE + length) scratch = ownedBytes(CHUNK_HEADER_SIZE + length);
-      return scratch.subarray(CHUNK_HEADER_SIZE, CHUNK_HEADER_SIZE + length);
-    });
-    const chunk = ownedBytes(CHUNK_HEADER_SIZE + data.length);
-    chunk.set(data, CHUNK_HEADER_SIZE);
+    const dataAt = at + CHUNK_HEADER_SIZE;
+    const data = encodeSimpleChunkData(compressor, sizes.subarray(sizesFrom, groups[g]!), values.subarray(valuesFrom, valuesTo), (length) =>
+      scratchFor(dataAt + length, at).subarray(dataAt, dataAt + length),
+    );
     const fields = { chunkType: ChunkType.SIMPLE, dataSize: data.length, numRecords: groups[g + 2]!, decodedDataSize: valuesTo - valuesFrom };
-    encodeChunkHeader(chunk, 0, fields, chunk.subarray(CHUNK_HEADER_SIZE));
-    pieces.push(chunk);
-    total += chunk.length;
+    encodeChunkHeader(scratch, at, fields, data);
+    lengths.push(CHUNK_HEADER_SIZE + data.length);
+    at = dataAt + data.length;
   }
-  if (pieces.length === 1) return { chunks: pieces[0]!, lengths: [total] };
-  const chunks = new Uint8Array(total);
-  let at = 0;
-  for (const piece of pieces) {
-    chunks.set(piece, at);
-    at += piece.length;
-  }
-  return { chunks, lengths: pieces.map((p) => p.length) };
+  const chunks = ownedBytes(at);
+  chunks.set(scratch.subarray(0, at));
+  return { chunks, lengths };
 }
 
 port.on("message", (request: EncodeRequest) => {

@@ -24,7 +24,7 @@ const POSTSCRIPT_COPIES = 3;
 /** Jobs in flight per encode worker before the writer waits for the oldest. */
 const IN_FLIGHT_PER_WORKER = 4;
 /** Small groups go to a worker together until they hold this many bytes (one message each costs µs). */
-const JOB_BYTES = 64 * 1024;
+const JOB_BYTES = 256 * 1024;
 /** …or this many groups. */
 const JOB_GROUPS = 256;
 
