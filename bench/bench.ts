@@ -17,7 +17,9 @@
  * - `batch_borrowed`: ONE `forEachAtSync(sample, visit)` call (the batch, records borrowed);
  * - `parallel2_borrowed`: `forEachParallel(visit, 0, n, 2)` (records borrowed: decoded on 2
  *   workers into reused shared memory);
- * - `batch2_borrowed`: ONE `forEachAtParallel(sample, visit, 2)` call.
+ * - `batch2_borrowed`: ONE `forEachAtParallel(sample, visit, 2)` call;
+ * - `getitems`: ONE `ArrayRecordDataSource.getManySync(sample)` call on a fresh one-file data
+ *   source (the Grain-style batched read; the wheel's `ArrayRecordDataSource.__getitems__`).
  *
  * The sample is a fixed seeded permutation of all records (group_size 1) or its first 2,048
  * entries (larger groups, where every random record costs a whole chunk). Every timed run opens a
@@ -38,7 +40,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { scriptArgs } from "./script-args.js";
-import { ArrayRecordReader, ArrayRecordWriter } from "../src/index.js";
+import { ArrayRecordDataSource, ArrayRecordReader, ArrayRecordWriter } from "../src/index.js";
 import { benchData, OPTION_SETS, type BenchData } from "./bench-data.js";
 
 const { values } = scriptArgs("npm run bench --", {
@@ -57,7 +59,7 @@ const { values } = scriptArgs("npm run bench --", {
 const runs = Number(values.runs);
 const warmup = Number(values.warmup);
 const optionSets = values.only ?? OPTION_SETS;
-const ops = new Set((values.ops ?? "write,write_durable,write2,open,sequential,random,batch,batch2,parallel2,sequential_borrowed,batch_borrowed,batch2_borrowed,parallel2_borrowed").split(","));
+const ops = new Set((values.ops ?? "write,write_durable,write2,open,sequential,random,batch,batch2,parallel2,sequential_borrowed,batch_borrowed,batch2_borrowed,parallel2_borrowed,getitems").split(","));
 const data: BenchData = benchData(Number(values.records));
 const dir = values.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "arrayrecord-bench-"));
 
@@ -193,6 +195,18 @@ for (const options of optionSets) {
     emit(cell(options, "parallel2_borrowed", t, all, totalBytes));
   }
   reader?.closeSync();
+  if (ops.has("getitems")) {
+    let source: ArrayRecordDataSource | undefined;
+    const freshSource = (): void => {
+      source?.closeSync();
+      source = ArrayRecordDataSource.openSync([file], "", openMode);
+    };
+    const t = await timings(() => {
+      for (const record of source!.getManySync(sample)) sink += record.length;
+    }, freshSource);
+    source?.closeSync();
+    emit(cell(options, "getitems", t, sample.length, sampleBytes));
+  }
 }
 if (!values.dir) fs.rmSync(dir, { recursive: true, force: true });
 if (sink === 0 && ops.size > 0 && [...ops].some((op) => !op.startsWith("write") && op !== "open")) throw new Error("nothing read");

@@ -6,7 +6,7 @@
  */
 import { fstatSync, type Stats } from "node:fs";
 import { parentPort } from "node:worker_threads";
-import { checkDataChunk, decodeCheckedDataChunk, decodeDataChunkAt, spanChunkEntry, spanDecodedSize, spanRecordCount, type DataChunkEntry } from "./file-layout.js";
+import { checkDataChunk, decodeCheckedDataChunk, spanChunkEntry, spanDecodedSize, spanRecordCount, type DataChunkEntry } from "./file-layout.js";
 import { ArrayRecordError, isArrayRecordError } from "../errors.js";
 import type { DecodeRequest, DecodeResponse } from "./parallel-decode.js";
 import { parseChunk, type Chunk, type FileWindow } from "../riegeli/chunk-reader.js";
@@ -15,6 +15,7 @@ import { CHUNK_HEADER_SIZE, ChunkType } from "../riegeli/chunk-header.js";
 import { BLOCK_HEADER_SIZE, BLOCK_SIZE } from "../riegeli/blocks.js";
 import { CompressionByte } from "../riegeli/codecs.js";
 import { recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
+import { decodeParsedReusing } from "./borrowed-chunks.js";
 import { fileIoAddon } from "../bytes/native-file-io.js";
 import { preadFully } from "../bytes/file-source.js";
 import { ownedBytes } from "../bytes/slab.js";
@@ -314,47 +315,83 @@ function fileMapping(fd: number, end: number): ArrayBuffer | undefined {
 
 /**
  * Decodes every chunk of a span (all hashes verified) and copies just the records `pick` names
- * (indices from the span's first record) into one new buffer, bounds in `pick` order.
+ * (indices from the span's first record) into one new buffer, bounds in `pick` order. The chunks
+ * are decoded one at a time into {@link pickBuffers}, reused as the reader's visits reuse theirs
+ * (no fresh array per compressed chunk), and each chunk's picked records are copied out before
+ * the next one overwrites it.
  */
 function decodePicked(bytes: Uint8Array, start: number, span: DecodeRequest["chunks"], pick: Float64Array): { values: Uint8Array; bounds: Float64Array } {
   const window = { bytes, start, inPlace: true };
-  const decoded: ChunkRecords[] = [];
-  const firsts: number[] = [];
-  let records = 0;
-  for (let k = 0; k < span.numRecords.length; k++) {
-    const chunk = decodeDataChunkAt(window, spanChunkEntry(span, k));
-    decoded.push(chunk);
-    firsts.push(records);
-    records += chunk.count;
+  const n = span.numRecords.length;
+  // Where each chunk's records begin, from the footer's counts (each chunk is checked against them when decoded).
+  const firsts = new Float64Array(n + 1);
+  for (let k = 0; k < n; k++) firsts[k + 1] = firsts[k]! + span.numRecords[k]!;
+  const byChunk = picksByChunk(pick, firsts);
+  const bounds = new Float64Array(2 * pick.length);
+  let staged = 0;
+  let next = 0;
+  for (let k = 0; k < n; k++) {
+    const entry = spanChunkEntry(span, k);
+    const chunk = decodeParsedReusing(parseChunk(window, entry.begin, { limit: entry.limit, limitIsEof: false }), entry, pickBuffers);
+    for (; next < byChunk.ends[k]!; next++) {
+      const j = byChunk.order[next]!;
+      const record = recordAt(chunk, pick[j]! - firsts[k]!);
+      pickStage = grownKeeping(pickStage, staged + record.length, staged);
+      pickStage.set(record, staged);
+      bounds[2 * j] = staged;
+      bounds[2 * j + 1] = staged += record.length;
+    }
   }
-  const chunkOf = (i: number): number => {
+  const values = ownedBytes(staged);
+  values.set(pickStage.subarray(0, staged));
+  // Buffers grown for one huge chunk or pick are not kept.
+  if (pickStage.length > MAX_SCRATCH) pickStage = new Uint8Array(0);
+  if ((pickBuffers.decoded?.length ?? 0) > MAX_SCRATCH) pickBuffers.decoded = undefined;
+  return { values, bounds };
+}
+
+/** Buffers {@link decodePicked} decodes compressed chunks into, reused from chunk to chunk. */
+const pickBuffers: { decoded: Uint8Array | undefined } = { decoded: undefined };
+/** Where {@link decodePicked} gathers the picked records before their exact-size copy. */
+let pickStage: Uint8Array = new Uint8Array(0);
+
+/**
+ * The positions of `pick` grouped by chunk (`firsts[k]` is chunk k's first record): `order` lists
+ * them chunk after chunk (in `pick` order within one), and chunk k's end at `ends[k]`.
+ * OUT_OF_RANGE for an index outside the span.
+ */
+function picksByChunk(pick: Float64Array, firsts: Float64Array): { order: Uint32Array; ends: Uint32Array } {
+  const n = firsts.length - 1;
+  const records = firsts[n]!;
+  const chunkOf = new Uint32Array(pick.length);
+  const ends = new Uint32Array(n);
+  for (let j = 0; j < pick.length; j++) {
+    const i = pick[j]!;
     if (!(i >= 0 && i < records)) throw new ArrayRecordError("OUT_OF_RANGE", `record ${i} is not in this span of ${records}`);
     let lo = 0;
-    let hi = decoded.length - 1;
+    let hi = n - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
       if (firsts[mid]! <= i) lo = mid;
       else hi = mid - 1;
     }
-    return lo;
-  };
-  const bounds = new Float64Array(2 * pick.length);
-  // Each picked record is looked up once: its view is kept for the copy after the sizing pass.
-  const picked: Uint8Array[] = new Array(pick.length);
-  let size = 0;
-  for (let j = 0; j < pick.length; j++) {
-    const c = chunkOf(pick[j]!);
-    size += (picked[j] = recordAt(decoded[c]!, pick[j]! - firsts[c]!)).length;
+    chunkOf[j] = lo;
+    ends[lo]!++;
   }
-  const values = ownedBytes(size);
-  let at = 0;
-  for (let j = 0; j < pick.length; j++) {
-    const record = picked[j]!;
-    values.set(record, at);
-    bounds[2 * j] = at;
-    bounds[2 * j + 1] = at += record.length;
-  }
-  return { values, bounds };
+  for (let k = 1; k < n; k++) ends[k]! += ends[k - 1]!;
+  // A counting sort by chunk, stable: filled from the back.
+  const order = new Uint32Array(pick.length);
+  const fill = ends.slice();
+  for (let j = pick.length - 1; j >= 0; j--) order[--fill[chunkOf[j]!]!] = j;
+  return { order, ends };
+}
+
+/** `buffer` when it holds `length` bytes, else a larger one (at least twice the size) holding its first `keep` bytes. */
+function grownKeeping(buffer: Uint8Array, length: number, keep: number): Uint8Array {
+  if (buffer.length >= length) return buffer;
+  const grown = new Uint8Array(Math.max(length, 2 * buffer.length));
+  grown.set(buffer.subarray(0, keep));
+  return grown;
 }
 
 /** Whether the last span {@link decode} read from a file was all uncompressed simple chunks, whose records view its bytes. */

@@ -45,13 +45,11 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
   private cached: ChunkRecords | undefined;
   private closed = false;
   private readonly spanBytes: number;
-  /** Read buffer reused by batch reads that copy their few records out of a span (see {@link batchSync}). */
-  private scratch: Uint8Array | undefined;
   /** Read buffer reused by sequential and batch reads of spans while no decoded chunk views it (see {@link takeSpanBuffer}). */
   private spanScratch: Uint8Array | undefined;
   /** Read buffer reused by one-record reads of large chunks (see {@link readChunkSync}). */
   private chunkScratch: Uint8Array | undefined;
-  /** Buffers {@link forEachSync} and {@link forEachAtSync} reuse, kept between visits. */
+  /** Buffers {@link forEachSync}, {@link forEachAtSync} and the sparse spans of {@link batchSync} reuse, kept between calls. */
   private visitBuffers: ReusedBuffers | undefined;
   /** Whether {@link cached} views {@link chunkScratch} (its records are then copied out); set by {@link cache}. */
   private cachedInScratch = false;
@@ -382,7 +380,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
         visitChunkRecords(chunk, base, Math.max(start, base) - base, Math.min(end, base + chunk.count) - base, visit);
       }
     }
-    if (!this.closed) this.visitBuffers = buffers;
+    this.keepVisitBuffers(buffers);
   }
 
   /**
@@ -391,26 +389,39 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
    * is borrowed, as in {@link forEachSync}: valid only until `visit` returns.
    */
   forEachAtSync(indices: readonly number[], visit: RecordVisitor): void {
-    const { spans, chunks, order } = this.batchSpans(indices);
-    const { index } = this.layout;
+    const batch = this.batchSpans(indices);
     const buffers = this.takeVisitBuffers();
-    for (const span of spans) {
-      const read = this.readSpanReusing(span.range, buffers);
-      // All of a span's chunks verified in one call when it serves a record per chunk or more (else most go unread).
-      const dense = span.to - span.from > span.last - span.first;
-      const window = dense ? verifiedSpan(this.layout, read, span.first, span.last) : read;
-      let c = -1;
-      let chunk: ChunkRecords | undefined;
-      for (let k = span.from; k < span.to; k++) {
-        const p = order === undefined ? k : order[k]!;
-        if (chunks[p] !== c) {
-          c = chunks[p]!;
-          chunk = this.decodeReusing(window, c, buffers);
-        }
-        visit(recordAt(chunk!, indices[p]! - index.recordStart(c)), p);
+    for (const span of batch.spans) this.visitSpanAt(indices, batch, span, buffers, visit);
+    this.keepVisitBuffers(buffers);
+  }
+
+  /**
+   * Calls `visit(record, p)` for the positions `p` of a batch that `span` serves, reading it and
+   * decoding its chunks into `buffers` (reused: each record is valid only until `visit` returns).
+   */
+  private visitSpanAt(indices: readonly number[], { chunks, order }: BatchSpans, span: BatchSpans["spans"][number], buffers: ReusedBuffers, visit: RecordVisitor): void {
+    const { index } = this.layout;
+    const read = this.readSpanReusing(span.range, buffers);
+    // All of a span's chunks verified in one call when it serves a record per chunk or more (else most go unread).
+    const dense = span.to - span.from > span.last - span.first;
+    const window = dense ? verifiedSpan(this.layout, read, span.first, span.last) : read;
+    let c = -1;
+    let chunk: ChunkRecords | undefined;
+    for (let k = span.from; k < span.to; k++) {
+      const p = order === undefined ? k : order[k]!;
+      if (chunks[p] !== c) {
+        c = chunks[p]!;
+        chunk = this.decodeReusing(window, c, buffers);
       }
+      visit(recordAt(chunk!, indices[p]! - index.recordStart(c)), p);
     }
-    if (!this.closed) this.visitBuffers = buffers;
+  }
+
+  /** Keeps a visit's buffers for the next one, unless the reader was closed meanwhile; a read buffer grown past a span for one large chunk is not kept. */
+  private keepVisitBuffers(buffers: ReusedBuffers): void {
+    if (this.closed) return;
+    if ((buffers.read?.length ?? 0) > this.spanBytes) buffers.read = undefined;
+    this.visitBuffers = buffers;
   }
 
   /** Async {@link records}: the next span's I/O runs while the current one is consumed. */
@@ -587,44 +598,47 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
   /**
    * A batch read from a source that reads into buffers (a local file): like {@link batchPlan},
    * except that a span serving few of its records (at most 1 in {@link SPARSE_BATCH}, e.g. 2,048
-   * random indices over 256-record chunks) is read into one reused buffer and its records are
-   * copied out, instead of keeping a fresh read of the whole span (and its decoded chunks) alive
-   * for a few views: that allocation was most of the GC in such a batch's profile.
+   * random indices over 256-record chunks) is read and decoded as {@link forEachAtSync} does, into
+   * buffers reused from span to span and chunk to chunk, and its records are copied out, instead
+   * of keeping a fresh read of the whole span (and its decoded chunks) alive for a few views: that
+   * allocation was most of the GC in such a batch's profile, and a fresh array per decoded chunk
+   * cost 2,048 records from the group_size:256 zstd:3 bench file 8–15% more CPU (bench/ab.ts).
    */
   private batchSync(indices: readonly number[]): Uint8Array[] {
-    const { spans, chunks, order } = this.batchSpans(indices);
+    const batch = this.batchSpans(indices);
+    const { chunks, order } = batch;
     const out = new Array<Uint8Array>(indices.length);
     const { index } = this.layout;
     const source = this.source;
+    const copyOut = (record: Uint8Array, p: number): void => {
+      const copy = allocBytes(record.length); // a slab view: cheaper than slice() for small records
+      copy.set(record);
+      out[p] = copy;
+    };
+    let buffers: ReusedBuffers | undefined;
     try {
-      for (const span of spans) {
+      for (const span of batch.spans) {
         const held = index.recordStart(span.last + 1) - index.recordStart(span.first);
-        const sparse = (span.to - span.from) * SPARSE_BATCH <= held;
-        const { position, length } = span.range;
-        let buffer: Uint8Array;
-        if (sparse) buffer = this.scratch = grownBytes(this.scratch, length, this.spanBytes);
-        else buffer = this.takeSpanBuffer(length);
-        // Either buffer is this reader's alone: chunks may be reassembled in place there.
-        const window = verifiedSpan(this.layout, { bytes: this.readWholeSync(buffer, span.range), start: position, inPlace: true }, span.first, span.last);
+        if ((span.to - span.from) * SPARSE_BATCH <= held) {
+          this.visitSpanAt(indices, batch, span, (buffers ??= this.takeVisitBuffers()), copyOut);
+          continue;
+        }
+        const buffer = this.takeSpanBuffer(span.range.length);
+        // The buffer is this reader's alone: chunks may be reassembled in place there.
+        const window = verifiedSpan(this.layout, { bytes: this.readWholeSync(buffer, span.range), start: span.range.position, inPlace: true }, span.first, span.last);
         const decoded: ChunkRecords[] = [];
         for (let c = span.first; c <= span.last; c++) decoded.push(decodeDataChunk(this.layout, window, c));
-        if (!sparse) this.keepSpanBufferUnlessViewed(buffer, decoded);
+        this.keepSpanBufferUnlessViewed(buffer, decoded);
         for (let k = span.from; k < span.to; k++) {
           const p = order === undefined ? k : order[k]!;
           const c = chunks[p]!;
-          const record = recordAt(decoded[c - span.first]!, indices[p]! - index.recordStart(c));
-          if (sparse) {
-            const copy = allocBytes(record.length); // a slab view: cheaper than slice() for small records
-            copy.set(record);
-            out[p] = copy;
-          } else out[p] = record;
+          out[p] = recordAt(decoded[c - span.first]!, indices[p]! - index.recordStart(c));
         }
       }
     } catch (e) {
       throw withFile(e, source.name);
     } finally {
-      // A buffer grown past a span for one large chunk is not kept.
-      if (this.scratch !== undefined && this.scratch.length > this.spanBytes) this.scratch = undefined;
+      if (buffers !== undefined) this.keepVisitBuffers(buffers);
     }
     return out;
   }
@@ -744,7 +758,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
         const bytes = this.readFreshSync(range);
         return { bytes, start: range.position, inPlace: isFresh(bytes) };
       }
-      buffers.read = grownBytes(buffers.read, range.length);
+      buffers.read = grownBytes(buffers.read, range.length, this.spanBytes);
       return { bytes: this.readWholeSync(buffers.read, range), start: range.position, inPlace: true };
     } catch (e) {
       throw withFile(e, source.name);
