@@ -18,7 +18,7 @@ import { recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
 import { decodeParsedReusing } from "./borrowed-chunks.js";
 import { fileIoAddon } from "../bytes/native-file-io.js";
 import { preadFully } from "../bytes/file-source.js";
-import { ownedBytes } from "../bytes/slab.js";
+import { grownKeeping, ownedBytes } from "../bytes/slab.js";
 
 /**
  * Largest output buffer allocated up front from the footer's decoded sizes (checked against each
@@ -384,14 +384,6 @@ function picksByChunk(pick: Float64Array, firsts: Float64Array): { order: Uint32
   const fill = ends.slice();
   for (let j = pick.length - 1; j >= 0; j--) order[--fill[chunkOf[j]!]!] = j;
   return { order, ends };
-}
-
-/** `buffer` when it holds `length` bytes, else a larger one (at least twice the size) holding its first `keep` bytes. */
-function grownKeeping(buffer: Uint8Array, length: number, keep: number): Uint8Array {
-  if (buffer.length >= length) return buffer;
-  const grown = new Uint8Array(Math.max(length, 2 * buffer.length));
-  grown.set(buffer.subarray(0, keep));
-  return grown;
 }
 
 /** Whether the last span {@link decode} read from a file was all uncompressed simple chunks, whose records view its bytes. */

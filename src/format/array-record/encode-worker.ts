@@ -8,7 +8,7 @@ import { StreamCompressor } from "../riegeli/codecs.js";
 import { CHUNK_HEADER_SIZE, ChunkType, encodeChunkHeader } from "../riegeli/chunk-header.js";
 import { encodeSimpleChunkData } from "../riegeli/simple-chunk.js";
 import type { EncodeRequest, EncodeResponse } from "./parallel-encode.js";
-import { ownedBytes } from "../bytes/slab.js";
+import { grownKeeping, ownedBytes } from "../bytes/slab.js";
 
 const { port, signal } = workerData as { port: MessagePort; signal: Int32Array };
 
@@ -34,16 +34,6 @@ function compressorFor(request: EncodeRequest): StreamCompressor {
  */
 let scratch: Uint8Array = new Uint8Array(0);
 
-/** {@link scratch} with room for `length` bytes, keeping its first `keep` bytes. */
-function scratchFor(length: number, keep: number): Uint8Array {
-  if (scratch.length < length) {
-    const grown = ownedBytes(Math.max(length, 2 * scratch.length));
-    grown.set(scratch.subarray(0, keep));
-    scratch = grown;
-  }
-  return scratch;
-}
-
 /** Each group's chunk (40-byte header, then data), back to back in one fresh (transferable) buffer. */
 function encode(request: EncodeRequest): { chunks: Uint8Array; lengths: number[] } {
   const { sizes, values, groups } = request;
@@ -56,7 +46,7 @@ function encode(request: EncodeRequest): { chunks: Uint8Array; lengths: number[]
     const valuesTo = groups[g + 1]!;
     const dataAt = at + CHUNK_HEADER_SIZE;
     const data = encodeSimpleChunkData(compressor, sizes.subarray(sizesFrom, groups[g]!), values.subarray(valuesFrom, valuesTo), (length) =>
-      scratchFor(dataAt + length, at).subarray(dataAt, dataAt + length),
+      (scratch = grownKeeping(scratch, dataAt + length, at)).subarray(dataAt, dataAt + length),
     );
     const fields = { chunkType: ChunkType.SIMPLE, dataSize: data.length, numRecords: groups[g + 2]!, decodedDataSize: valuesTo - valuesFrom };
     encodeChunkHeader(scratch, at, fields, data);

@@ -47,6 +47,17 @@ export function grownBytes(buffer: Uint8Array | undefined, length: number, cap =
   return allocBytes(Math.max(length, Math.min(cap, 2 * (buffer?.length ?? 0))));
 }
 
+/**
+ * `buffer` when it holds `length` bytes, else a new one of at least twice its size (not zeroed)
+ * holding a copy of its first `keep` bytes: for output gathered piece by piece.
+ */
+export function grownKeeping(buffer: Uint8Array, length: number, keep: number): Uint8Array {
+  if (buffer.length >= length) return buffer;
+  const grown = ownedBytes(Math.max(length, 2 * buffer.length));
+  grown.set(buffer.subarray(0, keep));
+  return grown;
+}
+
 /** Reads whose bytes belong to the reader alone (see {@link markFresh}). */
 const freshReads = new WeakSet<Uint8Array>();
 
