@@ -19,7 +19,9 @@
  *   workers into reused shared memory);
  * - `batch2_borrowed`: ONE `forEachAtParallel(sample, visit, 2)` call;
  * - `getitems`: ONE `ArrayRecordDataSource.getManySync(sample)` call on a fresh one-file data
- *   source (the Grain-style batched read; the wheel's `ArrayRecordDataSource.__getitems__`).
+ *   source (the Grain-style batched read; the wheel's `ArrayRecordDataSource.__getitems__`);
+ * - `getitems_async` (only when named in `--ops`): ONE `await source.getMany(sample)`, which
+ *   decodes large compressed spans on the decode workers (array-record/batch-workers.ts).
  *
  * The sample is a fixed seeded permutation of all records (group_size 1) or its first 2,048
  * entries (larger groups, where every random record costs a whole chunk). Every timed run opens a
@@ -206,6 +208,18 @@ for (const options of optionSets) {
     }, freshSource);
     source?.closeSync();
     emit(cell(options, "getitems", t, sample.length, sampleBytes));
+  }
+  if (ops.has("getitems_async")) {
+    let source: ArrayRecordDataSource | undefined;
+    const freshSource = (): void => {
+      source?.closeSync();
+      source = ArrayRecordDataSource.openSync([file], "", openMode);
+    };
+    const t = await timings(async () => {
+      for (const record of await source!.getMany(sample)) sink += record.length;
+    }, freshSource);
+    source?.closeSync();
+    emit(cell(options, "getitems_async", t, sample.length, sampleBytes));
   }
 }
 if (!values.dir) fs.rmSync(dir, { recursive: true, force: true });

@@ -15,6 +15,7 @@ import { workerCount } from "./parallel-decode.js";
 import { decodeSpansParallel, packedRecord, type SpanReads } from "./parallel-spans.js";
 import { checkFullRead, runAsync, runSync, type ByteRange, type IoPlan } from "../bytes/io-plan.js";
 import { parseReaderOptions, type ReaderOptions } from "./options.js";
+import { batchWorkerCount } from "./batch-workers.js";
 import { recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
 import type { FileWindow } from "../riegeli/chunk-reader.js";
 import { decodeChunkReusing, visitChunkRecords, type RecordVisitor, type ReusedBuffers } from "./borrowed-chunks.js";
@@ -203,7 +204,26 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
       });
       return this.feedBatch(which, batch, bytes);
     }
+    if (this.source.fileDescriptor !== undefined) {
+      // A local file's batch of large spans decodes on the workers (batch-workers.ts).
+      const batch = this.batchSpans(which);
+      const workers = batchWorkerCount(workerCount(this.options.maxParallelism), batch.spans.length, this.decodedBytes(batch));
+      if (workers > 0) {
+        const out = new Array<Uint8Array>(which.length);
+        await this.batchParallel(which, workers, (record, k) => (out[k] = record), false, batch);
+        return out;
+      }
+      return this.runAsync(this.batchPlan(which, batch));
+    }
     return this.runAsync(this.batchPlan(which));
+  }
+
+  /** What the chunks of a batch's spans decode to, by the footer. */
+  private decodedBytes({ spans }: BatchSpans): number {
+    const { decodedSizes } = this.layout.index;
+    let bytes = 0;
+    for (const span of spans) for (let c = span.first; c <= span.last; c++) bytes += decodedSizes[c]!;
+    return bytes;
   }
 
   /** Records `[start, end)` in order. */
@@ -286,9 +306,9 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
   }
 
   /** {@link readParallel} and {@link forEachAtParallel}: the record at each `indices[k]` to `take`, in file order; `shared` as in `decodeSpansParallel`. */
-  private async batchParallel(indices: readonly number[], workers: number, take: RecordVisitor, shared: boolean): Promise<void> {
+  private async batchParallel(indices: readonly number[], workers: number, take: RecordVisitor, shared: boolean, batch = this.batchSpans(indices)): Promise<void> {
     this.checkWorkers(workers);
-    const { spans, order } = this.batchSpans(indices);
+    const { spans, order } = batch;
     const { index } = this.layout;
     const fileBytes = this.source.mapping?.();
     // A span serving few of its records (see SPARSE_BATCH) sends the worker just those to copy out.

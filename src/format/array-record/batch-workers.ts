@@ -1,0 +1,28 @@
+/**
+ * When an async batch read of a local file (`ArrayRecordReader.read(indices)`, and so a data
+ * source's `getMany`) decodes on the decode workers instead of the calling thread: where each
+ * span gives a worker enough to do to pay for its round trip. The workers read the file
+ * themselves, verify and decode into buffers they reuse, and copy out the few records of sparse
+ * spans; the calling thread's async path reads each span into fresh memory through libuv's pool.
+ * Measured here (65,536 records of 1.3 KB, 2 cores): `await reader.read(sample)` against
+ * `readParallel(sample, 2)`, 15 alternating reps: group_size:256 zstd:3 (333 KB chunks) 16 / 256 /
+ * 2,048 random records 8.7 / 79 / 104 ms on this thread, 5.2 / 46 / 54 ms on 2 workers;
+ * group_size:64 zstd:3 (83 KB chunks, most spans one chunk) 256 records 29 vs 33 ms, 2,048
+ * (spans of adjacent chunks) 131 vs 68 ms; group_size:1 random records (1.3 KB spans) 3–4x slower
+ * on workers at every size. `bench.js --ops getitems_async` (one `getMany(sample)`), this thread
+ * vs workers: group_size:256 uncompressed 19–21k vs 74–99k records/s, group_size:1 uncompressed
+ * (all records: 1 MiB spans) 424–471k vs 498–522k.
+ */
+
+/** Average decoded bytes per span from which a batch's chunks are decoded on the workers. */
+export const WORKER_BATCH_MIN_SPAN_BYTES = 256 * 1024;
+
+/**
+ * The workers an async batch read should decode on, or 0 for this thread: `workers` (from
+ * `max_parallelism`) when it is at least 2 and the batch's `spans` decode to at least
+ * {@link WORKER_BATCH_MIN_SPAN_BYTES} each on average (`decodedBytes` in all).
+ */
+export function batchWorkerCount(workers: number, spans: number, decodedBytes: number): number {
+  if (workers < 2 || spans === 0) return 0;
+  return decodedBytes / spans >= WORKER_BATCH_MIN_SPAN_BYTES ? workers : 0;
+}
