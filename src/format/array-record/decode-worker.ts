@@ -315,33 +315,32 @@ function fileMapping(fd: number, end: number): ArrayBuffer | undefined {
 
 /**
  * Decodes every chunk of a span (all hashes verified) and copies just the records `pick` names
- * (indices from the span's first record) into one new buffer, bounds in `pick` order. The chunks
- * are decoded one at a time into {@link pickBuffers}, reused as the reader's visits reuse theirs
- * (no fresh array per compressed chunk), and each chunk's picked records are copied out before
- * the next one overwrites it.
+ * (indices from the span's first record, grouped by chunk in file order: see
+ * {@link DecodeRequest.pick}) into one new buffer, bounds in `pick` order. The chunks are decoded
+ * one at a time into {@link pickBuffers}, reused as the reader's visits reuse theirs (no fresh
+ * array per compressed chunk), and each chunk's picked records are copied out before the next
+ * one overwrites it.
  */
 function decodePicked(bytes: Uint8Array, start: number, span: DecodeRequest["chunks"], pick: Float64Array): { values: Uint8Array; bounds: Float64Array } {
   const window = { bytes, start, inPlace: true };
   const n = span.numRecords.length;
-  // Where each chunk's records begin, from the footer's counts (each chunk is checked against them when decoded).
-  const firsts = new Float64Array(n + 1);
-  for (let k = 0; k < n; k++) firsts[k + 1] = firsts[k]! + span.numRecords[k]!;
-  const byChunk = picksByChunk(pick, firsts);
   const bounds = new Float64Array(2 * pick.length);
   let staged = 0;
-  let next = 0;
-  for (let k = 0; k < n; k++) {
+  let j = 0;
+  // Chunk k's records are [first, first + its count), by the footer's counts (each chunk is checked against them when decoded).
+  for (let k = 0, first = 0; k < n; first += span.numRecords[k++]!) {
     const entry = spanChunkEntry(span, k);
     const chunk = decodeParsedReusing(parseChunk(window, entry.begin, { limit: entry.limit, limitIsEof: false }), entry, pickBuffers);
-    for (; next < byChunk.ends[k]!; next++) {
-      const j = byChunk.order[next]!;
-      const record = recordAt(chunk, pick[j]! - firsts[k]!);
+    for (; j < pick.length && pick[j]! < first + chunk.count; j++) {
+      if (!(pick[j]! >= first)) throw new ArrayRecordError("OUT_OF_RANGE", `picked record ${pick[j]} is not in chunk order in this span`);
+      const record = recordAt(chunk, pick[j]! - first);
       pickStage = grownKeeping(pickStage, staged + record.length, staged);
       pickStage.set(record, staged);
       bounds[2 * j] = staged;
       bounds[2 * j + 1] = staged += record.length;
     }
   }
+  if (j < pick.length) throw new ArrayRecordError("OUT_OF_RANGE", `picked record ${pick[j]} is not in this span`);
   const values = ownedBytes(staged);
   values.set(pickStage.subarray(0, staged));
   // Buffers grown for one huge chunk or pick are not kept.
@@ -354,37 +353,6 @@ function decodePicked(bytes: Uint8Array, start: number, span: DecodeRequest["chu
 const pickBuffers: { decoded: Uint8Array | undefined } = { decoded: undefined };
 /** Where {@link decodePicked} gathers the picked records before their exact-size copy. */
 let pickStage: Uint8Array = new Uint8Array(0);
-
-/**
- * The positions of `pick` grouped by chunk (`firsts[k]` is chunk k's first record): `order` lists
- * them chunk after chunk (in `pick` order within one), and chunk k's end at `ends[k]`.
- * OUT_OF_RANGE for an index outside the span.
- */
-function picksByChunk(pick: Float64Array, firsts: Float64Array): { order: Uint32Array; ends: Uint32Array } {
-  const n = firsts.length - 1;
-  const records = firsts[n]!;
-  const chunkOf = new Uint32Array(pick.length);
-  const ends = new Uint32Array(n);
-  for (let j = 0; j < pick.length; j++) {
-    const i = pick[j]!;
-    if (!(i >= 0 && i < records)) throw new ArrayRecordError("OUT_OF_RANGE", `record ${i} is not in this span of ${records}`);
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (firsts[mid]! <= i) lo = mid;
-      else hi = mid - 1;
-    }
-    chunkOf[j] = lo;
-    ends[lo]!++;
-  }
-  for (let k = 1; k < n; k++) ends[k]! += ends[k - 1]!;
-  // A counting sort by chunk, stable: filled from the back.
-  const order = new Uint32Array(pick.length);
-  const fill = ends.slice();
-  for (let j = pick.length - 1; j >= 0; j--) order[--fill[chunkOf[j]!]!] = j;
-  return { order, ends };
-}
 
 /** Whether the last span {@link decode} read from a file was all uncompressed simple chunks, whose records view its bytes. */
 let lastSpanViewed = true;

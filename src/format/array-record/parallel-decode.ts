@@ -19,8 +19,8 @@ export interface DecodeRequest {
   start: number;
   chunks: SpanChunks;
   /**
-   * Only these records of the span (indices from its first record, any order, repeats allowed)
-   * are wanted: the worker copies them into a small buffer (and reuses its read buffer) instead of
+   * Only these records of the span (indices from its first record, grouped by chunk in file
+   * order; any order and repeats within a chunk, as a batch's positions come) are wanted: the worker copies them into a small buffer (and reuses its read buffer) instead of
    * returning the whole span; the response's bounds then follow `pick`.
    */
   pick?: Float64Array;

@@ -421,10 +421,8 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
    */
   private visitSpanAt(indices: readonly number[], { chunks, order }: BatchSpans, span: BatchSpans["spans"][number], buffers: ReusedBuffers, visit: RecordVisitor): void {
     const { index } = this.layout;
-    const read = this.readSpanReusing(span.range, buffers);
-    // All of a span's chunks verified in one call when it serves a record per chunk or more (else most go unread).
-    const dense = span.to - span.from > span.last - span.first;
-    const window = dense ? verifiedSpan(this.layout, read, span.first, span.last) : read;
+    // Every chunk of a batch span serves a record: all are verified in one call.
+    const window = verifiedSpan(this.layout, this.readSpanReusing(span.range, buffers), span.first, span.last);
     let c = -1;
     let chunk: ChunkRecords | undefined;
     for (let k = span.from; k < span.to; k++) {
@@ -577,9 +575,13 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
    * local file) the span is read into the reader's span buffer ({@link takeSpanBuffer}) and
    * decoded there (in place).
    */
-  private sequentialChunks(span: { first: number; last: number; range: { position: number; length: number }; plan: IoPlan<ChunkRecords[]> }): ChunkRecords[] {
+  private sequentialChunks(span: { first: number; last: number; range: ByteRange; plan: IoPlan<ChunkRecords[]> }): ChunkRecords[] {
+    return this.source.readIntoSync === undefined ? this.runSync(span.plan) : this.spanBufferChunks(span);
+  }
+
+  /** The decoded chunks `[span.first, span.last]`, read into the reader's span buffer (a source that reads into buffers) and decoded there, in place. */
+  private spanBufferChunks(span: { first: number; last: number; range: ByteRange }): ChunkRecords[] {
     const source = this.source;
-    if (source.readIntoSync === undefined) return this.runSync(span.plan);
     this.checkOpen();
     const buffer = this.takeSpanBuffer(span.range.length);
     try {
@@ -643,12 +645,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
           this.visitSpanAt(indices, batch, span, (buffers ??= this.takeVisitBuffers()), copyOut);
           continue;
         }
-        const buffer = this.takeSpanBuffer(span.range.length);
-        // The buffer is this reader's alone: chunks may be reassembled in place there.
-        const window = verifiedSpan(this.layout, { bytes: this.readWholeSync(buffer, span.range), start: span.range.position, inPlace: true }, span.first, span.last);
-        const decoded: ChunkRecords[] = [];
-        for (let c = span.first; c <= span.last; c++) decoded.push(decodeDataChunk(this.layout, window, c));
-        this.keepSpanBufferUnlessViewed(buffer, decoded);
+        const decoded = this.spanBufferChunks(span);
         for (let k = span.from; k < span.to; k++) {
           const p = order === undefined ? k : order[k]!;
           const c = chunks[p]!;
