@@ -89,22 +89,25 @@ describe("file-read addon", () => {
     try {
       const target = new Uint8Array(4000);
       // Drop the file's pages from the page cache (GNU dd: nocache with count=0 covers the whole
-      // file). Dropping is advisory: a page still in another CPU's LRU batch survives one
-      // fadvise (seen once in ~20 CI runs), so up to 5 tries, 50 ms apart.
+      // file). Dropping is advisory: a page still in another CPU's LRU batch survives one fadvise
+      // (seen once in ~20 CI runs, and more often on a loaded machine), so up to 8 tries, each
+      // after 50 ms, until the descriptor reads nothing without waiting at 150 KB and the source
+      // reads nothing at one of eleven positions 250 KB apart, far from it (a refused read may
+      // start the kernel's readahead around itself, so each try drops the file again first).
+      const positions = Array.from({ length: 11 }, (_, k) => 3_500_000 - k * 250_000);
+      const source = await FileByteSource.open(file);
       let cached = -1;
-      for (let attempt = 0; attempt < 5 && cached !== 0; attempt++) {
+      let far: number | undefined;
+      for (let attempt = 0; attempt < 8 && far === undefined; attempt++) {
         if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50));
         const dd = spawnSync("dd", [`if=${file}`, "iflag=nocache", "count=0", "status=none"], { timeout: 10_000 });
         expect(dd.status, String(dd.stderr)).toBe(0);
         cached = addon.preadCached(fd, target, 150_000);
+        if (cached !== 0) continue;
+        await new Promise((resolve) => setTimeout(resolve, 100)); // any readahead that refusal started lands
+        far = positions.find((p) => source.readCachedSync(p, 4000) === undefined);
       }
       expect(cached).toBe(0);
-      await new Promise((resolve) => setTimeout(resolve, 100)); // any readahead that refusal started lands
-      const source = await FileByteSource.open(file);
-      // Far from the first try (a refused read may start the kernel's readahead around itself).
-      // The drop may also have left a page there cached (advisory, as above; seen once at 3.5 MB):
-      // the first of a few positions 500 KB apart that reads nothing without waiting is used.
-      const far = [3_500_000, 3_000_000, 2_500_000, 2_000_000, 1_500_000].find((p) => source.readCachedSync(p, 4000) === undefined);
       expect(far).toBeDefined();
       expect(await source.read(far!, 4000)).toEqual(bytes.subarray(far!, far! + 4000));
       expect(source.readCachedSync(far!, 4000)).toEqual(bytes.subarray(far!, far! + 4000));
