@@ -1,9 +1,9 @@
 /*
  * HighwayHash-64 with AVX2, written from the algorithm as our TypeScript engines implement it
- * (src/format/riegeli/highwayhash-portable.ts), no other project's code, and a loop that verifies
- * the header and data hashes of many Riegeli chunks in one N-API call. Per call, N-API costs about
- * as much as hashing a 1.3 KB chunk with the WebAssembly engine; verifying a span's chunks in one
- * call is what makes a native hash pay for small chunks.
+ * (src/format/riegeli/highwayhash-portable.ts), no other project's code, and loops that verify
+ * (reader) or write (writer) the header and data hashes of many Riegeli chunks in one N-API call.
+ * Per call, N-API costs about as much as hashing a 1.3 KB chunk with the WebAssembly engine;
+ * hashing a span's chunks in one call is what makes a native hash pay for small chunks.
  *
  * Exports exist only on x86-64 CPUs with AVX2 (the module is empty elsewhere, and callers keep
  * their WebAssembly engine):
@@ -18,6 +18,12 @@
  *   inside bytes, the header hash (of header bytes 8..40, stored at 0..8) matches and the data hash
  *   (of the data_size bytes after the header, stored at 16..24) matches; else 0 (the caller's own
  *   parser then decides, and reports the error). Returns how many were verified.
+ *
+ * sealChunks(key, bytes: Uint8Array, start: number, offsets: Float64Array, count: number): void
+ *   The writer's side: for k < count, the chunk at file position offsets[k] has every header field
+ *   but its two hashes written, and lies inside one block and inside bytes; writes its data hash
+ *   (at 16..24) and then its header hash (at 0..8). Throws TypeError, writing nothing, if a chunk
+ *   does not lie so.
  */
 #include <node_api.h>
 #include <stdint.h>
@@ -96,19 +102,30 @@ AVX2 static uint64_t hh_hash64(__m256i key, const uint8_t* data, size_t n) {
   return (uint64_t)_mm_cvtsi128_si64(_mm256_castsi256_si128(sum));
 }
 
-/* Chunk k verified as the header comment says (all arithmetic in u64: sizes come from the file). */
-AVX2 static int chunk_verified(__m256i key, const uint8_t* bytes, size_t length, uint64_t start, double offset) {
-  if (!(offset >= (double)start) || offset > 9007199254740991.0) return 0;
+/*
+ * The header of the chunk beginning at file position `offset` when the chunk's header and data
+ * (data_size from the header) lie inside one 64 KiB block and inside bytes (bytes[0] at file
+ * position start); else NULL. All arithmetic in u64: sizes come from the file.
+ */
+static const uint8_t* chunk_in_block(const uint8_t* bytes, size_t length, uint64_t start, double offset) {
+  if (!(offset >= (double)start) || offset > 9007199254740991.0) return NULL;
   uint64_t begin = (uint64_t)offset;
-  if ((double)begin != offset || begin % BLOCK_SIZE == 0) return 0;
+  if ((double)begin != offset || begin % BLOCK_SIZE == 0) return NULL;
   uint64_t room = (begin / BLOCK_SIZE + 1) * BLOCK_SIZE - begin; /* bytes to the next block boundary */
   uint64_t at = begin - start;
-  if (room < CHUNK_HEADER_SIZE || at > length || length - at < CHUNK_HEADER_SIZE) return 0;
+  if (room < CHUNK_HEADER_SIZE || at > length || length - at < CHUNK_HEADER_SIZE) return NULL;
   const uint8_t* header = bytes + at;
   uint64_t data_size = load64(header + 8);
-  if (data_size > room - CHUNK_HEADER_SIZE || data_size > length - at - CHUNK_HEADER_SIZE) return 0;
+  if (data_size > room - CHUNK_HEADER_SIZE || data_size > length - at - CHUNK_HEADER_SIZE) return NULL;
+  return header;
+}
+
+/* Chunk k verified as the header comment says. */
+AVX2 static int chunk_verified(__m256i key, const uint8_t* bytes, size_t length, uint64_t start, double offset) {
+  const uint8_t* header = chunk_in_block(bytes, length, start, offset);
+  if (header == NULL) return 0;
   if (hh_hash64(key, header + 8, CHUNK_HEADER_SIZE - 8) != load64(header)) return 0;
-  return hh_hash64(key, header + CHUNK_HEADER_SIZE, (size_t)data_size) == load64(header + 16);
+  return hh_hash64(key, header + CHUNK_HEADER_SIZE, (size_t)load64(header + 8)) == load64(header + 16);
 }
 
 static int typed_bytes(napi_env env, napi_value v, napi_typedarray_type want, void** data, size_t* length) {
@@ -173,6 +190,40 @@ AVX2 static napi_value verify_chunks(napi_env env, napi_callback_info info) {
   return result;
 }
 
+AVX2 static napi_value seal_chunks(napi_env env, napi_callback_info info) {
+  const char* usage =
+      "sealChunks(key: Uint8Array(32), bytes: Uint8Array, start: number, offsets: Float64Array, count: number): every chunk inside one block and inside bytes";
+  size_t argc = 5;
+  napi_value argv[5];
+  uint8_t *key, *bytes;
+  double *offsets, start, count;
+  size_t key_length, length, offsets_length;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 5 ||
+      !typed_bytes(env, argv[0], napi_uint8_array, (void**)&key, &key_length) || key_length != 32 ||
+      !typed_bytes(env, argv[1], napi_uint8_array, (void**)&bytes, &length) ||
+      napi_get_value_double(env, argv[2], &start) != napi_ok ||
+      !typed_bytes(env, argv[3], napi_float64_array, (void**)&offsets, &offsets_length) ||
+      napi_get_value_double(env, argv[4], &count) != napi_ok ||
+      !(start >= 0 && start <= 9007199254740991.0 && (double)(uint64_t)start == start) ||
+      !(count >= 0 && count <= (double)offsets_length && (double)(size_t)count == count)) {
+    return throw_usage(env, usage);
+  }
+  __m256i k = key_of(key);
+  size_t n = (size_t)count;
+  /* Check every chunk before writing any hash, so a bad call changes nothing. */
+  for (size_t i = 0; i < n; i++) {
+    if (chunk_in_block(bytes, length, (uint64_t)start, offsets[i]) == NULL) return throw_usage(env, usage);
+  }
+  for (size_t i = 0; i < n; i++) {
+    uint8_t* header = (uint8_t*)chunk_in_block(bytes, length, (uint64_t)start, offsets[i]);
+    uint64_t data_hash = hh_hash64(k, header + CHUNK_HEADER_SIZE, (size_t)load64(header + 8));
+    memcpy(header + 16, &data_hash, 8);
+    uint64_t header_hash = hh_hash64(k, header + 8, CHUNK_HEADER_SIZE - 8);
+    memcpy(header, &header_hash, 8);
+  }
+  return NULL;
+}
+
 static void export_function(napi_env env, napi_value exports, const char* name, napi_callback fn) {
   napi_value value;
   napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, NULL, &value);
@@ -184,6 +235,7 @@ NAPI_MODULE_INIT() {
   if (__builtin_cpu_supports("avx2")) {
     export_function(env, exports, "hash", hash);
     export_function(env, exports, "verifyChunks", verify_chunks);
+    export_function(env, exports, "sealChunks", seal_chunks);
   }
   return exports;
 }

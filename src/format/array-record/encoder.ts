@@ -15,6 +15,7 @@ import { encodeWorkerCount, sharedEncodePool, type EncodePool } from "./parallel
 import { TransposedChunkBuilder } from "../riegeli/transposed-chunk-encoder.js";
 import { writerOptionsToString, type WriterOptions } from "./options.js";
 import { checkEncodedChunk, type EncodedChunk } from "./encoded-chunks.js";
+import { DeferredChunkHashes } from "../riegeli/chunk-hashes.js";
 
 /** The ArrayRecord footer format version. */
 const FORMAT_VERSION = 1;
@@ -47,6 +48,8 @@ export class ArrayRecordEncoder {
   private readonly compressor: StreamCompressor;
   private readonly entries: FooterEntry[] = [];
   private readonly output = new OutputBuffer();
+  /** Chunks in {@link output} whose hashes are written in one native call when it is drained. */
+  private readonly deferredHashes = DeferredChunkHashes.create();
   private recordCount = 0;
   /** The canonical options string stored in the footer. */
   readonly optionsString: string;
@@ -139,7 +142,10 @@ export class ArrayRecordEncoder {
    * next record is added (for a synchronous consumer that writes it at once).
    */
   drain(reuse: boolean): Uint8Array {
-    return this.output.take(reuse);
+    const start = this.position - this.output.length;
+    const bytes = this.output.take(reuse);
+    this.deferredHashes?.seal(bytes, start);
+    return bytes;
   }
 
   /** Drops the chunks still in flight (the file is being abandoned). */
@@ -204,7 +210,7 @@ export class ArrayRecordEncoder {
 
   private emit(content: ChunkContent): number {
     const begin = this.position;
-    this.position = writeChunk(this.output, begin, content);
+    this.position = writeChunk(this.output, begin, content, this.deferredHashes);
     return begin;
   }
 }

@@ -75,8 +75,17 @@ export function dataHashMatches(header: Uint8Array, data: Uint8Array): boolean {
 
 /** Encodes a chunk header for `data` into `out[at..at+40)`, computing both hashes. */
 export function encodeChunkHeader(out: Uint8Array, at: number, fields: ChunkHeader, data: Uint8Array): void {
-  writeU64(out, at + 8, fields.dataSize);
+  encodeChunkHeaderFields(out, at, fields);
   writeRiegeliHash(data, out, at + 16);
+  writeRiegeliHash(out.subarray(at + 8, at + CHUNK_HEADER_SIZE), out, at);
+}
+
+/**
+ * Encodes every field of a chunk header into `out[at..at+40)` but the two hashes (bytes 0..8 and
+ * 16..24, left as they are: the caller writes them, or defers them to `DeferredChunkHashes`).
+ */
+export function encodeChunkHeaderFields(out: Uint8Array, at: number, fields: ChunkHeader): void {
+  writeU64(out, at + 8, fields.dataSize);
   // u64 at 24 = type | num_records << 8
   const n = fields.numRecords;
   out[at + 24] = fields.chunkType;
@@ -89,5 +98,4 @@ export function encodeChunkHeader(out: Uint8Array, at: number, fields: ChunkHead
   out[at + 30] = high >>> 16;
   out[at + 31] = high >>> 24;
   writeU64(out, at + 32, fields.decodedDataSize);
-  writeRiegeliHash(out.subarray(at + 8, at + CHUNK_HEADER_SIZE), out, at);
 }

@@ -3,7 +3,8 @@
  * up to the computed chunk end, and a block header spliced in at every 64 KiB boundary inside.
  */
 import { BLOCK_HEADER_SIZE, BLOCK_SIZE, USABLE_BLOCK_SIZE, chunkEnd, remainingInBlock, writeBlockHeader } from "./blocks.js";
-import { CHUNK_HEADER_SIZE, ChunkType, encodeChunkHeader } from "./chunk-header.js";
+import { CHUNK_HEADER_SIZE, ChunkType, encodeChunkHeader, encodeChunkHeaderFields } from "./chunk-header.js";
+import type { DeferredChunkHashes } from "./chunk-hashes.js";
 import { OutputBuffer } from "../bytes/output-buffer.js";
 
 /** A chunk ready to be placed: its type, data and record counts. */
@@ -22,14 +23,22 @@ export interface ChunkContent {
 
 const headerScratch = new Uint8Array(CHUNK_HEADER_SIZE);
 
-/** Appends the file bytes of `content`, placed at chunk begin `begin`, to `out`; returns the chunk's end. */
-export function writeChunk(out: OutputBuffer, begin: number, content: ChunkContent): number {
+/**
+ * Appends the file bytes of `content`, placed at chunk begin `begin`, to `out`; returns the chunk's
+ * end. With `deferred`, a chunk that lies inside one block (most small chunks) is laid out without
+ * its two hashes and added to `deferred`, whose owner must seal it before the bytes are used.
+ */
+export function writeChunk(out: OutputBuffer, begin: number, content: ChunkContent, deferred?: DeferredChunkHashes): number {
   const { data } = content;
   const end = chunkEnd(begin, CHUNK_HEADER_SIZE + data.length, content.numRecords);
-  if (content.header !== undefined) headerScratch.set(content.header);
-  else encodeChunkHeader(headerScratch, 0, { chunkType: content.chunkType, dataSize: data.length, numRecords: content.numRecords, decodedDataSize: content.decodedDataSize }, data);
-  const { bytes, at } = out.reserve(end - begin);
   const firstBoundary = Math.ceil(begin / BLOCK_SIZE) * BLOCK_SIZE;
+  const fields = { chunkType: content.chunkType, dataSize: data.length, numRecords: content.numRecords, decodedDataSize: content.decodedDataSize };
+  if (content.header !== undefined) headerScratch.set(content.header);
+  else if (deferred !== undefined && firstBoundary >= end) {
+    encodeChunkHeaderFields(headerScratch, 0, fields);
+    deferred.add(begin);
+  } else encodeChunkHeader(headerScratch, 0, fields, data);
+  const { bytes, at } = out.reserve(end - begin);
   if (firstBoundary >= end) {
     // The common case: no block header inside, the chunk is header, data and zero padding.
     bytes.set(headerScratch, at);

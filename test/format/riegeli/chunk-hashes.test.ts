@@ -13,7 +13,11 @@ import { describe, expect, it } from "vitest";
 import { ArrayRecordReader } from "../../../src/format/array-record/reader.js";
 import { MemoryByteSource } from "../../../src/format/bytes/byte-source.js";
 import { encodeArrayRecord } from "../../../src/format/array-record/writer.js";
-import { nativeChunkHashes, withVerifiedChunks } from "../../../src/format/riegeli/chunk-hashes.js";
+import { DeferredChunkHashes, nativeChunkHashes, withVerifiedChunks } from "../../../src/format/riegeli/chunk-hashes.js";
+import { writeChunk, type ChunkContent } from "../../../src/format/riegeli/chunk-writer.js";
+import { OutputBuffer } from "../../../src/format/bytes/output-buffer.js";
+import { ChunkType } from "../../../src/format/riegeli/chunk-header.js";
+import { chunkEnd, roundUpToBoundary } from "../../../src/format/riegeli/blocks.js";
 import { BLOCK_SIZE } from "../../../src/format/riegeli/blocks.js";
 import { highwayHash64, RIEGELI_HASH_KEY } from "../../../src/format/riegeli/highwayhash.js";
 import { keyToBytes } from "../../../src/format/riegeli/highwayhash-shared.js";
@@ -21,6 +25,7 @@ import { keyToBytes } from "../../../src/format/riegeli/highwayhash-shared.js";
 const addon = createRequire(import.meta.url)("arrayrecord-chunkhash") as {
   hash?(key: Uint8Array, data: Uint8Array, out: Uint8Array): void;
   verifyChunks?(key: Uint8Array, bytes: Uint8Array, start: number, offsets: Float64Array, count: number, verified: Uint8Array): number;
+  sealChunks?(key: Uint8Array, bytes: Uint8Array, start: number, offsets: Float64Array, count: number): void;
 };
 const SEED = 2027;
 
@@ -95,6 +100,66 @@ describe("chunk-hash addon", () => {
     bytes[offsets[11]! + 16]! ^= 0x80;
     expect(addon.verifyChunks!(RIEGELI_KEY, bytes, 0, offsets, chunks, flags)).toBe(chunks - split - 3);
     expect([...flags]).toEqual(inside.map((x, c) => Number(x && !damaged.includes(c))));
+  });
+
+  it("a writer defers chunk hashes exactly where the engine is", () => {
+    expect(DeferredChunkHashes.create() !== undefined).toBe(hasEngine);
+    expect(addon.sealChunks !== undefined).toBe(hasEngine);
+  });
+
+  it.runIf(hasEngine)("chunks laid out with deferred hashes, then sealed, are the bytes of chunks hashed as laid out (property, fixed seed)", () => {
+    const chunk = fc.record({ dataSize: fc.oneof(fc.nat(3000), fc.nat(70_000)), numRecords: fc.nat(4000), fill: fc.nat(255) });
+    const seen = { inside: 0, split: 0 };
+    fc.assert(
+      fc.property(fc.nat(3 * BLOCK_SIZE), fc.array(chunk, { minLength: 1, maxLength: 60 }), (b0, specs) => {
+        const begin = roundUpToBoundary(b0);
+        const contents: ChunkContent[] = specs.map(({ dataSize, numRecords, fill }) => ({
+          chunkType: ChunkType.SIMPLE,
+          data: new Uint8Array(dataSize).map((_, i) => (i * 7 + fill) & 0xff),
+          numRecords,
+          decodedDataSize: dataSize * 2,
+        }));
+        const layOut = (deferred?: DeferredChunkHashes): { bytes: Uint8Array; inside: number } => {
+          const out = new OutputBuffer(16);
+          let position = begin;
+          let inside = 0;
+          for (const c of contents) {
+            const end = chunkEnd(position, 40 + c.data.length, c.numRecords);
+            if (Math.ceil(position / BLOCK_SIZE) * BLOCK_SIZE >= end) inside++;
+            position = writeChunk(out, position, c, deferred);
+          }
+          const bytes = out.take(false);
+          deferred?.seal(bytes, begin);
+          return { bytes, inside };
+        };
+        const hashedNow = layOut();
+        const sealed = layOut(DeferredChunkHashes.create()!);
+        expect(Buffer.compare(sealed.bytes, hashedNow.bytes)).toBe(0);
+        seen.inside += hashedNow.inside;
+        seen.split += contents.length - hashedNow.inside;
+      }),
+      { seed: SEED, numRuns: 60 },
+    );
+    // Both kinds were laid out: chunks whose hashes were deferred and chunks hashed as laid out.
+    expect(seen.inside).toBeGreaterThan(50);
+    expect(seen.split).toBeGreaterThan(50);
+  });
+
+  it.runIf(hasEngine)("sealChunks refuses a chunk outside one block or outside the bytes, and then writes nothing", () => {
+    const bytes = FILE.slice();
+    const { offsets } = layoutOf(bytes);
+    const insideChunks = [...offsets.subarray(0, 200)].filter((o) => insideOneBlock(bytes, o));
+    const split = [...offsets.subarray(0, 200)].find((o) => !insideOneBlock(bytes, o))!;
+    for (const o of insideChunks) bytes.fill(0, o, o + 8); // header hashes cleared
+    const before = bytes.slice();
+    const bad = [Float64Array.from([insideChunks[0]!, split]), Float64Array.from([insideChunks[0]!, 0.5]), Float64Array.from([insideChunks[0]!, FILE.length + 10])];
+    for (const begins of bad) {
+      expect(() => addon.sealChunks!(RIEGELI_KEY, bytes, 0, begins, 2)).toThrow(TypeError);
+      expect(Buffer.compare(bytes, before)).toBe(0);
+    }
+    expect(() => addon.sealChunks!(RIEGELI_KEY, bytes, 0, Float64Array.from(insideChunks), insideChunks.length + 1)).toThrow(TypeError);
+    addon.sealChunks!(RIEGELI_KEY, bytes, 0, Float64Array.from(insideChunks), insideChunks.length);
+    expect(Buffer.compare(bytes, FILE)).toBe(0);
   });
 
   it.runIf(hasEngine)("verifyChunks marks nothing outside the window, and refuses bad arguments", () => {
