@@ -2,8 +2,9 @@
  * HighwayHash-64 with AVX2, written from the algorithm as our TypeScript engines implement it
  * (src/format/riegeli/highwayhash-portable.ts), no other project's code, and loops that verify
  * (reader) or write (writer) the header and data hashes of many Riegeli chunks in one N-API call.
- * Per call, N-API costs about as much as hashing a 1.3 KB chunk with the WebAssembly engine;
- * hashing a span's chunks in one call is what makes a native hash pay for small chunks.
+ * One call verifying a 1.3 KB chunk costs ~134 ns here against ~330 ns for the WebAssembly
+ * engine's two hashes, most of it N-API's per-call work: hashing a span's (or a writer's flush's)
+ * chunks in one call is what makes a native hash pay most for small chunks.
  *
  * Exports exist only on x86-64 CPUs with AVX2 (the module is empty elsewhere, and callers keep
  * their WebAssembly engine):

@@ -6,7 +6,7 @@ import { ArrayRecordError } from "../errors.js";
 import { BLOCK_SIZE } from "../riegeli/blocks.js";
 import { ChunkType } from "../riegeli/chunk-header.js";
 import { parseChunk, type Chunk, type FileWindow } from "../riegeli/chunk-reader.js";
-import { withVerifiedChunks } from "../riegeli/chunk-hashes.js";
+import { withVerifiedChunk, withVerifiedChunks } from "../riegeli/chunk-hashes.js";
 import { ChunkIndex } from "./chunk-index.js";
 import { decodeFooterColumns, decodeFooterMetadata, decodePostscript, type FooterMetadata } from "./footer.js";
 import type { IoPlan } from "../bytes/io-plan.js";
@@ -141,6 +141,12 @@ export function dataChunkEntry(layout: FileLayout, c: number): DataChunkEntry {
 /** Decodes data chunk `c` from a window holding its byte range, checking it against the footer. */
 export function decodeDataChunk(layout: FileLayout, window: FileWindow, c: number): ChunkRecords {
   return decodeDataChunkAt(window, dataChunkEntry(layout, c));
+}
+
+/** {@link decodeDataChunk} of a window read for chunk `c` alone, its hashes verified in one native call where the addon is built (chunk-hashes.ts). */
+export function decodeReadDataChunk(layout: FileLayout, window: FileWindow, c: number): ChunkRecords {
+  const entry = dataChunkEntry(layout, c);
+  return decodeDataChunkAt(withVerifiedChunk(window, entry.begin), entry);
 }
 
 /** Decodes the data chunk `entry` describes from a window holding its byte range. */

@@ -7,7 +7,7 @@ import { ArrayRecordError } from "../errors.js";
 import type { ByteSource } from "../bytes/byte-source.js";
 import { openPathSource, openPathSourceSync } from "../bytes/path-openers.js";
 import { dataChunkStats, type DataChunkStats } from "./chunk-stats.js";
-import { decodeDataChunk, readChunks, verifiedSpan, type FileLayout } from "./file-layout.js";
+import { decodeDataChunk, decodeReadDataChunk, readChunks, verifiedSpan, type FileLayout } from "./file-layout.js";
 import { openLayoutAsync, openLayoutSync, recoveryOf, type OpenOptions, type RecoveryReport } from "./recovery.js";
 import { allocBytes, grownBytes, isFresh, ownedBytes } from "../bytes/slab.js";
 import { chunkOrder } from "./batch-order.js";
@@ -517,7 +517,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     const start = offsets[c]!;
     try {
       const bytes = this.source.readCachedSync?.(start, offsets[c + 1]! - start);
-      return bytes === undefined ? undefined : decodeDataChunk(this.layout, { bytes, start, inPlace: isFresh(bytes) }, c);
+      return bytes === undefined ? undefined : decodeReadDataChunk(this.layout, { bytes, start, inPlace: isFresh(bytes) }, c);
     } catch (e) {
       throw withFile(e, this.source.name);
     }
@@ -538,12 +538,12 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     try {
       if (length <= REUSED_CHUNK_READ_MIN || length > this.spanBytes || source.readIntoSync === undefined) {
         const bytes = source.readSync(start, length);
-        this.cache(c, decodeDataChunk(this.layout, { bytes, start, inPlace: isFresh(bytes) }, c));
+        this.cache(c, decodeReadDataChunk(this.layout, { bytes, start, inPlace: isFresh(bytes) }, c));
         return;
       }
       this.chunkScratch = grownBytes(this.chunkScratch, length, this.spanBytes);
       const bytes = this.readWholeSync(this.chunkScratch, { position: start, length });
-      const chunk = decodeDataChunk(this.layout, { bytes, start, inPlace: true }, c);
+      const chunk = decodeReadDataChunk(this.layout, { bytes, start, inPlace: true }, c);
       this.cache(c, chunk, chunk.values.buffer === bytes.buffer);
     } catch (e) {
       throw withFile(e, source.name);

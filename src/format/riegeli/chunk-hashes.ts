@@ -54,7 +54,39 @@ export function withVerifiedChunks(window: FileWindow, offsets: Float64Array, fr
   const begins = offsets.subarray(from, to);
   const flags = new Uint8Array(to - from);
   if (addon.verifyChunks(KEY, window.bytes, window.start, begins, begins.length, flags) === 0) return window;
-  return { ...window, verified: new VerifiedChunks(begins, flags) };
+  return markedWindow(window, new VerifiedChunks(begins, flags));
+}
+
+/**
+ * {@link withVerifiedChunks} for the one chunk at file position `begin` (a random read): one native
+ * call, no arrays made. Measured on 1.3 KB chunks: 134 ns against 330 ns for the WebAssembly
+ * engine's two hashes.
+ */
+export function withVerifiedChunk(window: FileWindow, begin: number): FileWindow {
+  if (addon === null) return window;
+  oneBegin[0] = begin;
+  if (addon.verifyChunks(KEY, window.bytes, window.start, oneBegin, 1, oneFlag) === 0) return window;
+  return markedWindow(window, new OneVerifiedChunk(begin));
+}
+
+/**
+ * `window` with `verified`, as a literal of its fields: `{ ...window, verified }` took ~2 µs per
+ * call here (130 ms per pass of 65,536 random reads, `bench/ab.js … random`), the call itself ~0.2.
+ */
+function markedWindow(window: FileWindow, verified: NonNullable<FileWindow["verified"]>): FileWindow {
+  return { bytes: window.bytes, start: window.start, inPlace: window.inPlace === true, verified };
+}
+
+const oneBegin = new Float64Array(1);
+const oneFlag = new Uint8Array(1);
+
+/** The one chunk {@link withVerifiedChunk} verified. */
+class OneVerifiedChunk {
+  constructor(private readonly begin: number) {}
+
+  has(begin: number): boolean {
+    return begin === this.begin;
+  }
 }
 
 /**

@@ -13,7 +13,7 @@ import { describe, expect, it } from "vitest";
 import { ArrayRecordReader } from "../../../src/format/array-record/reader.js";
 import { MemoryByteSource } from "../../../src/format/bytes/byte-source.js";
 import { encodeArrayRecord } from "../../../src/format/array-record/writer.js";
-import { DeferredChunkHashes, nativeChunkHashes, withVerifiedChunks } from "../../../src/format/riegeli/chunk-hashes.js";
+import { DeferredChunkHashes, nativeChunkHashes, withVerifiedChunk, withVerifiedChunks } from "../../../src/format/riegeli/chunk-hashes.js";
 import { writeChunk, type ChunkContent } from "../../../src/format/riegeli/chunk-writer.js";
 import { OutputBuffer } from "../../../src/format/bytes/output-buffer.js";
 import { ChunkType } from "../../../src/format/riegeli/chunk-header.js";
@@ -100,6 +100,24 @@ describe("chunk-hash addon", () => {
     bytes[offsets[11]! + 16]! ^= 0x80;
     expect(addon.verifyChunks!(RIEGELI_KEY, bytes, 0, offsets, chunks, flags)).toBe(chunks - split - 3);
     expect([...flags]).toEqual(inside.map((x, c) => Number(x && !damaged.includes(c))));
+  });
+
+  it.runIf(hasEngine)("withVerifiedChunk (a random read) marks its chunk when it lies in one block and both hashes match, else leaves the window as it was", () => {
+    const { offsets, chunks } = layoutOf(FILE);
+    const inside = [...offsets.subarray(0, chunks)].filter((o) => insideOneBlock(FILE, o));
+    const split = [...offsets.subarray(0, chunks)].find((o) => !insideOneBlock(FILE, o))!;
+    const begin = inside[5]!;
+    const end = offsets[[...offsets].indexOf(begin) + 1]!;
+    const window = { bytes: FILE.subarray(begin - 3, end), start: begin - 3, inPlace: true };
+    const marked = withVerifiedChunk(window, begin);
+    expect([marked.bytes, marked.start, marked.inPlace]).toEqual([window.bytes, window.start, true]);
+    expect([marked.verified?.has(begin), marked.verified?.has(inside[4]!), marked.verified?.has(begin + 1)]).toEqual([true, false, false]);
+    expect(withVerifiedChunk({ bytes: FILE, start: 0 }, begin).inPlace).toBe(false);
+    const damaged = FILE.slice(begin - 3, end);
+    damaged[3 + 40 + 9]! ^= 1;
+    expect(withVerifiedChunk({ bytes: damaged, start: begin - 3 }, begin).verified).toBeUndefined();
+    expect(withVerifiedChunk({ bytes: FILE, start: 0 }, split).verified).toBeUndefined();
+    expect(withVerifiedChunk({ bytes: FILE.subarray(0, end - 1), start: 0 }, begin).verified).toBeUndefined(); // cut short
   });
 
   it("a writer defers chunk hashes exactly where the engine is", () => {
