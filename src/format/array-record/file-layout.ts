@@ -143,15 +143,20 @@ export function decodeDataChunk(layout: FileLayout, window: FileWindow, c: numbe
   return decodeDataChunkAt(window, dataChunkEntry(layout, c));
 }
 
-/** {@link decodeDataChunk} of a window read for chunk `c` alone, its hashes verified in one native call where the addon is built (chunk-hashes.ts). */
-export function decodeReadDataChunk(layout: FileLayout, window: FileWindow, c: number): ChunkRecords {
+/**
+ * {@link decodeDataChunk} of a window read for chunk `c` alone, its hashes verified in one native
+ * call where the addon is built (chunk-hashes.ts). With `through` (the record a random read
+ * wants), a compressed chunk may be decoded only as far as that record (`decodeSimpleChunk`):
+ * the result's `count` says how many records it holds.
+ */
+export function decodeReadDataChunk(layout: FileLayout, window: FileWindow, c: number, through?: number): ChunkRecords {
   const entry = dataChunkEntry(layout, c);
-  return decodeDataChunkAt(withVerifiedChunk(window, entry.begin), entry);
+  return decodeDataChunkAt(withVerifiedChunk(window, entry.begin), entry, through);
 }
 
-/** Decodes the data chunk `entry` describes from a window holding its byte range. */
-export function decodeDataChunkAt(window: FileWindow, entry: DataChunkEntry): ChunkRecords {
-  return decodeParsedDataChunk(parseChunk(window, entry.begin, { limit: entry.limit, limitIsEof: false }), entry);
+/** Decodes the data chunk `entry` describes from a window holding its byte range (through record `through`: see {@link decodeReadDataChunk}). */
+export function decodeDataChunkAt(window: FileWindow, entry: DataChunkEntry, through?: number): ChunkRecords {
+  return decodeParsedDataChunk(parseChunk(window, entry.begin, { limit: entry.limit, limitIsEof: false }), entry, undefined, through);
 }
 
 /**
@@ -181,19 +186,19 @@ export function checkDataChunk(chunk: Chunk, entry: DataChunkEntry): void {
  * Decodes an already parsed (and hash-verified) chunk as the data chunk `entry` describes. With
  * `into` (`entry.decodedDataSize` bytes), a compressed simple chunk's records are decoded into it.
  */
-export function decodeParsedDataChunk(chunk: Chunk, entry: DataChunkEntry, into?: Uint8Array): ChunkRecords {
+export function decodeParsedDataChunk(chunk: Chunk, entry: DataChunkEntry, into?: Uint8Array, through?: number): ChunkRecords {
   checkDataChunk(chunk, entry);
-  return decodeCheckedDataChunk(chunk, entry, into);
+  return decodeCheckedDataChunk(chunk, entry, into, through);
 }
 
 /** {@link decodeParsedDataChunk} of a chunk {@link checkDataChunk} has already passed (the decode workers check a span's chunks before sizing its output). */
-export function decodeCheckedDataChunk(chunk: Chunk, entry: DataChunkEntry, into?: Uint8Array): ChunkRecords {
+export function decodeCheckedDataChunk(chunk: Chunk, entry: DataChunkEntry, into?: Uint8Array, through?: number): ChunkRecords {
   const { begin } = entry;
   const { chunkType, numRecords, decodedDataSize } = chunk.header;
   const records =
     chunkType === ChunkType.TRANSPOSED
       ? decodeTransposedChunk(chunk.data, numRecords, decodedDataSize, begin)
-      : decodeSimpleChunk(chunk.data, numRecords, decodedDataSize, begin, into);
+      : decodeSimpleChunk(chunk.data, numRecords, decodedDataSize, begin, into, through);
   if (entry.limits?.maxRecordBytes !== undefined) {
     for (let i = 0; i < records.count; i++) checkRecordLimit(recordAt(records, i).length, entry.limits, begin);
   }

@@ -194,7 +194,8 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     if (typeof which === "number") {
       const c = this.chunkFor(which, "index");
       // A chunk the page cache holds is read and decoded now, without a thread-pool round trip.
-      if (c !== this.cachedChunk) this.cache(c, this.readCachedChunk(c) ?? (await this.runAsync(readChunks(this.layout, c, c)))[0]!);
+      const k = which - this.layout.index.recordStart(c);
+      if (!this.cachedHolds(c, k)) this.cache(c, this.readCachedChunk(c, this.throughFor(c, k)) ?? (await this.runAsync(readChunks(this.layout, c, c)))[0]!);
       return this.cachedRecord(c, which);
     }
     if (this.source.readMany !== undefined) {
@@ -498,8 +499,23 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
 
   private readOneSync(index: number): Uint8Array {
     const c = this.chunkFor(index, "index");
-    if (c !== this.cachedChunk) this.readChunkSync(c);
+    const k = index - this.layout.index.recordStart(c);
+    if (!this.cachedHolds(c, k)) this.readChunkSync(c, this.throughFor(c, k));
     return this.cachedRecord(c, index);
+  }
+
+  /** True when the cached chunk is `c` and holds its record `k` (a chunk decoded for a random read may hold only its first records). */
+  private cachedHolds(c: number, k: number): boolean {
+    return c === this.cachedChunk && k < this.cached!.count;
+  }
+
+  /**
+   * How far to decode chunk `c` for its record `k`: the first read of a chunk decodes only through
+   * `k` where the codec can stop early; a read past what the cache holds decodes the whole chunk,
+   * so reading a chunk's records in order decodes it at most twice.
+   */
+  private throughFor(c: number, k: number): number | undefined {
+    return c === this.cachedChunk ? undefined : k;
   }
 
   /** Record `index` of the cached chunk `c`; a copy when the chunk views {@link chunkScratch}, which the next large chunk read overwrites. */
@@ -512,23 +528,24 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
   }
 
   /** Chunk `c` decoded now when its source can read it without waiting ({@link ByteSource.readCachedSync}), else undefined. */
-  private readCachedChunk(c: number): ChunkRecords | undefined {
+  private readCachedChunk(c: number, through?: number): ChunkRecords | undefined {
     const { offsets } = this.layout.index;
     const start = offsets[c]!;
     try {
       const bytes = this.source.readCachedSync?.(start, offsets[c + 1]! - start);
-      return bytes === undefined ? undefined : decodeReadDataChunk(this.layout, { bytes, start, inPlace: isFresh(bytes) }, c);
+      return bytes === undefined ? undefined : decodeReadDataChunk(this.layout, { bytes, start, inPlace: isFresh(bytes) }, c, through);
     } catch (e) {
       throw withFile(e, this.source.name);
     }
   }
 
   /**
-   * Reads, decodes and caches chunk `c`: the hot path of random access, without a plan. A large
-   * chunk is read into {@link chunkScratch} (if it fits a span), where records of uncompressed
-   * chunks are then views: {@link cachedRecord} copies those out, since the next chunk overwrites them.
+   * Reads, decodes and caches chunk `c` (through record `through` where the codec can stop early:
+   * {@link throughFor}): the hot path of random access, without a plan. A large chunk is read into
+   * {@link chunkScratch} (if it fits a span), where records of uncompressed chunks are then views:
+   * {@link cachedRecord} copies those out, since the next chunk overwrites them.
    */
-  private readChunkSync(c: number): void {
+  private readChunkSync(c: number, through?: number): void {
     this.checkOpen();
     const { offsets } = this.layout.index;
     const start = offsets[c]!;
@@ -538,12 +555,12 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     try {
       if (length <= REUSED_CHUNK_READ_MIN || length > this.spanBytes || source.readIntoSync === undefined) {
         const bytes = source.readSync(start, length);
-        this.cache(c, decodeReadDataChunk(this.layout, { bytes, start, inPlace: isFresh(bytes) }, c));
+        this.cache(c, decodeReadDataChunk(this.layout, { bytes, start, inPlace: isFresh(bytes) }, c, through));
         return;
       }
       this.chunkScratch = grownBytes(this.chunkScratch, length, this.spanBytes);
       const bytes = this.readWholeSync(this.chunkScratch, { position: start, length });
-      const chunk = decodeReadDataChunk(this.layout, { bytes, start, inPlace: true }, c);
+      const chunk = decodeReadDataChunk(this.layout, { bytes, start, inPlace: true }, c, through);
       this.cache(c, chunk, chunk.values.buffer === bytes.buffer);
     } catch (e) {
       throw withFile(e, source.name);

@@ -258,6 +258,42 @@ export function decodeStreamRange(type: number, bytes: Uint8Array, from: number,
   return out;
 }
 
+/** zstd's largest block: a stream no longer than this decodes as fast whole as in part. */
+const ZSTD_BLOCK_MAX = 128 * 1024;
+
+/**
+ * The first `prefix` bytes of the stream `bytes[from, to)`, which must decode to exactly
+ * `exactSize` bytes (checked as {@link decodeStreamRange} does), decoding no more of it than the
+ * codec needs: a zstd stream longer than one block stops after the block that holds its byte
+ * `prefix - 1` (a random read of a 256-record chunk needs half of it on average). Other streams
+ * are decoded whole and may be returned whole (at least `prefix` bytes either way).
+ */
+export function decodeStreamPrefix(type: number, bytes: Uint8Array, from: number, to: number, exactSize: number, prefix: number, fileOffset: number): Uint8Array {
+  if (type !== CompressionByte.ZSTD || exactSize <= ZSTD_BLOCK_MAX || prefix >= exactSize || exactSize > TRUSTED_ALLOCATION) {
+    return decodeStreamRange(type, bytes, from, to, exactSize, fileOffset, exactSize);
+  }
+  const c = cursor(bytes, from, to);
+  checkStreamSize(readVarintAt(c, fileOffset), exactSize, exactSize, fileOffset);
+  const payload = bytes.subarray(c.offset, to);
+  const out = allocBytes(prefix);
+  const dctx = zstdDecoder();
+  dctx.reset(zstd.ResetDirective.sessionOnly);
+  let produced = 0;
+  let input = payload;
+  try {
+    while (produced < prefix) {
+      const [, written, consumed] = dctx.decompressStream(out.subarray(produced), input);
+      if (written === 0 && consumed === 0) throw new ArrayRecordError("CORRUPT", "truncated zstd stream", { offset: fileOffset });
+      produced += written;
+      input = input.subarray(consumed);
+    }
+  } catch (e) {
+    if (e instanceof ArrayRecordError) throw e;
+    throw new ArrayRecordError("CORRUPT", `cannot decompress chunk stream: ${(e as Error).message}`, { offset: fileOffset }, { cause: e });
+  }
+  return out;
+}
+
 /** Decompresses `payload` (declaring `size` bytes), into `into` where the codec can write there directly. */
 function decompress(type: number, payload: Uint8Array, size: number, fileOffset: number, into: Uint8Array | undefined): Uint8Array {
   switch (type) {
@@ -290,13 +326,18 @@ function decompress(type: number, payload: Uint8Array, size: number, fileOffset:
 /** Declared sizes up to this many bytes are allocated up front; larger ones only as output appears. */
 const TRUSTED_ALLOCATION = 64 << 20;
 
-function decompressZstd(payload: Uint8Array, size: number, fileOffset: number, into: Uint8Array | undefined): Uint8Array {
+/** The decoding context this thread shares between streams. */
+function zstdDecoder(): InstanceType<typeof zstd.DCtx> {
   if (sharedZstdDecoder === undefined) {
     sharedZstdDecoder = new zstd.DCtx();
     // Accept every window a writer may choose (window_log up to 31).
     sharedZstdDecoder.setParameter(zstd.DParameter.windowLogMax, 31);
   }
-  const dctx = sharedZstdDecoder;
+  return sharedZstdDecoder;
+}
+
+function decompressZstd(payload: Uint8Array, size: number, fileOffset: number, into: Uint8Array | undefined): Uint8Array {
+  const dctx = zstdDecoder();
   if (size <= TRUSTED_ALLOCATION) {
     const out = into ?? allocBytes(size);
     return out.subarray(0, dctx.decompress(out, payload));

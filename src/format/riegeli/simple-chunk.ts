@@ -3,7 +3,7 @@
  * varints, then the concatenated records as a second stream.
  */
 import { ArrayRecordError } from "../errors.js";
-import { checkStreamSize, CompressionByte, compressionByte, decodeStreamRange, type StreamCompressor } from "./codecs.js";
+import { checkStreamSize, CompressionByte, compressionByte, decodeStreamPrefix, decodeStreamRange, type StreamCompressor } from "./codecs.js";
 import { cursor, readVarintAt, varintSize, writeVarint } from "../varint.js";
 
 /** Records decoded from one chunk: `values` holds them back to back; record i is `[starts[i], starts[i+1])`. */
@@ -30,8 +30,14 @@ export function recordAt(chunk: ChunkRecords, i: number): Uint8Array {
  * all (both from its verified header). `fileOffset` locates errors. With `into`
  * (`decodedDataSize` bytes), compressed record bytes are decoded straight into it (see
  * `decodeStream`); uncompressed ones stay views of `data`.
+ *
+ * With `through` (a read of that record; not with `into`), every size is decoded and checked but
+ * of compressed record bytes only as much as the codec needs for records `[0, through]` (see
+ * `decodeStreamPrefix`: zstd stops after the block holding them); the result's `count` is then
+ * `through + 1` where fewer than all were decoded. Bytes after them are not decoded, so damage
+ * there is seen when a read needs it (the chunk's hashes, verified before, cover them all).
  */
-export function decodeSimpleChunk(data: Uint8Array, numRecords: number, decodedDataSize: number, fileOffset: number, into?: Uint8Array): ChunkRecords {
+export function decodeSimpleChunk(data: Uint8Array, numRecords: number, decodedDataSize: number, fileOffset: number, into?: Uint8Array, through?: number): ChunkRecords {
   if (data.length < 1) throw new ArrayRecordError("CORRUPT", "simple chunk has no compression byte", { offset: fileOffset });
   const type = data[0]!;
   const c = cursor(data, 1);
@@ -50,6 +56,12 @@ export function decodeSimpleChunk(data: Uint8Array, numRecords: number, decodedD
     return { count: numRecords, values, starts: recordStarts(data, sizesStart, valuesStart, numRecords, decodedDataSize, fileOffset) };
   }
   const sizes = decodeStreamRange(type, data, sizesStart, valuesStart, maxSizesLength, fileOffset);
+  if (through !== undefined && numRecords > 1) {
+    const starts = recordStarts(sizes, 0, sizes.length, numRecords, decodedDataSize, fileOffset)!;
+    const last = Math.min(Math.max(0, through), numRecords - 1);
+    const values = decodeStreamPrefix(type, data, valuesStart, data.length, decodedDataSize, starts[last + 1]!, fileOffset);
+    return { count: values.length >= decodedDataSize ? numRecords : last + 1, values, starts };
+  }
   const values = decodeStreamRange(type, data, valuesStart, data.length, decodedDataSize, fileOffset, decodedDataSize, into);
   return { count: numRecords, values, starts: recordStarts(sizes, 0, sizes.length, numRecords, decodedDataSize, fileOffset) };
 }

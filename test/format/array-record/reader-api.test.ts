@@ -129,9 +129,11 @@ describe("ArrayRecordReader", () => {
     // ~3 KB records 64 to a chunk: ~190 KB chunks, read into the reader's reused buffer (records of
     // uncompressed ones are copied out of it); group_size:400 makes one chunk over a span (1 MiB);
     // group_size:1 chunks are small: sync reads copy from the mapping, async ones come from the page cache.
+    // zstd chunks of more than one 128 KiB block are first decoded only through the record read,
+    // then whole when a later read needs more of the same chunk.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ar-large-chunks-"));
     try {
-      for (const options of ["group_size:64,uncompressed", "group_size:64,zstd:1", "group_size:400,uncompressed", "group_size:1,uncompressed", "group_size:1,snappy"]) {
+      for (const options of ["group_size:64,uncompressed", "group_size:64,zstd:1", "group_size:400,uncompressed", "group_size:400,zstd:3", "group_size:1,uncompressed", "group_size:1,snappy"]) {
         const file = path.join(dir, "large.array_record");
         fs.writeFileSync(file, encodeArrayRecord(RECORDS, options));
         const reader = await ArrayRecordReader.open(file);

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { SimpleChunkBuilder, decodeSimpleChunk, recordAt } from "../../../src/format/riegeli/simple-chunk.js";
 import { StreamCompressor } from "../../../src/format/riegeli/codecs.js";
+import { textRecords } from "../../helpers/generators.js";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const corrupt = (offset: number, message: string) => expect.objectContaining({ code: "CORRUPT", offset, message: expect.stringContaining(message) });
@@ -128,5 +129,55 @@ describe("simple chunk", () => {
     // Stored sizes longer than 10 bytes per record (the bound on a varint) are refused before they are read.
     expect(() => decodeSimpleChunk(Uint8Array.of(0, 11, ...new Uint8Array(11)), 1, 0, 77)).toThrow(corrupt(77, "claims 11 bytes, at most 10 allowed"));
     expect(() => decodeSimpleChunk(Uint8Array.of(0, 21, ...new Uint8Array(20).fill(0x80), 0), 2, 0, 77)).toThrow(corrupt(77, "claims 21 bytes, at most 20 allowed"));
+  });
+});
+
+describe("decoding a chunk through one record (random reads)", () => {
+  const SEED = 4242;
+  /** 300 records of 600–1,400 bytes of the golden generator's text: ~300 KB, three zstd blocks. */
+  const records = textRecords(SEED, 300, 600, 1400);
+  const same = (a: Uint8Array, b: Uint8Array | undefined): boolean => b !== undefined && Buffer.compare(a, b) === 0;
+  const build = (compressor: StreamCompressor): { data: Uint8Array; size: number } => {
+    const builder = new SimpleChunkBuilder();
+    for (const r of records) builder.add(r);
+    const size = builder.decodedDataSize;
+    return { data: builder.finish(compressor).slice(), size };
+  };
+  const zstd3 = build(new StreamCompressor({ type: "zstd", level: 3 }, undefined));
+
+  it("holds exactly the records through the one read, decoding a zstd stream only as far as its block (property, fixed seed)", () => {
+    expect(zstd3.size).toBeGreaterThan(256 * 1024);
+    fc.assert(
+      fc.property(fc.nat(records.length - 1), (through) => {
+        const chunk = decodeSimpleChunk(zstd3.data, records.length, zstd3.size, 7, undefined, through);
+        expect(chunk.count).toBeGreaterThan(through);
+        for (let i = 0; i < chunk.count; i++) expect(same(recordAt(chunk, i), records[i]), `record ${i}`).toBe(true);
+        // Only the last record's block needs the whole stream.
+        expect(chunk.count === records.length).toBe(chunk.starts![through + 1]! === zstd3.size);
+        expect(chunk.values.length).toBe(chunk.count === records.length ? zstd3.size : chunk.starts![through + 1]);
+      }),
+      { seed: SEED, numRuns: 60 },
+    );
+    expect(decodeSimpleChunk(zstd3.data, records.length, zstd3.size, 7, undefined, 3).count).toBe(4);
+  });
+
+  it("decodes other codecs' chunks whole, and still checks every size", () => {
+    for (const compressor of [none, new StreamCompressor({ type: "snappy" }, undefined)]) {
+      const { data, size } = build(compressor);
+      const chunk = decodeSimpleChunk(data, records.length, size, 0, undefined, 5);
+      expect(chunk.count).toBe(records.length);
+      expect(same(recordAt(chunk, 299), records[299])).toBe(true);
+    }
+    expect(() => decodeSimpleChunk(zstd3.data, records.length, zstd3.size + 1, 9, undefined, 0)).toThrow(corrupt(9, "sum to"));
+  });
+
+  it("a stream damaged after the records read is reported when a read needs the damage, not before", () => {
+    expect(zstd3.data.length).toBeGreaterThan(30_000);
+    const cut = zstd3.data.slice(0, zstd3.data.length - 3_000); // the last of its three blocks cut short
+    const first = decodeSimpleChunk(cut, records.length, zstd3.size, 11, undefined, 0);
+    expect(first.count).toBe(1);
+    expect(same(recordAt(first, 0), records[0])).toBe(true);
+    expect(() => decodeSimpleChunk(cut, records.length, zstd3.size, 11, undefined, 299)).toThrow(expect.objectContaining({ code: "CORRUPT", offset: 11 }));
+    expect(() => decodeSimpleChunk(cut, records.length, zstd3.size, 11)).toThrow(expect.objectContaining({ code: "CORRUPT", offset: 11 }));
   });
 });
