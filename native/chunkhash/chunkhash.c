@@ -161,29 +161,49 @@ AVX2 static napi_value hash(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* The arguments verifyChunks and sealChunks share: (key, bytes, start, offsets, count). */
+typedef struct {
+  uint8_t *key, *bytes;
+  size_t length;
+  uint64_t start;
+  double* offsets;
+  size_t count;
+} chunk_args;
+
+/* Reads the shared arguments from argv[0..5); 0 unless they are valid (count within offsets and `room`). */
+static int read_chunk_args(napi_env env, napi_value* argv, size_t room, chunk_args* a) {
+  size_t key_length, offsets_length;
+  double start, count;
+  if (!typed_bytes(env, argv[0], napi_uint8_array, (void**)&a->key, &key_length) || key_length != 32 ||
+      !typed_bytes(env, argv[1], napi_uint8_array, (void**)&a->bytes, &a->length) ||
+      napi_get_value_double(env, argv[2], &start) != napi_ok ||
+      !typed_bytes(env, argv[3], napi_float64_array, (void**)&a->offsets, &offsets_length) ||
+      napi_get_value_double(env, argv[4], &count) != napi_ok ||
+      !(start >= 0 && start <= 9007199254740991.0 && (double)(uint64_t)start == start) ||
+      !(count >= 0 && count <= (double)offsets_length && count <= (double)room && (double)(size_t)count == count)) {
+    return 0;
+  }
+  a->start = (uint64_t)start;
+  a->count = (size_t)count;
+  return 1;
+}
+
 AVX2 static napi_value verify_chunks(napi_env env, napi_callback_info info) {
   const char* usage =
       "verifyChunks(key: Uint8Array(32), bytes: Uint8Array, start: number, offsets: Float64Array, count: number, verified: Uint8Array)";
   size_t argc = 6;
   napi_value argv[6];
-  uint8_t *key, *bytes, *verified;
-  double *offsets, start, count;
-  size_t key_length, length, offsets_length, verified_length;
+  chunk_args a;
+  uint8_t* verified;
+  size_t verified_length;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 6 ||
-      !typed_bytes(env, argv[0], napi_uint8_array, (void**)&key, &key_length) || key_length != 32 ||
-      !typed_bytes(env, argv[1], napi_uint8_array, (void**)&bytes, &length) ||
-      napi_get_value_double(env, argv[2], &start) != napi_ok ||
-      !typed_bytes(env, argv[3], napi_float64_array, (void**)&offsets, &offsets_length) ||
-      napi_get_value_double(env, argv[4], &count) != napi_ok ||
-      !typed_bytes(env, argv[5], napi_uint8_array, (void**)&verified, &verified_length) ||
-      !(start >= 0 && start <= 9007199254740991.0 && (double)(uint64_t)start == start) ||
-      !(count >= 0 && count <= (double)offsets_length && count <= (double)verified_length && (double)(size_t)count == count)) {
+      !typed_bytes(env, argv[5], napi_uint8_array, (void**)&verified, &verified_length) || !read_chunk_args(env, argv, verified_length, &a)) {
     return throw_usage(env, usage);
   }
-  __m256i k = key_of(key);
-  size_t n = (size_t)count, ok = 0;
-  for (size_t i = 0; i < n; i++) {
-    verified[i] = (uint8_t)chunk_verified(k, bytes, length, (uint64_t)start, offsets[i]);
+  __m256i k = key_of(a.key);
+  size_t ok = 0;
+  for (size_t i = 0; i < a.count; i++) {
+    verified[i] = (uint8_t)chunk_verified(k, a.bytes, a.length, a.start, a.offsets[i]);
     ok += verified[i];
   }
   napi_value result;
@@ -196,27 +216,17 @@ AVX2 static napi_value seal_chunks(napi_env env, napi_callback_info info) {
       "sealChunks(key: Uint8Array(32), bytes: Uint8Array, start: number, offsets: Float64Array, count: number): every chunk inside one block and inside bytes";
   size_t argc = 5;
   napi_value argv[5];
-  uint8_t *key, *bytes;
-  double *offsets, start, count;
-  size_t key_length, length, offsets_length;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 5 ||
-      !typed_bytes(env, argv[0], napi_uint8_array, (void**)&key, &key_length) || key_length != 32 ||
-      !typed_bytes(env, argv[1], napi_uint8_array, (void**)&bytes, &length) ||
-      napi_get_value_double(env, argv[2], &start) != napi_ok ||
-      !typed_bytes(env, argv[3], napi_float64_array, (void**)&offsets, &offsets_length) ||
-      napi_get_value_double(env, argv[4], &count) != napi_ok ||
-      !(start >= 0 && start <= 9007199254740991.0 && (double)(uint64_t)start == start) ||
-      !(count >= 0 && count <= (double)offsets_length && (double)(size_t)count == count)) {
+  chunk_args a;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 5 || !read_chunk_args(env, argv, SIZE_MAX, &a)) {
     return throw_usage(env, usage);
   }
-  __m256i k = key_of(key);
-  size_t n = (size_t)count;
+  __m256i k = key_of(a.key);
   /* Check every chunk before writing any hash, so a bad call changes nothing. */
-  for (size_t i = 0; i < n; i++) {
-    if (chunk_in_block(bytes, length, (uint64_t)start, offsets[i]) == NULL) return throw_usage(env, usage);
+  for (size_t i = 0; i < a.count; i++) {
+    if (chunk_in_block(a.bytes, a.length, a.start, a.offsets[i]) == NULL) return throw_usage(env, usage);
   }
-  for (size_t i = 0; i < n; i++) {
-    uint8_t* header = (uint8_t*)chunk_in_block(bytes, length, (uint64_t)start, offsets[i]);
+  for (size_t i = 0; i < a.count; i++) {
+    uint8_t* header = (uint8_t*)chunk_in_block(a.bytes, a.length, a.start, a.offsets[i]);
     uint64_t data_hash = hh_hash64(k, header + CHUNK_HEADER_SIZE, (size_t)load64(header + 8));
     memcpy(header + 16, &data_hash, 8);
     uint64_t header_hash = hh_hash64(k, header + 8, CHUNK_HEADER_SIZE - 8);

@@ -134,7 +134,7 @@ export class DeferredChunkHashes {
   private offsets = new Float64Array(1024);
   private count = 0;
 
-  private constructor(private readonly seal_: ChunkHashAddon["sealChunks"]) {}
+  private constructor(private readonly sealNative: ChunkHashAddon["sealChunks"]) {}
 
   /** A deferral where the native engine is loaded; undefined elsewhere (writers hash each chunk as they lay it out). */
   static create(): DeferredChunkHashes | undefined {
@@ -157,7 +157,7 @@ export class DeferredChunkHashes {
    */
   seal(bytes: Uint8Array, start: number): void {
     if (this.count === 0) return;
-    this.seal_(KEY, bytes, start, this.offsets, this.count);
+    this.sealNative(KEY, bytes, start, this.offsets, this.count);
     this.count = 0;
   }
 }
