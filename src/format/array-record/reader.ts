@@ -196,7 +196,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
       // A chunk the page cache holds is read and decoded now, without a thread-pool round trip.
       const k = which - this.layout.index.recordStart(c);
       if (!this.cachedHolds(c, k)) this.cache(c, this.readCachedChunk(c, this.throughFor(c, k)) ?? (await this.runAsync(readChunks(this.layout, c, c)))[0]!);
-      return this.cachedRecord(c, which);
+      return this.cachedRecord(k);
     }
     if (this.source.readMany !== undefined) {
       const batch = this.batchSpans(which);
@@ -501,7 +501,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     const c = this.chunkFor(index, "index");
     const k = index - this.layout.index.recordStart(c);
     if (!this.cachedHolds(c, k)) this.readChunkSync(c, this.throughFor(c, k));
-    return this.cachedRecord(c, index);
+    return this.cachedRecord(k);
   }
 
   /** True when the cached chunk is `c` and holds its record `k` (a chunk decoded for a random read may hold only its first records). */
@@ -518,9 +518,9 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     return c === this.cachedChunk ? undefined : k;
   }
 
-  /** Record `index` of the cached chunk `c`; a copy when the chunk views {@link chunkScratch}, which the next large chunk read overwrites. */
-  private cachedRecord(c: number, index: number): Uint8Array {
-    const record = recordAt(this.cached!, index - this.layout.index.recordStart(c));
+  /** Record `k` of the cached chunk; a copy when the chunk views {@link chunkScratch}, which the next large chunk read overwrites. */
+  private cachedRecord(k: number): Uint8Array {
+    const record = recordAt(this.cached!, k);
     if (!this.cachedInScratch) return record;
     const copy = allocBytes(record.length);
     copy.set(record);

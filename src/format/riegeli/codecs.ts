@@ -9,7 +9,7 @@ import { createRequire } from "node:module";
 import { compressSync as snappyCompress, uncompressSync as snappyUncompress } from "snappy";
 import { SNAPPY_LITERAL_LIMIT, readSnappyLiteral, snappyLiteral } from "./snappy-literal.js";
 import { ArrayRecordError } from "../errors.js";
-import { cursor, readVarintAt, varintSize, writeVarint } from "../varint.js";
+import { cursor, readVarintAt, varintSize, writeVarint, type Cursor } from "../varint.js";
 import { allocBytes } from "../bytes/slab.js";
 import { ZSTD_RAW_LIMIT, readZstdStoredFrame, writeZstdRawFrame, zstdCompressBound } from "./zstd-small.js";
 import type { Compression } from "./compressor-options.js";
@@ -238,15 +238,13 @@ export function decodeStreamRange(type: number, bytes: Uint8Array, from: number,
   }
   if (into !== undefined && into.length !== exactSize) throw new RangeError(`decode target holds ${into.length} bytes, expected ${exactSize}`);
   const c = cursor(bytes, from, to);
-  const size = readVarintAt(c, fileOffset);
-  checkStreamSize(size, maxSize, exactSize, fileOffset);
+  const size = readStreamSize(c, maxSize, exactSize, fileOffset);
   const payload = bytes.subarray(c.offset, to);
   let out: Uint8Array;
   try {
     out = decompress(type, payload, size, fileOffset, into);
   } catch (e) {
-    if (e instanceof ArrayRecordError) throw e;
-    throw new ArrayRecordError("CORRUPT", `cannot decompress chunk stream: ${(e as Error).message}`, { offset: fileOffset }, { cause: e });
+    throw asStreamError(e, fileOffset);
   }
   if (out.length !== size) {
     throw new ArrayRecordError("CORRUPT", `decompressed ${out.length} bytes, stream declares ${size}`, { offset: fileOffset });
@@ -273,7 +271,7 @@ export function decodeStreamPrefix(type: number, bytes: Uint8Array, from: number
     return decodeStreamRange(type, bytes, from, to, exactSize, fileOffset, exactSize);
   }
   const c = cursor(bytes, from, to);
-  checkStreamSize(readVarintAt(c, fileOffset), exactSize, exactSize, fileOffset);
+  readStreamSize(c, exactSize, exactSize, fileOffset);
   const payload = bytes.subarray(c.offset, to);
   const out = allocBytes(prefix);
   const dctx = zstdDecoder();
@@ -288,10 +286,22 @@ export function decodeStreamPrefix(type: number, bytes: Uint8Array, from: number
       input = input.subarray(consumed);
     }
   } catch (e) {
-    if (e instanceof ArrayRecordError) throw e;
-    throw new ArrayRecordError("CORRUPT", `cannot decompress chunk stream: ${(e as Error).message}`, { offset: fileOffset }, { cause: e });
+    throw asStreamError(e, fileOffset);
   }
   return out;
+}
+
+/** Reads a compressed stream's decoded size (the varint at `c`, which it passes) and checks it as {@link checkStreamSize} does. */
+function readStreamSize(c: Cursor, maxSize: number, exactSize: number | undefined, fileOffset: number): number {
+  const size = readVarintAt(c, fileOffset);
+  checkStreamSize(size, maxSize, exactSize, fileOffset);
+  return size;
+}
+
+/** What a codec threw while decoding a stream, as the error to throw: ours as it is, a codec's own as CORRUPT. */
+function asStreamError(e: unknown, fileOffset: number): ArrayRecordError {
+  if (e instanceof ArrayRecordError) return e;
+  return new ArrayRecordError("CORRUPT", `cannot decompress chunk stream: ${(e as Error).message}`, { offset: fileOffset }, { cause: e });
 }
 
 /** Decompresses `payload` (declaring `size` bytes), into `into` where the codec can write there directly. */
