@@ -123,7 +123,9 @@ export class FileByteSource extends OpenLocalFile implements ByteSource {
 
   readSync(position: number, length: number): Uint8Array {
     const out = allocBytes(Math.max(0, Math.min(length, this.size - position)));
-    return freshIfLarge(out.subarray(0, this.readIntoSync(position, out)));
+    const n = this.readIntoSync(position, out);
+    // No second view of a complete read (~0.06 µs each): a random read makes one per record.
+    return freshIfLarge(n === out.length ? out : out.subarray(0, n));
   }
 
   async read(position: number, length: number): Promise<Uint8Array> {

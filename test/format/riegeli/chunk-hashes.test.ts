@@ -26,6 +26,7 @@ const addon = createRequire(import.meta.url)("arrayrecord-chunkhash") as {
   hash?(key: Uint8Array, data: Uint8Array, out: Uint8Array): void;
   verifyChunks?(key: Uint8Array, bytes: Uint8Array, start: number, offsets: Float64Array, count: number, verified: Uint8Array): number;
   sealChunks?(key: Uint8Array, bytes: Uint8Array, start: number, offsets: Float64Array, count: number): void;
+  chunkVerifier?(key: Uint8Array): (bytes: Uint8Array, start: number, begin: number) => boolean;
 };
 const SEED = 2027;
 
@@ -100,6 +101,27 @@ describe("chunk-hash addon", () => {
     bytes[offsets[11]! + 16]! ^= 0x80;
     expect(addon.verifyChunks!(RIEGELI_KEY, bytes, 0, offsets, chunks, flags)).toBe(chunks - split - 3);
     expect([...flags]).toEqual(inside.map((x, c) => Number(x && !damaged.includes(c))));
+  });
+
+  it.runIf(hasEngine)("chunkVerifier's function answers as verifyChunks does for every chunk, damaged or not, under its own key only", () => {
+    const bytes = FILE.slice();
+    const { offsets, chunks } = layoutOf(bytes);
+    bytes[offsets[7]! + 40 + 100]! ^= 1;
+    bytes[offsets[9]! + 26]! ^= 1;
+    const flags = new Uint8Array(chunks);
+    addon.verifyChunks!(RIEGELI_KEY, bytes, 0, offsets, chunks, flags);
+    const verify = addon.chunkVerifier!(RIEGELI_KEY);
+    const answers = Array.from({ length: chunks }, (_, c) => verify(bytes, 0, offsets[c]!));
+    expect(answers).toEqual([...flags].map(Boolean));
+    expect(answers.filter(Boolean).length).toBeGreaterThan(chunks / 2);
+    expect([answers[7], answers[9]]).toEqual([false, false]);
+    // A window that starts mid-file and one cut before the chunk's end.
+    const c = answers.indexOf(true, 20);
+    const window = bytes.subarray(offsets[c]! - 5, offsets[c + 1]!);
+    expect([verify(window, offsets[c]! - 5, offsets[c]!), verify(window.subarray(0, window.length - 1), offsets[c]! - 5, offsets[c]!)]).toEqual([true, false]);
+    expect(addon.chunkVerifier!(new Uint8Array(32).fill(1))(bytes, 0, offsets[c]!)).toBe(false);
+    expect(() => verify(bytes, -1, offsets[c]!)).toThrow(TypeError);
+    expect(() => addon.chunkVerifier!(new Uint8Array(31))).toThrow(TypeError);
   });
 
   it.runIf(hasEngine)("withVerifiedChunk (a random read) marks its chunk when it lies in one block and both hashes match, else leaves the window as it was", () => {
