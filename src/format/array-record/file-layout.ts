@@ -4,9 +4,9 @@
  */
 import { ArrayRecordError } from "../errors.js";
 import { BLOCK_SIZE } from "../riegeli/blocks.js";
-import { ChunkType } from "../riegeli/chunk-header.js";
+import { CHUNK_HEADER_SIZE, ChunkType } from "../riegeli/chunk-header.js";
 import { parseChunk, type Chunk, type FileWindow } from "../riegeli/chunk-reader.js";
-import { withVerifiedChunk, withVerifiedChunks } from "../riegeli/chunk-hashes.js";
+import { verifiedSimpleChunkAt, withVerifiedChunks } from "../riegeli/chunk-hashes.js";
 import { ChunkIndex } from "./chunk-index.js";
 import { decodeFooterColumns, decodeFooterMetadata, decodePostscript, type FooterMetadata } from "./footer.js";
 import type { IoPlan } from "../bytes/io-plan.js";
@@ -144,14 +144,23 @@ export function decodeDataChunk(layout: FileLayout, window: FileWindow, c: numbe
 }
 
 /**
- * {@link decodeDataChunk} of a window read for chunk `c` alone, its hashes verified in one native
- * call where the addon is built (chunk-hashes.ts). With `through` (the record a random read
- * wants), a compressed chunk may be decoded only as far as that record (`decodeSimpleChunk`):
- * the result's `count` says how many records it holds.
+ * {@link decodeDataChunk} of a window read for chunk `c` alone. A simple chunk that our native
+ * engine verifies in place and whose header agrees with the footer (and no decode limits are set)
+ * is decoded straight away (`verifiedSimpleChunkAt`); every other chunk is parsed and checked in
+ * full, which reports what is wrong. With `through` (the record a random read wants), a
+ * compressed chunk may be decoded only as far as that record (`decodeSimpleChunk`): the result's
+ * `count` says how many records it holds.
  */
 export function decodeReadDataChunk(layout: FileLayout, window: FileWindow, c: number, through?: number): ChunkRecords {
-  const entry = dataChunkEntry(layout, c);
-  return decodeDataChunkAt(withVerifiedChunk(window, entry.begin), entry, through);
+  const { index } = layout;
+  const begin = index.offsets[c]!;
+  const { bytes } = window;
+  const header = window.start === begin && layout.limits === undefined ? verifiedSimpleChunkAt(bytes, begin, index.offsets[c + 1]!) : undefined;
+  if (header !== undefined && header.numRecords === index.recordsIn(c) && header.decodedDataSize === index.decodedSizes[c]) {
+    const data = bytes.subarray(CHUNK_HEADER_SIZE, CHUNK_HEADER_SIZE + header.dataSize);
+    return decodeSimpleChunk(data, header.numRecords, header.decodedDataSize, begin, undefined, through);
+  }
+  return decodeDataChunkAt(window, dataChunkEntry(layout, c), through);
 }
 
 /** Decodes the data chunk `entry` describes from a window holding its byte range (through record `through`: see {@link decodeReadDataChunk}). */

@@ -4,12 +4,16 @@
  * two hashes cost ~330 ns through the WebAssembly engine, most of it per-call work, and a reader
  * checks (a writer computes) one such pair per record of a group_size:1 file. The verifying call
  * marks the chunks it verified on the window; the chunk parser then skips their hashes and
- * verifies every other chunk itself, so errors (and their offsets) are the parser's. Without the
- * addon (not built, or no AVX2) nothing is marked and writers hash each chunk as they lay it out.
+ * verifies every other chunk itself, so errors (and their offsets) are the parser's. A chunk read
+ * alone (a random read) is verified by a function bound to the key and, when all is well, handed
+ * over as its in-place header (`verifiedSimpleChunkAt`). Without the addon (not built, or no AVX2)
+ * nothing is marked or handed over and writers hash each chunk as they lay it out.
  */
 import { createRequire } from "node:module";
 import type { FileWindow } from "./chunk-reader.js";
 import { highwayHash64, RIEGELI_HASH_KEY } from "./highwayhash.js";
+import { BLOCK_SIZE, chunkEnd, isValidChunkBoundary } from "./blocks.js";
+import { CHUNK_HEADER_SIZE, ChunkType, decodeVerifiedChunkHeaderAt, type ChunkHeader } from "./chunk-header.js";
 import { keyToBytes } from "./highwayhash-shared.js";
 
 interface ChunkHashAddon {
@@ -59,12 +63,20 @@ export function withVerifiedChunks(window: FileWindow, offsets: Float64Array, fr
 }
 
 /**
- * {@link withVerifiedChunks} for the one chunk at file position `begin` (a random read): one native
- * call of a verifier bound to the key, with one typed array (each costs an N-API call ~40 ns).
+ * The header of the simple chunk read alone into `bytes` (`bytes[0]` is file position `begin`)
+ * when the native engine verifies both its hashes with header and data inside one block and the
+ * parser would take it as it is: it begins at a chunk boundary, ends inside its block and by
+ * `limit`. Undefined otherwise (no engine, damage, a split or transposed chunk): the caller then
+ * parses the chunk in full, which reports what is wrong. A random read's fast path: one native call
+ * of a verifier bound to the key (one typed array; each costs an N-API call ~40 ns), the header
+ * read in place, and no window, parse or chunk objects (~10% of a group_size:1 random read).
  */
-export function withVerifiedChunk(window: FileWindow, begin: number): FileWindow {
-  if (verifyOne === null || !verifyOne(window.bytes, window.start, begin)) return window;
-  return markedWindow(window, new OneVerifiedChunk(begin));
+export function verifiedSimpleChunkAt(bytes: Uint8Array, begin: number, limit: number): ChunkHeader | undefined {
+  if (verifyOne === null || !isValidChunkBoundary(begin) || !verifyOne(bytes, begin, begin)) return undefined;
+  const header = decodeVerifiedChunkHeaderAt(bytes, 0, begin);
+  const end = chunkEnd(begin, CHUNK_HEADER_SIZE + header.dataSize, header.numRecords);
+  const blockEnd = (Math.floor(begin / BLOCK_SIZE) + 1) * BLOCK_SIZE;
+  return header.chunkType === ChunkType.SIMPLE && end <= blockEnd && end <= limit ? header : undefined;
 }
 
 /** The addon's verifier of one chunk, bound to the Riegeli key. */
@@ -72,21 +84,13 @@ const verifyOne = addon?.chunkVerifier(KEY) ?? null;
 
 /**
  * `window` with `verified`, as a literal of its fields: `{ ...window, verified }` took ~2 µs per
- * call here (130 ms per pass of 65,536 random reads, `bench/ab.js … random`), the call itself ~0.2.
+ * call when random reads marked their chunk this way (130 ms per pass of 65,536 random reads,
+ * `bench/ab.js … random`), the call itself ~0.2.
  */
 function markedWindow(window: FileWindow, verified: NonNullable<FileWindow["verified"]>): FileWindow {
   return { bytes: window.bytes, start: window.start, inPlace: window.inPlace === true, verified };
 }
 
-
-/** The one chunk {@link withVerifiedChunk} verified. */
-class OneVerifiedChunk {
-  constructor(private readonly begin: number) {}
-
-  has(begin: number): boolean {
-    return begin === this.begin;
-  }
-}
 
 /**
  * Which chunks of a span were verified: flags by chunk, found by file position. Chunks are parsed

@@ -13,7 +13,7 @@ import { describe, expect, it } from "vitest";
 import { ArrayRecordReader } from "../../../src/format/array-record/reader.js";
 import { MemoryByteSource } from "../../../src/format/bytes/byte-source.js";
 import { encodeArrayRecord } from "../../../src/format/array-record/writer.js";
-import { DeferredChunkHashes, nativeChunkHashes, withVerifiedChunk, withVerifiedChunks } from "../../../src/format/riegeli/chunk-hashes.js";
+import { DeferredChunkHashes, nativeChunkHashes, verifiedSimpleChunkAt, withVerifiedChunks } from "../../../src/format/riegeli/chunk-hashes.js";
 import { writeChunk, type ChunkContent } from "../../../src/format/riegeli/chunk-writer.js";
 import { OutputBuffer } from "../../../src/format/bytes/output-buffer.js";
 import { ChunkType } from "../../../src/format/riegeli/chunk-header.js";
@@ -51,6 +51,14 @@ function insideOneBlock(bytes: Uint8Array, begin: number): boolean {
   const dataSize = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(begin + 8, true));
   const room = (Math.floor(begin / BLOCK_SIZE) + 1) * BLOCK_SIZE - begin;
   return begin % BLOCK_SIZE !== 0 && 40 + dataSize <= room;
+}
+
+/** A copy of the chunk `alone` (read alone, header first) with `change` made to its header and the header hash written anew. */
+function resealed(alone: Uint8Array, change: (header: Uint8Array) => void): Uint8Array {
+  const copy = alone.slice();
+  change(copy.subarray(0, 40));
+  new DataView(copy.buffer, copy.byteOffset).setBigUint64(0, highwayHash64(copy.subarray(8, 40)), true);
+  return copy;
 }
 
 describe("chunk-hash addon", () => {
@@ -124,22 +132,43 @@ describe("chunk-hash addon", () => {
     expect(() => addon.chunkVerifier!(new Uint8Array(31))).toThrow(TypeError);
   });
 
-  it.runIf(hasEngine)("withVerifiedChunk (a random read) marks its chunk when it lies in one block and both hashes match, else leaves the window as it was", () => {
+  it.runIf(hasEngine)("verifiedSimpleChunkAt gives the header of a chunk read alone that verifies inside its block and by its limit, else undefined", () => {
     const { offsets, chunks } = layoutOf(FILE);
-    const inside = [...offsets.subarray(0, chunks)].filter((o) => insideOneBlock(FILE, o));
-    const split = [...offsets.subarray(0, chunks)].find((o) => !insideOneBlock(FILE, o))!;
-    const begin = inside[5]!;
-    const end = offsets[[...offsets].indexOf(begin) + 1]!;
-    const window = { bytes: FILE.subarray(begin - 3, end), start: begin - 3, inPlace: true };
-    const marked = withVerifiedChunk(window, begin);
-    expect([marked.bytes, marked.start, marked.inPlace]).toEqual([window.bytes, window.start, true]);
-    expect([marked.verified?.has(begin), marked.verified?.has(inside[4]!), marked.verified?.has(begin + 1)]).toEqual([true, false, false]);
-    expect(withVerifiedChunk({ bytes: FILE, start: 0 }, begin).inPlace).toBe(false);
-    const damaged = FILE.slice(begin - 3, end);
-    damaged[3 + 40 + 9]! ^= 1;
-    expect(withVerifiedChunk({ bytes: damaged, start: begin - 3 }, begin).verified).toBeUndefined();
-    expect(withVerifiedChunk({ bytes: FILE, start: 0 }, split).verified).toBeUndefined();
-    expect(withVerifiedChunk({ bytes: FILE.subarray(0, end - 1), start: 0 }, begin).verified).toBeUndefined(); // cut short
+    const c = [...Array(chunks).keys()].find((k) => k > 5 && insideOneBlock(FILE, offsets[k]!))!;
+    const split = [...Array(chunks).keys()].find((k) => !insideOneBlock(FILE, offsets[k]!))!;
+    const [begin, end] = [offsets[c]!, offsets[c + 1]!];
+    const alone = FILE.slice(begin, end);
+    expect(verifiedSimpleChunkAt(alone, begin, end)).toEqual({ chunkType: ChunkType.SIMPLE, numRecords: 1, dataSize: end - begin - 40, decodedDataSize: RECORDS[c]!.length });
+    expect(verifiedSimpleChunkAt(alone, begin, end - 1)).toBeUndefined(); // ends past its limit
+    expect(verifiedSimpleChunkAt(alone.subarray(0, alone.length - 1), begin, end)).toBeUndefined(); // cut short
+    expect(verifiedSimpleChunkAt(FILE.slice(offsets[split]!, offsets[split + 1]!), offsets[split]!, offsets[split + 1]!)).toBeUndefined();
+    const damaged = alone.slice();
+    damaged[40 + 9]! ^= 1;
+    expect(verifiedSimpleChunkAt(damaged, begin, end)).toBeUndefined();
+    const transposed = resealed(alone, (h) => (h[24] = ChunkType.TRANSPOSED));
+    expect(verifiedSimpleChunkAt(transposed, begin, end)).toBeUndefined();
+    expect(verifiedSimpleChunkAt(resealed(alone, () => {}), begin, end)).toBeDefined();
+  });
+
+  it.runIf(hasEngine)("a random read of a chunk whose verified header disagrees with the footer is CORRUPT at its offset, as before the fast path", async () => {
+    const { offsets } = layoutOf(FILE);
+    const c = 301;
+    const [begin, end] = [offsets[c]!, offsets[c + 1]!];
+    expect(insideOneBlock(FILE, begin)).toBe(true);
+    const cases: [string, (header: Uint8Array) => void, RegExp][] = [
+      ["two records", (h) => (h[25] = 2), /chunk holds 2 records of \d+ bytes, footer says 1/],
+      ["one byte more", (h) => (h[32]! += 1), /chunk holds 1 records of \d+ bytes, footer says 1 of/],
+      ["transposed", (h) => (h[24] = ChunkType.TRANSPOSED), /transposed/i],
+    ];
+    for (const [what, change, message] of cases) {
+      const bytes = FILE.slice();
+      bytes.set(resealed(bytes.subarray(begin, end), change), begin);
+      for (const reader of [ArrayRecordReader.openSync(new MemoryByteSource(bytes))]) {
+        expect(() => reader.readSync(c), what).toThrow(expect.objectContaining({ code: "CORRUPT", offset: begin, message: expect.stringMatching(message) }));
+        await expect(reader.read(c), what).rejects.toMatchObject({ code: "CORRUPT", offset: begin });
+        expect(Buffer.from(reader.readSync(c + 1)).equals(RECORDS[c + 1]!), what).toBe(true);
+      }
+    }
   });
 
   it("a writer defers chunk hashes exactly where the engine is", () => {
@@ -235,6 +264,8 @@ describe("chunk-hash addon", () => {
       expect(() => reader.readSync(Array.from({ length: 1200 }, (_, i) => i))).toThrow(expect.objectContaining(corrupt));
       await expect(reader.forEachParallel(() => {}, 0, reader.numRecords, 2)).rejects.toMatchObject(corrupt);
       await expect(reader.readAllParallel(2)).rejects.toMatchObject(corrupt);
+      expect(() => reader.readSync(c)).toThrow(expect.objectContaining(corrupt));
+      await expect(reader.read(c)).rejects.toMatchObject(corrupt);
       expect(Buffer.from(reader.readSync(c - 1)).equals(RECORDS[c - 1]!)).toBe(true);
       reader.closeSync();
     }
