@@ -10,10 +10,9 @@
  * nothing is marked or handed over and writers hash each chunk as they lay it out.
  */
 import { createRequire } from "node:module";
-import type { FileWindow } from "./chunk-reader.js";
+import { simpleChunkAsIs, type FileWindow } from "./chunk-reader.js";
 import { highwayHash64, RIEGELI_HASH_KEY } from "./highwayhash.js";
-import { BLOCK_SIZE, chunkEnd, isValidChunkBoundary } from "./blocks.js";
-import { CHUNK_HEADER_SIZE, ChunkType, decodeVerifiedChunkHeaderAt, type ChunkHeader } from "./chunk-header.js";
+import type { ChunkHeader } from "./chunk-header.js";
 import { keyToBytes } from "./highwayhash-shared.js";
 
 interface ChunkHashAddon {
@@ -65,18 +64,14 @@ export function withVerifiedChunks(window: FileWindow, offsets: Float64Array, fr
 /**
  * The header of the simple chunk read alone into `bytes` (`bytes[0]` is file position `begin`)
  * when the native engine verifies both its hashes with header and data inside one block and the
- * parser would take it as it is: it begins at a chunk boundary, ends inside its block and by
- * `limit`. Undefined otherwise (no engine, damage, a split or transposed chunk): the caller then
- * parses the chunk in full, which reports what is wrong. A random read's fast path: one native call
- * of a verifier bound to the key (one typed array; each costs an N-API call ~40 ns), the header
- * read in place, and no window, parse or chunk objects (~10% of a group_size:1 random read).
+ * parser would take it as it is (`simpleChunkAsIs`); else undefined (no engine, damage, a split or
+ * transposed chunk), and the caller parses the chunk in full, which reports what is wrong. A
+ * random read's fast path: one native call of a verifier bound to the key (one typed array; each
+ * costs an N-API call ~40 ns), the header read in place, no window, parse or chunk objects.
  */
 export function verifiedSimpleChunkAt(bytes: Uint8Array, begin: number, limit: number): ChunkHeader | undefined {
-  if (verifyOne === null || !isValidChunkBoundary(begin) || !verifyOne(bytes, begin, begin)) return undefined;
-  const header = decodeVerifiedChunkHeaderAt(bytes, 0, begin);
-  const end = chunkEnd(begin, CHUNK_HEADER_SIZE + header.dataSize, header.numRecords);
-  const blockEnd = (Math.floor(begin / BLOCK_SIZE) + 1) * BLOCK_SIZE;
-  return header.chunkType === ChunkType.SIMPLE && end <= blockEnd && end <= limit ? header : undefined;
+  if (verifyOne === null || !verifyOne(bytes, begin, begin)) return undefined;
+  return simpleChunkAsIs(bytes, 0, begin, limit);
 }
 
 /** The addon's verifier of one chunk, bound to the Riegeli key. */

@@ -121,6 +121,21 @@ function parseChunkWithinBlock(window: FileWindow, begin: number, range: ChunkLi
   return { begin, end, header, data };
 }
 
+/**
+ * The header of the chunk at `bytes[at]` (file position `begin`) whose hashes were verified there
+ * with header and data inside one block, when it is a simple chunk that {@link parseChunk} would
+ * take as it is: it begins at a chunk boundary and ends inside its block and by `limit`.
+ * Undefined otherwise (the caller then parses it in full). Its data is `bytes[at + 40, at + 40 +
+ * dataSize)`.
+ */
+export function simpleChunkAsIs(bytes: Uint8Array, at: number, begin: number, limit: number): ChunkHeader | undefined {
+  if (!isValidChunkBoundary(begin)) return undefined;
+  const header = decodeVerifiedChunkHeaderAt(bytes, at, begin);
+  const end = chunkEnd(begin, CHUNK_HEADER_SIZE + header.dataSize, header.numRecords);
+  const blockEnd = (Math.floor(begin / BLOCK_SIZE) + 1) * BLOCK_SIZE;
+  return header.chunkType === ChunkType.SIMPLE && end <= blockEnd && end <= limit ? header : undefined;
+}
+
 function checkBegin(begin: number): void {
   if (!isValidChunkBoundary(begin)) {
     throw new ArrayRecordError("CORRUPT", "chunk begins inside a block header", { offset: begin });

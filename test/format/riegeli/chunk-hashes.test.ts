@@ -150,7 +150,7 @@ describe("chunk-hash addon", () => {
     expect(verifiedSimpleChunkAt(resealed(alone, () => {}), begin, end)).toBeDefined();
   });
 
-  it.runIf(hasEngine)("a random read of a chunk whose verified header disagrees with the footer is CORRUPT at its offset, as before the fast path", async () => {
+  it.runIf(hasEngine)("a read of a chunk whose verified header disagrees with the footer is CORRUPT at its offset, random or in a span, as before the fast paths", async () => {
     const { offsets } = layoutOf(FILE);
     const c = 301;
     const [begin, end] = [offsets[c]!, offsets[c + 1]!];
@@ -164,7 +164,11 @@ describe("chunk-hash addon", () => {
       const bytes = FILE.slice();
       bytes.set(resealed(bytes.subarray(begin, end), change), begin);
       for (const reader of [ArrayRecordReader.openSync(new MemoryByteSource(bytes))]) {
-        expect(() => reader.readSync(c), what).toThrow(expect.objectContaining({ code: "CORRUPT", offset: begin, message: expect.stringMatching(message) }));
+        const corrupt = expect.objectContaining({ code: "CORRUPT", offset: begin, message: expect.stringMatching(message) });
+        expect(() => reader.readSync(c), what).toThrow(corrupt);
+        expect(() => reader.readAllSync(), what).toThrow(corrupt);
+        expect(() => [...reader.records(c - 3, c + 3)], what).toThrow(corrupt);
+        expect(() => reader.readSync([c + 1, c, c - 1]), what).toThrow(corrupt);
         await expect(reader.read(c), what).rejects.toMatchObject({ code: "CORRUPT", offset: begin });
         expect(Buffer.from(reader.readSync(c + 1)).equals(RECORDS[c + 1]!), what).toBe(true);
       }
