@@ -187,6 +187,9 @@ typedef struct {
   size_t count;
 } chunk_args;
 
+/* A file position: a non-negative integer a double holds exactly. */
+static int is_position(double v) { return v >= 0 && v <= 9007199254740991.0 && (double)(uint64_t)v == v; }
+
 /* Reads the shared arguments from argv[0..5); 0 unless they are valid (count within offsets and `room`). */
 static int read_chunk_args(napi_env env, napi_value* argv, size_t room, chunk_args* a) {
   size_t key_length, offsets_length;
@@ -196,7 +199,7 @@ static int read_chunk_args(napi_env env, napi_value* argv, size_t room, chunk_ar
       napi_get_value_double(env, argv[2], &start) != napi_ok ||
       !typed_bytes(env, argv[3], napi_float64_array, (void**)&a->offsets, &offsets_length) ||
       napi_get_value_double(env, argv[4], &count) != napi_ok ||
-      !(start >= 0 && start <= 9007199254740991.0 && (double)(uint64_t)start == start) ||
+      !is_position(start) ||
       !(count >= 0 && count <= (double)offsets_length && count <= (double)room && (double)(size_t)count == count)) {
     return 0;
   }
@@ -262,8 +265,7 @@ static napi_value verify_one_chunk(napi_env env, napi_callback_info info) {
   double start, begin;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, &key) != napi_ok || argc < 3 ||
       !typed_bytes(env, argv[0], napi_uint8_array, (void**)&bytes, &length) ||
-      napi_get_value_double(env, argv[1], &start) != napi_ok || napi_get_value_double(env, argv[2], &begin) != napi_ok ||
-      !(start >= 0 && start <= 9007199254740991.0 && (double)(uint64_t)start == start)) {
+      napi_get_value_double(env, argv[1], &start) != napi_ok || napi_get_value_double(env, argv[2], &begin) != napi_ok || !is_position(start)) {
     return throw_usage(env, usage);
   }
   napi_value result;

@@ -5,7 +5,7 @@
  * (FORMAT.md §1: a block header every 64 KiB says where the chunk it interrupts begins and ends).
  */
 import { ArrayRecordError, type ArrayRecordErrorCode } from "../errors.js";
-import { BLOCK_HEADER_SIZE, BLOCK_SIZE, isValidChunkBoundary, readBlockHeader } from "../riegeli/blocks.js";
+import { BLOCK_HEADER_SIZE, BLOCK_SIZE, isValidChunkBoundary, nextBlockBoundary, readBlockHeader } from "../riegeli/blocks.js";
 import { chunkEndAt, parseChunk, MAX_CHUNK_HEADER_SPAN, type Chunk } from "../riegeli/chunk-reader.js";
 import { decodeChunkHeader, type ChunkHeader } from "../riegeli/chunk-header.js";
 import type { IoPlan } from "../bytes/io-plan.js";
@@ -73,7 +73,7 @@ function headerOf(head: Uint8Array, position: number): ChunkHeader {
 /** False when a verified block header inside `(begin, end)` names a different chunk begin. */
 function* endConfirmed(begin: number, end: number, fileSize: number): IoPlan<boolean> {
   if (end > fileSize) return false;
-  const boundary = (Math.floor(begin / BLOCK_SIZE) + 1) * BLOCK_SIZE;
+  const boundary = nextBlockBoundary(begin);
   if (boundary >= end || boundary + BLOCK_HEADER_SIZE > fileSize) return true;
   const bytes = yield { position: boundary, length: BLOCK_HEADER_SIZE };
   try {
@@ -88,7 +88,7 @@ function* endConfirmed(begin: number, end: number, fileSize: number): IoPlan<boo
  * block header that verifies; the end of the file when none does.
  */
 function* resynchronise(position: number, fileSize: number): IoPlan<number> {
-  for (let boundary = (Math.floor(position / BLOCK_SIZE) + 1) * BLOCK_SIZE; boundary + BLOCK_HEADER_SIZE <= fileSize; boundary += BLOCK_SIZE) {
+  for (let boundary = nextBlockBoundary(position); boundary + BLOCK_HEADER_SIZE <= fileSize; boundary += BLOCK_SIZE) {
     const bytes = yield { position: boundary, length: BLOCK_HEADER_SIZE };
     let previousChunk: number;
     let nextChunk: number;

@@ -143,9 +143,11 @@ export function dataChunkEntry(layout: FileLayout, c: number): DataChunkEntry {
  * chunk the window marks as verified goes through {@link decodeAsIs} when it can.
  */
 export function decodeDataChunk(layout: FileLayout, window: FileWindow, c: number): ChunkRecords {
-  const begin = layout.index.offsets[c]!;
-  const verified = window.verified?.has(begin) === true;
-  return (verified ? decodeAsIs(layout, window.bytes, begin - window.start, c) : undefined) ?? decodeDataChunkAt(window, dataChunkEntry(layout, c));
+  const { offsets } = layout.index;
+  const begin = offsets[c]!;
+  const at = begin - window.start;
+  const header = layout.limits === undefined && window.verified?.has(begin) === true ? simpleChunkAsIs(window.bytes, at, begin, offsets[c + 1]!) : undefined;
+  return (header !== undefined ? decodeAsIs(layout, window.bytes, at, c, header) : undefined) ?? decodeDataChunkAt(window, dataChunkEntry(layout, c));
 }
 
 /**
@@ -162,20 +164,17 @@ export function decodeReadDataChunk(layout: FileLayout, window: FileWindow, c: n
 }
 
 /**
- * The records of simple chunk `c`, whose hashes were verified natively at `bytes[at]`, decoded
- * straight from its in-place header (`header` when the caller has it): no window, parse, entry or
- * chunk objects (~10% of a group_size:1 random read). Undefined unless the full parse would take
- * the chunk as it is (`simpleChunkAsIs`), its header agrees with the footer and no decode limits
- * are set; callers then parse it in full, which reports what is wrong.
+ * The records of simple chunk `c` at `bytes[at]`, whose hashes were verified natively and whose
+ * `header` the full parse would take as it is (`simpleChunkAsIs`; callers ask only where no decode
+ * limits are set), decoded straight from that in-place header: no window, parse, entry or chunk
+ * objects (~10% of a group_size:1 random read). Undefined when the header disagrees with the
+ * footer; callers then parse the chunk in full, which reports what is wrong.
  */
-function decodeAsIs(layout: FileLayout, bytes: Uint8Array, at: number, c: number, header?: ChunkHeader, through?: number): ChunkRecords | undefined {
-  if (layout.limits !== undefined) return undefined;
+function decodeAsIs(layout: FileLayout, bytes: Uint8Array, at: number, c: number, header: ChunkHeader, through?: number): ChunkRecords | undefined {
   const { index } = layout;
-  const begin = index.offsets[c]!;
-  const h = header ?? simpleChunkAsIs(bytes, at, begin, index.offsets[c + 1]!);
-  if (h === undefined || h.numRecords !== index.recordsIn(c) || h.decodedDataSize !== index.decodedSizes[c]) return undefined;
-  const data = bytes.subarray(at + CHUNK_HEADER_SIZE, at + CHUNK_HEADER_SIZE + h.dataSize);
-  return decodeSimpleChunk(data, h.numRecords, h.decodedDataSize, begin, undefined, through);
+  if (header.numRecords !== index.recordsIn(c) || header.decodedDataSize !== index.decodedSizes[c]) return undefined;
+  const data = bytes.subarray(at + CHUNK_HEADER_SIZE, at + CHUNK_HEADER_SIZE + header.dataSize);
+  return decodeSimpleChunk(data, header.numRecords, header.decodedDataSize, index.offsets[c]!, undefined, through);
 }
 
 /** Decodes the data chunk `entry` describes from a window holding its byte range (through record `through`: see {@link decodeReadDataChunk}). */

@@ -17,6 +17,11 @@ export function remainingInBlock(pos: number): number {
   return (BLOCK_SIZE - (pos % BLOCK_SIZE)) % BLOCK_SIZE;
 }
 
+/** The first block boundary after `pos` (where the block holding `pos` ends). */
+export function nextBlockBoundary(pos: number): number {
+  return (Math.floor(pos / BLOCK_SIZE) + 1) * BLOCK_SIZE;
+}
+
 /** True when a chunk may begin (or end) at `pos`: never inside or right after a block header. */
 export function isValidChunkBoundary(pos: number): boolean {
   return remainingInBlock(pos) < USABLE_BLOCK_SIZE;

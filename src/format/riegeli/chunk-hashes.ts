@@ -86,7 +86,6 @@ function markedWindow(window: FileWindow, verified: NonNullable<FileWindow["veri
   return { bytes: window.bytes, start: window.start, inPlace: window.inPlace === true, verified };
 }
 
-
 /**
  * Which chunks of a span were verified: flags by chunk, found by file position. Chunks are parsed
  * in file order, so a lookup first tries the chunk after the last one found (no hashing or search

@@ -4,7 +4,7 @@
  * (FORMAT.md §1, §2, §7 step 6).
  */
 import { ArrayRecordError } from "../errors.js";
-import { BLOCK_HEADER_SIZE, BLOCK_SIZE, chunkEnd, isValidChunkBoundary, readBlockHeader } from "./blocks.js";
+import { BLOCK_HEADER_SIZE, BLOCK_SIZE, chunkEnd, isValidChunkBoundary, nextBlockBoundary, readBlockHeader } from "./blocks.js";
 import { CHUNK_HEADER_SIZE, ChunkType, dataHashMatches, decodeChunkHeader, decodeVerifiedChunkHeaderAt, type ChunkHeader } from "./chunk-header.js";
 import type { IoPlan } from "../bytes/io-plan.js";
 import { allocBytes } from "../bytes/slab.js";
@@ -99,7 +99,7 @@ export function* readChunkAt(fileSize: number, position: number): IoPlan<Chunk> 
  * chunks): header and data are plain views. Undefined when a boundary falls inside.
  */
 function parseChunkWithinBlock(window: FileWindow, begin: number, range: ChunkLimit): Chunk | undefined {
-  const blockEnd = (Math.floor(begin / BLOCK_SIZE) + 1) * BLOCK_SIZE;
+  const blockEnd = nextBlockBoundary(begin);
   if (begin % BLOCK_SIZE === 0 || begin + CHUNK_HEADER_SIZE > blockEnd) return undefined;
   const at = begin - window.start;
   const { bytes } = window;
@@ -132,8 +132,7 @@ export function simpleChunkAsIs(bytes: Uint8Array, at: number, begin: number, li
   if (!isValidChunkBoundary(begin)) return undefined;
   const header = decodeVerifiedChunkHeaderAt(bytes, at, begin);
   const end = chunkEnd(begin, CHUNK_HEADER_SIZE + header.dataSize, header.numRecords);
-  const blockEnd = (Math.floor(begin / BLOCK_SIZE) + 1) * BLOCK_SIZE;
-  return header.chunkType === ChunkType.SIMPLE && end <= blockEnd && end <= limit ? header : undefined;
+  return header.chunkType === ChunkType.SIMPLE && end <= nextBlockBoundary(begin) && end <= limit ? header : undefined;
 }
 
 function checkBegin(begin: number): void {
