@@ -5,7 +5,7 @@
  * (FORMAT.md §1: a block header every 64 KiB says where the chunk it interrupts begins and ends).
  */
 import { ArrayRecordError, type ArrayRecordErrorCode } from "../errors.js";
-import { BLOCK_HEADER_SIZE, BLOCK_SIZE, isValidChunkBoundary, nextBlockBoundary, readBlockHeader } from "../riegeli/blocks.js";
+import { BLOCK_HEADER_SIZE, BLOCK_SIZE, isValidChunkBoundary, nextBlockBoundary, readBlockHeader, remainingInBlock } from "../riegeli/blocks.js";
 import { chunkEndAt, parseChunk, MAX_CHUNK_HEADER_SPAN, type Chunk } from "../riegeli/chunk-reader.js";
 import { decodeChunkHeader, type ChunkHeader } from "../riegeli/chunk-header.js";
 import type { IoPlan } from "../bytes/io-plan.js";
@@ -61,9 +61,9 @@ export function* scanChunks(fileSize: number, visit: (item: ScanItem) => void): 
 
 /** The header of the chunk at `position` from bytes already verified by {@link chunkEndAt}. */
 function headerOf(head: Uint8Array, position: number): ChunkHeader {
-  if (position % BLOCK_SIZE !== 0 && BLOCK_SIZE - (position % BLOCK_SIZE) >= 40) return decodeChunkHeader(head.subarray(0, 40), position);
+  const cut = remainingInBlock(position);
+  if (cut >= 40) return decodeChunkHeader(head.subarray(0, 40), position);
   // The header is interrupted by (or starts after) a block header: splice it out.
-  const cut = position % BLOCK_SIZE === 0 ? 0 : BLOCK_SIZE - (position % BLOCK_SIZE);
   const bytes = new Uint8Array(40);
   bytes.set(head.subarray(0, cut));
   bytes.set(head.subarray(cut + BLOCK_HEADER_SIZE, BLOCK_HEADER_SIZE + 40), cut);

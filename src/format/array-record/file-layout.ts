@@ -14,6 +14,7 @@ import { isFresh } from "../bytes/slab.js";
 import { decodeTransposedChunk } from "../riegeli/transposed-chunk-decoder.js";
 import { decodeSimpleChunk, recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
 import { checkChunkLimits, checkRecordLimit, type DecodeLimits } from "./decode-limits.js";
+import { viewOf } from "../bytes/views.js";
 
 /** What opening a file learns: the footer metadata and the chunk index. */
 export interface FileLayout {
@@ -173,7 +174,7 @@ export function decodeReadDataChunk(layout: FileLayout, window: FileWindow, c: n
 function decodeAsIs(layout: FileLayout, bytes: Uint8Array, at: number, c: number, header: ChunkHeader, through?: number): ChunkRecords | undefined {
   const { index } = layout;
   if (header.numRecords !== index.recordsIn(c) || header.decodedDataSize !== index.decodedSizes[c]) return undefined;
-  const data = bytes.subarray(at + CHUNK_HEADER_SIZE, at + CHUNK_HEADER_SIZE + header.dataSize);
+  const data = viewOf(bytes, at + CHUNK_HEADER_SIZE, at + CHUNK_HEADER_SIZE + header.dataSize);
   return decodeSimpleChunk(data, header.numRecords, header.decodedDataSize, index.offsets[c]!, undefined, through);
 }
 

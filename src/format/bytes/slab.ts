@@ -22,7 +22,7 @@ export function allocBytes(n: number): Uint8Array {
     slab = new Uint8Array(SLAB_SIZE);
     used = 0;
   }
-  const out = slab.subarray(used, used + n);
+  const out = new Uint8Array(slab.buffer, used, n); // not subarray: see views.ts
   // Keep views 8-byte aligned, which Arrow and DataView users appreciate.
   used = (used + n + 7) & ~7;
   return out;

@@ -12,9 +12,19 @@ export const BLOCK_HEADER_SIZE = 24;
 /** Chunk bytes that fit in one block. */
 export const USABLE_BLOCK_SIZE = BLOCK_SIZE - BLOCK_HEADER_SIZE;
 
+/**
+ * Where `pos` (≥ 0) lies inside its block: `pos % BLOCK_SIZE`, without `%`. File positions are
+ * doubles to V8 (they come from Float64Arrays and pass 2^31), and its `%` on doubles calls fmod:
+ * ~11 ns a time here against ~2 for this, five times per chunk on a read's path.
+ */
+export function blockOffset(pos: number): number {
+  return pos - Math.floor(pos / BLOCK_SIZE) * BLOCK_SIZE;
+}
+
 /** Bytes from `pos` to the next block boundary; 0 at a boundary. */
 export function remainingInBlock(pos: number): number {
-  return (BLOCK_SIZE - (pos % BLOCK_SIZE)) % BLOCK_SIZE;
+  const offset = blockOffset(pos);
+  return offset === 0 ? 0 : BLOCK_SIZE - offset;
 }
 
 /** The first block boundary after `pos` (where the block holding `pos` ends). */
@@ -34,7 +44,7 @@ export function roundUpToBoundary(pos: number): number {
 
 /** File position reached after writing `n` chunk bytes from chunk begin `begin`, block headers included. */
 export function addWithOverhead(begin: number, n: number): number {
-  return begin + n + BLOCK_HEADER_SIZE * Math.floor((n + ((begin + USABLE_BLOCK_SIZE - 1) % BLOCK_SIZE)) / USABLE_BLOCK_SIZE);
+  return begin + n + BLOCK_HEADER_SIZE * Math.floor((n + blockOffset(begin + USABLE_BLOCK_SIZE - 1)) / USABLE_BLOCK_SIZE);
 }
 
 /** Where the chunk beginning at `begin` ends: its bytes, stretched to span at least `numRecords` positions. */

@@ -4,10 +4,11 @@
  * (FORMAT.md §1, §2, §7 step 6).
  */
 import { ArrayRecordError } from "../errors.js";
-import { BLOCK_HEADER_SIZE, BLOCK_SIZE, chunkEnd, isValidChunkBoundary, nextBlockBoundary, readBlockHeader } from "./blocks.js";
+import { BLOCK_HEADER_SIZE, BLOCK_SIZE, blockOffset, chunkEnd, isValidChunkBoundary, nextBlockBoundary, readBlockHeader } from "./blocks.js";
 import { CHUNK_HEADER_SIZE, ChunkType, dataHashMatches, decodeChunkHeader, decodeVerifiedChunkHeaderAt, type ChunkHeader } from "./chunk-header.js";
 import type { IoPlan } from "../bytes/io-plan.js";
 import { allocBytes } from "../bytes/slab.js";
+import { viewOf } from "../bytes/views.js";
 
 /** One verified chunk. */
 export interface Chunk {
@@ -100,7 +101,7 @@ export function* readChunkAt(fileSize: number, position: number): IoPlan<Chunk> 
  */
 function parseChunkWithinBlock(window: FileWindow, begin: number, range: ChunkLimit): Chunk | undefined {
   const blockEnd = nextBlockBoundary(begin);
-  if (begin % BLOCK_SIZE === 0 || begin + CHUNK_HEADER_SIZE > blockEnd) return undefined;
+  if (blockOffset(begin) === 0 || begin + CHUNK_HEADER_SIZE > blockEnd) return undefined;
   const at = begin - window.start;
   const { bytes } = window;
   if (at + CHUNK_HEADER_SIZE > bytes.length) return undefined;
@@ -113,7 +114,7 @@ function parseChunkWithinBlock(window: FileWindow, begin: number, range: ChunkLi
   const end = chunkEnd(begin, CHUNK_HEADER_SIZE + header.dataSize, header.numRecords);
   // The chunk may end exactly on the boundary: that block header belongs to the next chunk.
   if (end > blockEnd || end > range.limit || at + (end - begin) > bytes.length) return undefined;
-  const data = bytes.subarray(at + CHUNK_HEADER_SIZE, at + CHUNK_HEADER_SIZE + header.dataSize);
+  const data = viewOf(bytes, at + CHUNK_HEADER_SIZE, at + CHUNK_HEADER_SIZE + header.dataSize);
   if (headerBytes !== undefined && !dataHashMatches(headerBytes, data)) {
     throw new ArrayRecordError("CORRUPT", "chunk data hash mismatch", { offset: begin });
   }
@@ -207,7 +208,7 @@ class BlockSplicer {
     if (n === 0) return bytes.subarray(0, 0);
     this.skipBlockHeaderAt(this.position);
     const at = this.position - start;
-    const untilBoundary = BLOCK_SIZE - (this.position % BLOCK_SIZE);
+    const untilBoundary = BLOCK_SIZE - blockOffset(this.position);
     if (n <= untilBoundary) {
       this.need(at + n);
       this.position += n;
@@ -221,7 +222,7 @@ class BlockSplicer {
     while (filled < n) {
       this.skipBlockHeaderAt(this.position);
       const from = this.position - start;
-      const count = Math.min(n - filled, BLOCK_SIZE - (this.position % BLOCK_SIZE));
+      const count = Math.min(n - filled, BLOCK_SIZE - blockOffset(this.position));
       this.need(from + count);
       // In place, the destination never lies right of the source (block headers only get skipped).
       if (!inPlace) out.set(bytes.subarray(from, from + count), filled);
@@ -239,7 +240,7 @@ class BlockSplicer {
   }
 
   private skipBlockHeaderAt(position: number): void {
-    if (position % BLOCK_SIZE !== 0) return;
+    if (blockOffset(position) !== 0) return;
     this.readBlockHeaderAt(position);
     this.position = position + BLOCK_HEADER_SIZE;
   }

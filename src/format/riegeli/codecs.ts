@@ -13,6 +13,7 @@ import { cursor, readVarintAt, varintSize, writeVarint, type Cursor } from "../v
 import { allocBytes } from "../bytes/slab.js";
 import { ZSTD_RAW_LIMIT, readZstdStoredFrame, writeZstdRawFrame, zstdCompressBound } from "./zstd-small.js";
 import type { Compression } from "./compressor-options.js";
+import { viewOf } from "../bytes/views.js";
 
 // zstd-napi's low-level binding: decompress into a buffer we size ourselves (its high-level
 // Decompressor trusts the frame's content size for the allocation).
@@ -234,12 +235,12 @@ export function decodeStream(type: number, stream: Uint8Array, maxSize: number, 
 export function decodeStreamRange(type: number, bytes: Uint8Array, from: number, to: number, maxSize: number, fileOffset: number, exactSize?: number, into?: Uint8Array): Uint8Array {
   if (type === CompressionByte.NONE) {
     checkStreamSize(to - from, maxSize, exactSize, fileOffset);
-    return from === 0 && to === bytes.length ? bytes : bytes.subarray(from, to);
+    return from === 0 && to === bytes.length ? bytes : viewOf(bytes, from, to);
   }
   if (into !== undefined && into.length !== exactSize) throw new RangeError(`decode target holds ${into.length} bytes, expected ${exactSize}`);
   const c = cursor(bytes, from, to);
   const size = readStreamSize(c, maxSize, exactSize, fileOffset);
-  const payload = bytes.subarray(c.offset, to);
+  const payload = viewOf(bytes, c.offset, to);
   let out: Uint8Array;
   try {
     out = decompress(type, payload, size, fileOffset, into);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { addWithOverhead, chunkEnd, isValidChunkBoundary, roundUpToBoundary, remainingInBlock } from "../../../src/format/riegeli/blocks.js";
+import { addWithOverhead, blockOffset, chunkEnd, isValidChunkBoundary, roundUpToBoundary, remainingInBlock } from "../../../src/format/riegeli/blocks.js";
 
 describe("block arithmetic (FORMAT.md §1)", () => {
   it("roundUpToBoundary skips the 24 bytes after a block boundary", () => {
@@ -17,6 +17,17 @@ describe("block arithmetic (FORMAT.md §1)", () => {
     expect(chunkEnd(64, 40 + 34, 65473)).toBe(65561);
     expect(chunkEnd(64, 40 + 34, 65496)).toBe(65561);
     expect(chunkEnd(64, 40 + 34, 65472)).toBe(65536);
+  });
+
+  it("blockOffset is pos % 65536 and remainingInBlock its distance to the next boundary, past 2^32 too", () => {
+    expect([0, 1, 65535, 65536, 65537, 2 ** 32 + 5, 2 ** 53 - 1].map(blockOffset)).toEqual([0, 1, 65535, 0, 1, 5, 65535]);
+    fc.assert(
+      fc.property(fc.maxSafeNat(), (pos) => {
+        expect(blockOffset(pos)).toBe(pos % 65536);
+        expect(remainingInBlock(pos)).toBe((65536 - (pos % 65536)) % 65536);
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it("addWithOverhead counts one header per boundary with chunk bytes after it", () => {
