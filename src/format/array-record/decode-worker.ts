@@ -12,7 +12,7 @@ import type { DecodeRequest, DecodeResponse } from "./parallel-decode.js";
 import { parseChunk, type Chunk, type FileWindow } from "../riegeli/chunk-reader.js";
 import { withVerifiedChunks } from "../riegeli/chunk-hashes.js";
 import { CHUNK_HEADER_SIZE, ChunkType } from "../riegeli/chunk-header.js";
-import { BLOCK_HEADER_SIZE, BLOCK_SIZE, blockOffset } from "../riegeli/blocks.js";
+import { BLOCK_HEADER_SIZE, USABLE_BLOCK_SIZE, remainingInBlock } from "../riegeli/blocks.js";
 import { CompressionByte } from "../riegeli/codecs.js";
 import { recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
 import { decodeParsedReusing } from "./borrowed-chunks.js";
@@ -251,8 +251,11 @@ function physical(begin: number, offset: number): number {
   let p = begin;
   let left = offset;
   for (;;) {
-    if (blockOffset(p) === 0) p += BLOCK_HEADER_SIZE;
-    const room = BLOCK_SIZE - blockOffset(p);
+    let room = remainingInBlock(p);
+    if (room === 0) {
+      p += BLOCK_HEADER_SIZE;
+      room = USABLE_BLOCK_SIZE;
+    }
     if (left < room) return p + left;
     left -= room;
     p += room;

@@ -148,7 +148,7 @@ export function decodeDataChunk(layout: FileLayout, window: FileWindow, c: numbe
   const begin = offsets[c]!;
   const at = begin - window.start;
   const header = layout.limits === undefined && window.verified?.has(begin) === true ? simpleChunkAsIs(window.bytes, at, begin, offsets[c + 1]!) : undefined;
-  return (header !== undefined ? decodeAsIs(layout, window.bytes, at, c, header) : undefined) ?? decodeDataChunkAt(window, dataChunkEntry(layout, c));
+  return decodeAsIs(layout, window, at, c, header);
 }
 
 /**
@@ -161,20 +161,23 @@ export function decodeReadDataChunk(layout: FileLayout, window: FileWindow, c: n
   const { offsets } = layout.index;
   const begin = offsets[c]!;
   const header = window.start === begin && layout.limits === undefined ? verifiedSimpleChunkAt(window.bytes, begin, offsets[c + 1]!) : undefined;
-  return (header !== undefined ? decodeAsIs(layout, window.bytes, 0, c, header, through) : undefined) ?? decodeDataChunkAt(window, dataChunkEntry(layout, c), through);
+  return decodeAsIs(layout, window, 0, c, header, through);
 }
 
 /**
- * The records of simple chunk `c` at `bytes[at]`, whose hashes were verified natively and whose
- * `header` the full parse would take as it is (`simpleChunkAsIs`; callers ask only where no decode
- * limits are set), decoded straight from that in-place header: no window, parse, entry or chunk
- * objects (~10% of a group_size:1 random read). Undefined when the header disagrees with the
- * footer; callers then parse the chunk in full, which reports what is wrong.
+ * The records of data chunk `c` at `window.bytes[at]`. Given `header`, its hashes were verified
+ * natively and the full parse would take it as it is (`simpleChunkAsIs`; callers derive it only
+ * where no decode limits are set): when it agrees with the footer, the chunk is decoded straight
+ * from that in-place header, with no parse, entry or chunk objects (~10% of a group_size:1 random
+ * read). Otherwise (no header, or one that disagrees) the chunk is parsed in full, which reports
+ * what is wrong.
  */
-function decodeAsIs(layout: FileLayout, bytes: Uint8Array, at: number, c: number, header: ChunkHeader, through?: number): ChunkRecords | undefined {
+function decodeAsIs(layout: FileLayout, window: FileWindow, at: number, c: number, header: ChunkHeader | undefined, through?: number): ChunkRecords {
   const { index } = layout;
-  if (header.numRecords !== index.recordsIn(c) || header.decodedDataSize !== index.decodedSizes[c]) return undefined;
-  const data = viewOf(bytes, at + CHUNK_HEADER_SIZE, at + CHUNK_HEADER_SIZE + header.dataSize);
+  if (header === undefined || header.numRecords !== index.recordsIn(c) || header.decodedDataSize !== index.decodedSizes[c]) {
+    return decodeDataChunkAt(window, dataChunkEntry(layout, c), through);
+  }
+  const data = viewOf(window.bytes, at + CHUNK_HEADER_SIZE, at + CHUNK_HEADER_SIZE + header.dataSize);
   return decodeSimpleChunk(data, header.numRecords, header.decodedDataSize, index.offsets[c]!, undefined, through);
 }
 

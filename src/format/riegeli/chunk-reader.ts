@@ -4,7 +4,7 @@
  * (FORMAT.md §1, §2, §7 step 6).
  */
 import { ArrayRecordError } from "../errors.js";
-import { BLOCK_HEADER_SIZE, BLOCK_SIZE, blockOffset, chunkEnd, isValidChunkBoundary, nextBlockBoundary, readBlockHeader } from "./blocks.js";
+import { BLOCK_HEADER_SIZE, BLOCK_SIZE, USABLE_BLOCK_SIZE, blockOffset, chunkEnd, isValidChunkBoundary, readBlockHeader, remainingInBlock } from "./blocks.js";
 import { CHUNK_HEADER_SIZE, ChunkType, dataHashMatches, decodeChunkHeader, decodeVerifiedChunkHeaderAt, type ChunkHeader } from "./chunk-header.js";
 import type { IoPlan } from "../bytes/io-plan.js";
 import { allocBytes } from "../bytes/slab.js";
@@ -100,8 +100,10 @@ export function* readChunkAt(fileSize: number, position: number): IoPlan<Chunk> 
  * chunks): header and data are plain views. Undefined when a boundary falls inside.
  */
 function parseChunkWithinBlock(window: FileWindow, begin: number, range: ChunkLimit): Chunk | undefined {
-  const blockEnd = nextBlockBoundary(begin);
-  if (blockOffset(begin) === 0 || begin + CHUNK_HEADER_SIZE > blockEnd) return undefined;
+  // No header fits before the boundary (none at all at the boundary itself: a block header is there).
+  const room = remainingInBlock(begin);
+  if (room < CHUNK_HEADER_SIZE) return undefined;
+  const blockEnd = begin + room;
   const at = begin - window.start;
   const { bytes } = window;
   if (at + CHUNK_HEADER_SIZE > bytes.length) return undefined;
@@ -130,10 +132,12 @@ function parseChunkWithinBlock(window: FileWindow, begin: number, range: ChunkLi
  * dataSize)`.
  */
 export function simpleChunkAsIs(bytes: Uint8Array, at: number, begin: number, limit: number): ChunkHeader | undefined {
-  if (!isValidChunkBoundary(begin)) return undefined;
+  // As parseChunk takes it: a chunk boundary, with its header before the block's end.
+  const room = remainingInBlock(begin);
+  if (room < CHUNK_HEADER_SIZE || room >= USABLE_BLOCK_SIZE) return undefined;
   const header = decodeVerifiedChunkHeaderAt(bytes, at, begin);
   const end = chunkEnd(begin, CHUNK_HEADER_SIZE + header.dataSize, header.numRecords);
-  return header.chunkType === ChunkType.SIMPLE && end <= nextBlockBoundary(begin) && end <= limit ? header : undefined;
+  return header.chunkType === ChunkType.SIMPLE && end <= begin + room && end <= limit ? header : undefined;
 }
 
 function checkBegin(begin: number): void {
@@ -208,7 +212,7 @@ class BlockSplicer {
     if (n === 0) return bytes.subarray(0, 0);
     this.skipBlockHeaderAt(this.position);
     const at = this.position - start;
-    const untilBoundary = BLOCK_SIZE - blockOffset(this.position);
+    const untilBoundary = remainingInBlock(this.position); // past any block header here: never 0
     if (n <= untilBoundary) {
       this.need(at + n);
       this.position += n;
@@ -222,7 +226,7 @@ class BlockSplicer {
     while (filled < n) {
       this.skipBlockHeaderAt(this.position);
       const from = this.position - start;
-      const count = Math.min(n - filled, BLOCK_SIZE - blockOffset(this.position));
+      const count = Math.min(n - filled, remainingInBlock(this.position));
       this.need(from + count);
       // In place, the destination never lies right of the source (block headers only get skipped).
       if (!inPlace) out.set(bytes.subarray(from, from + count), filled);

@@ -2,7 +2,7 @@
  * Lays chunks out in the file (FORMAT.md §1, §2, §6.1): the 40-byte header and data, zero padding
  * up to the computed chunk end, and a block header spliced in at every 64 KiB boundary inside.
  */
-import { BLOCK_HEADER_SIZE, BLOCK_SIZE, blockOffset, USABLE_BLOCK_SIZE, chunkEnd, remainingInBlock, writeBlockHeader } from "./blocks.js";
+import { BLOCK_HEADER_SIZE, BLOCK_SIZE, USABLE_BLOCK_SIZE, chunkEnd, remainingInBlock, writeBlockHeader } from "./blocks.js";
 import { CHUNK_HEADER_SIZE, ChunkType, encodeChunkHeader, encodeChunkHeaderFields } from "./chunk-header.js";
 import type { DeferredChunkHashes } from "./chunk-hashes.js";
 import { OutputBuffer } from "../bytes/output-buffer.js";
@@ -49,12 +49,13 @@ export function writeChunk(out: OutputBuffer, begin: number, content: ChunkConte
   let position = begin;
   let logical = 0;
   while (position < end) {
-    if (blockOffset(position) === 0) {
+    const room = remainingInBlock(position);
+    if (room === 0) {
       writeBlockHeader(bytes, at + position - begin, position, begin, end);
       position += BLOCK_HEADER_SIZE;
       continue;
     }
-    const count = Math.min(BLOCK_SIZE - blockOffset(position), end - position);
+    const count = Math.min(room, end - position);
     copyLogical(bytes, at + position - begin, data, logical, count);
     logical += count;
     position += count;
