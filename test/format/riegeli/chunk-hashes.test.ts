@@ -175,6 +175,23 @@ describe("chunk-hash addon", () => {
     }
   });
 
+  it.runIf(hasEngine)("a chunk whose header and data fit its block but whose record count stretches its end past the boundary is parsed in full: the block header in its padding is checked", async () => {
+    // 70,000 empty records: a few bytes of compressed sizes, an end stretched to 70,000 positions on.
+    const bytes = encodeArrayRecord(Array.from({ length: 70_000 }, () => new Uint8Array(0)), "group_size:70000,zstd:3");
+    const { offsets, chunks } = layoutOf(bytes);
+    const begin = offsets[0]!;
+    expect([chunks, insideOneBlock(bytes, begin), begin < BLOCK_SIZE, offsets[1]! > BLOCK_SIZE + 24]).toEqual([1, true, true, true]);
+    const whole = ArrayRecordReader.openSync(new MemoryByteSource(bytes));
+    expect([whole.readSync(69_999).length, whole.readAllSync().length]).toEqual([0, 70_000]);
+    const damaged = bytes.slice();
+    damaged[BLOCK_SIZE + 12]! ^= 1; // the block header at 65536, inside the chunk's padding
+    const reader = ArrayRecordReader.openSync(new MemoryByteSource(damaged));
+    const corrupt = expect.objectContaining({ code: "CORRUPT", message: expect.stringMatching(/block header/) });
+    expect(() => reader.readSync(5)).toThrow(corrupt);
+    expect(() => reader.readAllSync()).toThrow(corrupt);
+    await expect(reader.read(5)).rejects.toMatchObject({ code: "CORRUPT" });
+  });
+
   it("a writer defers chunk hashes exactly where the engine is", () => {
     expect(DeferredChunkHashes.create() !== undefined).toBe(hasEngine);
     expect(addon.sealChunks !== undefined).toBe(hasEngine);
