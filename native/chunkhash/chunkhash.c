@@ -38,13 +38,11 @@
  *   (at 16..24) and then its header hash (at 0..8). Throws TypeError, writing nothing, if a chunk
  *   does not lie so.
  */
-#include <node_api.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define BLOCK_SIZE 65536u
-#define CHUNK_HEADER_SIZE 40u
+#include "chunkhash.h"
+
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -55,7 +53,7 @@ typedef struct {
   __m256i v0, v1, mul0, mul1;
 } hh_state;
 
-static inline uint64_t load64(const uint8_t* p) {
+uint64_t load64(const uint8_t* p) {
   uint64_t v;
   memcpy(&v, p, 8);
   return v;
@@ -127,7 +125,7 @@ AVX2 static uint64_t hh_hash64(const uint8_t* key_bytes, const uint8_t* data, si
  * (data_size from the header) lie inside one 64 KiB block and inside bytes (bytes[0] at file
  * position start); else NULL. All arithmetic in u64: sizes come from the file.
  */
-static const uint8_t* chunk_in_block(const uint8_t* bytes, size_t length, uint64_t start, double offset) {
+const uint8_t* chunk_in_block(const uint8_t* bytes, size_t length, uint64_t start, double offset) {
   if (!(offset >= (double)start) || offset > 9007199254740991.0) return NULL;
   uint64_t begin = (uint64_t)offset;
   if ((double)begin != offset || begin % BLOCK_SIZE == 0) return NULL;
@@ -141,14 +139,14 @@ static const uint8_t* chunk_in_block(const uint8_t* bytes, size_t length, uint64
 }
 
 /* Chunk k verified as the header comment says. */
-static int chunk_verified(const uint8_t* key, const uint8_t* bytes, size_t length, uint64_t start, double offset) {
+int chunk_verified(const uint8_t* key, const uint8_t* bytes, size_t length, uint64_t start, double offset) {
   const uint8_t* header = chunk_in_block(bytes, length, start, offset);
   if (header == NULL) return 0;
   if (hh_hash64(key, header + 8, CHUNK_HEADER_SIZE - 8) != load64(header)) return 0;
   return hh_hash64(key, header + CHUNK_HEADER_SIZE, (size_t)load64(header + 8)) == load64(header + 16);
 }
 
-static int typed_bytes(napi_env env, napi_value v, napi_typedarray_type want, void** data, size_t* length) {
+int typed_bytes(napi_env env, napi_value v, napi_typedarray_type want, void** data, size_t* length) {
   napi_typedarray_type type;
   napi_value buffer;
   size_t offset;
@@ -156,7 +154,7 @@ static int typed_bytes(napi_env env, napi_value v, napi_typedarray_type want, vo
   return type == want;
 }
 
-static napi_value throw_usage(napi_env env, const char* usage) {
+napi_value throw_usage(napi_env env, const char* usage) {
   napi_throw_type_error(env, NULL, usage);
   return NULL;
 }
@@ -178,20 +176,10 @@ static napi_value hash(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* The arguments verifyChunks and sealChunks share: (key, bytes, start, offsets, count). */
-typedef struct {
-  uint8_t *key, *bytes;
-  size_t length;
-  uint64_t start;
-  double* offsets;
-  size_t count;
-} chunk_args;
-
-/* A file position: a non-negative integer a double holds exactly. */
-static int is_position(double v) { return v >= 0 && v <= 9007199254740991.0 && (double)(uint64_t)v == v; }
+int is_position(double v) { return v >= 0 && v <= 9007199254740991.0 && (double)(uint64_t)v == v; }
 
 /* Reads the shared arguments from argv[0..5); 0 unless they are valid (count within offsets and `room`). */
-static int read_chunk_args(napi_env env, napi_value* argv, size_t room, chunk_args* a) {
+int read_chunk_args(napi_env env, napi_value* argv, size_t room, chunk_args* a) {
   size_t key_length, offsets_length;
   double start, count;
   if (!typed_bytes(env, argv[0], napi_uint8_array, (void**)&a->key, &key_length) || key_length != 32 ||
@@ -305,7 +293,7 @@ static napi_value chunk_verifier(napi_env env, napi_callback_info info) {
   return fn;
 }
 
-static void export_function(napi_env env, napi_value exports, const char* name, napi_callback fn) {
+void export_function(napi_env env, napi_value exports, const char* name, napi_callback fn) {
   napi_value value;
   napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, NULL, &value);
   napi_set_named_property(env, exports, name, value);
@@ -318,6 +306,7 @@ NAPI_MODULE_INIT() {
     export_function(env, exports, "verifyChunks", verify_chunks);
     export_function(env, exports, "chunkVerifier", chunk_verifier);
     export_function(env, exports, "sealChunks", seal_chunks);
+    export_chunk_decoder(env, exports);
   }
   return exports;
 }

@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "snappy",
-      "sources": ["snappy.c"],
+      "sources": ["snappy.c", "snappy-codec.c"],
       "cflags": ["-O2"]
     }
   ]

@@ -8,8 +8,10 @@
 import { grownBytes } from "../bytes/slab.js";
 import { ChunkType } from "../riegeli/chunk-header.js";
 import { parseChunk, type Chunk, type FileWindow } from "../riegeli/chunk-reader.js";
+import { nativeChunkDecoding } from "../riegeli/native-chunk-decoder.js";
 import type { ChunkRecords } from "../riegeli/simple-chunk.js";
-import { checkDataChunk, dataChunkEntry, decodeCheckedDataChunk, type DataChunkEntry, type FileLayout } from "./file-layout.js";
+import { checkDataChunk, dataChunkEntry, decodeCheckedDataChunk, spanChunks, spanDecodedSize, spanRecordCount, verifiedSpan, type DataChunkEntry, type FileLayout, type SpanChunks } from "./file-layout.js";
+import { decodeSpanSlots, MAX_SPAN_OUTPUT, startsWithNativeChunk, type NativeSpan } from "./native-spans.js";
 
 /**
  * A visit's callback: the record (borrowed: copy it with `slice()` to keep it) and its index. It is
@@ -21,8 +23,40 @@ export type RecordVisitor = (record: Uint8Array, index: number) => void;
 export interface ReusedBuffers {
   /** Where spans of a local file are read. */
   read: Uint8Array | undefined;
-  /** Where compressed simple chunks are decoded. */
+  /** Where compressed simple chunks are decoded one by one. */
   decoded: Uint8Array | undefined;
+  /** Where a span's chunks are decoded natively ({@link decodeSpanReusing}), and their records' bounds. */
+  spanValues: Uint8Array | undefined;
+  spanBounds: Float64Array | undefined;
+}
+
+/** A span read for a visit: its window, and its chunks the addon decoded (undefined: none). */
+export interface VisitedSpan {
+  readonly window: FileWindow;
+  readonly native: NativeSpan | undefined;
+}
+
+/**
+ * The span of data chunks `[first, last]` read into `read`, with its simple zstd and Snappy chunks verified
+ * and decoded in one native call into `buffers.spanValues` (native-chunk-decoder.ts); the chunks
+ * left (other codecs, split or damaged chunks) are decoded one by one from the window, their
+ * hashes verified by the parser. Where the addon decodes none (no addon, decode limits, other
+ * codecs), the window comes back with its chunks verified in one call as before.
+ */
+export function decodeSpanReusing(layout: FileLayout, read: FileWindow, first: number, last: number, buffers: ReusedBuffers): VisitedSpan {
+  const native = nativeChunkDecoding && layout.limits === undefined ? decodeReusingSlots(spanChunks(layout, first, last), read, buffers) : undefined;
+  return { window: native === undefined ? verifiedSpan(layout, read, first, last) : read, native };
+}
+
+function decodeReusingSlots(chunks: SpanChunks, read: FileWindow, buffers: ReusedBuffers): NativeSpan | undefined {
+  const size = spanDecodedSize(chunks);
+  if (size > MAX_SPAN_OUTPUT || !startsWithNativeChunk(read.bytes, read.start, chunks)) return undefined;
+  const values = (buffers.spanValues = grownBytes(buffers.spanValues, size));
+  const pairs = 2 * spanRecordCount(chunks);
+  const held = buffers.spanBounds;
+  const bounds = (buffers.spanBounds = held !== undefined && held.length >= pairs ? held : new Float64Array(Math.max(pairs, 2 * (held?.length ?? 0))));
+  const decoded = decodeSpanSlots(chunks, read, values, 0, bounds);
+  return decoded === undefined ? undefined : { values, bounds, decoded };
 }
 
 /**

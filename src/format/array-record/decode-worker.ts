@@ -11,6 +11,7 @@ import { ArrayRecordError, isArrayRecordError } from "../errors.js";
 import type { DecodeRequest, DecodeResponse } from "./parallel-decode.js";
 import { parseChunk, type Chunk, type FileWindow } from "../riegeli/chunk-reader.js";
 import { withVerifiedChunks } from "../riegeli/chunk-hashes.js";
+import { allDecoded, decodeSpanSlots, MAX_SPAN_OUTPUT, mayDecodeNatively, startsWithNativeChunk } from "./native-spans.js";
 import { CHUNK_HEADER_SIZE, ChunkType } from "../riegeli/chunk-header.js";
 import { BLOCK_HEADER_SIZE, USABLE_BLOCK_SIZE, remainingInBlock } from "../riegeli/blocks.js";
 import { CompressionByte } from "../riegeli/codecs.js";
@@ -20,11 +21,6 @@ import { fileIoAddon } from "../bytes/native-file-io.js";
 import { preadFully } from "../bytes/file-source.js";
 import { grownKeeping, ownedBytes } from "../bytes/slab.js";
 
-/**
- * Largest output buffer allocated up front from the footer's decoded sizes (checked against each
- * verified chunk header before use); spans decoding to more get a buffer per chunk, packed after.
- */
-const MAX_SPAN_OUTPUT = 64 << 20;
 
 /**
  * Decodes a request's chunks, every hash verified first. Picked records and requests bringing
@@ -49,10 +45,19 @@ function decode({ bytes: given, file, start, chunks: span, pick, into }: DecodeR
   // The span's bytes were transferred to this worker alone (or are its reused buffer): chunks may be reassembled in place.
   const window = { bytes, start, inPlace: true };
   const n = span.numRecords.length;
-  const { parsed, entries } = parseSpan(window, span);
+  const size = spanDecodedSize(span);
+  if (size <= MAX_SPAN_OUTPUT && mayDecodeNatively(span) && startsWithNativeChunk(bytes, start, span)) {
+    // Compressed: decoded into an output buffer of its own, its simple zstd and Snappy chunks natively.
+    if (given === undefined) lastSpanViewed = false;
+    const values = ownedBytes(size);
+    const bounds = new Float64Array(2 * spanRecordCount(span));
+    const native = decodeSpanSlots(span, window, values, 0, bounds);
+    if (native === undefined || !allDecoded(native)) decodeIntoSlots(window, span, native, values, 0, bounds, false);
+    return { values, bounds };
+  }
+  const { parsed, entries } = parseSpan(window, span) as { parsed: Chunk[]; entries: DataChunkEntry[] };
   const views = parsed.every(isUncompressedSimple);
   if (given === undefined) lastSpanViewed = views;
-  const size = spanDecodedSize(span);
   const direct = !views && size <= MAX_SPAN_OUTPUT;
   // Records viewing the reused buffer view the same offsets of a copy of just the span (reassembled
   // already): sending the buffer itself would also be safe (the transfer detaches it here) but it
@@ -89,38 +94,58 @@ function decode({ bytes: given, file, start, chunks: span, pick, into }: DecodeR
  * as fast as any); bytes a request brings (`given`) are verified where they are and copied to the
  * front in one go when an uncompressed chunk's records view them: V8 copies into or out of shared
  * memory atomically, ~5x slower than plain memory per call, so one copy of a MiB (~70 µs) beats
- * one per record (~0.4 µs for 1.3 KB). Compressed simple chunks are decoded straight into their
- * place after the span; other chunks are copied there.
+ * one per record (~0.4 µs for 1.3 KB). Simple zstd and Snappy chunks are decoded natively into their place
+ * after the span (all in one call), other compressed simple chunks straight there too; other
+ * chunks are copied there.
  */
 function decodeShared(into: SharedArrayBuffer, bytes: Uint8Array, start: number, span: DecodeRequest["chunks"]): { values: Uint8Array; bounds: Float64Array } {
-  const window = { bytes, start, inPlace: true };
-  const n = span.numRecords.length;
-  const { parsed, entries } = parseSpan(window, span);
   const needed = bytes.length + spanDecodedSize(span);
-  // Sized by the main thread from the same footer entries, which each chunk has just been checked against.
+  // Sized by the main thread from the same footer entries, which each chunk is checked against before its slot is written.
   if (into.byteLength < needed) throw new RangeError(`shared output holds ${into.byteLength} bytes, the span needs ${needed}`);
   const values = new Uint8Array(into);
   const bounds = new Float64Array(2 * spanRecordCount(span));
+  const native = mayDecodeNatively(span) ? decodeSpanSlots(span, { bytes, start }, values, bytes.length, bounds) : undefined;
+  if (native !== undefined && allDecoded(native)) return { values, bounds };
+  const viewsSpan = decodeIntoSlots({ bytes, start, inPlace: true }, span, native, values, bytes.length, bounds, true);
+  if (viewsSpan && bytes.buffer !== into) values.set(bytes);
+  return { values, bounds };
+}
+
+/**
+ * Decodes the span's chunks that `native` does not mark as decoded into their slots: the
+ * footer's decoded sizes of `values` from `at` and record pairs of `bounds` from 0, in span order.
+ * Compressed simple chunks decode straight into their slot. With `viewSpan`, an uncompressed
+ * chunk's records stay where they are in `window.bytes` (their bounds are offsets in it) and this
+ * returns true if there was one; without, they are copied into their slot.
+ */
+function decodeIntoSlots(window: FileWindow, span: DecodeRequest["chunks"], native: Uint8Array | undefined, values: Uint8Array, at: number, bounds: Float64Array, viewSpan: boolean): boolean {
+  const { bytes } = window;
+  const { parsed, entries } = parseSpan(window, span, native);
   let viewsSpan = false;
-  let at = bytes.length;
   let r = 0;
-  for (let k = 0; k < n; k++) {
+  for (let k = 0; k < parsed.length; k++) {
     const chunkSize = span.decodedSizes[k]!;
+    const chunk = parsed[k];
+    if (chunk === undefined) {
+      // Decoded natively into its slot.
+      r += 2 * span.numRecords[k]!;
+      at += chunkSize;
+      continue;
+    }
     // Compressed simple chunks decode straight into their place; others need none (no view made per chunk).
-    const target = isUncompressedSimple(parsed[k]!) ? undefined : values.subarray(at, at + chunkSize);
-    const decoded = decodeCheckedDataChunk(parsed[k]!, entries[k]!, target);
-    if (target === undefined && decoded.values.buffer === bytes.buffer) {
+    const target = isUncompressedSimple(chunk) ? undefined : values.subarray(at, at + chunkSize);
+    const decoded = decodeCheckedDataChunk(chunk, entries[k]!, target);
+    if (viewSpan && target === undefined && decoded.values.buffer === bytes.buffer) {
       // A view of the span: the same position in its copy at (or read into) the front of `into`.
       viewsSpan = true;
       r = putBounds(bounds, r, decoded, decoded.values.byteOffset - bytes.byteOffset);
     } else {
-      if (decoded.values.buffer !== into || decoded.values.byteOffset !== at) values.set(decoded.values, at);
+      if (decoded.values.buffer !== values.buffer || decoded.values.byteOffset !== values.byteOffset + at) values.set(decoded.values, at);
       r = putBounds(bounds, r, decoded, at);
     }
     at += chunkSize;
   }
-  if (viewsSpan && bytes.buffer !== into) values.set(bytes);
-  return { values, bounds };
+  return viewsSpan;
 }
 
 /** The first `length` bytes of `into`, for the span's bytes (checked: the main thread sized `into` from the footer). */
@@ -132,12 +157,19 @@ function sharedFront(into: SharedArrayBuffer, length: number): Uint8Array {
 /**
  * Every chunk of a span parsed (hashes verified) and checked against the footer's entry, which is
  * kept for decoding: sizes agree with the footer's and the limits before any output is allocated.
+ * Chunks `native` marks were decoded natively (their hashes verified there): they are left
+ * undefined, and the others' hashes are verified by the parser one by one.
  */
-function parseSpan(read: FileWindow, span: DecodeRequest["chunks"]): { parsed: Chunk[]; entries: DataChunkEntry[] } {
-  const parsed: Chunk[] = [];
-  const entries: DataChunkEntry[] = [];
-  const window = withVerifiedChunks(read, span.offsets, 0, span.numRecords.length);
+function parseSpan(read: FileWindow, span: DecodeRequest["chunks"], native?: Uint8Array): { parsed: (Chunk | undefined)[]; entries: (DataChunkEntry | undefined)[] } {
+  const parsed: (Chunk | undefined)[] = [];
+  const entries: (DataChunkEntry | undefined)[] = [];
+  const window = native === undefined ? withVerifiedChunks(read, span.offsets, 0, span.numRecords.length) : read;
   for (let k = 0; k < span.numRecords.length; k++) {
+    if (native?.[k] === 1) {
+      parsed.push(undefined);
+      entries.push(undefined);
+      continue;
+    }
     const chunk = parseChunk(window, span.offsets[k]!, { limit: span.offsets[k + 1]!, limitIsEof: false });
     const entry = spanChunkEntry(span, k);
     checkDataChunk(chunk, entry);

@@ -18,7 +18,8 @@ import { parseReaderOptions, type ReaderOptions } from "./options.js";
 import { batchWorkerCount } from "./batch-workers.js";
 import { recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
 import type { FileWindow } from "../riegeli/chunk-reader.js";
-import { decodeChunkReusing, visitChunkRecords, type RecordVisitor, type ReusedBuffers } from "./borrowed-chunks.js";
+import { decodeChunkReusing, decodeSpanReusing, visitChunkRecords, type RecordVisitor, type ReusedBuffers, type VisitedSpan } from "./borrowed-chunks.js";
+import { nativeRecord, ownedSpanChunks } from "./native-spans.js";
 
 /**
  * A batch read copies the records of a span serving at most 1 in this many of the records its
@@ -394,11 +395,18 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     const { index } = this.layout;
     const buffers = this.takeVisitBuffers();
     for (const span of this.rangeSpans(start, end)) {
-      const window = verifiedSpan(this.layout, this.readSpanReusing(span.range, buffers), span.first, span.last);
+      const { window, native } = this.visitedSpan(span, buffers);
+      const spanBase = index.recordStart(span.first);
       for (let c = span.first; c <= span.last; c++) {
-        const chunk = this.decodeReusing(window, c, buffers);
         const base = index.recordStart(c);
-        visitChunkRecords(chunk, base, Math.max(start, base) - base, Math.min(end, base + chunk.count) - base, visit);
+        const from = Math.max(start, base) - base;
+        if (native !== undefined && native.decoded[c - span.first] === 1) {
+          const to = Math.min(end, index.recordStart(c + 1)) - base;
+          for (let i = from; i < to; i++) visit(nativeRecord(native, base - spanBase + i), base + i);
+          continue;
+        }
+        const chunk = this.decodeReusing(window, c, buffers);
+        visitChunkRecords(chunk, base, from, Math.min(end, base + chunk.count) - base, visit);
       }
     }
     this.keepVisitBuffers(buffers);
@@ -422,18 +430,24 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
    */
   private visitSpanAt(indices: readonly number[], { chunks, order }: BatchSpans, span: BatchSpans["spans"][number], buffers: ReusedBuffers, visit: RecordVisitor): void {
     const { index } = this.layout;
-    // Every chunk of a batch span serves a record: all are verified in one call.
-    const window = verifiedSpan(this.layout, this.readSpanReusing(span.range, buffers), span.first, span.last);
+    // Every chunk of a batch span serves a record: all are verified (and decoded) in one call.
+    const { window, native } = this.visitedSpan(span, buffers);
+    const spanBase = index.recordStart(span.first);
     let c = -1;
     let chunk: ChunkRecords | undefined;
     for (let k = span.from; k < span.to; k++) {
       const p = order === undefined ? k : order[k]!;
       if (chunks[p] !== c) {
         c = chunks[p]!;
-        chunk = this.decodeReusing(window, c, buffers);
+        chunk = native !== undefined && native.decoded[c - span.first] === 1 ? undefined : this.decodeReusing(window, c, buffers);
       }
-      visit(recordAt(chunk!, indices[p]! - index.recordStart(c)), p);
+      visit(chunk === undefined ? nativeRecord(native!, indices[p]! - spanBase) : recordAt(chunk, indices[p]! - index.recordStart(c)), p);
     }
+  }
+
+  /** A visit's span read into reused memory, its simple zstd and Snappy chunks decoded natively (`decodeSpanReusing`). */
+  private visitedSpan(span: { first: number; last: number; range: ByteRange }, buffers: ReusedBuffers): VisitedSpan {
+    return decodeSpanReusing(this.layout, this.readSpanReusing(span.range, buffers), span.first, span.last, buffers);
   }
 
   /** Keeps a visit's buffers for the next one, unless the reader was closed meanwhile; a read buffer grown past a span for one large chunk is not kept. */
@@ -602,9 +616,12 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     this.checkOpen();
     const buffer = this.takeSpanBuffer(span.range.length);
     try {
-      const window = verifiedSpan(this.layout, { bytes: this.readWholeSync(buffer, span.range), start: span.range.position, inPlace: true }, span.first, span.last);
+      const read = { bytes: this.readWholeSync(buffer, span.range), start: span.range.position, inPlace: true };
+      // Simple zstd and Snappy chunks are decoded natively into one buffer of their own; the rest one by one.
+      const native = ownedSpanChunks(this.layout, read, span.first, span.last);
+      const window = native === undefined ? verifiedSpan(this.layout, read, span.first, span.last) : read;
       const chunks: ChunkRecords[] = [];
-      for (let c = span.first; c <= span.last; c++) chunks.push(decodeDataChunk(this.layout, window, c));
+      for (let c = span.first; c <= span.last; c++) chunks.push(native?.[c - span.first] ?? decodeDataChunk(this.layout, window, c));
       this.keepSpanBufferUnlessViewed(buffer, chunks);
       return chunks;
     } catch (e) {
@@ -778,7 +795,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
    */
   private takeVisitBuffers(): ReusedBuffers {
     this.checkOpen();
-    const buffers = this.visitBuffers ?? { read: undefined, decoded: undefined };
+    const buffers = this.visitBuffers ?? { read: undefined, decoded: undefined, spanValues: undefined, spanBounds: undefined };
     this.visitBuffers = undefined;
     return buffers;
   }

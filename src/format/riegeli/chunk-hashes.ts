@@ -9,40 +9,9 @@
  * over as its in-place header (`verifiedSimpleChunkAt`). Without the addon (not built, or no AVX2)
  * nothing is marked or handed over and writers hash each chunk as they lay it out.
  */
-import { createRequire } from "node:module";
 import { simpleChunkAsIs, type FileWindow } from "./chunk-reader.js";
-import { highwayHash64, RIEGELI_HASH_KEY } from "./highwayhash.js";
 import type { ChunkHeader } from "./chunk-header.js";
-import { keyToBytes } from "./highwayhash-shared.js";
-
-interface ChunkHashAddon {
-  hash(key: Uint8Array, data: Uint8Array, out: Uint8Array): void;
-  verifyChunks(key: Uint8Array, bytes: Uint8Array, start: number, offsets: Float64Array, count: number, verified: Uint8Array): number;
-  sealChunks(key: Uint8Array, bytes: Uint8Array, start: number, offsets: Float64Array, count: number): void;
-  chunkVerifier(key: Uint8Array): (bytes: Uint8Array, start: number, begin: number) => boolean;
-}
-
-const KEY = keyToBytes(RIEGELI_HASH_KEY);
-
-/** The addon when it was built, has the AVX2 engine, and agrees with ours on a sample; else null. */
-const addon: ChunkHashAddon | null = loadAddon();
-
-function loadAddon(): ChunkHashAddon | null {
-  try {
-    const loaded = createRequire(import.meta.url)("arrayrecord-chunkhash") as Partial<ChunkHashAddon>;
-    if (loaded.hash === undefined || loaded.verifyChunks === undefined || loaded.sealChunks === undefined || loaded.chunkVerifier === undefined) return null;
-    const out = new Uint8Array(8);
-    // Every tail length (0..31 bytes after whole packets) and a few packets.
-    for (let len = 0; len < 100; len++) {
-      const sample = new Uint8Array(len + 1).map((_, i) => (i * 131 + len * 7) & 0xff).subarray(1);
-      loaded.hash(KEY, sample, out);
-      if (new DataView(out.buffer).getBigUint64(0, true) !== highwayHash64(sample)) return null;
-    }
-    return loaded as ChunkHashAddon;
-  } catch {
-    return null;
-  }
-}
+import { addon, KEY, type ChunkHashAddon } from "./chunkhash-addon.js";
 
 /** True when chunk hashes are verified natively here (tests and benchmarks ask). */
 export const nativeChunkHashes: boolean = addon !== null;

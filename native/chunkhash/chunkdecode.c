@@ -1,0 +1,222 @@
+/*
+ * decodeChunks: the simple zstd and Snappy chunks of a span verified and decoded in one N-API
+ * call, for the reader's span paths (the visits, the owned span reads and the decode workers). A
+ * group_size:1 chunk is ~500 bytes decoding to ~1.3 KB: per chunk, zstd-napi's call costs ~0.6 us
+ * more than zstd's own loop and our TypeScript parse of the chunk and its streams another ~1 us
+ * (measured in session 13; see the README), of a ~7 us zstd read. zstd is the library's own
+ * decoder, compiled from the sources zstd-napi ships (binding.gyp); Snappy is our codec
+ * (../snappy/snappy-codec.c); the chunk layout is parsed here as src/format/riegeli/simple-chunk.ts
+ * parses it.
+ *
+ * decodeChunks(key: Uint8Array(32), bytes: Uint8Array, start: number, offsets: Float64Array,
+ *              count: number, numRecords: Float64Array, decodedSizes: Float64Array,
+ *              out: Uint8Array, outAt: number, bounds: Float64Array, boundsAt: number,
+ *              decoded: Uint8Array): number
+ *   For k < count, chunk k begins at file position offsets[k] and its footer range ends at
+ *   offsets[k + 1]; bytes[0] is at file position start. Chunk k's slot is the numRecords[k] pairs
+ *   of bounds after those of the chunks before it (from boundsAt) and the decodedSizes[k] bytes of
+ *   out after theirs (from outAt). decoded[k] = 1 when the chunk was decoded into its slot: its
+ *   hashes verify with header and data inside one block (as verifyChunks), the chunk parser would
+ *   take it as it is (simpleChunkAsIs), it is a simple chunk agreeing with the footer's record
+ *   count and decoded size, compressed with zstd or Snappy, and its sizes and values streams decode exactly
+ *   as decodeSimpleChunk requires; then record i is out[bounds[2i], bounds[2i + 1]) of its slot.
+ *   Else decoded[k] = 0 and the slot holds garbage: the caller decodes that chunk itself, and
+ *   reports what is wrong. Returns how many were decoded. Throws TypeError if the slots do not fit.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "chunkhash.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include "snappy-codec.h"
+#include "zstd.h"
+
+#define CHUNK_TYPE_SIMPLE 0x72u
+#define COMPRESSION_ZSTD 0x7au
+#define COMPRESSION_SNAPPY 0x73u
+#define MAX_SAFE_INTEGER 9007199254740991ull
+/* Largest sizes stream decoded here (10 bytes per record at most); larger ones go to the caller. */
+#define MAX_SIZES_BYTES (16u << 20)
+
+/* Per thread (N-API environment): the decoding context and the buffer sizes streams decode into. */
+typedef struct {
+  ZSTD_DCtx* dctx;
+  uint8_t* sizes;
+  size_t sizes_capacity;
+} decoder;
+
+static void free_decoder(napi_env env, void* data, void* hint) {
+  (void)env;
+  (void)hint;
+  decoder* d = data;
+  ZSTD_freeDCtx(d->dctx);
+  free(d->sizes);
+  free(d);
+}
+
+static decoder* decoder_of(napi_env env) {
+  void* data = NULL;
+  if (napi_get_instance_data(env, &data) == napi_ok && data != NULL) return data;
+  decoder* d = calloc(1, sizeof(decoder));
+  if (d == NULL) return NULL;
+  d->dctx = ZSTD_createDCtx();
+  /* As codecs.ts's context: every window a writer may choose (window_log up to 31). */
+  if (d->dctx == NULL || ZSTD_isError(ZSTD_DCtx_setParameter(d->dctx, ZSTD_d_windowLogMax, 31)) ||
+      napi_set_instance_data(env, d, free_decoder, NULL) != napi_ok) {
+    ZSTD_freeDCtx(d->dctx);
+    free(d);
+    return NULL;
+  }
+  return d;
+}
+
+/* A varint at *p before end as readVarint (src/format/varint.ts) accepts it: at most 10 bytes, the
+   tenth 0 or 1, the value at most 2^53 - 1. */
+static int read_varint(const uint8_t** p, const uint8_t* end, uint64_t* value) {
+  uint64_t v = 0;
+  for (unsigned i = 0; i < 10; i++) {
+    if (*p >= end) return 0;
+    uint8_t b = *(*p)++;
+    if (i == 9 && b > 1) return 0;
+    v |= (uint64_t)(b & 0x7f) << (7 * i);
+    if (b < 0x80) {
+      *value = v;
+      return v <= MAX_SAFE_INTEGER;
+    }
+  }
+  return 0;
+}
+
+/* Block arithmetic as src/format/riegeli/blocks.ts does it. */
+static uint64_t remaining_in_block(uint64_t p) {
+  uint64_t offset = p % BLOCK_SIZE;
+  return offset == 0 ? 0 : BLOCK_SIZE - offset;
+}
+static uint64_t add_with_overhead(uint64_t begin, uint64_t n) {
+  return begin + n + BLOCK_HEADER_SIZE * ((n + (begin + USABLE_BLOCK_SIZE - 1) % BLOCK_SIZE) / USABLE_BLOCK_SIZE);
+}
+static uint64_t round_up_to_boundary(uint64_t p) {
+  uint64_t room = remaining_in_block(p);
+  return room > USABLE_BLOCK_SIZE - 1 ? p + room - (USABLE_BLOCK_SIZE - 1) : p;
+}
+
+/* A stream [p, end) compressed as `compression` says, decoding to exactly n bytes at dst. */
+static int decodes_exactly(decoder* d, uint8_t compression, uint8_t* dst, uint64_t n, const uint8_t* p, const uint8_t* end) {
+  if (compression == COMPRESSION_SNAPPY) return snappy_decode(p, (size_t)(end - p), dst, (size_t)n) == (int64_t)n;
+  size_t got = ZSTD_decompressDCtx(d->dctx, dst, (size_t)n, p, (size_t)(end - p));
+  return !ZSTD_isError(got) && got == n;
+}
+
+/*
+ * The header of chunk k when it is simple as decodeChunks says, agrees with the footer, is
+ * compressed with zstd or Snappy and its hashes verify; else NULL. The hashes last: a span of other chunks
+ * costs a look at each header, not a hash.
+ */
+static const uint8_t* compressed_simple_chunk(const chunk_args* a, size_t k, uint64_t records, uint64_t decoded_size) {
+  double offset = a->offsets[k];
+  const uint8_t* header = chunk_in_block(a->bytes, a->length, a->start, offset);
+  if (header == NULL) return NULL;
+  uint64_t begin = (uint64_t)offset; /* a position at or after start: chunk_in_block checked */
+  uint64_t room = remaining_in_block(begin);
+  if (room >= USABLE_BLOCK_SIZE) return NULL; /* not a chunk boundary: the parser says so */
+  uint64_t data_size = load64(header + 8);
+  uint64_t type_and_records = load64(header + 24);
+  if ((type_and_records & 0xff) != CHUNK_TYPE_SIMPLE || type_and_records >> 8 != records || load64(header + 32) != decoded_size) return NULL;
+  uint64_t end = add_with_overhead(begin, CHUNK_HEADER_SIZE + data_size);
+  uint64_t stretched = round_up_to_boundary(begin + records);
+  if (stretched > end) end = stretched;
+  if (end > begin + room || !((double)end <= a->offsets[k + 1])) return NULL;
+  if (data_size == 0 || (header[CHUNK_HEADER_SIZE] != COMPRESSION_ZSTD && header[CHUNK_HEADER_SIZE] != COMPRESSION_SNAPPY)) return NULL;
+  return chunk_verified(a->key, a->bytes, a->length, a->start, offset) ? header : NULL;
+}
+
+/* Decodes chunk k into out[at..] and its record bounds into bounds[0..]; 0 where the caller must decode it. */
+static int decode_chunk(decoder* d, const chunk_args* a, size_t k, uint64_t records, uint64_t decoded_size, uint8_t* out, uint64_t at, double* bounds) {
+  if (records == 0 || decoded_size == 0) return 0;
+  const uint8_t* header = compressed_simple_chunk(a, k, records, decoded_size);
+  if (header == NULL) return 0;
+  const uint8_t* data = header + CHUNK_HEADER_SIZE;
+  const uint8_t* data_end = data + load64(header + 8);
+  const uint8_t compression = data[0];
+  const uint8_t* p = data + 1;
+  uint64_t sizes_length, sizes_size, values_size;
+  if (!read_varint(&p, data_end, &sizes_length) || sizes_length > (uint64_t)(data_end - p)) return 0;
+  const uint8_t* sizes_end = p + sizes_length;
+  if (!read_varint(&p, sizes_end, &sizes_size) || sizes_size == 0 || sizes_size > 10 * records || sizes_size > MAX_SIZES_BYTES) return 0;
+  if (sizes_size > d->sizes_capacity) {
+    uint8_t* grown = realloc(d->sizes, (size_t)sizes_size);
+    if (grown == NULL) return 0;
+    d->sizes = grown;
+    d->sizes_capacity = (size_t)sizes_size;
+  }
+  if (!decodes_exactly(d, compression, d->sizes, sizes_size, p, sizes_end)) return 0;
+  p = sizes_end;
+  if (!read_varint(&p, data_end, &values_size) || values_size != decoded_size || !decodes_exactly(d, compression, out + at, decoded_size, p, data_end)) return 0;
+  const uint8_t* q = d->sizes;
+  const uint8_t* q_end = q + sizes_size;
+  uint64_t total = 0;
+  for (uint64_t i = 0; i < records; i++) {
+    uint64_t size;
+    if (!read_varint(&q, q_end, &size) || size > decoded_size - total) return 0;
+    bounds[2 * i] = (double)(at + total);
+    total += size;
+    bounds[2 * i + 1] = (double)(at + total);
+  }
+  return total == decoded_size && q == q_end;
+}
+
+static napi_value decode_chunks(napi_env env, napi_callback_info info) {
+  const char* usage =
+      "decodeChunks(key: Uint8Array(32), bytes: Uint8Array, start: number, offsets: Float64Array(count + 1), count: number, "
+      "numRecords: Float64Array, decodedSizes: Float64Array, out: Uint8Array, outAt: number, bounds: Float64Array, boundsAt: number, "
+      "decoded: Uint8Array): every slot inside out and bounds";
+  size_t argc = 12;
+  napi_value argv[12];
+  chunk_args a;
+  double *num_records, *decoded_sizes, *bounds, out_at, bounds_at;
+  uint8_t *out, *decoded;
+  size_t num_records_length, decoded_sizes_length, out_length, bounds_length, decoded_length, offsets_length;
+  void* offsets_data;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 12 ||
+      !typed_bytes(env, argv[3], napi_float64_array, &offsets_data, &offsets_length) || offsets_length == 0 ||
+      !read_chunk_args(env, argv, offsets_length - 1, &a) ||
+      !typed_bytes(env, argv[5], napi_float64_array, (void**)&num_records, &num_records_length) || num_records_length < a.count ||
+      !typed_bytes(env, argv[6], napi_float64_array, (void**)&decoded_sizes, &decoded_sizes_length) || decoded_sizes_length < a.count ||
+      !typed_bytes(env, argv[7], napi_uint8_array, (void**)&out, &out_length) || napi_get_value_double(env, argv[8], &out_at) != napi_ok ||
+      !typed_bytes(env, argv[9], napi_float64_array, (void**)&bounds, &bounds_length) ||
+      napi_get_value_double(env, argv[10], &bounds_at) != napi_ok ||
+      !typed_bytes(env, argv[11], napi_uint8_array, (void**)&decoded, &decoded_length) || decoded_length < a.count ||
+      !is_position(out_at) || !is_position(bounds_at)) {
+    return throw_usage(env, usage);
+  }
+  /* Every slot must fit before anything is written. */
+  double out_end = out_at, bounds_end = bounds_at;
+  for (size_t k = 0; k < a.count; k++) {
+    if (!is_position(num_records[k]) || !is_position(decoded_sizes[k])) return throw_usage(env, usage);
+    out_end += decoded_sizes[k];
+    bounds_end += 2 * num_records[k];
+  }
+  if (!(out_end <= (double)out_length) || !(bounds_end <= (double)bounds_length)) return throw_usage(env, usage);
+  decoder* d = decoder_of(env);
+  if (d == NULL) {
+    napi_throw_error(env, NULL, "cannot make a zstd decoder");
+    return NULL;
+  }
+  uint64_t at = (uint64_t)out_at, r = (uint64_t)bounds_at;
+  size_t done = 0;
+  for (size_t k = 0; k < a.count; k++) {
+    uint64_t records = (uint64_t)num_records[k], size = (uint64_t)decoded_sizes[k];
+    decoded[k] = (uint8_t)decode_chunk(d, &a, k, records, size, out, at, bounds + r);
+    done += decoded[k];
+    at += size;
+    r += 2 * records;
+  }
+  napi_value result;
+  napi_create_double(env, (double)done, &result);
+  return result;
+}
+
+void export_chunk_decoder(napi_env env, napi_value exports) { export_function(env, exports, "decodeChunks", decode_chunks); }
+
+#endif

@@ -1,0 +1,103 @@
+/**
+ * A span's simple zstd and Snappy chunks verified and decoded in one native call (riegeli/native-chunk-decoder.ts)
+ * for the reader's span paths: the borrowed visits (borrowed-chunks.ts), the owned sequential and
+ * dense batch reads (`records()`, `readSync(indices)`) and the decode workers. Chunks the addon
+ * leaves are decoded by the TypeScript path, which reports what is wrong with them. Measured on the
+ * group_size:1 zstd:3 bench file (`bench/ab.ts`, session 13): `forEachSync` 386 → 334 ms a pass,
+ * `forEachParallel(2)` 286 → 210.
+ */
+import { ownedBytes } from "../bytes/slab.js";
+import { viewOf } from "../bytes/views.js";
+import { remainingInBlock } from "../riegeli/blocks.js";
+import { CHUNK_HEADER_SIZE, ChunkType } from "../riegeli/chunk-header.js";
+import type { FileWindow } from "../riegeli/chunk-reader.js";
+import { CompressionByte } from "../riegeli/codecs.js";
+import { decodeChunksNatively, nativeChunkDecoding } from "../riegeli/native-chunk-decoder.js";
+import type { ChunkRecords } from "../riegeli/simple-chunk.js";
+import { spanChunks, spanDecodedSize, spanRecordCount, type FileLayout, type SpanChunks } from "./file-layout.js";
+
+/**
+ * Largest span output allocated up front from the footer's decoded sizes (each chunk's verified
+ * header is checked against them before its slot is written); larger spans decode chunk by chunk.
+ */
+export const MAX_SPAN_OUTPUT = 64 << 20;
+
+/** A span's chunks decoded natively: `decoded[k]` = 1 where chunk k's records are pairs of `bounds` (ranges of `values`). */
+export interface NativeSpan {
+  readonly values: Uint8Array;
+  readonly bounds: Float64Array;
+  readonly decoded: Uint8Array;
+}
+
+/** True when a span's chunks may go to the addon: it is loaded and no decode limits are set (those checks stay in TypeScript). */
+export function mayDecodeNatively(chunks: SpanChunks): boolean {
+  return nativeChunkDecoding && chunks.limits === undefined;
+}
+
+/**
+ * Decodes the simple zstd and Snappy chunks of `chunks` in `window` into their slots: the footer's decoded
+ * sizes of `values` from `at` and record pairs of `bounds` from 0, in span order. Returns which
+ * were decoded (`decoded[k]` = 1; see {@link allDecoded}), or undefined for none.
+ */
+export function decodeSpanSlots(chunks: SpanChunks, window: FileWindow, values: Uint8Array, at: number, bounds: Float64Array): Uint8Array | undefined {
+  const decoded = new Uint8Array(chunks.numRecords.length);
+  return decodeChunksNatively(window.bytes, window.start, chunks, values, at, bounds, 0, decoded) === 0 ? undefined : decoded;
+}
+
+/** True when {@link decodeSpanSlots} decoded every chunk. */
+export function allDecoded(decoded: Uint8Array): boolean {
+  return decoded.indexOf(0) < 0;
+}
+
+/**
+ * True when the span's first chunk lies inside its block in `bytes` as a simple zstd or Snappy
+ * chunk: a look before allocating output for the addon (which checks everything), so spans of
+ * other codecs allocate nothing for it.
+ */
+export function startsWithNativeChunk(bytes: Uint8Array, start: number, chunks: SpanChunks): boolean {
+  const begin = chunks.offsets[0]!;
+  const at = begin - start;
+  if (remainingInBlock(begin) <= CHUNK_HEADER_SIZE || at < 0 || at + CHUNK_HEADER_SIZE >= bytes.length || bytes[at + 24] !== ChunkType.SIMPLE) return false;
+  const compression = bytes[at + CHUNK_HEADER_SIZE];
+  return compression === CompressionByte.ZSTD || compression === CompressionByte.SNAPPY;
+}
+
+/**
+ * Records of their own for data chunks `[first, last]` read into `window`: the simple zstd and Snappy chunks
+ * decoded natively into one new buffer (their records view it, as the decode workers' spans do),
+ * undefined for each chunk left to the caller; undefined when none was decoded.
+ */
+export function ownedSpanChunks(layout: FileLayout, window: FileWindow, first: number, last: number): (ChunkRecords | undefined)[] | undefined {
+  const chunks = spanChunks(layout, first, last);
+  const size = spanDecodedSize(chunks);
+  if (!mayDecodeNatively(chunks) || size > MAX_SPAN_OUTPUT || !startsWithNativeChunk(window.bytes, window.start, chunks)) return undefined;
+  const values = ownedBytes(size);
+  const bounds = new Float64Array(2 * spanRecordCount(chunks));
+  const native = decodeSpanSlots(chunks, window, values, 0, bounds);
+  if (native === undefined) return undefined;
+  const out: (ChunkRecords | undefined)[] = [];
+  let at = 0;
+  let r = 0;
+  for (let k = 0; k < chunks.numRecords.length; k++) {
+    const count = chunks.numRecords[k]!;
+    const chunkSize = chunks.decodedSizes[k]!;
+    out.push(native[k] === 1 ? { count, values: viewOf(values, at, at + chunkSize), starts: count === 1 ? undefined : startsOf(bounds, r, count, at) } : undefined);
+    at += chunkSize;
+    r += 2 * count;
+  }
+  return out;
+}
+
+/** A chunk's record starts (see `ChunkRecords`) from its `count` pairs of `bounds` at `r`, relative to `at`. */
+function startsOf(bounds: Float64Array, r: number, count: number, at: number): Float64Array {
+  const starts = new Float64Array(count + 1);
+  for (let i = 0; i < count; i++) starts[i] = bounds[r + 2 * i]! - at;
+  starts[count] = bounds[r + 2 * count - 1]! - at;
+  return starts;
+}
+
+/** Record `i` of a natively decoded span (its pair in `bounds`), as a view. */
+export function nativeRecord({ values, bounds }: NativeSpan, i: number): Uint8Array {
+  const from = bounds[2 * i]!;
+  return new Uint8Array(values.buffer, values.byteOffset + from, bounds[2 * i + 1]! - from);
+}

@@ -1,0 +1,237 @@
+/**
+ * The addon's span decoder (native/chunkhash/chunkdecode.c, `decodeChunksNatively`): it decodes
+ * exactly the verified simple zstd and Snappy chunks inside one block that the TypeScript decoder would take,
+ * into their slots, with the same records; a chunk it leaves goes to the TypeScript path, which
+ * reports what is wrong; and the readers' span paths give the same records and errors with it.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ArrayRecordReader } from "../../../src/format/array-record/reader.js";
+import { encodeArrayRecord } from "../../../src/format/array-record/writer.js";
+import { MemoryByteSource } from "../../../src/format/bytes/byte-source.js";
+import { OutputBuffer } from "../../../src/format/bytes/output-buffer.js";
+import { BLOCK_SIZE } from "../../../src/format/riegeli/blocks.js";
+import { ChunkType, decodeChunkHeader } from "../../../src/format/riegeli/chunk-header.js";
+import { writeChunk } from "../../../src/format/riegeli/chunk-writer.js";
+import { nativeChunkHashes } from "../../../src/format/riegeli/chunk-hashes.js";
+import { decodeChunksNatively, nativeChunkDecoding, type ChunkSlots } from "../../../src/format/riegeli/native-chunk-decoder.js";
+import { decodeSimpleChunk, recordAt } from "../../../src/format/riegeli/simple-chunk.js";
+
+
+const SEED = 2613;
+
+/** 1.3–3.3 KB records of seeded random letters (zstd keeps ~60%): chunks land across block boundaries now and then. */
+const RECORDS = (() => {
+  let state = SEED;
+  const letter = (): number => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return 97 + ((state >>> 16) % 26);
+  };
+  return Array.from({ length: 900 }, (_, i) => Buffer.from(Array.from({ length: 1300 + ((i * 977) % 2000) }, letter)));
+})();
+
+function openMemory(bytes: Uint8Array): ArrayRecordReader {
+  return ArrayRecordReader.openSync(new MemoryByteSource(bytes));
+}
+
+/** The footer's slots of every data chunk of `bytes`. */
+function slotsOf(bytes: Uint8Array): ChunkSlots & { count: number } {
+  const { index } = openMemory(bytes).fileLayout;
+  const count = index.numChunks;
+  return {
+    count,
+    offsets: index.offsets.slice(0, count + 1),
+    numRecords: Float64Array.from({ length: count }, (_, c) => index.recordsIn(c)),
+    decodedSizes: Float64Array.from(index.decodedSizes.subarray(0, count)),
+  };
+}
+
+function insideOneBlock(bytes: Uint8Array, begin: number): boolean {
+  const dataSize = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(begin + 8, true));
+  const room = (Math.floor(begin / BLOCK_SIZE) + 1) * BLOCK_SIZE - begin;
+  return begin % BLOCK_SIZE !== 0 && 40 + dataSize <= room;
+}
+
+const sum = (a: Float64Array): number => a.reduce((x, y) => x + y, 0);
+
+/** `usual` four times in five, else a value of `other`. */
+function often<T, U>(usual: T, other: fc.Arbitrary<U>): fc.Arbitrary<T | U> {
+  return fc.oneof({ arbitrary: fc.constant(usual), weight: 4 }, { arbitrary: other, weight: 1 });
+}
+
+describe("native chunk decoder", () => {
+  it("is there exactly where the chunk-hash engine is", () => {
+    expect(nativeChunkDecoding).toBe(nativeChunkHashes);
+  });
+
+  it.runIf(nativeChunkDecoding)("decodes every simple zstd or Snappy chunk inside one block into its slot, with the records the file holds, and leaves split chunks", () => {
+    for (const options of ["group_size:1,zstd:3", "group_size:3,zstd:1", "group_size:1,snappy", "group_size:2,snappy"]) {
+      const bytes = encodeArrayRecord(RECORDS, options);
+      const slots = slotsOf(bytes);
+      const [outAt, boundsAt] = [7, 4];
+      const out = new Uint8Array(outAt + sum(slots.decodedSizes) + 3);
+      const bounds = new Float64Array(boundsAt + 2 * RECORDS.length + 1).fill(-1);
+      const decoded = new Uint8Array(slots.count);
+      const count = decodeChunksNatively(bytes, 0, slots, out, outAt, bounds.subarray(boundsAt), 0, decoded);
+      const inside = Array.from({ length: slots.count }, (_, c) => insideOneBlock(bytes, slots.offsets[c]!));
+      expect([...decoded], options).toEqual(inside.map(Number));
+      expect(count, options).toBe(inside.filter(Boolean).length);
+      expect(count > slots.count / 2 && count < slots.count, options).toBe(true);
+      let record = 0;
+      let at = outAt;
+      for (let c = 0; c < slots.count; c++) {
+        for (let i = 0; i < slots.numRecords[c]!; i++, record++) {
+          if (decoded[c] !== 1) continue;
+          const [from, to] = [bounds[boundsAt + 2 * record]!, bounds[boundsAt + 2 * record + 1]!];
+          expect(from >= at && to <= at + slots.decodedSizes[c]!, `${options} record ${record}`).toBe(true);
+          expect(Buffer.from(out.subarray(from, to)).equals(RECORDS[record]!), `${options} record ${record}`).toBe(true);
+        }
+        at += slots.decodedSizes[c]!;
+      }
+      expect(bounds[0]).toBe(-1); // nothing written before boundsAt
+    }
+  });
+
+  it.runIf(nativeChunkDecoding)("leaves chunks of other codecs, damaged chunks and chunks disagreeing with the footer, hashing none of the others' data", () => {
+    const brotli = encodeArrayRecord(RECORDS.slice(0, 40), "group_size:1,brotli:1");
+    const plain = encodeArrayRecord(RECORDS.slice(0, 40), "group_size:1,uncompressed");
+    for (const bytes of [brotli, plain]) {
+      const slots = slotsOf(bytes);
+      expect(decodeChunksNatively(bytes, 0, slots, new Uint8Array(sum(slots.decodedSizes)), 0, new Float64Array(80), 0, new Uint8Array(40))).toBe(0);
+    }
+    const bytes = encodeArrayRecord(RECORDS.slice(0, 40), "group_size:1,zstd:3");
+    const slots = slotsOf(bytes);
+    const run = (b: Uint8Array, s: ChunkSlots): number[] => {
+      const decoded = new Uint8Array(40);
+      decodeChunksNatively(b, 0, s, new Uint8Array(sum(s.decodedSizes)), 0, new Float64Array(2 * sum(s.numRecords)), 0, decoded);
+      return [...decoded];
+    };
+    const all = run(bytes, slots);
+    expect(all.every((d, c) => d === Number(insideOneBlock(bytes, slots.offsets[c]!)))).toBe(true);
+    const damaged = bytes.slice();
+    damaged[slots.offsets[5]! + 40 + 30]! ^= 1; // chunk 5's data
+    damaged[slots.offsets[6]! + 26]! ^= 1; // chunk 6's record count
+    expect(run(damaged, slots)).toEqual(all.map((d, c) => (c === 5 || c === 6 ? 0 : d)));
+    const footer = { ...slots, numRecords: slots.numRecords.slice(), decodedSizes: slots.decodedSizes.slice() };
+    footer.numRecords[8] = 2;
+    footer.decodedSizes[9]! += 1;
+    footer.offsets = slots.offsets.slice();
+    footer.offsets[11] = slots.offsets[11]! - 1; // chunk 10 ends past its footer range, chunk 11 begins nowhere
+    expect(run(bytes, footer)).toEqual(all.map((d, c) => (c >= 8 && c <= 11 ? 0 : d)));
+  });
+
+  it.runIf(nativeChunkDecoding).each(["zstd:3", "snappy"])("decodes a %s chunk only when the TypeScript decoder takes it, and to the same records (differential property over damaged streams, fixed seed)", (codec) => {
+    const source = encodeArrayRecord(RECORDS.slice(0, 8).map((r, i) => r.subarray(0, 200 + i * 37)), `group_size:4,${codec}`);
+    const { offsets } = slotsOf(source);
+    const header = decodeChunkHeader(source.subarray(offsets[0]!, offsets[0]! + 40), offsets[0]!);
+    const data = source.slice(offsets[0]! + 40, offsets[0]! + 40 + header.dataSize);
+    const begin = 3 * BLOCK_SIZE + 100;
+    const seen = { native: 0, typescript: 0 };
+    /** Lays out the chunk with its data and header fields changed (hashes written anew, the footer agreeing); whether the addon decoded it. */
+    const check = (edits: { at: number; value: number }[], cut: number | undefined, recordsDelta: number, sizeDelta: number): boolean => {
+      const mutated = data.slice(0, cut === undefined ? data.length : cut % (data.length + 1));
+      for (const { at, value } of edits) if (mutated.length > 0) mutated[at % mutated.length] = value;
+      const numRecords = header.numRecords + recordsDelta;
+      const decodedDataSize = Math.max(0, header.decodedDataSize + sizeDelta);
+      const out = new OutputBuffer(1024);
+      const end = writeChunk(out, begin, { chunkType: ChunkType.SIMPLE, data: mutated, numRecords, decodedDataSize });
+      const bytes = out.take(false);
+      const slots = { offsets: Float64Array.of(begin, end), numRecords: Float64Array.of(numRecords), decodedSizes: Float64Array.of(decodedDataSize) };
+      const values = new Uint8Array(decodedDataSize);
+      const bounds = new Float64Array(2 * numRecords);
+      const native = decodeChunksNatively(bytes, begin, slots, values, 0, bounds, 0, new Uint8Array(1)) === 1;
+      let expected: Uint8Array[] | undefined;
+      try {
+        const chunk = decodeSimpleChunk(mutated, numRecords, decodedDataSize, begin);
+        expected = Array.from({ length: chunk.count }, (_, i) => recordAt(chunk, i));
+        seen.typescript++;
+      } catch (e) {
+        expect(e).toMatchObject({ code: "CORRUPT" });
+      }
+      if (!native) return false;
+      seen.native++;
+      expect(expected, "the addon decoded a chunk the TypeScript decoder refuses").toBeDefined();
+      const got = Array.from({ length: numRecords }, (_, i) => values.subarray(bounds[2 * i]!, bounds[2 * i + 1]!));
+      expect(got.map((r) => Buffer.from(r).toString("hex"))).toEqual(expected!.map((r) => Buffer.from(r).toString("hex")));
+      return true;
+    };
+    expect(check([], undefined, 0, 0)).toBe(true);
+    const edit = fc.record({ at: fc.nat(), value: fc.nat(255) });
+    fc.assert(
+      fc.property(fc.array(edit, { maxLength: 3 }), often(undefined, fc.nat()), often(0, fc.integer({ min: -1, max: 1 })), often(0, fc.integer({ min: -2, max: 2 })), (edits, cut, recordsDelta, sizeDelta) => {
+        check(edits, cut, recordsDelta, sizeDelta);
+      }),
+      { seed: SEED, numRuns: 400 },
+    );
+    // Both ways were taken: damaged chunks decoded natively (a changed record byte) and chunks refused.
+    expect(seen.native).toBeGreaterThan(100);
+    expect(seen.native).toBeLessThan(350);
+  });
+
+  it.runIf(nativeChunkDecoding)("refuses slots that do not fit, and bad arguments, writing nothing", () => {
+    const bytes = encodeArrayRecord(RECORDS.slice(0, 10), "group_size:1,zstd:3");
+    const slots = slotsOf(bytes);
+    const size = sum(slots.decodedSizes);
+    const out = new Uint8Array(size);
+    const flags = new Uint8Array(10);
+    expect(() => decodeChunksNatively(bytes, 0, slots, out, 1, new Float64Array(20), 0, flags)).toThrow(TypeError);
+    expect(() => decodeChunksNatively(bytes, 0, slots, out, 0, new Float64Array(19), 0, flags)).toThrow(TypeError);
+    expect(() => decodeChunksNatively(bytes, 0, slots, out, 0, new Float64Array(20), 0, new Uint8Array(9))).toThrow(TypeError);
+    expect(() => decodeChunksNatively(bytes, 0, { ...slots, offsets: slots.offsets.subarray(0, 10) }, out, 0, new Float64Array(20), 0, flags)).toThrow(TypeError);
+    expect(() => decodeChunksNatively(bytes, -1, slots, out, 0, new Float64Array(20), 0, flags)).toThrow(TypeError);
+    expect(() => decodeChunksNatively(bytes, 0, { ...slots, numRecords: Float64Array.of(1.5, ...slots.numRecords.subarray(1)) }, out, 0, new Float64Array(20), 0, flags)).toThrow(TypeError);
+    expect([out.every((b) => b === 0), flags.every((b) => b === 0)]).toEqual([true, true]);
+    expect(decodeChunksNatively(bytes, 0, slots, out, 0, new Float64Array(20), 0, flags)).toBe(10);
+  });
+});
+
+describe("readers' span paths with the native decoder", () => {
+  const files = ["group_size:1,zstd:3", "group_size:3,zstd:3", "group_size:1,snappy"].map((options) => ({ options, bytes: encodeArrayRecord(RECORDS, options) }));
+  const hex = (records: Iterable<Uint8Array>): string[] => Array.from(records, (r) => Buffer.from(r).toString("hex"));
+  const want = hex(RECORDS);
+
+  it("give every record, in order, from every span path", async () => {
+    for (const { options, bytes } of files) {
+      const reader = openMemory(bytes);
+      const visited: Uint8Array[] = [];
+      reader.forEachSync((r) => visited.push(r.slice()));
+      expect(hex(visited), options).toEqual(want);
+      expect(hex(reader.records()), options).toEqual(want);
+      expect(hex(reader.readAllSync()), options).toEqual(want);
+      const shuffled = RECORDS.map((_, i) => (i * 337) % RECORDS.length);
+      expect(hex(reader.readSync(shuffled)), options).toEqual(shuffled.map((i) => want[i]));
+      const at: string[] = [];
+      reader.forEachAtSync(shuffled, (r, k) => (at[k] = Buffer.from(r).toString("hex")));
+      expect(at, options).toEqual(shuffled.map((i) => want[i]));
+      expect(hex(await reader.readAllParallel(2)), options).toEqual(want);
+      const parallel: string[] = [];
+      await reader.forEachParallel((r, i) => (parallel[i] = Buffer.from(r).toString("hex")), 0, RECORDS.length, 2);
+      expect(parallel, options).toEqual(want);
+      expect(hex(await reader.readParallel(shuffled, 2)), options).toEqual(shuffled.map((i) => want[i]));
+    }
+  });
+
+  it("report a damaged chunk as CORRUPT at its offset, after the records before it", async () => {
+    const { bytes } = files[0]!;
+    const { offsets } = slotsOf(bytes);
+    const c = 300;
+    expect(insideOneBlock(bytes, offsets[c]!)).toBe(true);
+    const damaged = bytes.slice();
+    damaged[offsets[c]! + 40 + 50]! ^= 1;
+    const reader = openMemory(damaged);
+    const corrupt = expect.objectContaining({ code: "CORRUPT", offset: offsets[c]! });
+    let visited = 0;
+    expect(() => reader.forEachSync(() => visited++)).toThrow(corrupt);
+    expect(visited).toBe(c);
+    let yielded = 0;
+    expect(() => {
+      for (const _ of reader.records()) yielded++;
+    }).toThrow(corrupt);
+    expect(yielded).toBeLessThanOrEqual(c);
+    expect(() => reader.readSync([c + 1, c])).toThrow(corrupt);
+    expect(() => reader.forEachAtSync([c - 1, c], () => {})).toThrow(corrupt);
+    await expect(reader.readAllParallel(2)).rejects.toMatchObject({ code: "CORRUPT", offset: offsets[c]! });
+    await expect(reader.forEachParallel(() => {}, 0, RECORDS.length, 2)).rejects.toMatchObject({ code: "CORRUPT", offset: offsets[c]! });
+    expect(Buffer.from(reader.readSync(c + 1)).equals(RECORDS[c + 1]!)).toBe(true);
+  });
+});
