@@ -22,6 +22,13 @@
  *   as decodeSimpleChunk requires; then record i is out[bounds[2i], bounds[2i + 1]) of its slot.
  *   Else decoded[k] = 0 and the slot holds garbage: the caller decodes that chunk itself, and
  *   reports what is wrong. Returns how many were decoded. Throws TypeError if the slots do not fit.
+ *
+ * chunkDecoder(key: Uint8Array(32)): (bytes: Uint8Array, start: number, begin: number,
+ *                                     limit: number, out: Uint8Array) => boolean
+ *   A function bound to a copy of key that decodes the one chunk at file position begin (its
+ *   footer range ending at limit) as decodeChunks would, as a chunk of one record decoding to
+ *   exactly out.length bytes, into out: a random read's chunk, with one typed array argument fewer
+ *   per call than decodeChunks' eight. True when decoded; else out holds garbage.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -217,6 +224,43 @@ static napi_value decode_chunks(napi_env env, napi_callback_info info) {
   return result;
 }
 
-void export_chunk_decoder(napi_env env, napi_value exports) { export_function(env, exports, "decodeChunks", decode_chunks); }
+static napi_value decode_one_chunk(napi_env env, napi_callback_info info) {
+  const char* usage = "decoder(bytes: Uint8Array, start: number, begin: number, limit: number, out: Uint8Array)";
+  size_t argc = 5;
+  napi_value argv[5];
+  void* key;
+  double start, limits[2];
+  uint8_t* out;
+  size_t out_length;
+  chunk_args a;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, &key) != napi_ok || argc < 5 ||
+      !typed_bytes(env, argv[0], napi_uint8_array, (void**)&a.bytes, &a.length) || napi_get_value_double(env, argv[1], &start) != napi_ok ||
+      napi_get_value_double(env, argv[2], &limits[0]) != napi_ok || napi_get_value_double(env, argv[3], &limits[1]) != napi_ok ||
+      !typed_bytes(env, argv[4], napi_uint8_array, (void**)&out, &out_length) || !is_position(start)) {
+    return throw_usage(env, usage);
+  }
+  decoder* d = decoder_of(env);
+  if (d == NULL) {
+    napi_throw_error(env, NULL, "cannot make a zstd decoder");
+    return NULL;
+  }
+  a.key = key;
+  a.start = (uint64_t)start;
+  a.offsets = limits;
+  a.count = 1;
+  double bounds[2];
+  napi_value result;
+  napi_get_boolean(env, decode_chunk(d, &a, 0, 1, out_length, out, 0, bounds), &result);
+  return result;
+}
+
+static napi_value chunk_decoder(napi_env env, napi_callback_info info) {
+  return key_bound_function(env, info, "chunkDecoder(key: Uint8Array(32))", "decodeChunk", decode_one_chunk);
+}
+
+void export_chunk_decoder(napi_env env, napi_value exports) {
+  export_function(env, exports, "decodeChunks", decode_chunks);
+  export_function(env, exports, "chunkDecoder", chunk_decoder);
+}
 
 #endif

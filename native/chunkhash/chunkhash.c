@@ -267,8 +267,7 @@ static void free_key(napi_env env, void* key, void* hint) {
   free(key);
 }
 
-static napi_value chunk_verifier(napi_env env, napi_callback_info info) {
-  const char* usage = "chunkVerifier(key: Uint8Array(32))";
+napi_value key_bound_function(napi_env env, napi_callback_info info, const char* usage, const char* name, napi_callback fn) {
   size_t argc = 1;
   napi_value argv[1];
   uint8_t* key;
@@ -283,14 +282,18 @@ static napi_value chunk_verifier(napi_env env, napi_callback_info info) {
     return NULL;
   }
   memcpy(copy, key, 32);
-  napi_value fn;
-  if (napi_create_function(env, "verifyChunk", NAPI_AUTO_LENGTH, verify_one_chunk, copy, &fn) != napi_ok ||
-      napi_add_finalizer(env, fn, copy, free_key, NULL, NULL) != napi_ok) {
+  napi_value bound;
+  if (napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, copy, &bound) != napi_ok ||
+      napi_add_finalizer(env, bound, copy, free_key, NULL, NULL) != napi_ok) {
     free(copy);
-    napi_throw_error(env, NULL, "cannot make the verifier");
+    napi_throw_error(env, NULL, "cannot make the bound function");
     return NULL;
   }
-  return fn;
+  return bound;
+}
+
+static napi_value chunk_verifier(napi_env env, napi_callback_info info) {
+  return key_bound_function(env, info, "chunkVerifier(key: Uint8Array(32))", "verifyChunk", verify_one_chunk);
 }
 
 void export_function(napi_env env, napi_value exports, const char* name, napi_callback fn) {

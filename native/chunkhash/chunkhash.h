@@ -35,9 +35,11 @@ typedef struct {
 int read_chunk_args(napi_env env, napi_value* argv, size_t room, chunk_args* a);
 /* Throws TypeError(usage); returns NULL. */
 napi_value throw_usage(napi_env env, const char* usage);
+/* A function `name` calling fn with a copy of the 32-byte key argv[0] as its data (chunkVerifier, chunkDecoder). */
+napi_value key_bound_function(napi_env env, napi_callback_info info, const char* usage, const char* name, napi_callback fn);
 /* exports[name] = fn. */
 void export_function(napi_env env, napi_value exports, const char* name, napi_callback fn);
-/* Adds decodeChunks to exports (chunkdecode.c). */
+/* Adds decodeChunks and chunkDecoder to exports (chunkdecode.c). */
 void export_chunk_decoder(napi_env env, napi_value exports);
 
 #endif

@@ -11,7 +11,7 @@ import { parseChunk, type Chunk, type FileWindow } from "../riegeli/chunk-reader
 import { nativeChunkDecoding } from "../riegeli/native-chunk-decoder.js";
 import type { ChunkRecords } from "../riegeli/simple-chunk.js";
 import { checkDataChunk, dataChunkEntry, decodeCheckedDataChunk, spanChunks, spanDecodedSize, spanRecordCount, verifiedSpan, type DataChunkEntry, type FileLayout, type SpanChunks } from "./file-layout.js";
-import { decodeSpanSlots, MAX_SPAN_OUTPUT, startsWithNativeChunk, type NativeSpan } from "./native-spans.js";
+import { decodeSpanSlots, MAX_SPAN_OUTPUT, startsWithNativeChunk, type NativeSpan } from "./native-chunks.js";
 
 /**
  * A visit's callback: the record (borrowed: copy it with `slice()` to keep it) and its index. It is

@@ -11,7 +11,7 @@ import { ArrayRecordError, isArrayRecordError } from "../errors.js";
 import type { DecodeRequest, DecodeResponse } from "./parallel-decode.js";
 import { parseChunk, type Chunk, type FileWindow } from "../riegeli/chunk-reader.js";
 import { withVerifiedChunks } from "../riegeli/chunk-hashes.js";
-import { allDecoded, decodeSpanSlots, MAX_SPAN_OUTPUT, mayDecodeNatively, startsWithNativeChunk } from "./native-spans.js";
+import { allDecoded, decodeSpanSlots, MAX_SPAN_OUTPUT, mayDecodeNatively, startsWithNativeChunk } from "./native-chunks.js";
 import { CHUNK_HEADER_SIZE, ChunkType } from "../riegeli/chunk-header.js";
 import { BLOCK_HEADER_SIZE, USABLE_BLOCK_SIZE, remainingInBlock } from "../riegeli/blocks.js";
 import { CompressionByte } from "../riegeli/codecs.js";

@@ -7,7 +7,7 @@ import { ArrayRecordError } from "../errors.js";
 import type { ByteSource } from "../bytes/byte-source.js";
 import { openPathSource, openPathSourceSync } from "../bytes/path-openers.js";
 import { dataChunkStats, type DataChunkStats } from "./chunk-stats.js";
-import { decodeDataChunk, decodeReadDataChunk, readChunks, verifiedSpan, type FileLayout } from "./file-layout.js";
+import { decodeDataChunk, readChunks, verifiedSpan, type FileLayout } from "./file-layout.js";
 import { openLayoutAsync, openLayoutSync, recoveryOf, type OpenOptions, type RecoveryReport } from "./recovery.js";
 import { allocBytes, grownBytes, isFresh, ownedBytes } from "../bytes/slab.js";
 import { chunkOrder } from "./batch-order.js";
@@ -19,7 +19,7 @@ import { batchWorkerCount } from "./batch-workers.js";
 import { recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
 import type { FileWindow } from "../riegeli/chunk-reader.js";
 import { decodeChunkReusing, decodeSpanReusing, visitChunkRecords, type RecordVisitor, type ReusedBuffers, type VisitedSpan } from "./borrowed-chunks.js";
-import { nativeRecord, ownedSpanChunks } from "./native-spans.js";
+import { decodeReadChunk, nativeRecord, ownedSpanChunks } from "./native-chunks.js";
 
 /**
  * A batch read copies the records of a span serving at most 1 in this many of the records its
@@ -547,7 +547,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     const start = offsets[c]!;
     try {
       const bytes = this.source.readCachedSync?.(start, offsets[c + 1]! - start);
-      return bytes === undefined ? undefined : decodeReadDataChunk(this.layout, { bytes, start, inPlace: isFresh(bytes) }, c, through);
+      return bytes === undefined ? undefined : decodeReadChunk(this.layout, { bytes, start, inPlace: isFresh(bytes) }, c, through);
     } catch (e) {
       throw withFile(e, this.source.name);
     }
@@ -569,12 +569,12 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     try {
       if (length <= REUSED_CHUNK_READ_MIN || length > this.spanBytes || source.readIntoSync === undefined) {
         const bytes = source.readSync(start, length);
-        this.cache(c, decodeReadDataChunk(this.layout, { bytes, start, inPlace: isFresh(bytes) }, c, through));
+        this.cache(c, decodeReadChunk(this.layout, { bytes, start, inPlace: isFresh(bytes) }, c, through));
         return;
       }
       this.chunkScratch = grownBytes(this.chunkScratch, length, this.spanBytes);
       const bytes = this.readWholeSync(this.chunkScratch, { position: start, length });
-      const chunk = decodeReadDataChunk(this.layout, { bytes, start, inPlace: true }, c, through);
+      const chunk = decodeReadChunk(this.layout, { bytes, start, inPlace: true }, c, through);
       this.cache(c, chunk, chunk.values.buffer === bytes.buffer);
     } catch (e) {
       throw withFile(e, source.name);

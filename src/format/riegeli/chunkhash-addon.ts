@@ -28,6 +28,7 @@ export interface ChunkHashAddon {
     boundsAt: number,
     decoded: Uint8Array,
   ): number;
+  chunkDecoder(key: Uint8Array): (bytes: Uint8Array, start: number, begin: number, limit: number, out: Uint8Array) => boolean;
 }
 
 /** The Riegeli hash key as the addon takes it. */
@@ -39,7 +40,7 @@ export const addon: ChunkHashAddon | null = loadAddon();
 function loadAddon(): ChunkHashAddon | null {
   try {
     const loaded = createRequire(import.meta.url)("arrayrecord-chunkhash") as Partial<ChunkHashAddon>;
-    const names = ["hash", "verifyChunks", "sealChunks", "chunkVerifier", "decodeChunks"] as const;
+    const names = ["hash", "verifyChunks", "sealChunks", "chunkVerifier", "decodeChunks", "chunkDecoder"] as const;
     if (names.some((name) => loaded[name] === undefined)) return null;
     const out = new Uint8Array(8);
     // Every tail length (0..31 bytes after whole packets) and a few packets.

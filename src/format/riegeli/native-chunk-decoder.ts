@@ -35,3 +35,17 @@ export function decodeChunksNatively(bytes: Uint8Array, start: number, slots: Ch
   const { offsets, numRecords, decodedSizes } = slots;
   return addon.decodeChunks(KEY, bytes, start, offsets, numRecords.length, numRecords, decodedSizes, out, outAt, bounds, boundsAt, decoded);
 }
+
+/** The addon's decoder of one chunk, bound to the Riegeli key. */
+const decodeOne = addon?.chunkDecoder(KEY) ?? null;
+
+/**
+ * Decodes the chunk read alone into `bytes` (`bytes[0]` at its file position `begin`; its footer
+ * range ends at `limit`) into `out` as a simple zstd or Snappy chunk of one record decoding to
+ * exactly `out.length` bytes, as {@link decodeChunksNatively} would: a random read's chunk, in one
+ * call of a decoder bound to the key (two typed arrays per call against eight). False when not
+ * decoded (`out` then holds garbage, and the caller decodes the chunk itself).
+ */
+export function decodeRecordChunkNatively(bytes: Uint8Array, begin: number, limit: number, out: Uint8Array): boolean {
+  return decodeOne !== null && decodeOne(bytes, begin, begin, limit, out);
+}

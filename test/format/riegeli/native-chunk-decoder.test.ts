@@ -14,7 +14,7 @@ import { BLOCK_SIZE } from "../../../src/format/riegeli/blocks.js";
 import { ChunkType, decodeChunkHeader } from "../../../src/format/riegeli/chunk-header.js";
 import { writeChunk } from "../../../src/format/riegeli/chunk-writer.js";
 import { nativeChunkHashes } from "../../../src/format/riegeli/chunk-hashes.js";
-import { decodeChunksNatively, nativeChunkDecoding, type ChunkSlots } from "../../../src/format/riegeli/native-chunk-decoder.js";
+import { decodeChunksNatively, decodeRecordChunkNatively, nativeChunkDecoding, type ChunkSlots } from "../../../src/format/riegeli/native-chunk-decoder.js";
 import { decodeSimpleChunk, recordAt } from "../../../src/format/riegeli/simple-chunk.js";
 
 
@@ -120,8 +120,12 @@ describe("native chunk decoder", () => {
     expect(run(bytes, footer)).toEqual(all.map((d, c) => (c >= 8 && c <= 11 ? 0 : d)));
   });
 
-  it.runIf(nativeChunkDecoding).each(["zstd:3", "snappy"])("decodes a %s chunk only when the TypeScript decoder takes it, and to the same records (differential property over damaged streams, fixed seed)", (codec) => {
-    const source = encodeArrayRecord(RECORDS.slice(0, 8).map((r, i) => r.subarray(0, 200 + i * 37)), `group_size:4,${codec}`);
+  it.runIf(nativeChunkDecoding).each([
+    ["zstd:3", 4],
+    ["snappy", 4],
+    ["zstd:3", 1],
+  ])("decodes a %s chunk of %i records only when the TypeScript decoder takes it, and to the same records (differential property over damaged streams, fixed seed)", (codec, group) => {
+    const source = encodeArrayRecord(RECORDS.slice(0, 8).map((r, i) => r.subarray(0, 200 + i * 37)), `group_size:${group},${codec}`);
     const { offsets } = slotsOf(source);
     const header = decodeChunkHeader(source.subarray(offsets[0]!, offsets[0]! + 40), offsets[0]!);
     const data = source.slice(offsets[0]! + 40, offsets[0]! + 40 + header.dataSize);
@@ -140,6 +144,12 @@ describe("native chunk decoder", () => {
       const values = new Uint8Array(decodedDataSize);
       const bounds = new Float64Array(2 * numRecords);
       const native = decodeChunksNatively(bytes, begin, slots, values, 0, bounds, 0, new Uint8Array(1)) === 1;
+      if (numRecords === 1) {
+        // A random read's decoder of one chunk decides as the span decoder does, to the same bytes.
+        const alone = new Uint8Array(decodedDataSize);
+        expect(decodeRecordChunkNatively(bytes, begin, end, alone)).toBe(native);
+        if (native) expect(Buffer.compare(alone, values)).toBe(0);
+      }
       let expected: Uint8Array[] | undefined;
       try {
         const chunk = decodeSimpleChunk(mutated, numRecords, decodedDataSize, begin);
@@ -168,6 +178,36 @@ describe("native chunk decoder", () => {
     expect(seen.native).toBeLessThan(350);
   });
 
+  it.runIf(nativeChunkDecoding)("decodes a random read's chunk of one record read alone exactly where the span decoder does, into memory of exactly its size", () => {
+    for (const options of ["group_size:1,zstd:3", "group_size:1,snappy", "group_size:2,zstd:3"]) {
+      const bytes = encodeArrayRecord(RECORDS.slice(0, 120), options);
+      const slots = slotsOf(bytes);
+      const decoded = new Uint8Array(slots.count);
+      decodeChunksNatively(bytes, 0, slots, new Uint8Array(sum(slots.decodedSizes)), 0, new Float64Array(2 * sum(slots.numRecords)), 0, decoded);
+      const single = Array.from({ length: slots.count }, (_, c) => {
+        const [begin, end] = [slots.offsets[c]!, slots.offsets[c + 1]!];
+        const out = new Uint8Array(slots.decodedSizes[c]!);
+        const ok = decodeRecordChunkNatively(bytes.slice(begin, end), begin, end, out);
+        if (ok) expect(Buffer.from(out).equals(RECORDS[c]!), `${options} chunk ${c}`).toBe(true);
+        return Number(ok);
+      });
+      const expected = [...decoded].map((d, c) => (slots.numRecords[c] === 1 ? d : 0));
+      expect(single, options).toEqual(expected);
+      expect(single.filter(Boolean).length, options).toBe(options.startsWith("group_size:2") ? 0 : decoded.filter(Boolean).length);
+    }
+    const bytes = encodeArrayRecord(RECORDS.slice(0, 10), "group_size:1,zstd:3");
+    const { offsets, decodedSizes } = slotsOf(bytes);
+    const [begin, end] = [offsets[3]!, offsets[4]!];
+    const alone = bytes.slice(begin, end);
+    const size = decodedSizes[3]!;
+    expect(decodeRecordChunkNatively(alone, begin, end, new Uint8Array(size))).toBe(true);
+    expect(decodeRecordChunkNatively(alone, begin, end, new Uint8Array(size + 1))).toBe(false); // not its size
+    expect(decodeRecordChunkNatively(alone, begin, end - 1, new Uint8Array(size))).toBe(false); // ends past its range
+    expect(decodeRecordChunkNatively(alone.subarray(0, alone.length - 1), begin, end, new Uint8Array(size))).toBe(false); // cut short
+    alone[45]! ^= 1;
+    expect(decodeRecordChunkNatively(alone, begin, end, new Uint8Array(size))).toBe(false); // damaged
+  });
+
   it.runIf(nativeChunkDecoding)("refuses slots that do not fit, and bad arguments, writing nothing", () => {
     const bytes = encodeArrayRecord(RECORDS.slice(0, 10), "group_size:1,zstd:3");
     const slots = slotsOf(bytes);
@@ -190,7 +230,7 @@ describe("readers' span paths with the native decoder", () => {
   const hex = (records: Iterable<Uint8Array>): string[] => Array.from(records, (r) => Buffer.from(r).toString("hex"));
   const want = hex(RECORDS);
 
-  it("give every record, in order, from every span path", async () => {
+  it("give every record, in order, from every span path and from random reads", async () => {
     for (const { options, bytes } of files) {
       const reader = openMemory(bytes);
       const visited: Uint8Array[] = [];
@@ -208,6 +248,8 @@ describe("readers' span paths with the native decoder", () => {
       await reader.forEachParallel((r, i) => (parallel[i] = Buffer.from(r).toString("hex")), 0, RECORDS.length, 2);
       expect(parallel, options).toEqual(want);
       expect(hex(await reader.readParallel(shuffled, 2)), options).toEqual(shuffled.map((i) => want[i]));
+      expect(hex(shuffled.map((i) => reader.readSync(i))), options).toEqual(shuffled.map((i) => want[i]));
+      expect(hex(await Promise.all(shuffled.slice(0, 50).map((i) => reader.read(i)))), options).toEqual(shuffled.slice(0, 50).map((i) => want[i]));
     }
   });
 
@@ -229,6 +271,8 @@ describe("readers' span paths with the native decoder", () => {
     }).toThrow(corrupt);
     expect(yielded).toBeLessThanOrEqual(c);
     expect(() => reader.readSync([c + 1, c])).toThrow(corrupt);
+    expect(() => reader.readSync(c)).toThrow(corrupt);
+    await expect(reader.read(c)).rejects.toMatchObject({ code: "CORRUPT", offset: offsets[c]! });
     expect(() => reader.forEachAtSync([c - 1, c], () => {})).toThrow(corrupt);
     await expect(reader.readAllParallel(2)).rejects.toMatchObject({ code: "CORRUPT", offset: offsets[c]! });
     await expect(reader.forEachParallel(() => {}, 0, RECORDS.length, 2)).rejects.toMatchObject({ code: "CORRUPT", offset: offsets[c]! });

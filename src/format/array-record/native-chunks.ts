@@ -1,20 +1,21 @@
 /**
- * A span's simple zstd and Snappy chunks verified and decoded in one native call (riegeli/native-chunk-decoder.ts)
- * for the reader's span paths: the borrowed visits (borrowed-chunks.ts), the owned sequential and
- * dense batch reads (`records()`, `readSync(indices)`) and the decode workers. Chunks the addon
+ * Simple zstd and Snappy chunks verified and decoded natively (riegeli/native-chunk-decoder.ts): a
+ * span's in one call for the reader's span paths (the borrowed visits of borrowed-chunks.ts, the
+ * owned sequential and dense batch reads `records()` and `readSync(indices)`, and the decode
+ * workers), and a random read's single-record chunk. Chunks the addon
  * leaves are decoded by the TypeScript path, which reports what is wrong with them. Measured on the
  * group_size:1 zstd:3 bench file (`bench/ab.ts`, session 13): `forEachSync` 386 → 334 ms a pass,
  * `forEachParallel(2)` 286 → 210.
  */
-import { ownedBytes } from "../bytes/slab.js";
+import { allocBytes, ownedBytes } from "../bytes/slab.js";
 import { viewOf } from "../bytes/views.js";
 import { remainingInBlock } from "../riegeli/blocks.js";
 import { CHUNK_HEADER_SIZE, ChunkType } from "../riegeli/chunk-header.js";
 import type { FileWindow } from "../riegeli/chunk-reader.js";
 import { CompressionByte } from "../riegeli/codecs.js";
-import { decodeChunksNatively, nativeChunkDecoding } from "../riegeli/native-chunk-decoder.js";
+import { decodeChunksNatively, decodeRecordChunkNatively, nativeChunkDecoding } from "../riegeli/native-chunk-decoder.js";
 import type { ChunkRecords } from "../riegeli/simple-chunk.js";
-import { spanChunks, spanDecodedSize, spanRecordCount, type FileLayout, type SpanChunks } from "./file-layout.js";
+import { decodeReadDataChunk, spanChunks, spanDecodedSize, spanRecordCount, type FileLayout, type SpanChunks } from "./file-layout.js";
 
 /**
  * Largest span output allocated up front from the footer's decoded sizes (each chunk's verified
@@ -55,8 +56,11 @@ export function allDecoded(decoded: Uint8Array): boolean {
  * other codecs allocate nothing for it.
  */
 export function startsWithNativeChunk(bytes: Uint8Array, start: number, chunks: SpanChunks): boolean {
-  const begin = chunks.offsets[0]!;
-  const at = begin - start;
+  return nativeChunkAt(bytes, chunks.offsets[0]! - start, chunks.offsets[0]!);
+}
+
+/** The look of {@link startsWithNativeChunk} at the chunk at `bytes[at]`, file position `begin`. */
+function nativeChunkAt(bytes: Uint8Array, at: number, begin: number): boolean {
   if (remainingInBlock(begin) <= CHUNK_HEADER_SIZE || at < 0 || at + CHUNK_HEADER_SIZE >= bytes.length || bytes[at + 24] !== ChunkType.SIMPLE) return false;
   const compression = bytes[at + CHUNK_HEADER_SIZE];
   return compression === CompressionByte.ZSTD || compression === CompressionByte.SNAPPY;
@@ -100,4 +104,27 @@ function startsOf(bounds: Float64Array, r: number, count: number, at: number): F
 export function nativeRecord({ values, bounds }: NativeSpan, i: number): Uint8Array {
   const from = bounds[2 * i]!;
   return new Uint8Array(values.buffer, values.byteOffset + from, bounds[2 * i + 1]! - from);
+}
+
+/** Largest record a random read decodes natively: its output is allocated from the footer's size before the chunk is checked. */
+const MAX_NATIVE_RECORD = 1 << 20;
+
+/**
+ * `decodeReadDataChunk` (a random read of data chunk `c`, read alone into `window`) where a
+ * chunk of one record, simple zstd or Snappy, is decoded natively into memory of its own: the
+ * group_size:1 case, in one call that verifies and decodes it (no parse, no codec call from
+ * JavaScript). Anything else, or a chunk the addon leaves, takes `decodeReadDataChunk`.
+ */
+export function decodeReadChunk(layout: FileLayout, window: FileWindow, c: number, through?: number): ChunkRecords {
+  return recordChunkNatively(layout, window, c) ?? decodeReadDataChunk(layout, window, c, through);
+}
+
+function recordChunkNatively(layout: FileLayout, window: FileWindow, c: number): ChunkRecords | undefined {
+  const { index } = layout;
+  const begin = index.offsets[c]!;
+  if (!nativeChunkDecoding || window.start !== begin || layout.limits !== undefined || index.recordsIn(c) !== 1) return undefined;
+  const size = index.decodedSizes[c]!;
+  if (size === 0 || size > MAX_NATIVE_RECORD || !nativeChunkAt(window.bytes, 0, begin)) return undefined;
+  const out = allocBytes(size);
+  return decodeRecordChunkNatively(window.bytes, begin, index.offsets[c + 1]!, out) ? { count: 1, values: out, starts: undefined } : undefined;
 }
