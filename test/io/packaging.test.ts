@@ -76,8 +76,8 @@ describe("packaging", () => {
     const files = new Set((JSON.parse(packed.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path));
     for (const dir of addons) {
       const gyp = fs.readFileSync(path.join(ROOT, dir, "binding.gyp"), "utf8");
-      // Our own sources and headers (the zstd sources chunkhash compiles come with zstd-napi, a dependency).
-      const sources = [...gyp.matchAll(/"([^"<]+\.c)"/g)].map((m) => `${dir}/${m[1]}`);
+      // Our own sources and headers, chunkhash's share of native/snappy included (the zstd sources it compiles come with zstd-napi, a dependency).
+      const sources = [...gyp.matchAll(/"([^"<]+\.c)"/g)].map((m) => path.posix.normalize(`${dir}/${m[1]}`));
       const headers = fs.readdirSync(path.join(ROOT, dir)).filter((f) => f.endsWith(".h")).map((f) => `${dir}/${f}`);
       expect(sources.length, dir).toBeGreaterThan(0);
       sources.push(...headers);
