@@ -15,7 +15,8 @@ import { ChunkType, decodeChunkHeader } from "../../../src/format/riegeli/chunk-
 import { writeChunk } from "../../../src/format/riegeli/chunk-writer.js";
 import { nativeChunkHashes } from "../../../src/format/riegeli/chunk-hashes.js";
 import { decodeChunksNatively, decodeRecordChunkNatively, nativeChunkDecoding, type ChunkSlots } from "../../../src/format/riegeli/native-chunk-decoder.js";
-import { decodeSimpleChunk, recordAt } from "../../../src/format/riegeli/simple-chunk.js";
+import { StreamCompressor } from "../../../src/format/riegeli/codecs.js";
+import { decodeSimpleChunk, encodeSimpleChunkData, recordAt } from "../../../src/format/riegeli/simple-chunk.js";
 
 
 const SEED = 2613;
@@ -206,6 +207,42 @@ describe("native chunk decoder", () => {
     expect(decodeRecordChunkNatively(alone.subarray(0, alone.length - 1), begin, end, new Uint8Array(size))).toBe(false); // cut short
     alone[45]! ^= 1;
     expect(decodeRecordChunkNatively(alone, begin, end, new Uint8Array(size))).toBe(false); // damaged
+  });
+
+  it.runIf(nativeChunkDecoding)("leaves what the parser refuses: a record count the footer does not give, unconsumed sizes, a begin after a block header, a damaged block header in a stretched chunk", () => {
+    const zstd = new StreamCompressor({ type: "zstd", level: 3 }, undefined);
+    /** Simple chunk data of `sizes` (varints as given) and `values`. */
+    const dataOf = (sizes: number[], values: Uint8Array): Uint8Array => encodeSimpleChunkData(zstd, Uint8Array.from(sizes), values, (n) => new Uint8Array(n));
+    /** Lays the chunk out at `begin`; whether decodeChunks decodes it with the footer's `records` and `size`. */
+    const decodes = (begin: number, content: { data: Uint8Array; numRecords: number; decodedDataSize: number }, footer = content, damage?: (bytes: Uint8Array) => void): boolean => {
+      const out = new OutputBuffer(1024);
+      const end = writeChunk(out, begin, { chunkType: ChunkType.SIMPLE, ...content });
+      const bytes = out.take(false);
+      damage?.(bytes);
+      const slots = { offsets: Float64Array.of(begin, end), numRecords: Float64Array.of(footer.numRecords), decodedSizes: Float64Array.of(footer.decodedDataSize) };
+      return decodeChunksNatively(bytes, begin, slots, new Uint8Array(footer.decodedDataSize), 0, new Float64Array(2 * footer.numRecords), 0, new Uint8Array(1)) === 1;
+    };
+    const values = new Uint8Array(10).fill(7);
+    const four = { data: dataOf([1, 2, 3, 4], values), numRecords: 4, decodedDataSize: 10 };
+    const begin = BLOCK_SIZE + 1000;
+    expect(decodes(begin, four)).toBe(true);
+    // The header says 3 records; the footer and the sizes stream say 4.
+    expect(decodes(begin, { ...four, numRecords: 3 }, four)).toBe(false);
+    // Three records whose sizes sum to the decoded size, and a fourth size left over.
+    expect(decodes(begin, { data: dataOf([1, 2, 7, 4], values), numRecords: 3, decodedDataSize: 10 })).toBe(false);
+    // A chunk laid out at a block boundary, named by the position right after its block header.
+    const atBoundary = new OutputBuffer(1024);
+    const end = writeChunk(atBoundary, 2 * BLOCK_SIZE, { chunkType: ChunkType.SIMPLE, ...four });
+    const afterHeader = atBoundary.take(false).subarray(24);
+    // (A footer range long enough for the end block arithmetic gives such a begin.)
+    const slots = { offsets: Float64Array.of(2 * BLOCK_SIZE + 24, end + 24), numRecords: Float64Array.of(4), decodedSizes: Float64Array.of(10) };
+    expect(decodeChunksNatively(afterHeader, 2 * BLOCK_SIZE + 24, slots, new Uint8Array(10), 0, new Float64Array(8), 0, new Uint8Array(1))).toBe(0);
+    // 200 one-byte records 100 bytes before a boundary: header and data fit the block, the
+    // record count stretches the chunk past it, and the block header in its padding is damaged.
+    const many = { data: dataOf(new Array<number>(200).fill(1), new Uint8Array(200).fill(3)), numRecords: 200, decodedDataSize: 200 };
+    const near = 2 * BLOCK_SIZE - 100;
+    expect(40 + many.data.length).toBeLessThan(100);
+    expect(decodes(near, many, many, (bytes) => (bytes[100 + 12]! ^= 1))).toBe(false);
   });
 
   it.runIf(nativeChunkDecoding)("refuses slots that do not fit, and bad arguments, writing nothing", () => {
