@@ -10,7 +10,6 @@ import { verifiedSimpleChunkAt, withVerifiedChunks } from "../riegeli/chunk-hash
 import { ChunkIndex } from "./chunk-index.js";
 import { decodeFooterColumns, decodeFooterMetadata, decodePostscript, type FooterMetadata } from "./footer.js";
 import type { IoPlan } from "../bytes/io-plan.js";
-import { isFresh } from "../bytes/slab.js";
 import { decodeTransposedChunk } from "../riegeli/transposed-chunk-decoder.js";
 import { decodeSimpleChunk, recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
 import { checkChunkLimits, checkRecordLimit, type DecodeLimits } from "./decode-limits.js";
@@ -52,17 +51,6 @@ export function* openLayout(fileSize: number): IoPlan<FileLayout> {
   }
   const entries = decodeFooterColumns(footer, meta.numChunks, footerOffset);
   return { meta, index: new ChunkIndex(meta, entries, footerOffset, footerOffset), footerOffset, fileSize };
-}
-
-/** Decodes data chunks `[first, last]`, read with one I/O (they are adjacent in the file). */
-export function* readChunks(layout: FileLayout, first: number, last: number): IoPlan<ChunkRecords[]> {
-  const { offsets } = layout.index;
-  const start = offsets[first]!;
-  const bytes = yield { position: start, length: offsets[last + 1]! - start };
-  const out: ChunkRecords[] = [];
-  const window = verifiedSpan(layout, { bytes, start, inPlace: isFresh(bytes) }, first, last);
-  for (let c = first; c <= last; c++) out.push(decodeDataChunk(layout, window, c));
-  return out;
 }
 
 /** What the footer says of one data chunk: where it is and what it holds (plain data, for workers too). */

@@ -1,13 +1,15 @@
 /**
  * Simple zstd and Snappy chunks verified and decoded natively (riegeli/native-chunk-decoder.ts): a
- * span's in one call for the reader's span paths (the borrowed visits of borrowed-chunks.ts, the
- * owned sequential and dense batch reads `records()` and `readSync(indices)`, and the decode
- * workers), and a random read's single-record chunk. Chunks the addon
- * leaves are decoded by the TypeScript path, which reports what is wrong with them. Measured on the
- * group_size:1 zstd:3 bench file (`bench/ab.ts`, session 13): `forEachSync` 386 → 334 ms a pass,
- * `forEachParallel(2)` 286 → 210.
+ * span's in one call for every span path of the reader (the borrowed visits of borrowed-chunks.ts;
+ * records of their own from `records()`, batches and range reads, sync or async, through
+ * {@link decodeOwnedSpan} and {@link readChunks}; the decode workers), and a random read's
+ * one-record chunk ({@link decodeReadChunk}). Chunks the addon leaves are decoded by the
+ * TypeScript path, which reports what is wrong with them. Measured on the group_size:1 bench files
+ * (`bench/ab.ts`, session 13, ms a pass, before/after): zstd:3 `forEachSync` 386/334,
+ * `forEachParallel(2)` 286/210, random `readSync(i)` 664/586; Snappy `records()` 313/202.
  */
-import { allocBytes, ownedBytes } from "../bytes/slab.js";
+import type { IoPlan } from "../bytes/io-plan.js";
+import { allocBytes, isFresh } from "../bytes/slab.js";
 import { viewOf } from "../bytes/views.js";
 import { remainingInBlock } from "../riegeli/blocks.js";
 import { CHUNK_HEADER_SIZE, ChunkType } from "../riegeli/chunk-header.js";
@@ -15,7 +17,7 @@ import type { FileWindow } from "../riegeli/chunk-reader.js";
 import { CompressionByte } from "../riegeli/codecs.js";
 import { decodeChunksNatively, decodeRecordChunkNatively, nativeChunkDecoding } from "../riegeli/native-chunk-decoder.js";
 import type { ChunkRecords } from "../riegeli/simple-chunk.js";
-import { decodeReadDataChunk, spanChunks, spanDecodedSize, spanRecordCount, type FileLayout, type SpanChunks } from "./file-layout.js";
+import { decodeDataChunk, decodeReadDataChunk, spanChunks, spanDecodedSize, spanRecordCount, verifiedSpan, type FileLayout, type SpanChunks } from "./file-layout.js";
 
 /**
  * Largest span output allocated up front from the footer's decoded sizes (each chunk's verified
@@ -66,16 +68,34 @@ function nativeChunkAt(bytes: Uint8Array, at: number, begin: number): boolean {
   return compression === CompressionByte.ZSTD || compression === CompressionByte.SNAPPY;
 }
 
+/** Decodes data chunks `[first, last]`, read with one I/O (they are adjacent in the file), as {@link decodeOwnedSpan} does. */
+export function* readChunks(layout: FileLayout, first: number, last: number): IoPlan<ChunkRecords[]> {
+  const { offsets } = layout.index;
+  const start = offsets[first]!;
+  const bytes = yield { position: start, length: offsets[last + 1]! - start };
+  return decodeOwnedSpan(layout, { bytes, start, inPlace: isFresh(bytes) }, first, last);
+}
+
 /**
- * Records of their own for data chunks `[first, last]` read into `window`: the simple zstd and Snappy chunks
- * decoded natively into one new buffer (their records view it, as the decode workers' spans do),
- * undefined for each chunk left to the caller; undefined when none was decoded.
+ * Records of their own for data chunks `[first, last]` read into `read`: the simple zstd and
+ * Snappy chunks decoded natively into one new buffer (their records view it, as the decode
+ * workers' spans do), the others one by one (verified in one call where none was native).
  */
-export function ownedSpanChunks(layout: FileLayout, window: FileWindow, first: number, last: number): (ChunkRecords | undefined)[] | undefined {
+export function decodeOwnedSpan(layout: FileLayout, read: FileWindow, first: number, last: number): ChunkRecords[] {
+  const native = ownedSpanChunks(layout, read, first, last);
+  const window = native === undefined ? verifiedSpan(layout, read, first, last) : read;
+  const out: ChunkRecords[] = [];
+  for (let c = first; c <= last; c++) out.push(native?.[c - first] ?? decodeDataChunk(layout, window, c));
+  return out;
+}
+
+/** The natively decoded chunks of {@link decodeOwnedSpan} (undefined for each chunk left), or undefined for none. */
+function ownedSpanChunks(layout: FileLayout, window: FileWindow, first: number, last: number): (ChunkRecords | undefined)[] | undefined {
   const chunks = spanChunks(layout, first, last);
   const size = spanDecodedSize(chunks);
   if (!mayDecodeNatively(chunks) || size > MAX_SPAN_OUTPUT || !startsWithNativeChunk(window.bytes, window.start, chunks)) return undefined;
-  const values = ownedBytes(size);
+  // A slab view for a chunk or a few (a random read's async path), a buffer of its own for a span.
+  const values = allocBytes(size);
   const bounds = new Float64Array(2 * spanRecordCount(chunks));
   const native = decodeSpanSlots(chunks, window, values, 0, bounds);
   if (native === undefined) return undefined;

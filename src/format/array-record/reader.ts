@@ -7,7 +7,7 @@ import { ArrayRecordError } from "../errors.js";
 import type { ByteSource } from "../bytes/byte-source.js";
 import { openPathSource, openPathSourceSync } from "../bytes/path-openers.js";
 import { dataChunkStats, type DataChunkStats } from "./chunk-stats.js";
-import { decodeDataChunk, readChunks, verifiedSpan, type FileLayout } from "./file-layout.js";
+import { type FileLayout } from "./file-layout.js";
 import { openLayoutAsync, openLayoutSync, recoveryOf, type OpenOptions, type RecoveryReport } from "./recovery.js";
 import { allocBytes, grownBytes, isFresh, ownedBytes } from "../bytes/slab.js";
 import { chunkOrder } from "./batch-order.js";
@@ -19,7 +19,7 @@ import { batchWorkerCount } from "./batch-workers.js";
 import { recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
 import type { FileWindow } from "../riegeli/chunk-reader.js";
 import { decodeChunkReusing, decodeSpanReusing, visitChunkRecords, type RecordVisitor, type ReusedBuffers, type VisitedSpan } from "./borrowed-chunks.js";
-import { decodeReadChunk, nativeRecord, ownedSpanChunks } from "./native-chunks.js";
+import { decodeOwnedSpan, decodeReadChunk, nativeRecord, readChunks } from "./native-chunks.js";
 
 /**
  * A batch read copies the records of a span serving at most 1 in this many of the records its
@@ -616,12 +616,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     this.checkOpen();
     const buffer = this.takeSpanBuffer(span.range.length);
     try {
-      const read = { bytes: this.readWholeSync(buffer, span.range), start: span.range.position, inPlace: true };
-      // Simple zstd and Snappy chunks are decoded natively into one buffer of their own; the rest one by one.
-      const native = ownedSpanChunks(this.layout, read, span.first, span.last);
-      const window = native === undefined ? verifiedSpan(this.layout, read, span.first, span.last) : read;
-      const chunks: ChunkRecords[] = [];
-      for (let c = span.first; c <= span.last; c++) chunks.push(native?.[c - span.first] ?? decodeDataChunk(this.layout, window, c));
+      const chunks = decodeOwnedSpan(this.layout, { bytes: this.readWholeSync(buffer, span.range), start: span.range.position, inPlace: true }, span.first, span.last);
       this.keepSpanBufferUnlessViewed(buffer, chunks);
       return chunks;
     } catch (e) {

@@ -105,9 +105,9 @@ describe("forEachSync / forEachParallel", () => {
     expect(buffers.size).toBeLessThanOrEqual(4); // 125 chunks decoded into two buffers (spans natively, split chunks one by one), each grown once at most
     reader.forEachSync((record) => buffers.add(record.buffer));
     expect(buffers.size).toBeLessThanOrEqual(4); // and the same ones again on the next visit
-    // Owned reads: records in memory of their own (a buffer per span at most), none reused by a visit.
+    // Owned reads: records in memory of their own (slabs or a buffer per span), none reused by a visit.
     const owned = new Set(reader.readAllSync().map((r) => r.buffer));
-    expect(owned.size).toBeGreaterThan(20);
+    expect(owned.size).toBeGreaterThan(1);
     expect([...owned].some((b) => buffers.has(b))).toBe(false);
     await reader.close();
     // 14 spans of 1 MiB (incompressible records), 2 workers with 4 in flight each: 9 slots at most, reused.
