@@ -21,14 +21,15 @@ import { fileIoAddon } from "../bytes/native-file-io.js";
 import { preadFully } from "../bytes/file-source.js";
 import { grownKeeping, ownedBytes } from "../bytes/slab.js";
 
-
 /**
  * Decodes a request's chunks, every hash verified first. Picked records and requests bringing
- * shared memory (`into`) go to {@link decodePicked} and {@link decodeShared}. When every chunk is a simple
- * uncompressed one, its records are views of the span's own bytes (reassembled in place) and the
- * span's buffer goes back as is with the records' bounds in it. Otherwise the chunks are decoded
- * into one output buffer sized from their decoded sizes (compressed simple chunks straight into
- * it; others copied there).
+ * shared memory (`into`) go to {@link decodePicked} and {@link decodeShared}. A span whose first
+ * chunk is a simple zstd or Snappy one goes to {@link decodeNativeFirst} (read or mapped). When
+ * every chunk is a simple uncompressed one, its records are views of the span's own bytes
+ * (reassembled in place; a mapped file's go to {@link decodeMapped}) and the span's buffer goes
+ * back as is with the records' bounds in it. Otherwise the chunks are decoded into one output
+ * buffer sized from their decoded sizes (compressed simple chunks straight into it; others copied
+ * there).
  */
 function decode({ bytes: given, file, start, chunks: span, pick, into }: DecodeRequest): { values: Uint8Array; bounds: Float64Array; inFile?: Uint8Array } {
   // A few picked records are copied out anyway: a read into the reused buffer, reassembled in place
@@ -36,8 +37,13 @@ function decode({ bytes: given, file, start, chunks: span, pick, into }: DecodeR
   if (pick !== undefined) return decodePicked(given ?? readSpan(file!.fd, start, file!.length, true), start, span, pick);
   // A local file's span is read straight into the front of the shared memory, where it is verified in place.
   if (into !== undefined) return decodeShared(into, given ?? readSpanInto(file!.fd, start, sharedFront(into, file!.length)), start, span);
+  const size = spanDecodedSize(span);
   const mapping = file?.mapped === true ? fileMapping(file.fd, start + file.length) : undefined;
-  if (mapping !== undefined) return decodeMapped(mapping, start, file!.length, span);
+  if (mapping !== undefined) {
+    // Not in place: writing would copy the mapping's pages on write.
+    const mapped = { bytes: new Uint8Array(mapping, start, file!.length), start, inPlace: false };
+    return nativeSpanFirst(mapped, span, size) ? decodeNativeFirst(mapped, span, size) : decodeMapped(mapping, start, file!.length, span);
+  }
   // A span of compressed chunks is garbage once decoded: read it into the reused buffer unless the
   // last one read here was all uncompressed (its buffer goes back to the reader with the records).
   const reused = given === undefined && !lastSpanViewed;
@@ -45,15 +51,9 @@ function decode({ bytes: given, file, start, chunks: span, pick, into }: DecodeR
   // The span's bytes were transferred to this worker alone (or are its reused buffer): chunks may be reassembled in place.
   const window = { bytes, start, inPlace: true };
   const n = span.numRecords.length;
-  const size = spanDecodedSize(span);
-  if (size <= MAX_SPAN_OUTPUT && mayDecodeNatively(span) && startsWithNativeChunk(bytes, start, span)) {
-    // Compressed: decoded into an output buffer of its own, its simple zstd and Snappy chunks natively.
+  if (nativeSpanFirst(window, span, size)) {
     if (given === undefined) lastSpanViewed = false;
-    const values = ownedBytes(size);
-    const bounds = new Float64Array(2 * spanRecordCount(span));
-    const native = decodeSpanSlots(span, window, values, 0, bounds);
-    if (native === undefined || !allDecoded(native)) decodeIntoSlots(window, span, native, values, 0, bounds, false);
-    return { values, bounds };
+    return decodeNativeFirst(window, span, size);
   }
   const { parsed, entries } = parseSpan(window, span) as { parsed: Chunk[]; entries: DataChunkEntry[] };
   const views = parsed.every(isUncompressedSimple);
@@ -108,6 +108,20 @@ function decodeShared(into: SharedArrayBuffer, bytes: Uint8Array, start: number,
   if (native !== undefined && allDecoded(native)) return { values, bounds };
   const viewsSpan = decodeIntoSlots({ bytes, start, inPlace: true }, span, native, values, bytes.length, bounds, true);
   if (viewsSpan && bytes.buffer !== into) values.set(bytes);
+  return { values, bounds };
+}
+
+/** True when a span of `size` decoded bytes goes to {@link decodeNativeFirst}: it fits an output buffer, and its first chunk looks like one the addon decodes. */
+function nativeSpanFirst(window: FileWindow, span: DecodeRequest["chunks"], size: number): boolean {
+  return size <= MAX_SPAN_OUTPUT && mayDecodeNatively(span) && startsWithNativeChunk(window.bytes, window.start, span);
+}
+
+/** A compressed span decoded into an output buffer of its own: its simple zstd and Snappy chunks natively, the rest into their slots after. */
+function decodeNativeFirst(window: FileWindow, span: DecodeRequest["chunks"], size: number): { values: Uint8Array; bounds: Float64Array } {
+  const values = ownedBytes(size);
+  const bounds = new Float64Array(2 * spanRecordCount(span));
+  const native = decodeSpanSlots(span, window, values, 0, bounds);
+  if (native === undefined || !allDecoded(native)) decodeIntoSlots(window, span, native, values, 0, bounds, false);
   return { values, bounds };
 }
 
