@@ -44,13 +44,13 @@ export interface VisitedSpan {
  * codecs), the window comes back with its chunks verified in one call as before.
  */
 export function decodeSpanReusing(layout: FileLayout, read: FileWindow, first: number, last: number, buffers: ReusedBuffers): VisitedSpan {
-  const native = nativeChunkDecoding && layout.limits === undefined ? decodeReusingSlots(spanChunks(layout, first, last), read, buffers) : undefined;
+  const native = nativeChunkDecoding && layout.limits === undefined && startsWithNativeChunk(read, layout.index.offsets[first]!) ? decodeReusingSlots(spanChunks(layout, first, last), read, buffers) : undefined;
   return { window: native === undefined ? verifiedSpan(layout, read, first, last) : read, native };
 }
 
 function decodeReusingSlots(chunks: SpanChunks, read: FileWindow, buffers: ReusedBuffers): NativeSpan | undefined {
   const size = spanDecodedSize(chunks);
-  if (size > MAX_SPAN_OUTPUT || !startsWithNativeChunk(read.bytes, read.start, chunks)) return undefined;
+  if (size > MAX_SPAN_OUTPUT) return undefined;
   const values = (buffers.spanValues = grownBytes(buffers.spanValues, size));
   const pairs = 2 * spanRecordCount(chunks);
   const held = buffers.spanBounds;

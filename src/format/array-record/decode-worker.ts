@@ -113,7 +113,7 @@ function decodeShared(into: SharedArrayBuffer, bytes: Uint8Array, start: number,
 
 /** True when a span of `size` decoded bytes goes to {@link decodeNativeFirst}: it fits an output buffer, and its first chunk looks like one the addon decodes. */
 function nativeSpanFirst(window: FileWindow, span: DecodeRequest["chunks"], size: number): boolean {
-  return size <= MAX_SPAN_OUTPUT && mayDecodeNatively(span) && startsWithNativeChunk(window.bytes, window.start, span);
+  return size <= MAX_SPAN_OUTPUT && mayDecodeNatively(span) && startsWithNativeChunk(window, span.offsets[0]!);
 }
 
 /** A compressed span decoded into an output buffer of its own: its simple zstd and Snappy chunks natively, the rest into their slots after. */

@@ -53,12 +53,12 @@ export function allDecoded(decoded: Uint8Array): boolean {
 }
 
 /**
- * True when the span's first chunk lies inside its block in `bytes` as a simple zstd or Snappy
- * chunk: a look before allocating output for the addon (which checks everything), so spans of
- * other codecs allocate nothing for it.
+ * True when the chunk at file position `begin` lies inside its block in `window` as a simple zstd
+ * or Snappy chunk: a look at a span's first chunk before anything is allocated or gathered for
+ * the addon (which checks everything), so spans of other codecs cost only this.
  */
-export function startsWithNativeChunk(bytes: Uint8Array, start: number, chunks: SpanChunks): boolean {
-  return nativeChunkAt(bytes, chunks.offsets[0]! - start, chunks.offsets[0]!);
+export function startsWithNativeChunk(window: FileWindow, begin: number): boolean {
+  return nativeChunkAt(window.bytes, begin - window.start, begin);
 }
 
 /** The look of {@link startsWithNativeChunk} at the chunk at `bytes[at]`, file position `begin`. */
@@ -91,9 +91,10 @@ export function decodeOwnedSpan(layout: FileLayout, read: FileWindow, first: num
 
 /** The natively decoded chunks of {@link decodeOwnedSpan} (undefined for each chunk left), or undefined for none. */
 function ownedSpanChunks(layout: FileLayout, window: FileWindow, first: number, last: number): (ChunkRecords | undefined)[] | undefined {
+  if (!startsWithNativeChunk(window, layout.index.offsets[first]!)) return undefined;
   const chunks = spanChunks(layout, first, last);
   const size = spanDecodedSize(chunks);
-  if (!mayDecodeNatively(chunks) || size > MAX_SPAN_OUTPUT || !startsWithNativeChunk(window.bytes, window.start, chunks)) return undefined;
+  if (!mayDecodeNatively(chunks) || size > MAX_SPAN_OUTPUT) return undefined;
   // A slab view for a chunk or a few (a random read's async path), a buffer of its own for a span.
   const values = allocBytes(size);
   const bounds = new Float64Array(2 * spanRecordCount(chunks));
