@@ -104,9 +104,10 @@ function decodeShared(into: SharedArrayBuffer, bytes: Uint8Array, start: number,
   if (into.byteLength < needed) throw new RangeError(`shared output holds ${into.byteLength} bytes, the span needs ${needed}`);
   const values = new Uint8Array(into);
   const bounds = new Float64Array(2 * spanRecordCount(span));
-  const native = mayDecodeNatively(span) ? decodeSpanSlots(span, { bytes, start }, values, bytes.length, bounds) : undefined;
+  const read = { bytes, start, inPlace: true };
+  const native = mayDecodeNatively(span) && startsWithNativeChunk(read, span.offsets[0]!) ? decodeSpanSlots(span, read, values, bytes.length, bounds) : undefined;
   if (native !== undefined && allDecoded(native)) return { values, bounds };
-  const viewsSpan = decodeIntoSlots({ bytes, start, inPlace: true }, span, native, values, bytes.length, bounds, true);
+  const viewsSpan = decodeIntoSlots(read, span, native, values, bytes.length, bounds, true);
   if (viewsSpan && bytes.buffer !== into) values.set(bytes);
   return { values, bounds };
 }
