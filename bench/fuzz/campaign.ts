@@ -46,6 +46,9 @@ export function generatedCorpus(): CorpusFile[] {
     ["text_gs100_brotli", textRecords(4, 100, 0, 500), "group_size:100,brotli:1"],
     ["text_gs8_transpose", textRecords(5, 40, 0, 300), "group_size:8,transpose:true,zstd:1"],
     ["rand_gs3_uncompressed_multiblock", randomRecords(6, 30, 1000, 9000), "group_size:3,uncompressed"],
+    // One record per chunk: the native decoding of random reads' chunks (chunkDecoder) and of spans.
+    ["text_gs1_zstd", textRecords(7, 80, 0, 2000), "group_size:1,zstd:3"],
+    ["text_gs1_snappy", textRecords(8, 80, 0, 2000), "group_size:1,snappy"],
     ["empty", [], ""],
   ];
   return specs.map(([name, records, options]) => corpusFile(name, encodeArrayRecord(records, options)));

@@ -69,6 +69,9 @@ function typed(what: string, action: () => void): string {
   }
 }
 
+/** Records read one by one per damaged file (from the first): enough to cross several chunks of every corpus file. */
+const RANDOM_READS = 64;
+
 /** Checks one damaged file against the records of the file it was made from. */
 export function checkCase(original: readonly Uint8Array[], damaged: Uint8Array, limits: DecodeLimits): CaseOutcome {
   const strict = typed("strict read", () => {
@@ -77,6 +80,16 @@ export function checkCase(original: readonly Uint8Array[], damaged: Uint8Array, 
     if (got.length !== original.length) throw new Finding(`strict read returned ${got.length} records, the original has ${original.length}`);
     const wrong = got.findIndex((r, i) => !sameBytes(r, original[i]!));
     if (wrong >= 0) throw new Finding(`strict read returned a wrong record ${wrong}`);
+  });
+  // Each chunk read alone (random reads: one-record chunks take the native decoder's own call)
+  // gives the original record or a typed error, whatever the strict read found.
+  typed("random reads", () => {
+    const reader = ArrayRecordReader.openSync(new MemoryByteSource(damaged, "fuzz"), "", { limits });
+    for (let i = 0; i < Math.min(reader.numRecords, RANDOM_READS); i++) {
+      typed("random read", () => {
+        if (!sameBytes(reader.readSync(i), original[i]!)) throw new Finding(`random read ${i} returned a wrong record`);
+      });
+    }
   });
   const verify = typed("verify", () => void verifyArrayRecordSync(new MemoryByteSource(damaged, "fuzz")));
   let recover = "none";

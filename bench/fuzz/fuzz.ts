@@ -151,7 +151,7 @@ async function main(): Promise<void> {
   void findingList;
   console.log(JSON.stringify(figures, null, 1));
   if (findings.length === 0) {
-    console.log(`${stats.cases} damaged files: every strict read exact or typed, every recovery only original records (in order when it used a footer); no crash, hang or memory over ${settings.memoryMb} MiB`);
+    console.log(`${stats.cases} damaged files: every strict read and random read exact or typed, every recovery only original records (in order when it used a footer); no crash, hang or memory over ${settings.memoryMb} MiB`);
   }
   process.exit(findings.length === 0 ? 0 : 1);
 }
