@@ -8,10 +8,9 @@
 import { grownBytes } from "../bytes/slab.js";
 import { ChunkType } from "../riegeli/chunk-header.js";
 import { parseChunk, type Chunk, type FileWindow } from "../riegeli/chunk-reader.js";
-import { nativeChunkDecoding } from "../riegeli/native-chunk-decoder.js";
 import type { ChunkRecords } from "../riegeli/simple-chunk.js";
 import { checkDataChunk, dataChunkEntry, decodeCheckedDataChunk, spanChunks, spanDecodedSize, spanRecordCount, verifiedSpan, type DataChunkEntry, type FileLayout, type SpanChunks } from "./file-layout.js";
-import { decodeSpanSlots, MAX_SPAN_OUTPUT, startsWithNativeChunk, type NativeSpan } from "./native-chunks.js";
+import { decodeSpanSlots, MAX_SPAN_OUTPUT, spanGoesNative, type NativeSpan } from "./native-chunks.js";
 
 /**
  * A visit's callback: the record (borrowed: copy it with `slice()` to keep it) and its index. It is
@@ -44,7 +43,7 @@ export interface VisitedSpan {
  * codecs), the window comes back with its chunks verified in one call as before.
  */
 export function decodeSpanReusing(layout: FileLayout, read: FileWindow, first: number, last: number, buffers: ReusedBuffers): VisitedSpan {
-  const native = nativeChunkDecoding && layout.limits === undefined && startsWithNativeChunk(read, layout.index.offsets[first]!) ? decodeReusingSlots(spanChunks(layout, first, last), read, buffers) : undefined;
+  const native = spanGoesNative(layout.limits, read, layout.index.offsets[first]!) ? decodeReusingSlots(spanChunks(layout, first, last), read, buffers) : undefined;
   return { window: native === undefined ? verifiedSpan(layout, read, first, last) : read, native };
 }
 

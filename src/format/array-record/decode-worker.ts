@@ -11,7 +11,7 @@ import { ArrayRecordError, isArrayRecordError } from "../errors.js";
 import type { DecodeRequest, DecodeResponse } from "./parallel-decode.js";
 import { parseChunk, type Chunk, type FileWindow } from "../riegeli/chunk-reader.js";
 import { withVerifiedChunks } from "../riegeli/chunk-hashes.js";
-import { allDecoded, decodeSpanSlots, MAX_SPAN_OUTPUT, mayDecodeNatively, startsWithNativeChunk } from "./native-chunks.js";
+import { allDecoded, decodeSpanSlots, MAX_SPAN_OUTPUT, spanGoesNative } from "./native-chunks.js";
 import { CHUNK_HEADER_SIZE, ChunkType } from "../riegeli/chunk-header.js";
 import { BLOCK_HEADER_SIZE, USABLE_BLOCK_SIZE, remainingInBlock } from "../riegeli/blocks.js";
 import { CompressionByte } from "../riegeli/codecs.js";
@@ -105,7 +105,7 @@ function decodeShared(into: SharedArrayBuffer, bytes: Uint8Array, start: number,
   const values = new Uint8Array(into);
   const bounds = new Float64Array(2 * spanRecordCount(span));
   const read = { bytes, start, inPlace: true };
-  const native = mayDecodeNatively(span) && startsWithNativeChunk(read, span.offsets[0]!) ? decodeSpanSlots(span, read, values, bytes.length, bounds) : undefined;
+  const native = spanGoesNative(span.limits, read, span.offsets[0]!) ? decodeSpanSlots(span, read, values, bytes.length, bounds) : undefined;
   if (native !== undefined && allDecoded(native)) return { values, bounds };
   const viewsSpan = decodeIntoSlots(read, span, native, values, bytes.length, bounds, true);
   if (viewsSpan && bytes.buffer !== into) values.set(bytes);
@@ -114,7 +114,7 @@ function decodeShared(into: SharedArrayBuffer, bytes: Uint8Array, start: number,
 
 /** True when a span of `size` decoded bytes goes to {@link decodeNativeFirst}: it fits an output buffer, and its first chunk looks like one the addon decodes. */
 function nativeSpanFirst(window: FileWindow, span: DecodeRequest["chunks"], size: number): boolean {
-  return size <= MAX_SPAN_OUTPUT && mayDecodeNatively(span) && startsWithNativeChunk(window, span.offsets[0]!);
+  return size <= MAX_SPAN_OUTPUT && spanGoesNative(span.limits, window, span.offsets[0]!);
 }
 
 /** A compressed span decoded into an output buffer of its own: its simple zstd and Snappy chunks natively, the rest into their slots after. */

@@ -17,6 +17,7 @@ import type { FileWindow } from "../riegeli/chunk-reader.js";
 import { CompressionByte } from "../riegeli/codecs.js";
 import { decodeChunksNatively, decodeRecordChunkNatively, nativeChunkDecoding } from "../riegeli/native-chunk-decoder.js";
 import type { ChunkRecords } from "../riegeli/simple-chunk.js";
+import type { DecodeLimits } from "./decode-limits.js";
 import { decodeDataChunk, decodeReadDataChunk, spanChunks, spanDecodedSize, spanRecordCount, verifiedSpan, type FileLayout, type SpanChunks } from "./file-layout.js";
 
 /**
@@ -30,11 +31,6 @@ export interface NativeSpan {
   readonly values: Uint8Array;
   readonly bounds: Float64Array;
   readonly decoded: Uint8Array;
-}
-
-/** True when a span's chunks may go to the addon: it is loaded and no decode limits are set (those checks stay in TypeScript). */
-export function mayDecodeNatively(chunks: SpanChunks): boolean {
-  return nativeChunkDecoding && chunks.limits === undefined;
 }
 
 /**
@@ -53,17 +49,23 @@ export function allDecoded(decoded: Uint8Array): boolean {
 }
 
 /**
- * True when the chunk at file position `begin` lies inside its block in `window` as a simple zstd
- * or Snappy chunk: a look at a span's first chunk before anything is allocated or gathered for
- * the addon (which checks everything), so spans of other codecs cost only this.
+ * True when a span whose first chunk begins at file position `begin` in `window` goes to the
+ * addon: it is loaded, no decode limits are set (those checks stay in TypeScript), and that chunk
+ * lies inside its block as a simple zstd or Snappy chunk. A look before anything is gathered or
+ * allocated for the addon (which checks everything), so spans of other codecs, or of chunks longer
+ * than a block (group_size:256), cost only this.
  */
-export function startsWithNativeChunk(window: FileWindow, begin: number): boolean {
-  return nativeChunkAt(window.bytes, begin - window.start, begin);
+export function spanGoesNative(limits: DecodeLimits | undefined, window: FileWindow, begin: number): boolean {
+  return nativeChunkDecoding && limits === undefined && nativeChunkAt(window.bytes, begin - window.start, begin);
 }
 
-/** The look of {@link startsWithNativeChunk} at the chunk at `bytes[at]`, file position `begin`. */
+/** The look of {@link spanGoesNative} at the chunk at `bytes[at]`, file position `begin`. */
 function nativeChunkAt(bytes: Uint8Array, at: number, begin: number): boolean {
-  if (remainingInBlock(begin) <= CHUNK_HEADER_SIZE || at < 0 || at + CHUNK_HEADER_SIZE >= bytes.length || bytes[at + 24] !== ChunkType.SIMPLE) return false;
+  const room = remainingInBlock(begin);
+  if (room <= CHUNK_HEADER_SIZE || at < 0 || at + CHUNK_HEADER_SIZE >= bytes.length || bytes[at + 24] !== ChunkType.SIMPLE) return false;
+  // data_size (u64 at 8) must leave header and data inside the block.
+  const dataSize = (bytes[at + 8]! | (bytes[at + 9]! << 8) | (bytes[at + 10]! << 16) | (bytes[at + 11]! << 24)) >>> 0;
+  if ((bytes[at + 12]! | bytes[at + 13]! | bytes[at + 14]! | bytes[at + 15]!) !== 0 || CHUNK_HEADER_SIZE + dataSize > room) return false;
   const compression = bytes[at + CHUNK_HEADER_SIZE];
   return compression === CompressionByte.ZSTD || compression === CompressionByte.SNAPPY;
 }
@@ -91,10 +93,10 @@ export function decodeOwnedSpan(layout: FileLayout, read: FileWindow, first: num
 
 /** The natively decoded chunks of {@link decodeOwnedSpan} (undefined for each chunk left), or undefined for none. */
 function ownedSpanChunks(layout: FileLayout, window: FileWindow, first: number, last: number): (ChunkRecords | undefined)[] | undefined {
-  if (!startsWithNativeChunk(window, layout.index.offsets[first]!)) return undefined;
+  if (!spanGoesNative(layout.limits, window, layout.index.offsets[first]!)) return undefined;
   const chunks = spanChunks(layout, first, last);
   const size = spanDecodedSize(chunks);
-  if (!mayDecodeNatively(chunks) || size > MAX_SPAN_OUTPUT) return undefined;
+  if (size > MAX_SPAN_OUTPUT) return undefined;
   // A slab view for a chunk or a few (a random read's async path), a buffer of its own for a span.
   const values = allocBytes(size);
   const bounds = new Float64Array(2 * spanRecordCount(chunks));
@@ -143,9 +145,9 @@ export function decodeReadChunk(layout: FileLayout, window: FileWindow, c: numbe
 function recordChunkNatively(layout: FileLayout, window: FileWindow, c: number): ChunkRecords | undefined {
   const { index } = layout;
   const begin = index.offsets[c]!;
-  if (!nativeChunkDecoding || window.start !== begin || layout.limits !== undefined || index.recordsIn(c) !== 1) return undefined;
+  if (window.start !== begin || index.recordsIn(c) !== 1 || !spanGoesNative(layout.limits, window, begin)) return undefined;
   const size = index.decodedSizes[c]!;
-  if (size === 0 || size > MAX_NATIVE_RECORD || !nativeChunkAt(window.bytes, 0, begin)) return undefined;
+  if (size === 0 || size > MAX_NATIVE_RECORD) return undefined;
   const out = allocBytes(size);
   return decodeRecordChunkNatively(window.bytes, begin, index.offsets[c + 1]!, out) ? { count: 1, values: out, starts: undefined } : undefined;
 }
