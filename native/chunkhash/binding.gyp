@@ -4,7 +4,7 @@
   },
   "targets": [
     {
-      "target_name": "zstd_decompress",
+      "target_name": "zstd",
       "type": "static_library",
       "sources": [
         "<(zstd_lib)/common/debug.c",
@@ -17,7 +17,20 @@
         "<(zstd_lib)/decompress/zstd_ddict.c",
         "<(zstd_lib)/decompress/zstd_decompress.c",
         "<(zstd_lib)/decompress/zstd_decompress_block.c",
-        "<(zstd_lib)/decompress/huf_decompress_amd64.S"
+        "<(zstd_lib)/decompress/huf_decompress_amd64.S",
+        "<(zstd_lib)/compress/fse_compress.c",
+        "<(zstd_lib)/compress/hist.c",
+        "<(zstd_lib)/compress/huf_compress.c",
+        "<(zstd_lib)/compress/zstd_compress.c",
+        "<(zstd_lib)/compress/zstd_compress_literals.c",
+        "<(zstd_lib)/compress/zstd_compress_sequences.c",
+        "<(zstd_lib)/compress/zstd_compress_superblock.c",
+        "<(zstd_lib)/compress/zstd_double_fast.c",
+        "<(zstd_lib)/compress/zstd_fast.c",
+        "<(zstd_lib)/compress/zstd_lazy.c",
+        "<(zstd_lib)/compress/zstd_ldm.c",
+        "<(zstd_lib)/compress/zstd_opt.c",
+        "<(zstd_lib)/compress/zstd_preSplit.c"
       ],
       "cflags": ["-O3", "-fvisibility=hidden"],
       "defines": ["ZSTD_NO_TRACE", "XXH_NAMESPACE=ARRAYRECORD_ZSTD_", "ZSTDLIB_VISIBLE=", "ZSTDERRORLIB_VISIBLE="],
@@ -25,9 +38,9 @@
     },
     {
       "target_name": "chunkhash",
-      "sources": ["chunkhash.c", "chunkdecode.c", "../snappy/snappy-codec.c"],
+      "sources": ["chunkhash.c", "chunkdecode.c", "chunkencode.c", "../snappy/snappy-codec.c"],
       "include_dirs": ["../snappy"],
-      "dependencies": ["zstd_decompress"],
+      "dependencies": ["zstd"],
       "cflags": ["-O2", "-fvisibility=hidden"]
     }
   ]

@@ -39,43 +39,26 @@
 #include "snappy-codec.h"
 #include "zstd.h"
 
-#define CHUNK_TYPE_SIMPLE 0x72u
 #define COMPRESSION_ZSTD 0x7au
 #define COMPRESSION_SNAPPY 0x73u
 #define MAX_SAFE_INTEGER 9007199254740991ull
 /* Largest sizes stream decoded here (10 bytes per record at most); larger ones go to the caller. */
 #define MAX_SIZES_BYTES (16u << 20)
 
-/* Per thread (N-API environment): the decoding context and the buffer sizes streams decode into. */
-typedef struct {
-  ZSTD_DCtx* dctx;
-  uint8_t* sizes;
-  size_t sizes_capacity;
-} decoder;
-
-static void free_decoder(napi_env env, void* data, void* hint) {
-  (void)env;
-  (void)hint;
-  decoder* d = data;
-  ZSTD_freeDCtx(d->dctx);
-  free(d->sizes);
-  free(d);
-}
-
-static decoder* decoder_of(napi_env env) {
-  void* data = NULL;
-  if (napi_get_instance_data(env, &data) == napi_ok && data != NULL) return data;
-  decoder* d = calloc(1, sizeof(decoder));
-  if (d == NULL) return NULL;
-  d->dctx = ZSTD_createDCtx();
-  /* As codecs.ts's context: every window a writer may choose (window_log up to 31). */
-  if (d->dctx == NULL || ZSTD_isError(ZSTD_DCtx_setParameter(d->dctx, ZSTD_d_windowLogMax, 31)) ||
-      napi_set_instance_data(env, d, free_decoder, NULL) != napi_ok) {
-    ZSTD_freeDCtx(d->dctx);
-    free(d);
-    return NULL;
+/* This thread's state with its decoding context, or NULL (out of memory). */
+static thread_state* decoder_of(napi_env env) {
+  thread_state* s = thread_state_of(env);
+  if (s == NULL) return NULL;
+  if (s->dctx == NULL) {
+    ZSTD_DCtx* dctx = ZSTD_createDCtx();
+    /* As codecs.ts's context: every window a writer may choose (window_log up to 31). */
+    if (dctx == NULL || ZSTD_isError(ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax, 31))) {
+      ZSTD_freeDCtx(dctx);
+      return NULL;
+    }
+    s->dctx = dctx;
   }
-  return d;
+  return s;
 }
 
 /* A varint at *p before end as readVarint (src/format/varint.ts) accepts it: at most 10 bytes, the
@@ -95,21 +78,8 @@ static int read_varint(const uint8_t** p, const uint8_t* end, uint64_t* value) {
   return 0;
 }
 
-/* Block arithmetic as src/format/riegeli/blocks.ts does it. */
-static uint64_t remaining_in_block(uint64_t p) {
-  uint64_t offset = p % BLOCK_SIZE;
-  return offset == 0 ? 0 : BLOCK_SIZE - offset;
-}
-static uint64_t add_with_overhead(uint64_t begin, uint64_t n) {
-  return begin + n + BLOCK_HEADER_SIZE * ((n + (begin + USABLE_BLOCK_SIZE - 1) % BLOCK_SIZE) / USABLE_BLOCK_SIZE);
-}
-static uint64_t round_up_to_boundary(uint64_t p) {
-  uint64_t room = remaining_in_block(p);
-  return room > USABLE_BLOCK_SIZE - 1 ? p + room - (USABLE_BLOCK_SIZE - 1) : p;
-}
-
 /* A stream [p, end) compressed as `compression` says, decoding to exactly n bytes at dst. */
-static int decodes_exactly(decoder* d, uint8_t compression, uint8_t* dst, uint64_t n, const uint8_t* p, const uint8_t* end) {
+static int decodes_exactly(thread_state* d, uint8_t compression, uint8_t* dst, uint64_t n, const uint8_t* p, const uint8_t* end) {
   if (compression == COMPRESSION_SNAPPY) return snappy_decode(p, (size_t)(end - p), dst, (size_t)n) == (int64_t)n;
   size_t got = ZSTD_decompressDCtx(d->dctx, dst, (size_t)n, p, (size_t)(end - p));
   return !ZSTD_isError(got) && got == n;
@@ -130,16 +100,14 @@ static const uint8_t* compressed_simple_chunk(const chunk_args* a, size_t k, uin
   uint64_t data_size = load64(header + 8);
   uint64_t type_and_records = load64(header + 24);
   if ((type_and_records & 0xff) != CHUNK_TYPE_SIMPLE || type_and_records >> 8 != records || load64(header + 32) != decoded_size) return NULL;
-  uint64_t end = add_with_overhead(begin, CHUNK_HEADER_SIZE + data_size);
-  uint64_t stretched = round_up_to_boundary(begin + records);
-  if (stretched > end) end = stretched;
+  uint64_t end = chunk_end(begin, CHUNK_HEADER_SIZE + data_size, records);
   if (end > begin + room || !((double)end <= a->offsets[k + 1])) return NULL;
   if (data_size == 0 || (header[CHUNK_HEADER_SIZE] != COMPRESSION_ZSTD && header[CHUNK_HEADER_SIZE] != COMPRESSION_SNAPPY)) return NULL;
   return chunk_verified(a->key, a->bytes, a->length, a->start, offset) ? header : NULL;
 }
 
 /* Decodes chunk k into out[at..] and its record bounds into bounds[0..]; 0 where the caller must decode it. */
-static int decode_chunk(decoder* d, const chunk_args* a, size_t k, uint64_t records, uint64_t decoded_size, uint8_t* out, uint64_t at, double* bounds) {
+static int decode_chunk(thread_state* d, const chunk_args* a, size_t k, uint64_t records, uint64_t decoded_size, uint8_t* out, uint64_t at, double* bounds) {
   if (records == 0 || decoded_size == 0) return 0;
   const uint8_t* header = compressed_simple_chunk(a, k, records, decoded_size);
   if (header == NULL) return 0;
@@ -151,12 +119,7 @@ static int decode_chunk(decoder* d, const chunk_args* a, size_t k, uint64_t reco
   if (!read_varint(&p, data_end, &sizes_length) || sizes_length > (uint64_t)(data_end - p)) return 0;
   const uint8_t* sizes_end = p + sizes_length;
   if (!read_varint(&p, sizes_end, &sizes_size) || sizes_size == 0 || sizes_size > 10 * records || sizes_size > MAX_SIZES_BYTES) return 0;
-  if (sizes_size > d->sizes_capacity) {
-    uint8_t* grown = realloc(d->sizes, (size_t)sizes_size);
-    if (grown == NULL) return 0;
-    d->sizes = grown;
-    d->sizes_capacity = (size_t)sizes_size;
-  }
+  if (!grow_buffer(&d->sizes, &d->sizes_capacity, (size_t)sizes_size)) return 0;
   if (!decodes_exactly(d, compression, d->sizes, sizes_size, p, sizes_end)) return 0;
   p = sizes_end;
   if (!read_varint(&p, data_end, &values_size) || values_size != decoded_size || !decodes_exactly(d, compression, out + at, decoded_size, p, data_end)) return 0;
@@ -205,7 +168,7 @@ static napi_value decode_chunks(napi_env env, napi_callback_info info) {
     bounds_end += 2 * num_records[k];
   }
   if (!(out_end <= (double)out_length) || !(bounds_end <= (double)bounds_length)) return throw_usage(env, usage);
-  decoder* d = decoder_of(env);
+  thread_state* d = decoder_of(env);
   if (d == NULL) {
     napi_throw_error(env, NULL, "cannot make a zstd decoder");
     return NULL;
@@ -239,7 +202,7 @@ static napi_value decode_one_chunk(napi_env env, napi_callback_info info) {
       !typed_bytes(env, argv[4], napi_uint8_array, (void**)&out, &out_length) || !is_position(start)) {
     return throw_usage(env, usage);
   }
-  decoder* d = decoder_of(env);
+  thread_state* d = decoder_of(env);
   if (d == NULL) {
     napi_throw_error(env, NULL, "cannot make a zstd decoder");
     return NULL;

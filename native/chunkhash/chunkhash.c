@@ -47,6 +47,8 @@
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 
+#include "zstd.h"
+
 #define AVX2 __attribute__((target("avx2")))
 
 typedef struct {
@@ -118,6 +120,40 @@ AVX2 static uint64_t hh_hash64(const uint8_t* key_bytes, const uint8_t* data, si
   }
   __m256i sum = _mm256_add_epi64(_mm256_add_epi64(s.v0, s.v1), _mm256_add_epi64(s.mul0, s.mul1));
   return (uint64_t)_mm_cvtsi128_si64(_mm256_castsi256_si128(sum));
+}
+
+uint64_t riegeli_hash(const uint8_t* key, const uint8_t* data, size_t n) { return hh_hash64(key, data, n); }
+
+static void free_thread_state(napi_env env, void* data, void* hint) {
+  (void)env;
+  (void)hint;
+  thread_state* s = data;
+  ZSTD_freeDCtx(s->dctx);
+  ZSTD_freeCCtx(s->cctx);
+  free(s->sizes);
+  free(s->data);
+  free(s);
+}
+
+thread_state* thread_state_of(napi_env env) {
+  void* data = NULL;
+  if (napi_get_instance_data(env, &data) == napi_ok && data != NULL) return data;
+  thread_state* s = calloc(1, sizeof(thread_state));
+  if (s == NULL) return NULL;
+  if (napi_set_instance_data(env, s, free_thread_state, NULL) != napi_ok) {
+    free(s);
+    return NULL;
+  }
+  return s;
+}
+
+int grow_buffer(uint8_t** buffer, size_t* capacity, size_t n) {
+  if (n <= *capacity) return 1;
+  uint8_t* grown = realloc(*buffer, n);
+  if (grown == NULL) return 0;
+  *buffer = grown;
+  *capacity = n;
+  return 1;
 }
 
 /*
@@ -310,6 +346,7 @@ NAPI_MODULE_INIT() {
     export_function(env, exports, "chunkVerifier", chunk_verifier);
     export_function(env, exports, "sealChunks", seal_chunks);
     export_chunk_decoder(env, exports);
+    export_chunk_encoder(env, exports);
   }
   return exports;
 }

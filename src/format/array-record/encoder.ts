@@ -16,6 +16,8 @@ import { TransposedChunkBuilder } from "../riegeli/transposed-chunk-encoder.js";
 import { writerOptionsToString, type WriterOptions } from "./options.js";
 import { checkEncodedChunk, type EncodedChunk } from "./encoded-chunks.js";
 import { DeferredChunkHashes } from "../riegeli/chunk-hashes.js";
+import { encodeGroupsNatively, nativeCodecFor, type NativeCodec } from "../riegeli/native-chunk-encoder.js";
+import { BLOCK_SIZE } from "../riegeli/blocks.js";
 
 /** The ArrayRecord footer format version. */
 const FORMAT_VERSION = 1;
@@ -29,6 +31,12 @@ const JOB_BYTES = 256 * 1024;
 /** …or this many groups. */
 const JOB_GROUPS = 256;
 
+/** How the encoder may encode its chunks (tests turn the native encoder off to compare the two). */
+export interface EncoderChoices {
+  /** Encode simple chunks with the native encoder where it applies (default true). */
+  native?: boolean;
+}
+
 /** Groups handed to an encode worker as one job, not yet placed in the file. */
 interface PendingJob {
   id: number;
@@ -39,7 +47,9 @@ interface PendingJob {
 /**
  * Encodes records into ArrayRecord file bytes, chunk by chunk. With `max_parallelism` ≥ 2 (and no
  * transpose) simple chunks are compressed on worker threads and placed in file order, giving the
- * same bytes as encoding them here.
+ * same bytes as encoding them here. Otherwise, where the native encoder applies (simple
+ * uncompressed, zstd or Snappy chunks, no padding to block boundaries), full groups are collected
+ * and encoded and laid out in batches by one native call each, again with the same bytes.
  */
 export class ArrayRecordEncoder {
   /** File position of the next chunk. */
@@ -61,10 +71,17 @@ export class ArrayRecordEncoder {
   private closed: number[] = [];
   /** Group buffers the workers gave back, for the next groups. */
   private readonly spare: { sizes: Uint8Array; values: Uint8Array }[] = [];
+  /** The native encoder's codec when closed groups are batched for it; else undefined. */
+  private readonly nativeCodec: NativeCodec | undefined;
+  /** Chunk begins the native encoder reports, reused. */
+  private nativeBegins = new Float64Array(JOB_GROUPS + 1);
   /** Label for errors from workers. */
   file = "";
 
-  constructor(private readonly options: WriterOptions) {
+  constructor(
+    private readonly options: WriterOptions,
+    choices: EncoderChoices = {},
+  ) {
     // With transpose every data chunk is a transposed chunk, as C++ writes them.
     this.builder = options.transpose ? new TransposedChunkBuilder(options.transposeBucketSize) : new SimpleChunkBuilder();
     this.compressor = new StreamCompressor(options.compression, options.windowLog);
@@ -73,6 +90,8 @@ export class ArrayRecordEncoder {
     this.optionsString = writerOptionsToString(options, 1);
     this.workers = options.transpose ? 0 : encodeWorkerCount(options.maxParallelism, options.compression);
     this.pool = this.workers > 0 ? sharedEncodePool() : undefined;
+    const nativeApplies = choices.native !== false && this.workers === 0 && !options.transpose && !options.padToBlockBoundary;
+    this.nativeCodec = nativeApplies ? nativeCodecFor(options.compression, options.windowLog) : undefined;
     this.emit({ chunkType: ChunkType.SIGNATURE, data: new Uint8Array(0), numRecords: 0, decodedDataSize: 0 });
   }
 
@@ -101,6 +120,7 @@ export class ArrayRecordEncoder {
    */
   addEncodedChunk(chunk: EncodedChunk): void {
     checkEncodedChunk(chunk, this.options);
+    this.encodeClosedNatively();
     this.place(chunk.chunkType, chunk.header, chunk.data, chunk.numRecords, chunk.decodedDataSize);
     this.recordCount += chunk.numRecords;
   }
@@ -115,6 +135,7 @@ export class ArrayRecordEncoder {
   /** Emits the last partial chunk, the footer and the postscript. No records may follow. */
   finish(): void {
     if (this.builder.count > 0) this.flushChunk();
+    this.encodeClosedNatively();
     if (this.closed.length > 0) this.submit();
     while (this.inFlight.length > 0) this.placeOldest();
     const footerOffset = this.position;
@@ -155,6 +176,12 @@ export class ArrayRecordEncoder {
   }
 
   private flushChunk(): void {
+    if (this.nativeCodec !== undefined) {
+      const builder = this.builder as SimpleChunkBuilder;
+      builder.endGroup();
+      if (builder.heldBytes >= JOB_BYTES || builder.closedGroups >= JOB_GROUPS) this.encodeClosedNatively();
+      return;
+    }
     if (this.pool !== undefined) {
       const builder = this.builder as SimpleChunkBuilder;
       this.closed.push(builder.count, builder.decodedDataSize);
@@ -168,6 +195,37 @@ export class ArrayRecordEncoder {
     const chunkOffset = this.emitBuilt(this.builder, this.compressor, chunkType);
     this.entries.push({ chunkOffset, decodedDataSize, numRecords });
     if (this.options.padToBlockBoundary) this.padToBoundary();
+  }
+
+  /**
+   * Encodes the closed groups natively into the output, with their footer entries. Each call
+   * reserves room for the most the remaining groups could take and gives back what they did not.
+   */
+  private encodeClosedNatively(): void {
+    if (this.nativeCodec === undefined) return;
+    const builder = this.builder as SimpleChunkBuilder;
+    const count = builder.closedGroups;
+    if (count === 0) return;
+    const batch = builder.closedGroupsView();
+    const groups = Float64Array.from(batch.groups);
+    if (this.nativeBegins.length < count + 1) this.nativeBegins = new Float64Array(count + 1);
+    const begins = this.nativeBegins;
+    for (let from = 0; from < count; ) {
+      const room = mostBytesOf(groups, from, count);
+      const { bytes, at } = this.output.reserve(room);
+      const done = encodeGroupsNatively(this.nativeCodec, batch, groups, from, count, { out: bytes, outAt: at, position: this.position }, begins);
+      const end = begins[done]!;
+      this.output.unreserve(room - (end - this.position));
+      if (done === 0) throw new RangeError(`native chunk encoder placed nothing in ${room} bytes`);
+      for (let k = 0; k < done; k++) {
+        const g = 3 * (from + k);
+        const decodedDataSize = groups[g + 1]! - (g === 0 ? 0 : groups[g - 2]!);
+        this.entries.push({ chunkOffset: begins[k]!, decodedDataSize, numRecords: groups[g + 2]! });
+      }
+      this.position = end;
+      from += done;
+    }
+    builder.dropClosedGroups();
   }
 
   /** Hands the closed groups to a worker; waits for the oldest job when too many are in flight. */
@@ -213,4 +271,19 @@ export class ArrayRecordEncoder {
     this.position = writeChunk(this.output, begin, content, this.deferredHashes);
     return begin;
   }
+}
+
+/**
+ * At least the file bytes simple chunks of groups `[from, to)` of `groups` (flat triples, see
+ * `RecordGroups`) can take whatever the codec: a stream of n bytes takes at most n + n / 6 + 42
+ * (Snappy's bound) or n + n / 256 + 74 (zstd's), a chunk adds its header, varints and block
+ * headers, and is stretched to at least one position per record.
+ */
+function mostBytesOf(groups: Float64Array, from: number, to: number): number {
+  const sizesFrom = from === 0 ? 0 : groups[3 * from - 3]!;
+  const valuesFrom = from === 0 ? 0 : groups[3 * from - 2]!;
+  const bytes = groups[3 * to - 3]! - sizesFrom + (groups[3 * to - 2]! - valuesFrom);
+  let records = 0;
+  for (let g = from; g < to; g++) records += groups[3 * g + 2]!;
+  return Math.ceil(bytes * 1.2) + 512 * (to - from) + records + 2 * BLOCK_SIZE;
 }

@@ -22,6 +22,12 @@ export class OutputBuffer {
     return { bytes: this.bytes, at };
   }
 
+  /** Gives back the last `n` bytes reserved and not written (a reservation made for the most a step could write). */
+  unreserve(n: number): void {
+    if (n < 0 || n > this.length) throw new RangeError(`cannot give back ${n} of ${this.length} bytes`);
+    this.length -= n;
+  }
+
   /**
    * The bytes written so far, emptying the buffer. With `reuse` the returned view is only valid
    * until the next write (for a synchronous consumer); otherwise a fresh allocation follows.

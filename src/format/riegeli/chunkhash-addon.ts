@@ -1,14 +1,14 @@
 /**
- * Our `native/chunkhash` addon (HighwayHash-64 with AVX2, chunk verification, and the decoding of
- * simple zstd chunks; built from source by node-gyp on install), loaded once per thread: null
+ * Our `native/chunkhash` addon (HighwayHash-64 with AVX2, chunk verification, the decoding of
+ * simple zstd and Snappy chunks and the encoding of a writer's; built from source by node-gyp on install), loaded once per thread: null
  * where it was not built, has no AVX2 engine, or disagrees with our hash on a sample. Its users
- * (chunk-hashes.ts, native-chunk-decoder.ts) keep their TypeScript paths for that case.
+ * (chunk-hashes.ts, native-chunk-decoder.ts, native-chunk-encoder.ts) keep their TypeScript paths for that case.
  */
 import { createRequire } from "node:module";
 import { highwayHash64, RIEGELI_HASH_KEY } from "./highwayhash.js";
 import { keyToBytes } from "./highwayhash-shared.js";
 
-/** The addon's functions (native/chunkhash/chunkhash.c and chunkdecode.c say what each does). */
+/** The addon's functions (native/chunkhash/chunkhash.c, chunkdecode.c and chunkencode.c say what each does). */
 export interface ChunkHashAddon {
   hash(key: Uint8Array, data: Uint8Array, out: Uint8Array): void;
   verifyChunks(key: Uint8Array, bytes: Uint8Array, start: number, offsets: Float64Array, count: number, verified: Uint8Array): number;
@@ -29,6 +29,21 @@ export interface ChunkHashAddon {
     decoded: Uint8Array,
   ): number;
   chunkDecoder(key: Uint8Array): (bytes: Uint8Array, start: number, begin: number, limit: number, out: Uint8Array) => boolean;
+  encodeChunks(
+    key: Uint8Array,
+    codec: number,
+    level: number,
+    windowLog: number,
+    sizes: Uint8Array,
+    values: Uint8Array,
+    groups: Float64Array,
+    from: number,
+    to: number,
+    out: Uint8Array,
+    outAt: number,
+    position: number,
+    begins: Float64Array,
+  ): number;
 }
 
 /** The Riegeli hash key as the addon takes it. */
@@ -40,7 +55,7 @@ export const addon: ChunkHashAddon | null = loadAddon();
 function loadAddon(): ChunkHashAddon | null {
   try {
     const loaded = createRequire(import.meta.url)("arrayrecord-chunkhash") as Partial<ChunkHashAddon>;
-    const names = ["hash", "verifyChunks", "sealChunks", "chunkVerifier", "decodeChunks", "chunkDecoder"] as const;
+    const names = ["hash", "verifyChunks", "sealChunks", "chunkVerifier", "decodeChunks", "chunkDecoder", "encodeChunks"] as const;
     if (names.some((name) => loaded[name] === undefined)) return null;
     const out = new Uint8Array(8);
     // Every tail length (0..31 bytes after whole packets) and a few packets.

@@ -172,6 +172,29 @@ export class SimpleChunkBuilder {
   }
 
   /**
+   * The closed groups (see {@link endGroup}) as views of this builder's buffers, for a caller that
+   * encodes them here; valid until the builder next changes. Then {@link dropClosedGroups}.
+   */
+  closedGroupsView(): RecordGroups {
+    const groups = this.groups;
+    const sizesEnd = groups.length === 0 ? 0 : groups[groups.length - 3]!;
+    return { sizes: this.sizes.subarray(0, sizesEnd), values: this.values.subarray(0, this.groupValuesStart), groups };
+  }
+
+  /** Forgets the closed groups, keeping the records of the group being collected. */
+  dropClosedGroups(): void {
+    const groups = this.groups;
+    if (groups.length === 0) return;
+    const sizesEnd = groups[groups.length - 3]!;
+    this.sizes.copyWithin(0, sizesEnd, this.sizesLength);
+    this.sizesLength -= sizesEnd;
+    this.values.copyWithin(0, this.groupValuesStart, this.valuesLength);
+    this.valuesLength -= this.groupValuesStart;
+    this.groupValuesStart = 0;
+    this.groups = [];
+  }
+
+  /**
    * Hands the closed groups over without encoding them (to a worker that will) and empties the
    * builder, which continues in `next` buffers (e.g. ones a worker gave back) or fresh ones.
    * Call after {@link endGroup}, with no record added since.
