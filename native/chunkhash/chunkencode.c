@@ -23,6 +23,13 @@
  *   Stops before a group whose chunk might not fit in out after outAt. begins[k] is the begin of
  *   chunk from + k and begins[done] the end of the last; returns done (groups encoded). Throws
  *   TypeError on bad arguments, Error if the codec fails (out of memory; Snappy input of 4 GiB or more).
+ *
+ * encodeChunksPacked(key, codec, level, windowLog, sizes, values, groups, from, to, out: Uint8Array,
+ *                    outAt: number, ends: Float64Array): number
+ *   The encode workers' side, as encode-groups.ts lays a job out: each group's chunk as its
+ *   40-byte header and data back to back from out[outAt] (no positions, block headers or
+ *   padding: the writer places them later); ends[k] is where chunk from + k ends, counted from
+ *   outAt. Stops before a chunk that might not fit; returns how many were encoded.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -150,10 +157,10 @@ typedef struct {
   uint8_t* key;
   settings s;
   uint8_t *sizes, *values, *out;
-  size_t sizes_length, values_length, out_length, groups_length, begins_length;
-  double *groups, *begins;
+  size_t sizes_length, values_length, out_length, groups_length, marks_length;
+  double *groups, *marks; /* marks: begins (laid out) or ends (packed) */
   size_t from, to, out_at;
-  uint64_t position;
+  uint64_t position; /* laid out only */
 } encode_args;
 
 static int read_index(napi_env env, napi_value v, size_t limit, size_t* out) {
@@ -184,9 +191,9 @@ static int group_bounds(const encode_args* a, size_t g, size_t* sizes_from, size
   return 1;
 }
 
-static int read_encode_args(napi_env env, napi_value* argv, encode_args* a) {
+/* Reads argv[0..11) (key .. outAt), then position and begins (laid out) or ends (packed). */
+static int read_encode_args(napi_env env, napi_value* argv, int packed, encode_args* a) {
   size_t key_length;
-  double position;
   if (!typed_bytes(env, argv[0], napi_uint8_array, (void**)&a->key, &key_length) || key_length != 32 ||
       !read_int(env, argv[1], CODEC_NONE, CODEC_SNAPPY, &a->s.codec) || !read_int(env, argv[2], ZSTD_minCLevel(), ZSTD_maxCLevel(), &a->s.level) ||
       !read_int(env, argv[3], 0, 31, &a->s.window_log) || (a->s.window_log != 0 && a->s.window_log < 10) ||
@@ -194,14 +201,52 @@ static int read_encode_args(napi_env env, napi_value* argv, encode_args* a) {
       !typed_bytes(env, argv[5], napi_uint8_array, (void**)&a->values, &a->values_length) ||
       !typed_bytes(env, argv[6], napi_float64_array, (void**)&a->groups, &a->groups_length) ||
       !read_index(env, argv[7], a->groups_length / 3, &a->from) || !read_index(env, argv[8], a->groups_length / 3, &a->to) || a->from > a->to ||
-      !typed_bytes(env, argv[9], napi_uint8_array, (void**)&a->out, &a->out_length) || !read_index(env, argv[10], a->out_length, &a->out_at) ||
-      napi_get_value_double(env, argv[11], &position) != napi_ok || !is_position(position) ||
-      remaining_in_block((uint64_t)position) >= USABLE_BLOCK_SIZE ||
-      !typed_bytes(env, argv[12], napi_float64_array, (void**)&a->begins, &a->begins_length) || a->begins_length < a->to - a->from + 1) {
+      !typed_bytes(env, argv[9], napi_uint8_array, (void**)&a->out, &a->out_length) || !read_index(env, argv[10], a->out_length, &a->out_at)) {
     return 0;
   }
-  a->position = (uint64_t)position;
+  a->position = 0;
+  if (!packed) {
+    double position;
+    if (napi_get_value_double(env, argv[11], &position) != napi_ok || !is_position(position) || remaining_in_block((uint64_t)position) >= USABLE_BLOCK_SIZE) return 0;
+    a->position = (uint64_t)position;
+  }
+  if (!typed_bytes(env, argv[packed ? 11 : 12], napi_float64_array, (void**)&a->marks, &a->marks_length) || a->marks_length < a->to - a->from + 1) return 0;
+  for (size_t g = a->from; g < a->to; g++) {
+    size_t sf, st, vf, vt;
+    uint64_t records;
+    if (!group_bounds(a, g, &sf, &st, &vf, &vt, &records)) return 0;
+  }
   return 1;
+}
+
+/*
+ * Writes the data of the chunk of a group (sizes[sf, st), values[vf, vt)) at data, which has
+ * `bound` bytes (encode_bound); returns its length, or SIZE_MAX when the codec fails. Data:
+ * compression byte, varint(length of the sizes stream), sizes stream, values stream; the sizes
+ * stream is written after room for the longest varint, then moved up to it.
+ */
+static size_t encode_data(ZSTD_CCtx* cctx, const encode_args* a, size_t sf, size_t st, size_t vf, size_t vt, uint8_t* data, size_t bound) {
+  size_t sizes_bound = stream_bound(a->s.codec, st - sf);
+  data[0] = COMPRESSION_BYTE[a->s.codec];
+  size_t sizes_stream = write_stream(cctx, &a->s, a->sizes + sf, st - sf, data + 11, sizes_bound);
+  if (sizes_stream == SIZE_MAX) return SIZE_MAX;
+  size_t at = 1 + put_varint(data + 1, sizes_stream);
+  memmove(data + at, data + 11, sizes_stream);
+  at += sizes_stream;
+  size_t values_stream = write_stream(cctx, &a->s, a->values + vf, vt - vf, data + at, bound - at);
+  return values_stream == SIZE_MAX ? SIZE_MAX : at + values_stream;
+}
+
+/* The most bytes encode_data writes for the group. */
+static size_t encode_bound(int codec, size_t sizes_n, size_t values_n) { return 1 + 10 + stream_bound(codec, sizes_n) + stream_bound(codec, values_n); }
+
+/* The 40-byte header of a simple chunk of `records` records decoding to `decoded` bytes, with data[0..data_size). */
+static void write_header(const uint8_t* key, uint8_t* header, const uint8_t* data, size_t data_size, uint64_t records, uint64_t decoded) {
+  put_u64(header + 8, data_size);
+  put_u64(header + 16, riegeli_hash(key, data, data_size));
+  put_u64(header + 24, CHUNK_TYPE_SIMPLE | records << 8);
+  put_u64(header + 32, decoded);
+  put_u64(header, riegeli_hash(key, header + 8, CHUNK_HEADER_SIZE - 8));
 }
 
 static napi_value throw_codec_failure(napi_env env) {
@@ -209,68 +254,82 @@ static napi_value throw_codec_failure(napi_env env) {
   return NULL;
 }
 
-static napi_value encode_chunks(napi_env env, napi_callback_info info) {
-  const char* usage =
-      "encodeChunks(key: Uint8Array(32), codec: 0 | 1 | 2, level: number, windowLog: number, sizes: Uint8Array, values: Uint8Array, "
-      "groups: Float64Array, from: number, to: number, out: Uint8Array, outAt: number, position: number, begins: Float64Array)";
-  size_t argc = 13;
-  napi_value argv[13];
-  encode_args a;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 13 || !read_encode_args(env, argv, &a)) return throw_usage(env, usage);
-  for (size_t g = a.from; g < a.to; g++) {
-    size_t sf, st, vf, vt;
-    uint64_t records;
-    if (!group_bounds(&a, g, &sf, &st, &vf, &vt, &records)) return throw_usage(env, usage);
-  }
+/* This thread's state with a compression context when the codec needs one; NULL after throwing. */
+static thread_state* encoder_of(napi_env env, int codec) {
   thread_state* state = thread_state_of(env);
-  if (state != NULL && a.s.codec == CODEC_ZSTD && state->cctx == NULL) state->cctx = ZSTD_createCCtx();
-  if (state == NULL || (a.s.codec == CODEC_ZSTD && state->cctx == NULL)) {
+  if (state != NULL && codec == CODEC_ZSTD && state->cctx == NULL) state->cctx = ZSTD_createCCtx();
+  if (state == NULL || (codec == CODEC_ZSTD && state->cctx == NULL)) {
     napi_throw_error(env, NULL, "cannot make a zstd compressor");
     return NULL;
   }
-  uint64_t begin = a.position;
-  size_t done = 0;
+  return state;
+}
+
+/* encodeChunks (packed 0) and encodeChunksPacked (packed 1), as the header comment says. */
+static napi_value encode(napi_env env, napi_callback_info info, int packed, const char* usage) {
+  size_t argc = 13;
+  napi_value argv[13];
+  encode_args a;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < (size_t)(packed ? 12 : 13) || !read_encode_args(env, argv, packed, &a)) {
+    return throw_usage(env, usage);
+  }
+  thread_state* state = encoder_of(env, a.s.codec);
+  if (state == NULL) return NULL;
+  uint64_t begin = a.position; /* laid out: the file position of out + cursor */
+  size_t cursor = a.out_at, done = 0;
   uint8_t header[CHUNK_HEADER_SIZE];
   for (size_t g = a.from; g < a.to; g++, done++) {
     size_t sf, st, vf, vt;
     uint64_t records;
     group_bounds(&a, g, &sf, &st, &vf, &vt, &records);
-    size_t sizes_bound = stream_bound(a.s.codec, st - sf), values_bound = stream_bound(a.s.codec, vt - vf);
-    size_t bound = 1 + 10 + sizes_bound + values_bound;
+    size_t bound = encode_bound(a.s.codec, st - sf, vt - vf);
     /* Room for the chunk at its largest, checked before any work on it. */
-    if (chunk_end(begin, CHUNK_HEADER_SIZE + bound, records) - begin > a.out_length - a.out_at - (size_t)(begin - a.position)) break;
+    uint64_t most = packed ? CHUNK_HEADER_SIZE + bound : chunk_end(begin, CHUNK_HEADER_SIZE + bound, records) - begin;
+    if (most > a.out_length - cursor) break;
+    if (packed) {
+      /* Straight into out: header, then data. */
+      uint8_t* data = a.out + cursor + CHUNK_HEADER_SIZE;
+      size_t data_size = encode_data(state->cctx, &a, sf, st, vf, vt, data, bound);
+      if (data_size == SIZE_MAX) return throw_codec_failure(env);
+      write_header(a.key, a.out + cursor, data, data_size, records, vt - vf);
+      cursor += CHUNK_HEADER_SIZE + data_size;
+      a.marks[done] = (double)(cursor - a.out_at);
+      continue;
+    }
     if (!grow_buffer(&state->data, &state->data_capacity, bound)) {
       napi_throw_error(env, NULL, "out of memory");
       return NULL;
     }
-    /* Data: compression byte, varint(length of the sizes stream), sizes stream, values stream. The
-       sizes stream is written after room for the longest varint, then moved up to it. */
-    uint8_t* data = state->data;
-    data[0] = COMPRESSION_BYTE[a.s.codec];
-    size_t sizes_stream = write_stream(state->cctx, &a.s, a.sizes + sf, st - sf, data + 11, sizes_bound);
-    if (sizes_stream == SIZE_MAX) return throw_codec_failure(env);
-    size_t at = 1 + put_varint(data + 1, sizes_stream);
-    memmove(data + at, data + 11, sizes_stream);
-    at += sizes_stream;
-    size_t values_stream = write_stream(state->cctx, &a.s, a.values + vf, vt - vf, data + at, bound - at);
-    if (values_stream == SIZE_MAX) return throw_codec_failure(env);
-    size_t data_size = at + values_stream;
-    put_u64(header + 8, data_size);
-    put_u64(header + 16, riegeli_hash(a.key, data, data_size));
-    put_u64(header + 24, CHUNK_TYPE_SIMPLE | records << 8);
-    put_u64(header + 32, vt - vf);
-    put_u64(header, riegeli_hash(a.key, header + 8, CHUNK_HEADER_SIZE - 8));
+    size_t data_size = encode_data(state->cctx, &a, sf, st, vf, vt, state->data, bound);
+    if (data_size == SIZE_MAX) return throw_codec_failure(env);
+    write_header(a.key, header, state->data, data_size, records, vt - vf);
     uint64_t end = chunk_end(begin, CHUNK_HEADER_SIZE + data_size, records);
-    lay_out(a.key, a.out + a.out_at + (begin - a.position), begin, end, header, data, data_size);
-    a.begins[done] = (double)begin;
+    lay_out(a.key, a.out + cursor, begin, end, header, state->data, data_size);
+    a.marks[done] = (double)begin;
+    cursor += (size_t)(end - begin);
     begin = end;
   }
-  a.begins[done] = (double)begin;
+  if (!packed) a.marks[done] = (double)begin;
   napi_value result;
   napi_create_double(env, (double)done, &result);
   return result;
 }
 
-void export_chunk_encoder(napi_env env, napi_value exports) { export_function(env, exports, "encodeChunks", encode_chunks); }
+static napi_value encode_chunks(napi_env env, napi_callback_info info) {
+  return encode(env, info, 0,
+                "encodeChunks(key: Uint8Array(32), codec: 0 | 1 | 2, level: number, windowLog: number, sizes: Uint8Array, values: Uint8Array, "
+                "groups: Float64Array, from: number, to: number, out: Uint8Array, outAt: number, position: number, begins: Float64Array)");
+}
+
+static napi_value encode_chunks_packed(napi_env env, napi_callback_info info) {
+  return encode(env, info, 1,
+                "encodeChunksPacked(key: Uint8Array(32), codec: 0 | 1 | 2, level: number, windowLog: number, sizes: Uint8Array, values: Uint8Array, "
+                "groups: Float64Array, from: number, to: number, out: Uint8Array, outAt: number, ends: Float64Array)");
+}
+
+void export_chunk_encoder(napi_env env, napi_value exports) {
+  export_function(env, exports, "encodeChunks", encode_chunks);
+  export_function(env, exports, "encodeChunksPacked", encode_chunks_packed);
+}
 
 #endif

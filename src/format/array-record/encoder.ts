@@ -16,8 +16,7 @@ import { TransposedChunkBuilder } from "../riegeli/transposed-chunk-encoder.js";
 import { writerOptionsToString, type WriterOptions } from "./options.js";
 import { checkEncodedChunk, type EncodedChunk } from "./encoded-chunks.js";
 import { DeferredChunkHashes } from "../riegeli/chunk-hashes.js";
-import { encodeGroupsNatively, nativeCodecFor, type NativeCodec } from "../riegeli/native-chunk-encoder.js";
-import { BLOCK_SIZE } from "../riegeli/blocks.js";
+import { encodeGroupsNatively, mostChunkBytes, nativeCodecFor, type NativeCodec } from "../riegeli/native-chunk-encoder.js";
 
 /** The ArrayRecord footer format version. */
 const FORMAT_VERSION = 1;
@@ -211,7 +210,7 @@ export class ArrayRecordEncoder {
     if (this.nativeBegins.length < count + 1) this.nativeBegins = new Float64Array(count + 1);
     const begins = this.nativeBegins;
     for (let from = 0; from < count; ) {
-      const room = mostBytesOf(groups, from, count);
+      const room = mostChunkBytes(groups, from, count);
       const { bytes, at } = this.output.reserve(room);
       const done = encodeGroupsNatively(this.nativeCodec, batch, groups, from, count, { out: bytes, outAt: at, position: this.position }, begins);
       const end = begins[done]!;
@@ -271,19 +270,4 @@ export class ArrayRecordEncoder {
     this.position = writeChunk(this.output, begin, content, this.deferredHashes);
     return begin;
   }
-}
-
-/**
- * At least the file bytes simple chunks of groups `[from, to)` of `groups` (flat triples, see
- * `RecordGroups`) can take whatever the codec: a stream of n bytes takes at most n + n / 6 + 42
- * (Snappy's bound) or n + n / 256 + 74 (zstd's), a chunk adds its header, varints and block
- * headers, and is stretched to at least one position per record.
- */
-function mostBytesOf(groups: Float64Array, from: number, to: number): number {
-  const sizesFrom = from === 0 ? 0 : groups[3 * from - 3]!;
-  const valuesFrom = from === 0 ? 0 : groups[3 * from - 2]!;
-  const bytes = groups[3 * to - 3]! - sizesFrom + (groups[3 * to - 2]! - valuesFrom);
-  let records = 0;
-  for (let g = from; g < to; g++) records += groups[3 * g + 2]!;
-  return Math.ceil(bytes * 1.2) + 512 * (to - from) + records + 2 * BLOCK_SIZE;
 }

@@ -44,6 +44,20 @@ export interface ChunkHashAddon {
     position: number,
     begins: Float64Array,
   ): number;
+  encodeChunksPacked(
+    key: Uint8Array,
+    codec: number,
+    level: number,
+    windowLog: number,
+    sizes: Uint8Array,
+    values: Uint8Array,
+    groups: Float64Array,
+    from: number,
+    to: number,
+    out: Uint8Array,
+    outAt: number,
+    ends: Float64Array,
+  ): number;
 }
 
 /** The Riegeli hash key as the addon takes it. */
@@ -55,7 +69,7 @@ export const addon: ChunkHashAddon | null = loadAddon();
 function loadAddon(): ChunkHashAddon | null {
   try {
     const loaded = createRequire(import.meta.url)("arrayrecord-chunkhash") as Partial<ChunkHashAddon>;
-    const names = ["hash", "verifyChunks", "sealChunks", "chunkVerifier", "decodeChunks", "chunkDecoder", "encodeChunks"] as const;
+    const names = ["hash", "verifyChunks", "sealChunks", "chunkVerifier", "decodeChunks", "chunkDecoder", "encodeChunks", "encodeChunksPacked"] as const;
     if (names.some((name) => loaded[name] === undefined)) return null;
     const out = new Uint8Array(8);
     // Every tail length (0..31 bytes after whole packets) and a few packets.

@@ -9,6 +9,7 @@ import { addon, KEY } from "./chunkhash-addon.js";
 import { snappyEncoder } from "./codecs.js";
 import type { Compression } from "./compressor-options.js";
 import type { RecordGroups } from "./simple-chunk.js";
+import { BLOCK_SIZE } from "./blocks.js";
 
 /** The addon's name for a compression and its settings. */
 export interface NativeCodec {
@@ -53,4 +54,28 @@ export interface ChunkOutput {
  */
 export function encodeGroupsNatively(codec: NativeCodec, groups: RecordGroups, flat: Float64Array, from: number, to: number, target: ChunkOutput, begins: Float64Array): number {
   return addon!.encodeChunks(KEY, codec.codec, codec.level, codec.windowLog, groups.sizes, groups.values, flat, from, to, target.out, target.outAt, target.position, begins);
+}
+
+/**
+ * {@link encodeGroupsNatively} for an encode worker: each chunk as its 40-byte header and data back
+ * to back from `out[outAt]`, position-independent (the writer lays them out); `ends[k]` becomes
+ * where chunk `from + k` ends, counted from `outAt`. Returns how many were encoded.
+ */
+export function encodeGroupsPacked(codec: NativeCodec, groups: RecordGroups, flat: Float64Array, from: number, to: number, out: Uint8Array, outAt: number, ends: Float64Array): number {
+  return addon!.encodeChunksPacked(KEY, codec.codec, codec.level, codec.windowLog, groups.sizes, groups.values, flat, from, to, out, outAt, ends);
+}
+
+/**
+ * At least the bytes simple chunks of groups `[from, to)` of `groups` (flat triples, see
+ * `RecordGroups`) can take whatever the codec, laid out or packed: a stream of n bytes takes at
+ * most n + n / 6 + 42 (Snappy's bound) or n + n / 256 + 74 (zstd's), a chunk adds its header,
+ * varints and block headers, and is stretched to at least one position per record.
+ */
+export function mostChunkBytes(groups: Float64Array, from: number, to: number): number {
+  const sizesFrom = from === 0 ? 0 : groups[3 * from - 3]!;
+  const valuesFrom = from === 0 ? 0 : groups[3 * from - 2]!;
+  const bytes = groups[3 * to - 3]! - sizesFrom + (groups[3 * to - 2]! - valuesFrom);
+  let records = 0;
+  for (let g = from; g < to; g++) records += groups[3 * g + 2]!;
+  return Math.ceil(bytes * 1.2) + 512 * (to - from) + records + 2 * BLOCK_SIZE;
 }

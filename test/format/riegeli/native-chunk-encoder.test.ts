@@ -16,7 +16,8 @@ import { addon, KEY } from "../../../src/format/riegeli/chunkhash-addon.js";
 import { layOutChunk } from "../../../src/format/riegeli/chunk-writer.js";
 import { ChunkType, CHUNK_HEADER_SIZE, encodeChunkHeader } from "../../../src/format/riegeli/chunk-header.js";
 import { StreamCompressor } from "../../../src/format/riegeli/codecs.js";
-import { encodeGroupsNatively, nativeCodecFor } from "../../../src/format/riegeli/native-chunk-encoder.js";
+import { encodeGroupsNatively, encodeGroupsPacked, nativeCodecFor } from "../../../src/format/riegeli/native-chunk-encoder.js";
+import { encodeGroups } from "../../../src/format/array-record/encode-groups.js";
 import { SimpleChunkBuilder, encodeSimpleChunkData } from "../../../src/format/riegeli/simple-chunk.js";
 
 const SEED = 1414;
@@ -104,6 +105,39 @@ describe.runIf(addon !== null)("native chunk encoder", () => {
         expect(Buffer.from(fileOf(native, feed)).equals(Buffer.from(fileOf(portable, feed))), `seed ${SEED}: ${options}`).toBe(true);
       }),
       { seed: SEED, numRuns: 60 },
+    );
+  });
+
+  it("packs an encode worker's chunks as GroupChunkEncoder encodes them, and stops where they might not fit (property, fixed seed)", () => {
+    fc.assert(
+      fc.property(recordsArbitrary, fc.integer({ min: 1, max: 50 }), fc.constantFrom(...CODECS), (specs, groupSize, codec) => {
+        const options = `group_size:${groupSize},${codec}`;
+        const records = specs.map(([seed, length]) => record(seed, length));
+        const builder = new SimpleChunkBuilder();
+        const expected: Uint8Array[] = [];
+        const pre = new GroupChunkEncoder(options);
+        for (let i = 0; i < records.length; i += groupSize) {
+          const group = records.slice(i, i + groupSize);
+          for (const r of group) builder.add(r);
+          builder.endGroup();
+          expected.push(pre.encode(group).bytes);
+        }
+        const parsed = parseWriterOptions(options);
+        const { chunks, lengths } = encodeGroups(builder.closedGroupsView(), parsed.compression, parsed.windowLog);
+        expect(lengths).toEqual(expected.map((c) => c.length));
+        expect(Buffer.from(chunks).equals(Buffer.concat(expected)), `seed ${SEED}: ${options}`).toBe(true);
+        if (expected.length < 2) return;
+        // Room for the first chunk at its largest but not for all: fewer chunks, the same bytes.
+        const flat = Float64Array.from(builder.closedGroupsView().groups);
+        const first = flat[0]! + flat[1]!;
+        const out = new Uint8Array(Math.ceil(first * 1.2) + 300);
+        const ends = new Float64Array(expected.length + 1);
+        const done = encodeGroupsPacked(nativeCodecFor(parsed.compression, parsed.windowLog)!, builder.closedGroupsView(), flat, 0, expected.length, out, 0, ends);
+        expect(done).toBeGreaterThanOrEqual(1);
+        expect(done).toBeLessThanOrEqual(expected.length);
+        expect(Buffer.from(out.subarray(0, ends[done - 1])).equals(Buffer.concat(expected.slice(0, done)))).toBe(true);
+      }),
+      { seed: SEED, numRuns: 100 },
     );
   });
 
@@ -202,6 +236,13 @@ describe.runIf(addon !== null)("native chunk encoder", () => {
     for (const changes of bad) {
       expect(() => call(...changes), JSON.stringify(changes.map(([at]) => at))).toThrow(TypeError);
     }
+    expect(out.every((b) => b === 0)).toBe(true);
+    const packed = (ends: unknown, codec = 1): unknown => (addon!.encodeChunksPacked as (...a: unknown[]) => number)(KEY, codec, 3, 0, sizes, values, flat, 0, 1, out, 0, ends);
+    expect(packed(new Float64Array(2))).toBe(1);
+    out.fill(0);
+    expect(() => packed(new Float64Array(1))).toThrow(TypeError);
+    expect(() => packed(new Uint8Array(2))).toThrow(TypeError);
+    expect(() => packed(new Float64Array(2), 7)).toThrow(TypeError);
     expect(out.every((b) => b === 0)).toBe(true);
   });
 });
