@@ -30,6 +30,13 @@
  *   40-byte header and data back to back from out[outAt] (no positions, block headers or
  *   padding: the writer places them later); ends[k] is where chunk from + k ends, counted from
  *   outAt. Stops before a chunk that might not fit; returns how many were encoded.
+ *
+ * layOutChunks(key, chunks: Uint8Array, count: number, out: Uint8Array, outAt: number,
+ *              position: number, begins: Float64Array): number
+ *   The writer's side of a worker's job: the first count chunks of chunks (each its 40-byte
+ *   header, hashes included, then the data_size bytes its header gives) laid out from file
+ *   position `position` at out[outAt] as encodeChunks lays chunks out, stopping before one that
+ *   does not fit; begins as encodeChunks. Throws TypeError if a chunk runs past chunks.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -327,7 +334,50 @@ static napi_value encode_chunks_packed(napi_env env, napi_callback_info info) {
                 "groups: Float64Array, from: number, to: number, out: Uint8Array, outAt: number, ends: Float64Array)");
 }
 
+static napi_value lay_out_chunks(napi_env env, napi_callback_info info) {
+  const char* usage =
+      "layOutChunks(key: Uint8Array(32), chunks: Uint8Array, count: number, out: Uint8Array, outAt: number, position: number, begins: Float64Array): "
+      "every chunk a 40-byte header and its data inside chunks";
+  size_t argc = 7;
+  napi_value argv[7];
+  uint8_t *key, *chunks, *out;
+  double *begins, position;
+  size_t key_length, chunks_length, out_length, begins_length, count, out_at;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 7 ||
+      !typed_bytes(env, argv[0], napi_uint8_array, (void**)&key, &key_length) || key_length != 32 ||
+      !typed_bytes(env, argv[1], napi_uint8_array, (void**)&chunks, &chunks_length) || !read_index(env, argv[2], chunks_length, &count) ||
+      !typed_bytes(env, argv[3], napi_uint8_array, (void**)&out, &out_length) || !read_index(env, argv[4], out_length, &out_at) ||
+      napi_get_value_double(env, argv[5], &position) != napi_ok || !is_position(position) || remaining_in_block((uint64_t)position) >= USABLE_BLOCK_SIZE ||
+      !typed_bytes(env, argv[6], napi_float64_array, (void**)&begins, &begins_length) || begins_length < count + 1) {
+    return throw_usage(env, usage);
+  }
+  /* Every chunk inside chunks, checked before anything is written. */
+  size_t at = 0;
+  for (size_t k = 0; k < count; k++) {
+    if (chunks_length - at < CHUNK_HEADER_SIZE || load64(chunks + at + 8) > chunks_length - at - CHUNK_HEADER_SIZE) return throw_usage(env, usage);
+    at += CHUNK_HEADER_SIZE + (size_t)load64(chunks + at + 8);
+  }
+  uint64_t begin = (uint64_t)position;
+  size_t cursor = out_at, done = 0;
+  for (at = 0; done < count; done++) {
+    const uint8_t* header = chunks + at;
+    size_t data_size = (size_t)load64(header + 8);
+    uint64_t end = chunk_end(begin, CHUNK_HEADER_SIZE + data_size, load64(header + 24) >> 8);
+    if (end - begin > out_length - cursor) break;
+    lay_out(key, out + cursor, begin, end, header, header + CHUNK_HEADER_SIZE, data_size);
+    begins[done] = (double)begin;
+    cursor += (size_t)(end - begin);
+    begin = end;
+    at += CHUNK_HEADER_SIZE + data_size;
+  }
+  begins[done] = (double)begin;
+  napi_value result;
+  napi_create_double(env, (double)done, &result);
+  return result;
+}
+
 void export_chunk_encoder(napi_env env, napi_value exports) {
+  export_function(env, exports, "layOutChunks", lay_out_chunks);
   export_function(env, exports, "encodeChunks", encode_chunks);
   export_function(env, exports, "encodeChunksPacked", encode_chunks_packed);
 }

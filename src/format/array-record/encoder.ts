@@ -16,7 +16,8 @@ import { TransposedChunkBuilder } from "../riegeli/transposed-chunk-encoder.js";
 import { writerOptionsToString, type WriterOptions } from "./options.js";
 import { checkEncodedChunk, type EncodedChunk } from "./encoded-chunks.js";
 import { DeferredChunkHashes } from "../riegeli/chunk-hashes.js";
-import { encodeGroupsNatively, mostChunkBytes, nativeCodecFor, type NativeCodec } from "../riegeli/native-chunk-encoder.js";
+import { encodeGroupsNatively, layOutChunksNatively, mostChunkBytes, nativeChunkLayout, nativeCodecFor, type NativeCodec } from "../riegeli/native-chunk-encoder.js";
+import { BLOCK_SIZE } from "../riegeli/blocks.js";
 
 /** The ArrayRecord footer format version. */
 const FORMAT_VERSION = 1;
@@ -243,6 +244,10 @@ export class ArrayRecordEncoder {
     this.spare.push({ sizes: reply.sizes, values: reply.values });
     if ("error" in reply) throw new ArrayRecordError("IO", reply.error, { file: this.file });
     const { chunks, lengths } = reply;
+    if (nativeChunkLayout && !this.options.padToBlockBoundary) {
+      this.layOutNatively(chunks, lengths, pending.chunks);
+      return;
+    }
     let at = 0;
     for (let g = 0; g < lengths.length; g++) {
       const numRecords = pending.chunks[2 * g]!;
@@ -250,6 +255,35 @@ export class ArrayRecordEncoder {
       const chunk = chunks.subarray(at, at + lengths[g]!);
       at += lengths[g]!;
       this.place(ChunkType.SIMPLE, chunk.subarray(0, CHUNK_HEADER_SIZE), chunk.subarray(CHUNK_HEADER_SIZE), numRecords, decodedDataSize);
+    }
+  }
+
+  /**
+   * Lays a worker's chunks out natively into the output (`fields`: flat pairs of records and
+   * decoded size per chunk), with their footer entries.
+   */
+  private layOutNatively(chunks: Uint8Array, lengths: number[], fields: number[]): void {
+    const count = lengths.length;
+    if (this.nativeBegins.length < count + 1) this.nativeBegins = new Float64Array(count + 1);
+    const begins = this.nativeBegins;
+    let records = 0;
+    for (let k = 0; k < count; k++) records += fields[2 * k]!;
+    let offset = 0;
+    for (let from = 0; from < count; ) {
+      // The chunks' bytes, block headers and stretching to a position per record at the most.
+      const room = chunks.length - offset + records + 512 * (count - from) + 2 * BLOCK_SIZE;
+      const { bytes, at } = this.output.reserve(room);
+      const done = layOutChunksNatively(chunks.subarray(offset), count - from, { out: bytes, outAt: at, position: this.position }, begins);
+      const end = begins[done]!;
+      this.output.unreserve(room - (end - this.position));
+      if (done === 0) throw new RangeError(`native chunk layout placed nothing in ${room} bytes`);
+      for (let k = 0; k < done; k++) {
+        const g = from + k;
+        this.entries.push({ chunkOffset: begins[k]!, decodedDataSize: fields[2 * g + 1]!, numRecords: fields[2 * g]! });
+        offset += lengths[g]!;
+      }
+      this.position = end;
+      from += done;
     }
   }
 

@@ -58,6 +58,7 @@ export interface ChunkHashAddon {
     outAt: number,
     ends: Float64Array,
   ): number;
+  layOutChunks(key: Uint8Array, chunks: Uint8Array, count: number, out: Uint8Array, outAt: number, position: number, begins: Float64Array): number;
 }
 
 /** The Riegeli hash key as the addon takes it. */
@@ -69,7 +70,7 @@ export const addon: ChunkHashAddon | null = loadAddon();
 function loadAddon(): ChunkHashAddon | null {
   try {
     const loaded = createRequire(import.meta.url)("arrayrecord-chunkhash") as Partial<ChunkHashAddon>;
-    const names = ["hash", "verifyChunks", "sealChunks", "chunkVerifier", "decodeChunks", "chunkDecoder", "encodeChunks", "encodeChunksPacked"] as const;
+    const names = ["hash", "verifyChunks", "sealChunks", "chunkVerifier", "decodeChunks", "chunkDecoder", "encodeChunks", "encodeChunksPacked", "layOutChunks"] as const;
     if (names.some((name) => loaded[name] === undefined)) return null;
     const out = new Uint8Array(8);
     // Every tail length (0..31 bytes after whole packets) and a few packets.

@@ -65,6 +65,19 @@ export function encodeGroupsPacked(codec: NativeCodec, groups: RecordGroups, fla
   return addon!.encodeChunksPacked(KEY, codec.codec, codec.level, codec.windowLog, groups.sizes, groups.values, flat, from, to, out, outAt, ends);
 }
 
+/** True where chunks encoded elsewhere are laid out natively ({@link layOutChunksNatively}). */
+export const nativeChunkLayout: boolean = addon !== null;
+
+/**
+ * Lays the first `count` chunks of `chunks` (each its 40-byte header with both hashes, then its
+ * data: an encode worker's job) out from `target.position` as `writeChunk` lays out a chunk with
+ * its header given, as many as fit in `target.out`; `begins` as {@link encodeGroupsNatively}.
+ * Returns how many were laid out.
+ */
+export function layOutChunksNatively(chunks: Uint8Array, count: number, target: ChunkOutput, begins: Float64Array): number {
+  return addon!.layOutChunks(KEY, chunks, count, target.out, target.outAt, target.position, begins);
+}
+
 /**
  * At least the bytes simple chunks of groups `[from, to)` of `groups` (flat triples, see
  * `RecordGroups`) can take whatever the codec, laid out or packed: a stream of n bytes takes at

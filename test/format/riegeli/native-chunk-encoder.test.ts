@@ -2,7 +2,9 @@
  * The addon's chunk encoder (native/chunkhash/chunkencode.c, `encodeGroupsNatively`): a writer
  * that batches its closed groups for it writes exactly the bytes of the TypeScript path (chunk
  * data, codec settings, hashes, block headers, stretched chunks), in any interleaving with
- * pre-encoded chunks; it stops where its output could run short and refuses bad arguments.
+ * pre-encoded chunks; encode workers' packed chunks equal GroupChunkEncoder's; it stops where its
+ * output could run short and refuses bad arguments. (Files written with encode workers, laid out
+ * by `layOutChunks`, are compared with single-threaded ones in parallel-encode.test.ts.)
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -243,6 +245,15 @@ describe.runIf(addon !== null)("native chunk encoder", () => {
     expect(() => packed(new Float64Array(1))).toThrow(TypeError);
     expect(() => packed(new Uint8Array(2))).toThrow(TypeError);
     expect(() => packed(new Float64Array(2), 7)).toThrow(TypeError);
+    expect(out.every((b) => b === 0)).toBe(true);
+    // layOutChunks: a chunk whose data runs past the job's bytes, a count past them, a bad position.
+    const job = encodeGroups(builder.closedGroupsView(), { type: "zstd", level: 3 }, undefined).chunks;
+    const layOut = (chunks: Uint8Array, count: number, position: number): number => addon!.layOutChunks(KEY, chunks, count, out, 0, position, begins);
+    expect(layOut(job, 1, 64)).toBe(1);
+    out.fill(0);
+    expect(() => layOut(job.subarray(0, job.length - 1), 1, 64)).toThrow(TypeError);
+    expect(() => layOut(job, 2, 64)).toThrow(TypeError);
+    expect(() => layOut(job, 1, BLOCK_SIZE + 3)).toThrow(TypeError);
     expect(out.every((b) => b === 0)).toBe(true);
   });
 });
