@@ -1,16 +1,18 @@
 /**
  * The write counterpart of bench/ab.ts (read ops): two builds of the library compared in one process, for a loaded
  * machine. Each rep writes the 65,536 bench records (no fsync) with the old build and the new one,
- * alternating which goes first, and records the CPU time of each (wall time says little when other
- * processes share the cores).
+ * alternating which goes first, and records the CPU time of each (all threads: encode workers
+ * count) and its wall time (which says little when other processes share the cores, and is what
+ * a writer with `max_parallelism` gains).
  *
  *   git archive OLD_COMMIT | tar -x -C /tmp/old && ln -s "$PWD/node_modules" /tmp/old/node_modules
  *   (cd /tmp/old && npx tsc -p tsconfig.bench.json --outDir /tmp/old-build)
  *   npx tsc -p tsconfig.bench.json
  *   node .bench-build/bench/ab-write.js /tmp/old-build .bench-build "group_size:1,snappy" 8
  *
- * Prints one JSON line: medians and minima of CPU ms per rep for both builds, and in how many reps
- * the new build was faster. Both builds load the same native addons (node_modules of this clone).
+ * Prints one JSON line: medians and minima of CPU ms and wall ms per rep for both builds, and in
+ * how many reps the new build took less CPU. Both builds load the same native addons (node_modules
+ * of this clone).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -31,20 +33,29 @@ const data = benchData(65536);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arrayrecord-ab-"));
 const file = path.join(dir, "bench.array_record");
 
+/** Writes the file anew (the last one removed first, outside the timed part). */
 function write(lib: Lib): void {
-  fs.rmSync(file, { force: true });
   const writer = lib.ArrayRecordWriter.openSync(file, options, { fsync: false });
   for (const record of data.records) writer.writeSync(record);
   writer.closeSync();
 }
 
 try {
-  for (let k = 0; k < 2; k++) for (const lib of [builds.old, builds.new]) write(lib); // warm-up
+  for (let k = 0; k < 2; k++) {
+    for (const lib of [builds.old, builds.new]) {
+      fs.rmSync(file, { force: true });
+      write(lib); // warm-up
+    }
+  }
   const cpu: Record<"old" | "new", number[]> = { old: [], new: [] };
+  const wall: Record<"old" | "new", number[]> = { old: [], new: [] };
   for (let k = 0; k < reps; k++) {
     for (const name of k % 2 === 0 ? (["new", "old"] as const) : (["old", "new"] as const)) {
+      fs.rmSync(file, { force: true });
       const c0 = process.cpuUsage();
+      const t0 = performance.now();
       write(builds[name]);
+      wall[name].push(performance.now() - t0);
       const c = process.cpuUsage(c0);
       cpu[name].push((c.user + c.system) / 1000);
     }
@@ -60,6 +71,8 @@ try {
       new_cpu_ms_median: tenth(cpu.new),
       old_cpu_ms_min: min(cpu.old),
       new_cpu_ms_min: min(cpu.new),
+      old_wall_ms_median: tenth(wall.old),
+      new_wall_ms_median: tenth(wall.new),
       new_faster_in: cpu.new.filter((x, i) => x < cpu.old[i]!).length,
     }),
   );

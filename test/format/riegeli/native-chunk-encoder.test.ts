@@ -250,7 +250,11 @@ describe.runIf(addon !== null)("native chunk encoder", () => {
     const job = encodeGroups(builder.closedGroupsView(), { type: "zstd", level: 3 }, undefined).chunks;
     const layOut = (chunks: Uint8Array, count: number, position: number): number => addon!.layOutChunks(KEY, chunks, count, out, 0, position, begins);
     expect(layOut(job, 1, 64)).toBe(1);
+    expect(begins[1]! - 64).toBe(job.length);
     out.fill(0);
+    // Too little room after outAt for the chunk: nothing laid out, nothing written.
+    expect(addon!.layOutChunks(KEY, job, 1, out, out.length - job.length + 1, 64, begins)).toBe(0);
+    expect(begins[0]).toBe(64);
     expect(() => layOut(job.subarray(0, job.length - 1), 1, 64)).toThrow(TypeError);
     expect(() => layOut(job, 2, 64)).toThrow(TypeError);
     expect(() => layOut(job, 1, BLOCK_SIZE + 3)).toThrow(TypeError);
