@@ -16,7 +16,15 @@ import { TransposedChunkBuilder } from "../riegeli/transposed-chunk-encoder.js";
 import { writerOptionsToString, type WriterOptions } from "./options.js";
 import { checkEncodedChunk, type EncodedChunk } from "./encoded-chunks.js";
 import { DeferredChunkHashes } from "../riegeli/chunk-hashes.js";
-import { encodeGroupsNatively, layOutChunksNatively, mostChunkBytes, nativeChunkLayout, nativeCodecFor, type NativeCodec } from "../riegeli/native-chunk-encoder.js";
+import {
+  encodeGroupsNatively,
+  layOutChunksNatively,
+  mostChunkBytes,
+  nativeChunkLayout,
+  nativeCodecFor,
+  type ChunkOutput,
+  type NativeCodec,
+} from "../riegeli/native-chunk-encoder.js";
 import { BLOCK_SIZE } from "../riegeli/blocks.js";
 
 /** The ArrayRecord footer format version. */
@@ -197,35 +205,49 @@ export class ArrayRecordEncoder {
     if (this.options.padToBlockBoundary) this.padToBoundary();
   }
 
-  /**
-   * Encodes the closed groups natively into the output, with their footer entries. Each call
-   * reserves room for the most the remaining groups could take and gives back what they did not.
-   */
+  /** Encodes the closed groups natively into the output, with their footer entries. */
   private encodeClosedNatively(): void {
-    if (this.nativeCodec === undefined) return;
+    const codec = this.nativeCodec;
+    if (codec === undefined) return;
     const builder = this.builder as SimpleChunkBuilder;
     const count = builder.closedGroups;
     if (count === 0) return;
     const batch = builder.closedGroupsView();
     const groups = Float64Array.from(batch.groups);
+    this.placeNatively(
+      count,
+      (from) => mostChunkBytes(groups, from, count),
+      (from, target, begins) => encodeGroupsNatively(codec, batch, groups, from, count, target, begins),
+      (g, chunkOffset) => this.entries.push({ chunkOffset, decodedDataSize: groups[3 * g + 1]! - (g === 0 ? 0 : groups[3 * g - 2]!), numRecords: groups[3 * g + 2]! }),
+    );
+    builder.dropClosedGroups();
+  }
+
+  /**
+   * Places `count` chunks natively, in as many calls as it takes: `write(from, target, begins)`
+   * writes chunks from `from` on into `target` while they surely fit (at least one in the
+   * `room(from)` bytes reserved for the rest) and returns how many it wrote, with their begins
+   * and the last one's end in `begins`; `entry(g, begin)` records chunk g's footer entry.
+   */
+  private placeNatively(
+    count: number,
+    room: (from: number) => number,
+    write: (from: number, target: ChunkOutput, begins: Float64Array) => number,
+    entry: (g: number, begin: number) => void,
+  ): void {
     if (this.nativeBegins.length < count + 1) this.nativeBegins = new Float64Array(count + 1);
     const begins = this.nativeBegins;
     for (let from = 0; from < count; ) {
-      const room = mostChunkBytes(groups, from, count);
-      const { bytes, at } = this.output.reserve(room);
-      const done = encodeGroupsNatively(this.nativeCodec, batch, groups, from, count, { out: bytes, outAt: at, position: this.position }, begins);
+      const reserved = room(from);
+      const { bytes, at } = this.output.reserve(reserved);
+      const done = write(from, { out: bytes, outAt: at, position: this.position }, begins);
       const end = begins[done]!;
-      this.output.unreserve(room - (end - this.position));
-      if (done === 0) throw new RangeError(`native chunk encoder placed nothing in ${room} bytes`);
-      for (let k = 0; k < done; k++) {
-        const g = 3 * (from + k);
-        const decodedDataSize = groups[g + 1]! - (g === 0 ? 0 : groups[g - 2]!);
-        this.entries.push({ chunkOffset: begins[k]!, decodedDataSize, numRecords: groups[g + 2]! });
-      }
+      this.output.unreserve(reserved - (end - this.position));
+      if (done === 0) throw new RangeError(`native chunk encoder placed nothing in ${reserved} bytes`);
+      for (let k = 0; k < done; k++) entry(from + k, begins[k]!);
       this.position = end;
       from += done;
     }
-    builder.dropClosedGroups();
   }
 
   /** Hands the closed groups to a worker; waits for the oldest job when too many are in flight. */
@@ -264,27 +286,19 @@ export class ArrayRecordEncoder {
    */
   private layOutNatively(chunks: Uint8Array, lengths: number[], fields: number[]): void {
     const count = lengths.length;
-    if (this.nativeBegins.length < count + 1) this.nativeBegins = new Float64Array(count + 1);
-    const begins = this.nativeBegins;
+    const starts = new Float64Array(count + 1);
     let records = 0;
-    for (let k = 0; k < count; k++) records += fields[2 * k]!;
-    let offset = 0;
-    for (let from = 0; from < count; ) {
-      // The chunks' bytes, block headers and stretching to a position per record at the most.
-      const room = chunks.length - offset + records + 512 * (count - from) + 2 * BLOCK_SIZE;
-      const { bytes, at } = this.output.reserve(room);
-      const done = layOutChunksNatively(chunks.subarray(offset), count - from, { out: bytes, outAt: at, position: this.position }, begins);
-      const end = begins[done]!;
-      this.output.unreserve(room - (end - this.position));
-      if (done === 0) throw new RangeError(`native chunk layout placed nothing in ${room} bytes`);
-      for (let k = 0; k < done; k++) {
-        const g = from + k;
-        this.entries.push({ chunkOffset: begins[k]!, decodedDataSize: fields[2 * g + 1]!, numRecords: fields[2 * g]! });
-        offset += lengths[g]!;
-      }
-      this.position = end;
-      from += done;
+    for (let k = 0; k < count; k++) {
+      starts[k + 1] = starts[k]! + lengths[k]!;
+      records += fields[2 * k]!;
     }
+    this.placeNatively(
+      count,
+      // The chunks' bytes, their block headers and stretching to a position per record at the most.
+      (from) => chunks.length - starts[from]! + records + 512 * (count - from) + 2 * BLOCK_SIZE,
+      (from, target, begins) => layOutChunksNatively(chunks.subarray(starts[from]!), count - from, target, begins),
+      (g, chunkOffset) => this.entries.push({ chunkOffset, decodedDataSize: fields[2 * g + 1]!, numRecords: fields[2 * g]! }),
+    );
   }
 
   /** Emits the builder's records as a chunk of `chunkType`; returns the chunk's begin. */
