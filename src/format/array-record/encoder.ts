@@ -8,7 +8,7 @@ import { ChunkType } from "../riegeli/chunk-header.js";
 import { paddingChunkTo, writeChunk, type ChunkContent } from "../riegeli/chunk-writer.js";
 import { OutputBuffer } from "../bytes/output-buffer.js";
 import { encodeFooterEntry, encodeFooterMetadata, encodePostscript, type FooterEntry } from "./footer.js";
-import { SimpleChunkBuilder } from "../riegeli/simple-chunk.js";
+import { SimpleChunkBuilder, groupDecodedSize, groupRecords } from "../riegeli/simple-chunk.js";
 import { ArrayRecordError } from "../errors.js";
 import { CHUNK_HEADER_SIZE } from "../riegeli/chunk-header.js";
 import { encodeWorkerCount, sharedEncodePool, type EncodePool } from "./parallel-encode.js";
@@ -48,8 +48,8 @@ export interface EncoderChoices {
 /** Groups handed to an encode worker as one job, not yet placed in the file. */
 interface PendingJob {
   id: number;
-  /** Flat pairs (records, decoded size) per chunk. */
-  chunks: number[];
+  /** The job's groups (the flat triples of `RecordGroups`), one chunk each. */
+  groups: number[];
 }
 
 /**
@@ -75,14 +75,12 @@ export class ArrayRecordEncoder {
   private readonly workers: number;
   private readonly pool: EncodePool | undefined;
   private readonly inFlight: PendingJob[] = [];
-  /** Flat pairs (records, decoded size) of the groups closed but not yet submitted. */
-  private closed: number[] = [];
   /** Group buffers the workers gave back, for the next groups. */
   private readonly spare: { sizes: Uint8Array; values: Uint8Array }[] = [];
   /** The native encoder's codec when closed groups are batched for it; else undefined. */
   private readonly nativeCodec: NativeCodec | undefined;
   /** Chunk begins the native encoder reports, reused. */
-  private nativeBegins = new Float64Array(JOB_GROUPS + 1);
+  private nativeBegins = new Float64Array(0);
   /** Label for errors from workers. */
   file = "";
 
@@ -143,8 +141,7 @@ export class ArrayRecordEncoder {
   /** Emits the last partial chunk, the footer and the postscript. No records may follow. */
   finish(): void {
     if (this.builder.count > 0) this.flushChunk();
-    this.encodeClosedNatively();
-    if (this.closed.length > 0) this.submit();
+    this.encodeClosed();
     while (this.inFlight.length > 0) this.placeOldest();
     const footerOffset = this.position;
     const footer = new SimpleChunkBuilder();
@@ -180,21 +177,14 @@ export class ArrayRecordEncoder {
   /** Drops the chunks still in flight (the file is being abandoned). */
   abandon(): void {
     this.pool?.abandon(this.inFlight.splice(0).map((c) => c.id));
-    this.closed = [];
   }
 
   private flushChunk(): void {
-    if (this.nativeCodec !== undefined) {
+    if (this.nativeCodec !== undefined || this.pool !== undefined) {
+      // Batched: full groups are closed and encoded together, natively or on a worker.
       const builder = this.builder as SimpleChunkBuilder;
       builder.endGroup();
-      if (builder.heldBytes >= JOB_BYTES || builder.closedGroups >= JOB_GROUPS) this.encodeClosedNatively();
-      return;
-    }
-    if (this.pool !== undefined) {
-      const builder = this.builder as SimpleChunkBuilder;
-      this.closed.push(builder.count, builder.decodedDataSize);
-      builder.endGroup();
-      if (builder.heldBytes >= JOB_BYTES || builder.closedGroups >= JOB_GROUPS) this.submit();
+      if (builder.heldBytes >= JOB_BYTES || builder.closedGroups >= JOB_GROUPS) this.encodeClosed();
       return;
     }
     const numRecords = this.builder.count;
@@ -203,6 +193,13 @@ export class ArrayRecordEncoder {
     const chunkOffset = this.emitBuilt(this.builder, this.compressor, chunkType);
     this.entries.push({ chunkOffset, decodedDataSize, numRecords });
     if (this.options.padToBlockBoundary) this.padToBoundary();
+  }
+
+  /** Hands the closed groups, if any, to a worker or to the native encoder. */
+  private encodeClosed(): void {
+    if (!(this.builder instanceof SimpleChunkBuilder) || this.builder.closedGroups === 0) return;
+    if (this.pool !== undefined) this.submit();
+    else this.encodeClosedNatively();
   }
 
   /** Encodes the closed groups natively into the output, with their footer entries. */
@@ -218,7 +215,7 @@ export class ArrayRecordEncoder {
       count,
       (from) => mostChunkBytes(groups, from, count),
       (from, target, begins) => encodeGroupsNatively(codec, batch, groups, from, count, target, begins),
-      (g, chunkOffset) => this.entries.push({ chunkOffset, decodedDataSize: groups[3 * g + 1]! - (g === 0 ? 0 : groups[3 * g - 2]!), numRecords: groups[3 * g + 2]! }),
+      (g, chunkOffset) => this.addEntry(chunkOffset, groups, g),
     );
     builder.dropClosedGroups();
   }
@@ -254,8 +251,7 @@ export class ArrayRecordEncoder {
   private submit(): void {
     const batch = (this.builder as SimpleChunkBuilder).detach(this.spare.pop());
     const id = this.pool!.submit(batch, this.options.compression, this.options.windowLog, this.workers);
-    this.inFlight.push({ id, chunks: this.closed });
-    this.closed = [];
+    this.inFlight.push({ id, groups: batch.groups });
     if (this.inFlight.length >= IN_FLIGHT_PER_WORKER * this.workers) this.placeOldest();
   }
 
@@ -266,39 +262,40 @@ export class ArrayRecordEncoder {
     this.spare.push({ sizes: reply.sizes, values: reply.values });
     if ("error" in reply) throw new ArrayRecordError("IO", reply.error, { file: this.file });
     const { chunks, lengths } = reply;
+    const { groups } = pending;
     if (nativeChunkLayout && !this.options.padToBlockBoundary) {
-      this.layOutNatively(chunks, lengths, pending.chunks);
+      this.layOutNatively(chunks, lengths, groups);
       return;
     }
     let at = 0;
     for (let g = 0; g < lengths.length; g++) {
-      const numRecords = pending.chunks[2 * g]!;
-      const decodedDataSize = pending.chunks[2 * g + 1]!;
       const chunk = chunks.subarray(at, at + lengths[g]!);
       at += lengths[g]!;
-      this.place(ChunkType.SIMPLE, chunk.subarray(0, CHUNK_HEADER_SIZE), chunk.subarray(CHUNK_HEADER_SIZE), numRecords, decodedDataSize);
+      this.place(ChunkType.SIMPLE, chunk.subarray(0, CHUNK_HEADER_SIZE), chunk.subarray(CHUNK_HEADER_SIZE), groupRecords(groups, g), groupDecodedSize(groups, g));
     }
   }
 
-  /**
-   * Lays a worker's chunks out natively into the output (`fields`: flat pairs of records and
-   * decoded size per chunk), with their footer entries.
-   */
-  private layOutNatively(chunks: Uint8Array, lengths: number[], fields: number[]): void {
+  /** Lays a worker's chunks of `groups` out natively into the output, with their footer entries. */
+  private layOutNatively(chunks: Uint8Array, lengths: number[], groups: number[]): void {
     const count = lengths.length;
     const starts = new Float64Array(count + 1);
     let records = 0;
     for (let k = 0; k < count; k++) {
       starts[k + 1] = starts[k]! + lengths[k]!;
-      records += fields[2 * k]!;
+      records += groupRecords(groups, k);
     }
     this.placeNatively(
       count,
       // The chunks' bytes, their block headers and stretching to a position per record at the most.
       (from) => chunks.length - starts[from]! + records + 512 * (count - from) + 2 * BLOCK_SIZE,
       (from, target, begins) => layOutChunksNatively(chunks.subarray(starts[from]!), count - from, target, begins),
-      (g, chunkOffset) => this.entries.push({ chunkOffset, decodedDataSize: fields[2 * g + 1]!, numRecords: fields[2 * g]! }),
+      (g, chunkOffset) => this.addEntry(chunkOffset, groups, g),
     );
+  }
+
+  /** The footer entry of the chunk at `chunkOffset` holding group `g` of `groups`. */
+  private addEntry(chunkOffset: number, groups: ArrayLike<number>, g: number): void {
+    this.entries.push({ chunkOffset, decodedDataSize: groupDecodedSize(groups, g), numRecords: groupRecords(groups, g) });
   }
 
   /** Emits the builder's records as a chunk of `chunkType`; returns the chunk's begin. */

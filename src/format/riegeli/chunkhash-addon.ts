@@ -8,6 +8,21 @@ import { createRequire } from "node:module";
 import { highwayHash64, RIEGELI_HASH_KEY } from "./highwayhash.js";
 import { keyToBytes } from "./highwayhash-shared.js";
 
+/** The arguments `encodeChunks` and `encodeChunksPacked` share (chunkencode.c says what each is). */
+type EncodeArguments = [
+  key: Uint8Array,
+  codec: number,
+  level: number,
+  windowLog: number,
+  sizes: Uint8Array,
+  values: Uint8Array,
+  groups: Float64Array,
+  from: number,
+  to: number,
+  out: Uint8Array,
+  outAt: number,
+];
+
 /** The addon's functions (native/chunkhash/chunkhash.c, chunkdecode.c and chunkencode.c say what each does). */
 export interface ChunkHashAddon {
   hash(key: Uint8Array, data: Uint8Array, out: Uint8Array): void;
@@ -29,35 +44,8 @@ export interface ChunkHashAddon {
     decoded: Uint8Array,
   ): number;
   chunkDecoder(key: Uint8Array): (bytes: Uint8Array, start: number, begin: number, limit: number, out: Uint8Array) => boolean;
-  encodeChunks(
-    key: Uint8Array,
-    codec: number,
-    level: number,
-    windowLog: number,
-    sizes: Uint8Array,
-    values: Uint8Array,
-    groups: Float64Array,
-    from: number,
-    to: number,
-    out: Uint8Array,
-    outAt: number,
-    position: number,
-    begins: Float64Array,
-  ): number;
-  encodeChunksPacked(
-    key: Uint8Array,
-    codec: number,
-    level: number,
-    windowLog: number,
-    sizes: Uint8Array,
-    values: Uint8Array,
-    groups: Float64Array,
-    from: number,
-    to: number,
-    out: Uint8Array,
-    outAt: number,
-    ends: Float64Array,
-  ): number;
+  encodeChunks(...args: [...EncodeArguments, position: number, begins: Float64Array]): number;
+  encodeChunksPacked(...args: [...EncodeArguments, ends: Float64Array]): number;
   layOutChunks(key: Uint8Array, chunks: Uint8Array, count: number, out: Uint8Array, outAt: number, position: number, begins: Float64Array): number;
 }
 

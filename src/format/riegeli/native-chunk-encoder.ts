@@ -8,7 +8,7 @@
 import { addon, KEY } from "./chunkhash-addon.js";
 import { snappyEncoder } from "./codecs.js";
 import type { Compression } from "./compressor-options.js";
-import type { RecordGroups } from "./simple-chunk.js";
+import { groupRecords, type RecordGroups } from "./simple-chunk.js";
 import { BLOCK_SIZE } from "./blocks.js";
 
 /** The addon's name for a compression and its settings. */
@@ -89,6 +89,6 @@ export function mostChunkBytes(groups: Float64Array, from: number, to: number): 
   const valuesFrom = from === 0 ? 0 : groups[3 * from - 2]!;
   const bytes = groups[3 * to - 3]! - sizesFrom + (groups[3 * to - 2]! - valuesFrom);
   let records = 0;
-  for (let g = from; g < to; g++) records += groups[3 * g + 2]!;
+  for (let g = from; g < to; g++) records += groupRecords(groups, g);
   return Math.ceil(bytes * 1.2) + 512 * (to - from) + records + 2 * BLOCK_SIZE;
 }

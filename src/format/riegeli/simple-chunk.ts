@@ -223,6 +223,16 @@ export interface RecordGroups {
   groups: number[];
 }
 
+/** Records of group `g` of `groups` (the flat triples of {@link RecordGroups}). */
+export function groupRecords(groups: ArrayLike<number>, g: number): number {
+  return groups[3 * g + 2]!;
+}
+
+/** Bytes of the records of group `g` of `groups` (the flat triples of {@link RecordGroups}). */
+export function groupDecodedSize(groups: ArrayLike<number>, g: number): number {
+  return groups[3 * g + 1]! - (g === 0 ? 0 : groups[3 * g - 2]!);
+}
+
 /**
  * Encodes simple-chunk data from the varint `sizes` stream and the concatenated `values`, into the
  * buffer `into(length)` returns (at least `length` bytes); returns the exact view.
