@@ -3,7 +3,9 @@
  * call, for the reader's span paths (the visits, the owned span reads and the decode workers). A
  * group_size:1 chunk is ~500 bytes decoding to ~1.3 KB: per chunk, zstd-napi's call costs ~0.6 us
  * more than zstd's own loop and our TypeScript parse of the chunk and its streams another ~1 us
- * (measured in session 13; see the README), of a ~7 us zstd read. zstd is the library's own
+ * (measured in session 13; see the README), of a ~7 us zstd read. A group_size:256 chunk (~80 KB
+ * of zstd data) crosses block headers: gathered and checked here it spares the TypeScript parse,
+ * the copy and the codec call from JavaScript (session 15: ~10-15% of a pass). zstd is the library's own
  * decoder, compiled from the sources zstd-napi ships (binding.gyp); Snappy is our codec
  * (../snappy/snappy-codec.c); the chunk layout is parsed here as src/format/riegeli/simple-chunk.ts
  * parses it.
@@ -15,11 +17,15 @@
  *   For k < count, chunk k begins at file position offsets[k] and its footer range ends at
  *   offsets[k + 1]; bytes[0] is at file position start. Chunk k's slot is the numRecords[k] pairs
  *   of bounds after those of the chunks before it (from boundsAt) and the decodedSizes[k] bytes of
- *   out after theirs (from outAt). decoded[k] = 1 when the chunk was decoded into its slot: its
- *   hashes verify with header and data inside one block (as verifyChunks), the chunk parser would
- *   take it as it is (simpleChunkAsIs), it is a simple chunk agreeing with the footer's record
- *   count and decoded size, compressed with zstd or Snappy, and its sizes and values streams decode exactly
- *   as decodeSimpleChunk requires; then record i is out[bounds[2i], bounds[2i + 1]) of its slot.
+ *   out after theirs (from outAt). decoded[k] = 1 when the chunk was decoded into its slot: it
+ *   begins at a chunk boundary and lies inside bytes up to its end, which is within its footer
+ *   range; its header and data hashes verify, and so does every block header at a boundary from
+ *   its begin up to its end, pointing back to its begin and on to its end (as the parser's
+ *   BlockSplicer checks them; a chunk crossing block headers is gathered into scratch memory
+ *   first, up to MAX_GATHERED_BYTES of data); it is a simple chunk agreeing with the footer's
+ *   record count and decoded size, compressed with zstd or Snappy, and its sizes and values
+ *   streams decode exactly as decodeSimpleChunk requires; then record i is out[bounds[2i],
+ *   bounds[2i + 1]) of its slot.
  *   Else decoded[k] = 0 and the slot holds garbage: the caller decodes that chunk itself, and
  *   reports what is wrong. Returns how many were decoded. Throws TypeError if the slots do not fit.
  *
@@ -85,31 +91,86 @@ static int decodes_exactly(thread_state* d, uint8_t compression, uint8_t* dst, u
   return !ZSTD_isError(got) && got == n;
 }
 
+/* Largest chunk data gathered across block headers here (bounded also by the window); larger ones go to the caller. */
+#define MAX_GATHERED_BYTES (16u << 20)
+
+/* The chunk header fields decodeChunks checks against the footer: a simple chunk of `records` records decoding to decoded_size bytes. */
+static int simple_as_footer_says(const uint8_t* header, uint64_t records, uint64_t decoded_size) {
+  uint64_t type_and_records = load64(header + 24);
+  return (type_and_records & 0xff) == CHUNK_TYPE_SIMPLE && type_and_records >> 8 == records && load64(header + 32) == decoded_size;
+}
+
+/* 1 when data_size bytes of zstd or Snappy data (the compression byte at data[0]) hash as the header says, and so does the header. */
+static int compressed_and_verified(const uint8_t* key, const uint8_t* header, const uint8_t* data, uint64_t data_size) {
+  if (data_size == 0 || (data[0] != COMPRESSION_ZSTD && data[0] != COMPRESSION_SNAPPY)) return 0;
+  return riegeli_hash(key, header + 8, CHUNK_HEADER_SIZE - 8) == load64(header) && riegeli_hash(key, data, (size_t)data_size) == load64(header + 16);
+}
+
+/* Copies the n chunk bytes from file position `position` to dst, skipping the block headers among them
+   (the caller checked that add_with_overhead(position, n) lies inside the window). */
+static void gather(const chunk_args* a, uint64_t position, uint64_t n, uint8_t* dst) {
+  while (n > 0) {
+    if (position % BLOCK_SIZE == 0) position += BLOCK_HEADER_SIZE;
+    uint64_t count = remaining_in_block(position);
+    if (count > n) count = n;
+    memcpy(dst, a->bytes + (position - a->start), (size_t)count);
+    dst += count;
+    position += count;
+    n -= count;
+  }
+}
+
+/* 1 when every block header at a boundary in [begin, end) verifies and points back to begin and on to end, as
+   the parser's BlockSplicer checks them (src/format/riegeli/chunk-reader.ts); end lies inside the window. */
+static int block_headers_verified(const chunk_args* a, uint64_t begin, uint64_t end) {
+  uint64_t window_end = a->start + a->length;
+  for (uint64_t boundary = (begin + BLOCK_SIZE - 1) / BLOCK_SIZE * BLOCK_SIZE; boundary < end; boundary += BLOCK_SIZE) {
+    if (boundary + BLOCK_HEADER_SIZE > window_end) return 0;
+    const uint8_t* h = a->bytes + (boundary - a->start);
+    if (riegeli_hash(a->key, h + 8, BLOCK_HEADER_SIZE - 8) != load64(h) || load64(h + 8) != boundary - begin || load64(h + 16) != end - boundary) return 0;
+  }
+  return 1;
+}
+
 /*
- * The header of chunk k when it is simple as decodeChunks says, agrees with the footer, is
- * compressed with zstd or Snappy and its hashes verify; else NULL. The hashes last: a span of other chunks
- * costs a look at each header, not a hash.
+ * Chunk k's header and data when it is simple as decodeChunks says, agrees with the footer, is
+ * compressed with zstd or Snappy and its hashes (and those of the block headers inside it)
+ * verify; else NULL. A chunk inside one block is read where it is; one crossing block headers
+ * (group_size:256 chunks are ~80 KB) is gathered into this thread's scratch first. The hashes
+ * last: a span of other chunks costs a look at each header, not a hash.
  */
-static const uint8_t* compressed_simple_chunk(const chunk_args* a, size_t k, uint64_t records, uint64_t decoded_size) {
-  double offset = a->offsets[k];
-  const uint8_t* header = chunk_in_block(a->bytes, a->length, a->start, offset);
-  if (header == NULL) return NULL;
-  uint64_t begin = (uint64_t)offset; /* a position at or after start: chunk_in_block checked */
+static const uint8_t* compressed_simple_chunk(thread_state* d, const chunk_args* a, size_t k, uint64_t records, uint64_t decoded_size) {
+  double offset = a->offsets[k], limit = a->offsets[k + 1];
+  if (!is_position(offset) || offset < (double)a->start) return NULL;
+  uint64_t begin = (uint64_t)offset; /* a position at or after start */
   uint64_t room = remaining_in_block(begin);
   if (room >= USABLE_BLOCK_SIZE) return NULL; /* not a chunk boundary: the parser says so */
-  uint64_t data_size = load64(header + 8);
-  uint64_t type_and_records = load64(header + 24);
-  if ((type_and_records & 0xff) != CHUNK_TYPE_SIMPLE || type_and_records >> 8 != records || load64(header + 32) != decoded_size) return NULL;
+  uint64_t window_end = a->start + a->length;
+  const uint8_t* header = chunk_in_block(a->bytes, a->length, a->start, offset);
+  if (header != NULL) {
+    uint64_t data_size = load64(header + 8);
+    if (!simple_as_footer_says(header, records, decoded_size)) return NULL;
+    /* Stretched past its block by its record count, the chunk holds block headers in its padding. */
+    uint64_t end = chunk_end(begin, CHUNK_HEADER_SIZE + data_size, records);
+    if (!((double)end <= limit) || (end > begin + room && (end > window_end || !block_headers_verified(a, begin, end)))) return NULL;
+    return compressed_and_verified(a->key, header, header + CHUNK_HEADER_SIZE, data_size) ? header : NULL;
+  }
+  uint8_t head[CHUNK_HEADER_SIZE];
+  if (begin > window_end || add_with_overhead(begin, CHUNK_HEADER_SIZE) > window_end) return NULL;
+  gather(a, begin, CHUNK_HEADER_SIZE, head);
+  uint64_t data_size = load64(head + 8);
+  if (!simple_as_footer_says(head, records, decoded_size) || data_size > MAX_GATHERED_BYTES || data_size > window_end - begin) return NULL;
   uint64_t end = chunk_end(begin, CHUNK_HEADER_SIZE + data_size, records);
-  if (end > begin + room || !((double)end <= a->offsets[k + 1])) return NULL;
-  if (data_size == 0 || (header[CHUNK_HEADER_SIZE] != COMPRESSION_ZSTD && header[CHUNK_HEADER_SIZE] != COMPRESSION_SNAPPY)) return NULL;
-  return chunk_verified(a->key, a->bytes, a->length, a->start, offset) ? header : NULL;
+  if (end > window_end || !((double)end <= limit) || !block_headers_verified(a, begin, end)) return NULL;
+  if (!grow_buffer(&d->gathered, &d->gathered_capacity, (size_t)(CHUNK_HEADER_SIZE + data_size))) return NULL;
+  gather(a, begin, CHUNK_HEADER_SIZE + data_size, d->gathered);
+  return compressed_and_verified(a->key, d->gathered, d->gathered + CHUNK_HEADER_SIZE, data_size) ? d->gathered : NULL;
 }
 
 /* Decodes chunk k into out[at..] and its record bounds into bounds[0..]; 0 where the caller must decode it. */
 static int decode_chunk(thread_state* d, const chunk_args* a, size_t k, uint64_t records, uint64_t decoded_size, uint8_t* out, uint64_t at, double* bounds) {
   if (records == 0 || decoded_size == 0) return 0;
-  const uint8_t* header = compressed_simple_chunk(a, k, records, decoded_size);
+  const uint8_t* header = compressed_simple_chunk(d, a, k, records, decoded_size);
   if (header == NULL) return 0;
   const uint8_t* data = header + CHUNK_HEADER_SIZE;
   const uint8_t* data_end = data + load64(header + 8);

@@ -131,6 +131,7 @@ static void free_thread_state(napi_env env, void* data, void* hint) {
   ZSTD_freeDCtx(s->dctx);
   ZSTD_freeCCtx(s->cctx);
   free(s->sizes);
+  free(s->gathered);
   free(s->data);
   free(s);
 }

@@ -41,6 +41,8 @@ typedef struct {
   struct ZSTD_DCtx_s* dctx;
   uint8_t* sizes; /* decoded sizes streams */
   size_t sizes_capacity;
+  uint8_t* gathered; /* a chunk's header and data gathered across block headers */
+  size_t gathered_capacity;
   struct ZSTD_CCtx_s* cctx;
   uint8_t* data; /* encoded chunk data */
   size_t data_capacity;

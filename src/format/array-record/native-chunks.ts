@@ -51,9 +51,9 @@ export function allDecoded(decoded: Uint8Array): boolean {
 /**
  * True when a span whose first chunk begins at file position `begin` in `window` goes to the
  * addon: it is loaded, no decode limits are set (those checks stay in TypeScript), and that chunk
- * lies inside its block as a simple zstd or Snappy chunk. A look before anything is gathered or
- * allocated for the addon (which checks everything), so spans of other codecs, or of chunks longer
- * than a block (group_size:256), cost only this.
+ * is a simple zstd or Snappy chunk whose header and compression byte lie inside its block (its
+ * data may cross block headers: the addon gathers it). A look before anything is gathered or
+ * allocated for the addon (which checks everything), so spans of other codecs cost only this.
  */
 export function spanGoesNative(limits: DecodeLimits | undefined, window: FileWindow, begin: number): boolean {
   return nativeChunkDecoding && limits === undefined && nativeChunkAt(window.bytes, begin - window.start, begin);
@@ -61,11 +61,7 @@ export function spanGoesNative(limits: DecodeLimits | undefined, window: FileWin
 
 /** The look of {@link spanGoesNative} at the chunk at `bytes[at]`, file position `begin`. */
 function nativeChunkAt(bytes: Uint8Array, at: number, begin: number): boolean {
-  const room = remainingInBlock(begin);
-  if (room <= CHUNK_HEADER_SIZE || at < 0 || at + CHUNK_HEADER_SIZE >= bytes.length || bytes[at + 24] !== ChunkType.SIMPLE) return false;
-  // data_size (u64 at 8) must leave header and data inside the block.
-  const dataSize = (bytes[at + 8]! | (bytes[at + 9]! << 8) | (bytes[at + 10]! << 16) | (bytes[at + 11]! << 24)) >>> 0;
-  if ((bytes[at + 12]! | bytes[at + 13]! | bytes[at + 14]! | bytes[at + 15]!) !== 0 || CHUNK_HEADER_SIZE + dataSize > room) return false;
+  if (remainingInBlock(begin) <= CHUNK_HEADER_SIZE || at < 0 || at + CHUNK_HEADER_SIZE >= bytes.length || bytes[at + 24] !== ChunkType.SIMPLE) return false;
   const compression = bytes[at + CHUNK_HEADER_SIZE];
   return compression === CompressionByte.ZSTD || compression === CompressionByte.SNAPPY;
 }

@@ -4,7 +4,7 @@
  * paths. Per group_size:1 chunk (~500 bytes decoding to ~1.3 KB) this spares a codec call from
  * JavaScript (zstd-napi's costs ~0.6 µs more than zstd's own loop) and the TypeScript parse of
  * the chunk and its streams (~1 µs), of a ~7 µs zstd read. A chunk the addon does not decode
- * (uncompressed or Brotli, split by a block header, transposed, damaged, or no addon at all) is
+ * (uncompressed or Brotli, transposed, damaged, with data over 16 MiB crossing block headers, or no addon at all) is
  * left to the caller's TypeScript path, which also reports what is wrong.
  */
 import { addon, KEY } from "./chunkhash-addon.js";

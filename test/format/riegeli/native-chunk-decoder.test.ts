@@ -1,7 +1,7 @@
 /**
  * The addon's span decoder (native/chunkhash/chunkdecode.c, `decodeChunksNatively`): it decodes
- * exactly the verified simple zstd and Snappy chunks inside one block that the TypeScript decoder would take,
- * into their slots, with the same records; a chunk it leaves goes to the TypeScript path, which
+ * exactly the verified simple zstd and Snappy chunks that the TypeScript decoder would take (inside
+ * one block or across block headers), into their slots, with the same records; a chunk it leaves goes to the TypeScript path, which
  * reports what is wrong; and the readers' span paths give the same records and errors with it.
  */
 import fc from "fast-check";
@@ -10,13 +10,16 @@ import { ArrayRecordReader } from "../../../src/format/array-record/reader.js";
 import { encodeArrayRecord } from "../../../src/format/array-record/writer.js";
 import { MemoryByteSource } from "../../../src/format/bytes/byte-source.js";
 import { OutputBuffer } from "../../../src/format/bytes/output-buffer.js";
-import { BLOCK_SIZE } from "../../../src/format/riegeli/blocks.js";
+import { decodeDataChunkAt } from "../../../src/format/array-record/file-layout.js";
+import { BLOCK_SIZE, writeBlockHeader } from "../../../src/format/riegeli/blocks.js";
+import { parseChunk } from "../../../src/format/riegeli/chunk-reader.js";
 import { ChunkType, decodeChunkHeader } from "../../../src/format/riegeli/chunk-header.js";
 import { writeChunk } from "../../../src/format/riegeli/chunk-writer.js";
 import { nativeChunkHashes } from "../../../src/format/riegeli/chunk-hashes.js";
 import { decodeChunksNatively, decodeRecordChunkNatively, nativeChunkDecoding, type ChunkSlots } from "../../../src/format/riegeli/native-chunk-decoder.js";
 import { StreamCompressor } from "../../../src/format/riegeli/codecs.js";
 import { decodeSimpleChunk, encodeSimpleChunkData, recordAt } from "../../../src/format/riegeli/simple-chunk.js";
+import { varintSize, writeVarint } from "../../../src/format/varint.js";
 
 
 const SEED = 2613;
@@ -53,6 +56,13 @@ function insideOneBlock(bytes: Uint8Array, begin: number): boolean {
   return begin % BLOCK_SIZE !== 0 && 40 + dataSize <= room;
 }
 
+/** The varint of `n`. */
+function varintBytes(n: number): Uint8Array {
+  const out = new Uint8Array(varintSize(n));
+  writeVarint(out, 0, n);
+  return out;
+}
+
 const sum = (a: Float64Array): number => a.reduce((x, y) => x + y, 0);
 
 /** `usual` four times in five, else a value of `other`. */
@@ -65,8 +75,8 @@ describe("native chunk decoder", () => {
     expect(nativeChunkDecoding).toBe(nativeChunkHashes);
   });
 
-  it.runIf(nativeChunkDecoding)("decodes every simple zstd or Snappy chunk inside one block into its slot, with the records the file holds, and leaves split chunks", () => {
-    for (const options of ["group_size:1,zstd:3", "group_size:3,zstd:1", "group_size:1,snappy", "group_size:2,snappy"]) {
+  it.runIf(nativeChunkDecoding)("decodes every simple zstd or Snappy chunk into its slot, with the records the file holds, inside one block or across block headers", () => {
+    for (const options of ["group_size:1,zstd:3", "group_size:3,zstd:1", "group_size:1,snappy", "group_size:2,snappy", "group_size:60,zstd:3", "group_size:45,snappy"]) {
       const bytes = encodeArrayRecord(RECORDS, options);
       const slots = slotsOf(bytes);
       const [outAt, boundsAt] = [7, 4];
@@ -74,21 +84,21 @@ describe("native chunk decoder", () => {
       const bounds = new Float64Array(boundsAt + 2 * RECORDS.length + 1).fill(-1);
       const decoded = new Uint8Array(slots.count);
       const count = decodeChunksNatively(bytes, 0, slots, out, outAt, bounds.subarray(boundsAt), 0, decoded);
-      const inside = Array.from({ length: slots.count }, (_, c) => insideOneBlock(bytes, slots.offsets[c]!));
-      expect([...decoded], options).toEqual(inside.map(Number));
-      expect(count, options).toBe(inside.filter(Boolean).length);
-      expect(count > slots.count / 2 && count < slots.count, options).toBe(true);
+      expect(count, options).toBe(slots.count);
+      expect(decoded.every((d) => d === 1), options).toBe(true);
+      const split = Array.from({ length: slots.count }, (_, c) => !insideOneBlock(bytes, slots.offsets[c]!)).filter(Boolean).length;
+      expect(split, options).toBeGreaterThan(options.startsWith("group_size:60") || options.startsWith("group_size:45") ? slots.count / 2 : 0);
       let record = 0;
       let at = outAt;
       for (let c = 0; c < slots.count; c++) {
         for (let i = 0; i < slots.numRecords[c]!; i++, record++) {
-          if (decoded[c] !== 1) continue;
           const [from, to] = [bounds[boundsAt + 2 * record]!, bounds[boundsAt + 2 * record + 1]!];
           expect(from >= at && to <= at + slots.decodedSizes[c]!, `${options} record ${record}`).toBe(true);
           expect(Buffer.from(out.subarray(from, to)).equals(RECORDS[record]!), `${options} record ${record}`).toBe(true);
         }
         at += slots.decodedSizes[c]!;
       }
+      expect(record, options).toBe(RECORDS.length);
       expect(bounds[0]).toBe(-1); // nothing written before boundsAt
     }
   });
@@ -108,7 +118,7 @@ describe("native chunk decoder", () => {
       return [...decoded];
     };
     const all = run(bytes, slots);
-    expect(all.every((d, c) => d === Number(insideOneBlock(bytes, slots.offsets[c]!)))).toBe(true);
+    expect(all.every((d) => d === 1)).toBe(true);
     const damaged = bytes.slice();
     damaged[slots.offsets[5]! + 40 + 30]! ^= 1; // chunk 5's data
     damaged[slots.offsets[6]! + 26]! ^= 1; // chunk 6's record count
@@ -242,8 +252,79 @@ describe("native chunk decoder", () => {
     const many = { data: dataOf(new Array<number>(200).fill(1), new Uint8Array(200).fill(3)), numRecords: 200, decodedDataSize: 200 };
     const near = 2 * BLOCK_SIZE - 100;
     expect(40 + many.data.length).toBeLessThan(100);
+    expect(decodes(near, many)).toBe(true);
     expect(decodes(near, many, many, (bytes) => (bytes[100 + 12]! ^= 1))).toBe(false);
   });
+
+  it.runIf(nativeChunkDecoding).each(["zstd:3", "snappy"])(
+    "decodes a %s chunk crossing block headers exactly when the TypeScript parser and decoder take it, to the same records (differential property over damaged block headers, headers and streams, fixed seed)",
+    (codec) => {
+      const compressor = new StreamCompressor(codec === "snappy" ? { type: "snappy" } : { type: "zstd", level: 3 }, undefined);
+      const seen = { native: 0, refused: 0 };
+      /** Whether the addon decoded the chunk laid out at `begin` (bytes[0] there), checked against the TypeScript path. */
+      const check = (bytes: Uint8Array, begin: number, limit: number, numRecords: number, decodedDataSize: number): void => {
+        const slots = { offsets: Float64Array.of(begin, limit), numRecords: Float64Array.of(numRecords), decodedSizes: Float64Array.of(decodedDataSize) };
+        const values = new Uint8Array(decodedDataSize);
+        const bounds = new Float64Array(2 * numRecords);
+        const native = decodeChunksNatively(bytes, begin, slots, values, 0, bounds, 0, new Uint8Array(1)) === 1;
+        let expected: string[] | undefined;
+        let compressed = false;
+        try {
+          const entry = { begin, limit, numRecords, decodedDataSize };
+          const chunk = decodeDataChunkAt({ bytes, start: begin }, entry);
+          expected = Array.from({ length: chunk.count }, (_, i) => Buffer.from(recordAt(chunk, i)).toString("hex"));
+          compressed = parseChunk({ bytes, start: begin }, begin, { limit, limitIsEof: false }).data[0] !== 0;
+        } catch (e) {
+          expect(e).toMatchObject({ code: expect.stringMatching(/^(CORRUPT|TRUNCATED)$/) });
+        }
+        // Taken by the TypeScript path as zstd or Snappy data (a damaged compression byte may make it stored or Brotli).
+        expect(native, `begin ${begin}`).toBe(expected !== undefined && compressed);
+        if (!native) return void seen.refused++;
+        seen.native++;
+        expect(Array.from({ length: numRecords }, (_, i) => Buffer.from(values.subarray(bounds[2 * i]!, bounds[2 * i + 1]!)).toString("hex"))).toEqual(expected);
+      };
+      const damage = fc.oneof(
+        fc.constant({ kind: "none" as const }),
+        fc.record({ kind: fc.constant("flip" as const), at: fc.nat(), bit: fc.nat(7) }),
+        fc.record({ kind: fc.constant("pointers" as const), block: fc.nat(), previous: fc.integer({ min: -1, max: 1 }), next: fc.integer({ min: -1, max: 1 }) }),
+      );
+      fc.assert(
+        fc.property(
+          fc.array(fc.integer({ min: 0, max: RECORDS.length - 1 }), { minLength: 1, maxLength: 90 }),
+          fc.nat(4),
+          fc.constantFrom(0, 1, 12, 39, 40, 41, 64, 5000, BLOCK_SIZE - 25),
+          fc.integer({ min: 0, max: 3 }),
+          damage,
+          often(0, fc.integer({ min: 1, max: 40 })),
+          often(undefined, fc.nat()),
+          (picks, block, beforeBoundary, extraRecords, d, short, cut) => {
+            // Records of the picks (a run of empty ones sometimes stretches the chunk past its data).
+            const records = [...picks.map((i) => RECORDS[i]!.subarray(0, 1 + (i * 53) % 2500)), ...new Array<Uint8Array>(extraRecords * 40).fill(new Uint8Array(0))];
+            const sizes = Buffer.concat(records.map((r) => varintBytes(r.length)));
+            const values = Buffer.concat(records);
+            const data = encodeSimpleChunkData(compressor, sizes, values, (n) => new Uint8Array(n));
+            // A chunk boundary `beforeBoundary` bytes before a block boundary (0: at it).
+            const begin = (block + 2) * BLOCK_SIZE - beforeBoundary;
+            const out = new OutputBuffer(1024);
+            const end = writeChunk(out, begin, { chunkType: ChunkType.SIMPLE, data, numRecords: records.length, decodedDataSize: values.length });
+            const bytes = out.take(false);
+            const boundaries = Array.from({ length: Math.ceil((end - begin) / BLOCK_SIZE) + 1 }, (_, k) => Math.ceil(begin / BLOCK_SIZE) * BLOCK_SIZE + k * BLOCK_SIZE).filter((b) => b < end);
+            if (d.kind === "flip") bytes[d.at % bytes.length]! ^= 1 << d.bit;
+            if (d.kind === "pointers" && boundaries.length > 0) {
+              const boundary = boundaries[d.block % boundaries.length]!;
+              writeBlockHeader(bytes, boundary - begin, boundary, begin - d.previous, end + d.next);
+            }
+            // A footer range `short` bytes too short; a window cut before the chunk's end.
+            check(cut === undefined ? bytes : bytes.slice(0, cut % bytes.length), begin, end - short, records.length, values.length);
+          },
+        ),
+        { seed: SEED, numRuns: 300 },
+      );
+      // Both ways were taken.
+      expect(seen.native).toBeGreaterThan(60);
+      expect(seen.refused).toBeGreaterThan(60);
+    },
+  );
 
   it.runIf(nativeChunkDecoding)("refuses slots that do not fit, and bad arguments, writing nothing", () => {
     const bytes = encodeArrayRecord(RECORDS.slice(0, 10), "group_size:1,zstd:3");
@@ -263,7 +344,7 @@ describe("native chunk decoder", () => {
 });
 
 describe("readers' span paths with the native decoder", () => {
-  const files = ["group_size:1,zstd:3", "group_size:3,zstd:3", "group_size:1,snappy"].map((options) => ({ options, bytes: encodeArrayRecord(RECORDS, options) }));
+  const files = ["group_size:1,zstd:3", "group_size:3,zstd:3", "group_size:1,snappy", "group_size:60,zstd:3", "group_size:45,snappy"].map((options) => ({ options, bytes: encodeArrayRecord(RECORDS, options) }));
   const hex = (records: Iterable<Uint8Array>): string[] => Array.from(records, (r) => Buffer.from(r).toString("hex"));
   const want = hex(RECORDS);
 
@@ -287,6 +368,35 @@ describe("readers' span paths with the native decoder", () => {
       expect(hex(await reader.readParallel(shuffled, 2)), options).toEqual(shuffled.map((i) => want[i]));
       expect(hex(shuffled.map((i) => reader.readSync(i))), options).toEqual(shuffled.map((i) => want[i]));
       expect(hex(await Promise.all(shuffled.slice(0, 50).map((i) => reader.read(i)))), options).toEqual(shuffled.slice(0, 50).map((i) => want[i]));
+    }
+  });
+
+  it("report a damaged block header inside a chunk as the TypeScript path does, after the same records", async () => {
+    const bytes = encodeArrayRecord(RECORDS, "group_size:60,zstd:3");
+    const { offsets } = slotsOf(bytes);
+    const c = 4;
+    const boundary = Math.ceil(offsets[c]! / BLOCK_SIZE) * BLOCK_SIZE;
+    expect(boundary).toBeLessThan(offsets[c + 1]!);
+    const damaged = bytes.slice();
+    damaged[boundary + 9]! ^= 1; // its previous_chunk
+    const native = openMemory(damaged);
+    // Decode limits keep every read on the TypeScript path.
+    const typescript = ArrayRecordReader.openSync(new MemoryByteSource(damaged), "", { limits: { maxChunkBytes: 1 << 30 } });
+    const corrupt = { code: "CORRUPT", offset: boundary };
+    for (const reader of [native, typescript]) {
+      let visited = 0;
+      expect(() => reader.forEachSync(() => visited++)).toThrow(expect.objectContaining(corrupt));
+      expect(visited).toBe(c * 60);
+      let yielded = 0;
+      expect(() => {
+        for (const _ of reader.records()) yielded++;
+      }).toThrow(expect.objectContaining(corrupt));
+      expect(yielded).toBeLessThanOrEqual(c * 60);
+      expect(() => reader.readSync(c * 60 + 7)).toThrow(expect.objectContaining(corrupt));
+      expect(() => reader.readSync([0, c * 60])).toThrow(expect.objectContaining(corrupt));
+      await expect(reader.readAllParallel(2)).rejects.toMatchObject(corrupt);
+      await expect(reader.forEachParallel(() => {}, 0, RECORDS.length, 2)).rejects.toMatchObject(corrupt);
+      expect(Buffer.from(reader.readSync((c + 1) * 60)).equals(RECORDS[(c + 1) * 60]!)).toBe(true);
     }
   });
 
