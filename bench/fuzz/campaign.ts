@@ -49,6 +49,8 @@ export function generatedCorpus(): CorpusFile[] {
     // One record per chunk: the native decoding of random reads' chunks (chunkDecoder) and of spans.
     ["text_gs1_zstd", textRecords(7, 80, 0, 2000), "group_size:1,zstd:3"],
     ["text_gs1_snappy", textRecords(8, 80, 0, 2000), "group_size:1,snappy"],
+    // Chunks of ~38 KB of zstd data, the second crossing a block header: gathered and decoded natively (group_size:256's case).
+    ["text_gs100_zstd_multiblock", textRecords(9, 300, 500, 2500), "group_size:100,zstd:3"],
     ["empty", [], ""],
   ];
   return specs.map(([name, records, options]) => corpusFile(name, encodeArrayRecord(records, options)));

@@ -115,8 +115,9 @@ export async function openLayoutAsync(source: ByteSource, open: OpenOptions = {}
   return runAsync(new ReadaheadSource(source, RECOVERY_READAHEAD), recoverLayout(source.size, source.name, settings(open), open.limits));
 }
 
+/** `layout` with `limits` when any is set: limits that set nothing are none (and leave the native decode paths open). */
 function withLimits<T extends FileLayout>(layout: T, limits: DecodeLimits | undefined): T {
-  return limits === undefined ? layout : { ...layout, limits };
+  return limits?.maxChunkBytes === undefined && limits?.maxRecordBytes === undefined ? layout : { ...layout, limits };
 }
 
 /** The recovery report of a layout, if it was opened in recovery mode. */
@@ -367,7 +368,7 @@ function* recoverByScanning(fileSize: number, file: string, options: RecoveryOpt
     }
     const listed = new Set(footer.entries.map((e) => e.chunkOffset));
     if (found.slice(0, f).every((c) => c.indexLike || listed.has(c.entry.chunkOffset))) {
-      const layout: FileLayout = { meta: footer.meta, index, footerOffset, fileSize, limits };
+      const layout = withLimits<FileLayout>({ meta: footer.meta, index, footerOffset, fileSize }, limits);
       return yield* recoverWithFooter(layout, new Losses(file, options), footerProblem);
     }
   }

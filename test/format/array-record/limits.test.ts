@@ -52,6 +52,17 @@ describe("decode limits", () => {
     expect(reader.recovery!.regions.map((r) => [r.records, r.code])).toEqual([[{ start: 1, end: 2 }, "RESOURCE_LIMIT"]]);
   });
 
+  it("takes limits that set nothing as none, so the native decode paths stay open (opened, recovered by footer and by scanning)", () => {
+    const zstd = encodeArrayRecord(sizes.map((n) => new Uint8Array(n).fill(7)), "group_size:1,zstd:1");
+    const noFooter = zstd.subarray(0, zstd.length - 200);
+    for (const [file, recover] of [[zstd, false], [zstd, true], [noFooter, true]] as const) {
+      for (const limits of [{}, { maxChunkBytes: undefined, maxRecordBytes: undefined }]) {
+        expect(open(file, limits, recover).fileLayout.limits).toBeUndefined();
+      }
+      expect(open(file, { maxRecordBytes: 4096 }, recover).fileLayout.limits).toEqual({ maxRecordBytes: 4096 });
+    }
+  });
+
   it("rejects limits that are not positive integers", () => {
     expect(codeOf(() => open(single, { maxChunkBytes: 0 }))).toBe("INVALID_OPTIONS");
     expect(codeOf(() => open(single, { maxRecordBytes: 1.5 }))).toBe("INVALID_OPTIONS");
