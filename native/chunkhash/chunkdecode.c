@@ -5,7 +5,7 @@
  * more than zstd's own loop and our TypeScript parse of the chunk and its streams another ~1 us
  * (measured in session 13; see the README), of a ~7 us zstd read. A group_size:256 chunk (~80 KB
  * of zstd data) crosses block headers: gathered and checked here it spares the TypeScript parse,
- * the copy and the codec call from JavaScript (session 15: ~10-15% of a pass). zstd is the library's own
+ * the copy and the codec call from JavaScript (session 15: 0-15% of a pass in one-process A/Bs). zstd is the library's own
  * decoder, compiled from the sources zstd-napi ships (binding.gyp); Snappy is our codec
  * (../snappy/snappy-codec.c); the chunk layout is parsed here as src/format/riegeli/simple-chunk.ts
  * parses it.
