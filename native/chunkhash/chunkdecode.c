@@ -100,10 +100,10 @@ static int simple_as_footer_says(const uint8_t* header, uint64_t records, uint64
   return (type_and_records & 0xff) == CHUNK_TYPE_SIMPLE && type_and_records >> 8 == records && load64(header + 32) == decoded_size;
 }
 
-/* 1 when data_size bytes of zstd or Snappy data (the compression byte at data[0]) hash as the header says, and so does the header. */
+/* 1 when the chunk's data (data_size bytes at data) is zstd or Snappy (the compression byte at data[0]) and its hashes match. */
 static int compressed_and_verified(const uint8_t* key, const uint8_t* header, const uint8_t* data, uint64_t data_size) {
   if (data_size == 0 || (data[0] != COMPRESSION_ZSTD && data[0] != COMPRESSION_SNAPPY)) return 0;
-  return riegeli_hash(key, header + 8, CHUNK_HEADER_SIZE - 8) == load64(header) && riegeli_hash(key, data, (size_t)data_size) == load64(header + 16);
+  return chunk_hashes_match(key, header, data);
 }
 
 /* Copies the n chunk bytes from file position `position` to dst, skipping the block headers among them

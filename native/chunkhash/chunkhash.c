@@ -175,12 +175,15 @@ const uint8_t* chunk_in_block(const uint8_t* bytes, size_t length, uint64_t star
   return header;
 }
 
+int chunk_hashes_match(const uint8_t* key, const uint8_t* header, const uint8_t* data) {
+  if (hh_hash64(key, header + 8, CHUNK_HEADER_SIZE - 8) != load64(header)) return 0;
+  return hh_hash64(key, data, (size_t)load64(header + 8)) == load64(header + 16);
+}
+
 /* Chunk k verified as the header comment says. */
 int chunk_verified(const uint8_t* key, const uint8_t* bytes, size_t length, uint64_t start, double offset) {
   const uint8_t* header = chunk_in_block(bytes, length, start, offset);
-  if (header == NULL) return 0;
-  if (hh_hash64(key, header + 8, CHUNK_HEADER_SIZE - 8) != load64(header)) return 0;
-  return hh_hash64(key, header + CHUNK_HEADER_SIZE, (size_t)load64(header + 8)) == load64(header + 16);
+  return header != NULL && chunk_hashes_match(key, header, header + CHUNK_HEADER_SIZE);
 }
 
 int typed_bytes(napi_env env, napi_value v, napi_typedarray_type want, void** data, size_t* length) {

@@ -59,6 +59,9 @@ uint64_t riegeli_hash(const uint8_t* key, const uint8_t* data, size_t n);
 uint64_t load64(const uint8_t* p);
 /* The chunk header at file position offset when its header and data lie inside one block and inside bytes; else NULL. */
 const uint8_t* chunk_in_block(const uint8_t* bytes, size_t length, uint64_t start, double offset);
+/* 1 when the header hash (of header[8..40), stored at 0) and the data hash (of the data_size bytes
+   at data, stored at 16) match: data follows the header in the file, here or gathered elsewhere. */
+int chunk_hashes_match(const uint8_t* key, const uint8_t* header, const uint8_t* data);
 /* 1 when that chunk's header and data hashes match (chunk_in_block first). */
 int chunk_verified(const uint8_t* key, const uint8_t* bytes, size_t length, uint64_t start, double offset);
 /* 1 when v is a typed array of type want (its data and length stored). */

@@ -20,12 +20,12 @@ import {
   encodeGroupsNatively,
   layOutChunksNatively,
   mostChunkBytes,
+  mostLaidOutBytes,
   nativeChunkLayout,
   nativeCodecFor,
   type ChunkOutput,
   type NativeCodec,
 } from "../riegeli/native-chunk-encoder.js";
-import { BLOCK_SIZE } from "../riegeli/blocks.js";
 
 /** The ArrayRecord footer format version. */
 const FORMAT_VERSION = 1;
@@ -286,8 +286,7 @@ export class ArrayRecordEncoder {
     }
     this.placeNatively(
       count,
-      // The chunks' bytes, their block headers and stretching to a position per record at the most.
-      (from) => chunks.length - starts[from]! + records + 512 * (count - from) + 2 * BLOCK_SIZE,
+      (from) => mostLaidOutBytes(chunks.length - starts[from]!, count - from, records),
       (from, target, begins) => layOutChunksNatively(chunks.subarray(starts[from]!), count - from, target, begins),
       (g, chunkOffset) => this.addEntry(chunkOffset, groups, g),
     );

@@ -90,5 +90,14 @@ export function mostChunkBytes(groups: Float64Array, from: number, to: number): 
   const bytes = groups[3 * to - 3]! - sizesFrom + (groups[3 * to - 2]! - valuesFrom);
   let records = 0;
   for (let g = from; g < to; g++) records += groupRecords(groups, g);
-  return Math.ceil(bytes * 1.2) + 512 * (to - from) + records + 2 * BLOCK_SIZE;
+  return mostLaidOutBytes(Math.ceil(bytes * 1.2), to - from, records);
+}
+
+/**
+ * At least the bytes `count` chunks of `bytes` bytes in all (headers and data, or the streams'
+ * bound) and `records` records take laid out: with varints and block headers, and stretched to
+ * at least one position per record.
+ */
+export function mostLaidOutBytes(bytes: number, count: number, records: number): number {
+  return bytes + 512 * count + records + 2 * BLOCK_SIZE;
 }
