@@ -13,7 +13,7 @@
  * decodeChunks(key: Uint8Array(32), bytes: Uint8Array, start: number, offsets: Float64Array,
  *              count: number, numRecords: Float64Array, decodedSizes: Float64Array,
  *              out: Uint8Array, outAt: number, bounds: Float64Array, boundsAt: number,
- *              decoded: Uint8Array): number
+ *              decoded: Uint8Array, stored: boolean): number
  *   For k < count, chunk k begins at file position offsets[k] and its footer range ends at
  *   offsets[k + 1]; bytes[0] is at file position start. Chunk k's slot is the numRecords[k] pairs
  *   of bounds after those of the chunks before it (from boundsAt) and the decodedSizes[k] bytes of
@@ -23,9 +23,11 @@
  *   its begin up to its end, pointing back to its begin and on to its end (as the parser's
  *   BlockSplicer checks them; a chunk crossing block headers is gathered into scratch memory
  *   first, up to MAX_GATHERED_BYTES of data); it is a simple chunk agreeing with the footer's
- *   record count and decoded size, compressed with zstd or Snappy, and its sizes and values
- *   streams decode exactly as decodeSimpleChunk requires; then record i is out[bounds[2i],
- *   bounds[2i + 1]) of its slot.
+ *   record count and decoded size, compressed with zstd or Snappy (or, with stored, not
+ *   compressed: its values are copied into the slot), and its sizes and values streams decode
+ *   exactly as decodeSimpleChunk requires; then record i is out[bounds[2i], bounds[2i + 1]) of
+ *   its slot. (Without stored, uncompressed chunks are left: records of their own view them
+ *   where they were read, which costs no copy.)
  *   Else decoded[k] = 0 and the slot holds garbage: the caller decodes that chunk itself, and
  *   reports what is wrong. Returns how many were decoded. Throws TypeError if the slots do not fit.
  *
@@ -36,6 +38,7 @@
  *   exactly out.length bytes, into out: a random read's chunk, with one typed array argument fewer
  *   per call than decodeChunks' eight. True when decoded; else out holds garbage.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,8 +110,8 @@ static int compressed_and_verified(const uint8_t* key, const uint8_t* header, co
 }
 
 /* Copies the n chunk bytes from file position `position` to dst, skipping the block headers among them
-   (the caller checked that add_with_overhead(position, n) lies inside the window). */
-static void gather(const chunk_args* a, uint64_t position, uint64_t n, uint8_t* dst) {
+   (the caller checked that add_with_overhead(position, n) lies inside the window); returns the position after them. */
+static uint64_t gather(const chunk_args* a, uint64_t position, uint64_t n, uint8_t* dst) {
   while (n > 0) {
     if (position % BLOCK_SIZE == 0) position += BLOCK_HEADER_SIZE;
     uint64_t count = remaining_in_block(position);
@@ -118,6 +121,22 @@ static void gather(const chunk_args* a, uint64_t position, uint64_t n, uint8_t* 
     position += count;
     n -= count;
   }
+  return position;
+}
+
+/* The hash of the n chunk bytes from file position `position`, read where they lie, between the block headers (as gather). */
+static uint64_t hash_between_headers(const chunk_args* a, uint64_t position, uint64_t n) {
+  riegeli_hasher h;
+  riegeli_hasher_init(&h, a->key);
+  while (n > 0) {
+    if (position % BLOCK_SIZE == 0) position += BLOCK_HEADER_SIZE;
+    uint64_t count = remaining_in_block(position);
+    if (count > n) count = n;
+    riegeli_hasher_update(&h, a->bytes + (position - a->start), (size_t)count);
+    position += count;
+    n -= count;
+  }
+  return riegeli_hasher_final(&h);
 }
 
 /* 1 when every block header at a boundary in [begin, end) verifies and points back to begin and on to end, as
@@ -132,59 +151,61 @@ static int block_headers_verified(const chunk_args* a, uint64_t begin, uint64_t 
   return 1;
 }
 
+/* Where chunk k lies: its header (in place, or gathered into head), its begin and data size; in_block when header and data lie inside one block. */
+typedef struct {
+  const uint8_t* header;
+  uint8_t head[CHUNK_HEADER_SIZE];
+  uint64_t begin, data_size;
+  int in_block;
+} chunk_place;
+
 /*
- * Chunk k's header and data when it is simple as decodeChunks says, agrees with the footer, is
- * compressed with zstd or Snappy and its hashes (and those of the block headers inside it)
- * verify; else NULL. A chunk inside one block is read where it is; one crossing block headers
- * (group_size:256 chunks are ~80 KB) is gathered into this thread's scratch first. The hashes
- * last: a span of other chunks costs a look at each header, not a hash.
+ * 1 when chunk k is a simple chunk agreeing with the footer that lies inside the window and its
+ * footer range, every block header inside it verified (one stretched past its block by its record
+ * count holds block headers in its padding); its hashes are not checked yet. A chunk crossing
+ * block headers has at most MAX_GATHERED_BYTES of data.
  */
-static const uint8_t* compressed_simple_chunk(thread_state* d, const chunk_args* a, size_t k, uint64_t records, uint64_t decoded_size) {
+static int chunk_placed(const chunk_args* a, size_t k, uint64_t records, uint64_t decoded_size, chunk_place* c) {
   double offset = a->offsets[k], limit = a->offsets[k + 1];
-  if (!is_position(offset) || offset < (double)a->start) return NULL;
+  if (!is_position(offset) || offset < (double)a->start) return 0;
   uint64_t begin = (uint64_t)offset; /* a position at or after start */
   uint64_t room = remaining_in_block(begin);
-  if (room >= USABLE_BLOCK_SIZE) return NULL; /* not a chunk boundary: the parser says so */
+  if (room >= USABLE_BLOCK_SIZE) return 0; /* not a chunk boundary: the parser says so */
   uint64_t window_end = a->start + a->length;
-  const uint8_t* header = chunk_in_block(a->bytes, a->length, a->start, offset);
-  if (header != NULL) {
-    uint64_t data_size = load64(header + 8);
-    if (!simple_as_footer_says(header, records, decoded_size)) return NULL;
-    /* Stretched past its block by its record count, the chunk holds block headers in its padding. */
-    uint64_t end = chunk_end(begin, CHUNK_HEADER_SIZE + data_size, records);
-    if (!((double)end <= limit) || (end > begin + room && (end > window_end || !block_headers_verified(a, begin, end)))) return NULL;
-    return compressed_and_verified(a->key, header, header + CHUNK_HEADER_SIZE, data_size) ? header : NULL;
+  c->begin = begin;
+  c->header = chunk_in_block(a->bytes, a->length, a->start, offset);
+  c->in_block = c->header != NULL;
+  if (c->in_block) {
+    c->data_size = load64(c->header + 8);
+    if (!simple_as_footer_says(c->header, records, decoded_size)) return 0;
+    uint64_t end = chunk_end(begin, CHUNK_HEADER_SIZE + c->data_size, records);
+    return (double)end <= limit && (end <= begin + room || (end <= window_end && block_headers_verified(a, begin, end)));
   }
-  uint8_t head[CHUNK_HEADER_SIZE];
-  if (begin > window_end || add_with_overhead(begin, CHUNK_HEADER_SIZE) > window_end) return NULL;
-  gather(a, begin, CHUNK_HEADER_SIZE, head);
-  uint64_t data_size = load64(head + 8);
-  if (!simple_as_footer_says(head, records, decoded_size) || data_size > MAX_GATHERED_BYTES || data_size > window_end - begin) return NULL;
-  uint64_t end = chunk_end(begin, CHUNK_HEADER_SIZE + data_size, records);
-  if (end > window_end || !((double)end <= limit) || !block_headers_verified(a, begin, end)) return NULL;
-  if (!grow_buffer(&d->gathered, &d->gathered_capacity, (size_t)(CHUNK_HEADER_SIZE + data_size))) return NULL;
-  gather(a, begin, CHUNK_HEADER_SIZE + data_size, d->gathered);
-  return compressed_and_verified(a->key, d->gathered, d->gathered + CHUNK_HEADER_SIZE, data_size) ? d->gathered : NULL;
+  if (begin > window_end || add_with_overhead(begin, CHUNK_HEADER_SIZE) > window_end) return 0;
+  gather(a, begin, CHUNK_HEADER_SIZE, c->head);
+  c->header = c->head;
+  c->data_size = load64(c->head + 8);
+  if (!simple_as_footer_says(c->head, records, decoded_size) || c->data_size > MAX_GATHERED_BYTES || c->data_size > window_end - begin) return 0;
+  uint64_t end = chunk_end(begin, CHUNK_HEADER_SIZE + c->data_size, records);
+  return end <= window_end && (double)end <= limit && block_headers_verified(a, begin, end);
 }
 
-/* Decodes chunk k into out[at..] and its record bounds into bounds[0..]; 0 where the caller must decode it. */
-static int decode_chunk(thread_state* d, const chunk_args* a, size_t k, uint64_t records, uint64_t decoded_size, uint8_t* out, uint64_t at, double* bounds) {
-  if (records == 0 || decoded_size == 0) return 0;
-  const uint8_t* header = compressed_simple_chunk(d, a, k, records, decoded_size);
-  if (header == NULL) return 0;
-  const uint8_t* data = header + CHUNK_HEADER_SIZE;
-  const uint8_t* data_end = data + load64(header + 8);
-  const uint8_t compression = data[0];
-  const uint8_t* p = data + 1;
-  uint64_t sizes_length, sizes_size, values_size;
-  if (!read_varint(&p, data_end, &sizes_length) || sizes_length > (uint64_t)(data_end - p)) return 0;
-  const uint8_t* sizes_end = p + sizes_length;
-  if (!read_varint(&p, sizes_end, &sizes_size) || sizes_size == 0 || sizes_size > 10 * records || sizes_size > MAX_SIZES_BYTES) return 0;
-  if (!grow_buffer(&d->sizes, &d->sizes_capacity, (size_t)sizes_size)) return 0;
-  if (!decodes_exactly(d, compression, d->sizes, sizes_size, p, sizes_end)) return 0;
-  p = sizes_end;
-  if (!read_varint(&p, data_end, &values_size) || values_size != decoded_size || !decodes_exactly(d, compression, out + at, decoded_size, p, data_end)) return 0;
-  const uint8_t* q = d->sizes;
+/*
+ * The data of chunk k (placed as chunk_placed says) when it is zstd or Snappy and its hashes
+ * verify, or NULL: read where it is inside one block, or gathered into this thread's scratch
+ * first (group_size:256 chunks are ~80 KB). The hashes last: a span of other chunks costs a look
+ * at each header, not a hash.
+ */
+static const uint8_t* compressed_data(thread_state* d, const chunk_args* a, const chunk_place* c) {
+  if (c->in_block) return compressed_and_verified(a->key, c->header, c->header + CHUNK_HEADER_SIZE, c->data_size) ? c->header + CHUNK_HEADER_SIZE : NULL;
+  if (!grow_buffer(&d->gathered, &d->gathered_capacity, (size_t)(CHUNK_HEADER_SIZE + c->data_size))) return NULL;
+  gather(a, c->begin, CHUNK_HEADER_SIZE + c->data_size, d->gathered);
+  return compressed_and_verified(a->key, d->gathered, d->gathered + CHUNK_HEADER_SIZE, c->data_size) ? d->gathered + CHUNK_HEADER_SIZE : NULL;
+}
+
+/* Record bounds from `records` varints of sizes[0..sizes_size) summing to exactly decoded_size, from `at`; 0 unless they do. */
+static int bounds_from_sizes(const uint8_t* sizes, uint64_t sizes_size, uint64_t records, uint64_t decoded_size, uint64_t at, double* bounds) {
+  const uint8_t* q = sizes;
   const uint8_t* q_end = q + sizes_size;
   uint64_t total = 0;
   for (uint64_t i = 0; i < records; i++) {
@@ -197,19 +218,83 @@ static int decode_chunk(thread_state* d, const chunk_args* a, size_t k, uint64_t
   return total == decoded_size && q == q_end;
 }
 
+/* Decodes the zstd or Snappy chunk placed at c into out[at..] and its record bounds into bounds[0..]; 0 where the caller must decode it. */
+static int decode_compressed(thread_state* d, const chunk_args* a, const chunk_place* c, uint64_t records, uint64_t decoded_size, uint8_t* out, uint64_t at, double* bounds) {
+  const uint8_t* data = compressed_data(d, a, c);
+  if (data == NULL) return 0;
+  const uint8_t* data_end = data + c->data_size;
+  const uint8_t compression = data[0];
+  const uint8_t* p = data + 1;
+  uint64_t sizes_length, sizes_size, values_size;
+  if (!read_varint(&p, data_end, &sizes_length) || sizes_length > (uint64_t)(data_end - p)) return 0;
+  const uint8_t* sizes_end = p + sizes_length;
+  if (!read_varint(&p, sizes_end, &sizes_size) || sizes_size == 0 || sizes_size > 10 * records || sizes_size > MAX_SIZES_BYTES) return 0;
+  if (!grow_buffer(&d->sizes, &d->sizes_capacity, (size_t)sizes_size)) return 0;
+  if (!decodes_exactly(d, compression, d->sizes, sizes_size, p, sizes_end)) return 0;
+  p = sizes_end;
+  if (!read_varint(&p, data_end, &values_size) || values_size != decoded_size || !decodes_exactly(d, compression, out + at, decoded_size, p, data_end)) return 0;
+  return bounds_from_sizes(d->sizes, sizes_size, records, decoded_size, at, bounds);
+}
+
+/*
+ * Decodes the uncompressed chunk placed at c (compression byte 0: the sizes varints, then the
+ * values, stored) into out[at..]: its data hashed where it lies between block headers, its sizes
+ * gathered into this thread's scratch and its values straight into their slot (one copy, as the
+ * TypeScript parser's reassembly in place is one; but no copy of shared memory from JavaScript,
+ * ~5x slower per byte, and no parse or hash call per chunk). 0 where the caller must decode it.
+ */
+static int decode_uncompressed(thread_state* d, const chunk_args* a, const chunk_place* c, uint64_t records, uint64_t decoded_size, uint8_t* out, uint64_t at, double* bounds) {
+  uint64_t data_size = c->data_size;
+  uint8_t prefix[11];
+  uint64_t prefix_size = data_size < sizeof prefix ? data_size : sizeof prefix;
+  uint64_t data_position = add_with_overhead(c->begin, CHUNK_HEADER_SIZE); /* a block boundary when the header fills its block: gather skips the block header */
+  gather(a, data_position, prefix_size, prefix);
+  if (prefix[0] != 0) return 0;
+  const uint8_t* p = prefix + 1;
+  uint64_t sizes_length;
+  if (!read_varint(&p, prefix + prefix_size, &sizes_length)) return 0;
+  uint64_t used = (uint64_t)(p - prefix);
+  if (sizes_length == 0 || sizes_length > 10 * records || sizes_length > MAX_SIZES_BYTES || sizes_length > data_size - used ||
+      data_size - used - sizes_length != decoded_size) {
+    return 0;
+  }
+  if (riegeli_hash(a->key, c->header + 8, CHUNK_HEADER_SIZE - 8) != load64(c->header) ||
+      hash_between_headers(a, data_position, data_size) != load64(c->header + 16)) {
+    return 0;
+  }
+  if (!grow_buffer(&d->sizes, &d->sizes_capacity, (size_t)sizes_length)) return 0;
+  uint64_t position = gather(a, data_position, used, prefix);
+  position = gather(a, position, sizes_length, d->sizes);
+  gather(a, position, decoded_size, out + at);
+  return bounds_from_sizes(d->sizes, sizes_length, records, decoded_size, at, bounds);
+}
+
+/* Decodes chunk k into out[at..] and its record bounds into bounds[0..] (uncompressed chunks only with `stored`); 0 where the caller must decode it. */
+static int decode_chunk(thread_state* d, const chunk_args* a, size_t k, uint64_t records, uint64_t decoded_size, uint8_t* out, uint64_t at, double* bounds, int stored) {
+  chunk_place c;
+  if (records == 0 || decoded_size == 0 || !chunk_placed(a, k, records, decoded_size, &c)) return 0;
+  if (stored && c.data_size > 0) {
+    uint8_t compression;
+    gather(a, add_with_overhead(c.begin, CHUNK_HEADER_SIZE), 1, &compression);
+    if (compression == 0) return decode_uncompressed(d, a, &c, records, decoded_size, out, at, bounds);
+  }
+  return decode_compressed(d, a, &c, records, decoded_size, out, at, bounds);
+}
+
 static napi_value decode_chunks(napi_env env, napi_callback_info info) {
   const char* usage =
       "decodeChunks(key: Uint8Array(32), bytes: Uint8Array, start: number, offsets: Float64Array(count + 1), count: number, "
       "numRecords: Float64Array, decodedSizes: Float64Array, out: Uint8Array, outAt: number, bounds: Float64Array, boundsAt: number, "
-      "decoded: Uint8Array): every slot inside out and bounds";
-  size_t argc = 12;
-  napi_value argv[12];
+      "decoded: Uint8Array, stored: boolean): every slot inside out and bounds";
+  size_t argc = 13;
+  napi_value argv[13];
+  bool stored;
   chunk_args a;
   double *num_records, *decoded_sizes, *bounds, out_at, bounds_at;
   uint8_t *out, *decoded;
   size_t num_records_length, decoded_sizes_length, out_length, bounds_length, decoded_length, offsets_length;
   void* offsets_data;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 12 ||
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 13 ||
       !typed_bytes(env, argv[3], napi_float64_array, &offsets_data, &offsets_length) || offsets_length == 0 ||
       !read_chunk_args(env, argv, offsets_length - 1, &a) ||
       !typed_bytes(env, argv[5], napi_float64_array, (void**)&num_records, &num_records_length) || num_records_length < a.count ||
@@ -218,7 +303,7 @@ static napi_value decode_chunks(napi_env env, napi_callback_info info) {
       !typed_bytes(env, argv[9], napi_float64_array, (void**)&bounds, &bounds_length) ||
       napi_get_value_double(env, argv[10], &bounds_at) != napi_ok ||
       !typed_bytes(env, argv[11], napi_uint8_array, (void**)&decoded, &decoded_length) || decoded_length < a.count ||
-      !is_position(out_at) || !is_position(bounds_at)) {
+      napi_get_value_bool(env, argv[12], &stored) != napi_ok || !is_position(out_at) || !is_position(bounds_at)) {
     return throw_usage(env, usage);
   }
   /* Every slot must fit before anything is written. */
@@ -238,7 +323,7 @@ static napi_value decode_chunks(napi_env env, napi_callback_info info) {
   size_t done = 0;
   for (size_t k = 0; k < a.count; k++) {
     uint64_t records = (uint64_t)num_records[k], size = (uint64_t)decoded_sizes[k];
-    decoded[k] = (uint8_t)decode_chunk(d, &a, k, records, size, out, at, bounds + r);
+    decoded[k] = (uint8_t)decode_chunk(d, &a, k, records, size, out, at, bounds + r, stored);
     done += decoded[k];
     at += size;
     r += 2 * records;
@@ -274,7 +359,7 @@ static napi_value decode_one_chunk(napi_env env, napi_callback_info info) {
   a.count = 1;
   double bounds[2];
   napi_value result;
-  napi_get_boolean(env, decode_chunk(d, &a, 0, 1, out_length, out, 0, bounds), &result);
+  napi_get_boolean(env, decode_chunk(d, &a, 0, 1, out_length, out, 0, bounds, 0), &result);
   return result;
 }
 

@@ -6,8 +6,8 @@
  * engine's two hashes, most of it N-API's per-call work: hashing a span's (or a writer's flush's)
  * chunks in one call is what makes a native hash pay most for small chunks.
  *
- * Only hh_hash64 uses 256-bit registers, and it takes no 256-bit argument, so the compiler ends it
- * with vzeroupper: code that left the upper halves dirty made every later call into Node (and
+ * Only the hash functions use 256-bit registers, and none takes or returns a 256-bit value (the
+ * streaming hasher keeps its state in memory), so the compiler ends each with vzeroupper: code that left the upper halves dirty made every later call into Node (and
  * Node's own SSE code after the return) slower: a first chunkVerifier that passed the key in a
  * register cost ~0.3 us more per random read than verifyChunks.
  *
@@ -80,20 +80,29 @@ AVX2 static inline __m256i swap32(__m256i x) { return _mm256_shuffle_epi32(x, _M
 /*
  * The key is loaded here, not passed in a register: a function with no 256-bit argument or result
  * gets a vzeroupper before it returns (checked with objdump), so no caller goes back to Node's
- * SSE code with the upper halves dirty, which cost ~0.3 us per call afterwards here.
+ * SSE code with the upper halves dirty, which cost ~0.3 us per call afterwards here. The state
+ * lives in memory between the streaming calls below for the same reason.
  */
-AVX2 static uint64_t hh_hash64(const uint8_t* key_bytes, const uint8_t* data, size_t n) {
+AVX2 static void hh_init(hh_state* s, const uint8_t* key_bytes) {
   const __m256i key = _mm256_loadu_si256((const __m256i*)key_bytes);
-  hh_state s;
-  s.mul0 = _mm256_setr_epi64x((long long)0xdbe6d5d5fe4cce2full, (long long)0xa4093822299f31d0ull, (long long)0x13198a2e03707344ull,
-                              (long long)0x243f6a8885a308d3ull);
-  s.mul1 = _mm256_setr_epi64x((long long)0x3bd39e10cb0ef593ull, (long long)0xc0acf169b5f18a8cull, (long long)0xbe5466cf34e90c6cull,
-                              (long long)0x452821e638d01377ull);
-  s.v0 = _mm256_xor_si256(s.mul0, key);
-  s.v1 = _mm256_xor_si256(s.mul1, swap32(key));
-  size_t full = n & ~(size_t)31;
-  for (size_t i = 0; i < full; i += 32) hh_update(&s, _mm256_loadu_si256((const __m256i*)(data + i)));
-  size_t r = n & 31;
+  s->mul0 = _mm256_setr_epi64x((long long)0xdbe6d5d5fe4cce2full, (long long)0xa4093822299f31d0ull, (long long)0x13198a2e03707344ull,
+                               (long long)0x243f6a8885a308d3ull);
+  s->mul1 = _mm256_setr_epi64x((long long)0x3bd39e10cb0ef593ull, (long long)0xc0acf169b5f18a8cull, (long long)0xbe5466cf34e90c6cull,
+                               (long long)0x452821e638d01377ull);
+  s->v0 = _mm256_xor_si256(s->mul0, key);
+  s->v1 = _mm256_xor_si256(s->mul1, swap32(key));
+}
+
+/* The whole 32-byte packets of data[0..n) (n a multiple of 32). */
+AVX2 static void hh_packets(hh_state* s, const uint8_t* data, size_t n) {
+  hh_state t = *s;
+  for (size_t i = 0; i < n; i += 32) hh_update(&t, _mm256_loadu_si256((const __m256i*)(data + i)));
+  *s = t;
+}
+
+/* The last r < 32 bytes at tail, then the finalization rounds: the hash. */
+AVX2 static uint64_t hh_finish(hh_state* state, const uint8_t* tail, size_t r) {
+  hh_state s = *state;
   if (r != 0) {
     /* The final partial packet: v0 += (r << 32) + r; both halves of every v1 lane rotated left by r;
        the packet holds the r & ~3 whole bytes, then the last 4 bytes at 28 (r >= 16) or the first,
@@ -101,7 +110,6 @@ AVX2 static uint64_t hh_hash64(const uint8_t* key_bytes, const uint8_t* data, si
     s.v0 = _mm256_add_epi64(s.v0, _mm256_set1_epi64x((long long)(((uint64_t)r << 32) + r)));
     __m128i left = _mm_cvtsi32_si128((int)r), right = _mm_cvtsi32_si128((int)(32 - r));
     s.v1 = _mm256_or_si256(_mm256_sll_epi32(s.v1, left), _mm256_srl_epi32(s.v1, right));
-    const uint8_t* tail = data + full;
     uint8_t packet[32] = {0};
     size_t whole = r & ~(size_t)3, odd = r & 3;
     memcpy(packet, tail, whole);
@@ -121,6 +129,41 @@ AVX2 static uint64_t hh_hash64(const uint8_t* key_bytes, const uint8_t* data, si
   __m256i sum = _mm256_add_epi64(_mm256_add_epi64(s.v0, s.v1), _mm256_add_epi64(s.mul0, s.mul1));
   return (uint64_t)_mm_cvtsi128_si64(_mm256_castsi256_si128(sum));
 }
+
+AVX2 static uint64_t hh_hash64(const uint8_t* key, const uint8_t* data, size_t n) {
+  hh_state s;
+  hh_init(&s, key);
+  size_t full = n & ~(size_t)31;
+  hh_packets(&s, data, full);
+  return hh_finish(&s, data + full, n & 31);
+}
+
+_Static_assert(sizeof(hh_state) <= sizeof(((riegeli_hasher*)0)->state), "riegeli_hasher holds an hh_state");
+
+void riegeli_hasher_init(riegeli_hasher* h, const uint8_t* key) {
+  hh_init((hh_state*)h->state, key);
+  h->carried = 0;
+}
+
+void riegeli_hasher_update(riegeli_hasher* h, const uint8_t* data, size_t n) {
+  hh_state* s = (hh_state*)h->state;
+  if (h->carried > 0) {
+    size_t take = 32 - h->carried < n ? 32 - h->carried : n;
+    memcpy(h->carry + h->carried, data, take);
+    h->carried += take;
+    data += take;
+    n -= take;
+    if (h->carried < 32) return;
+    hh_packets(s, h->carry, 32);
+    h->carried = 0;
+  }
+  size_t full = n & ~(size_t)31;
+  hh_packets(s, data, full);
+  memcpy(h->carry, data + full, n - full);
+  h->carried = n - full;
+}
+
+uint64_t riegeli_hasher_final(riegeli_hasher* h) { return hh_finish((hh_state*)h->state, h->carry, h->carried); }
 
 uint64_t riegeli_hash(const uint8_t* key, const uint8_t* data, size_t n) { return hh_hash64(key, data, n); }
 

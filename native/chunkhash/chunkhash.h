@@ -55,6 +55,16 @@ int grow_buffer(uint8_t** buffer, size_t* capacity, size_t n);
 /* The Riegeli HighwayHash-64 of data[0..n) under the 32-byte key. */
 uint64_t riegeli_hash(const uint8_t* key, const uint8_t* data, size_t n);
 
+/* The Riegeli HighwayHash-64 of data given in pieces: init, update with each piece, final. */
+typedef struct {
+  _Alignas(32) uint8_t state[128];
+  uint8_t carry[32];
+  size_t carried;
+} riegeli_hasher;
+void riegeli_hasher_init(riegeli_hasher* h, const uint8_t* key);
+void riegeli_hasher_update(riegeli_hasher* h, const uint8_t* data, size_t n);
+uint64_t riegeli_hasher_final(riegeli_hasher* h);
+
 /* The little-endian u64 at p. */
 uint64_t load64(const uint8_t* p);
 /* The chunk header at file position offset when its header and data lie inside one block and inside bytes; else NULL. */

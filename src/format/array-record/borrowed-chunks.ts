@@ -36,25 +36,31 @@ export interface VisitedSpan {
 }
 
 /**
- * The span of data chunks `[first, last]` read into `read`, with its simple zstd and Snappy chunks verified
- * and decoded in one native call into `buffers.spanValues` (native-chunk-decoder.ts); the chunks
+ * The span of data chunks `[first, last]` read into `read`, with its simple zstd and Snappy chunks
+ * (and uncompressed ones crossing block headers) verified and decoded in one native call into
+ * `buffers.spanValues` (native-chunk-decoder.ts); the chunks
  * left (other codecs, damaged chunks) are decoded one by one from the window, their
  * hashes verified by the parser. Where the addon decodes none (no addon, decode limits, other
  * codecs), the window comes back with its chunks verified in one call as before.
  */
 export function decodeSpanReusing(layout: FileLayout, read: FileWindow, first: number, last: number, buffers: ReusedBuffers): VisitedSpan {
-  const native = spanGoesNative(layout.limits, read, layout.index.offsets[first]!) ? decodeReusingSlots(spanChunks(layout, first, last), read, buffers) : undefined;
+  const native = spanGoesNative(layout.limits, read, layout.index.offsets[first]!, true) ? decodeReusingSlots(spanChunks(layout, first, last), read, buffers) : undefined;
   return { window: native === undefined ? verifiedSpan(layout, read, first, last) : read, native };
 }
 
-function decodeReusingSlots(chunks: SpanChunks, read: FileWindow, buffers: ReusedBuffers): NativeSpan | undefined {
+/**
+ * The chunks of a span read into `read` that the addon decodes (the caller asked `spanGoesNative`
+ * with `stored`: simple zstd and Snappy chunks, and uncompressed ones crossing block headers),
+ * decoded in one call into `buffers.spanValues` and `buffers.spanBounds`; undefined when it takes none.
+ */
+export function decodeReusingSlots(chunks: SpanChunks, read: FileWindow, buffers: Pick<ReusedBuffers, "spanValues" | "spanBounds">): NativeSpan | undefined {
   const size = spanDecodedSize(chunks);
   if (size > MAX_SPAN_OUTPUT) return undefined;
   const values = (buffers.spanValues = grownBytes(buffers.spanValues, size));
   const pairs = 2 * spanRecordCount(chunks);
   const held = buffers.spanBounds;
   const bounds = (buffers.spanBounds = held !== undefined && held.length >= pairs ? held : new Float64Array(Math.max(pairs, 2 * (held?.length ?? 0))));
-  const decoded = decodeSpanSlots(chunks, read, values, 0, bounds);
+  const decoded = decodeSpanSlots(chunks, read, values, 0, bounds, true);
   return decoded === undefined ? undefined : { values, bounds, decoded };
 }
 

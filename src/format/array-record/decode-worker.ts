@@ -11,12 +11,12 @@ import { ArrayRecordError, isArrayRecordError } from "../errors.js";
 import type { DecodeRequest, DecodeResponse } from "./parallel-decode.js";
 import { parseChunk, type Chunk, type FileWindow } from "../riegeli/chunk-reader.js";
 import { withVerifiedChunks } from "../riegeli/chunk-hashes.js";
-import { allDecoded, decodeSpanSlots, MAX_SPAN_OUTPUT, spanGoesNative } from "./native-chunks.js";
+import { allDecoded, decodeSpanSlots, MAX_SPAN_OUTPUT, nativeRecord, spanGoesNative } from "./native-chunks.js";
 import { CHUNK_HEADER_SIZE, ChunkType } from "../riegeli/chunk-header.js";
 import { BLOCK_HEADER_SIZE, USABLE_BLOCK_SIZE, remainingInBlock } from "../riegeli/blocks.js";
 import { CompressionByte } from "../riegeli/codecs.js";
 import { recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
-import { decodeParsedReusing } from "./borrowed-chunks.js";
+import { decodeParsedReusing, decodeReusingSlots, type ReusedBuffers } from "./borrowed-chunks.js";
 import { fileIoAddon } from "../bytes/native-file-io.js";
 import { preadFully } from "../bytes/file-source.js";
 import { grownKeeping, ownedBytes } from "../bytes/slab.js";
@@ -105,7 +105,7 @@ function decodeShared(into: SharedArrayBuffer, bytes: Uint8Array, start: number,
   const values = new Uint8Array(into);
   const bounds = new Float64Array(2 * spanRecordCount(span));
   const read = { bytes, start, inPlace: true };
-  const native = spanGoesNative(span.limits, read, span.offsets[0]!) ? decodeSpanSlots(span, read, values, bytes.length, bounds) : undefined;
+  const native = spanGoesNative(span.limits, read, span.offsets[0]!, true) ? decodeSpanSlots(span, read, values, bytes.length, bounds, true) : undefined;
   if (native !== undefined && allDecoded(native)) return { values, bounds };
   const viewsSpan = decodeIntoSlots(read, span, native, values, bytes.length, bounds, true);
   if (viewsSpan && bytes.buffer !== into) values.set(bytes);
@@ -367,12 +367,13 @@ function fileMapping(fd: number, end: number): ArrayBuffer | undefined {
  * Decodes every chunk of a span (all hashes verified) and copies just the records `pick` names
  * (indices from the span's first record, grouped by chunk in file order: see
  * {@link DecodeRequest.pick}) into one new buffer, bounds in `pick` order. The chunks are decoded
- * one at a time into {@link pickBuffers}, reused as the reader's visits reuse theirs (no fresh
- * array per compressed chunk), and each chunk's picked records are copied out before the next
- * one overwrites it.
+ * into {@link pickBuffers}, reused as the reader's visits reuse theirs (no fresh array per span
+ * or compressed chunk): those the addon takes all at once (`decodeReusingSlots`), the others one
+ * at a time, each chunk's picked records copied out before the next one overwrites it.
  */
 function decodePicked(bytes: Uint8Array, start: number, span: DecodeRequest["chunks"], pick: Float64Array): { values: Uint8Array; bounds: Float64Array } {
   const window = { bytes, start, inPlace: true };
+  const native = spanGoesNative(span.limits, window, span.offsets[0]!, true) ? decodeReusingSlots(span, window, pickBuffers) : undefined;
   const n = span.numRecords.length;
   const bounds = new Float64Array(2 * pick.length);
   let staged = 0;
@@ -380,10 +381,11 @@ function decodePicked(bytes: Uint8Array, start: number, span: DecodeRequest["chu
   // Chunk k's records are [first, first + its count), by the footer's counts (each chunk is checked against them when decoded).
   for (let k = 0, first = 0; k < n; first += span.numRecords[k++]!) {
     const entry = spanChunkEntry(span, k);
-    const chunk = decodeParsedReusing(parseChunk(window, entry.begin, { limit: entry.limit, limitIsEof: false }), entry, pickBuffers);
-    for (; j < pick.length && pick[j]! < first + chunk.count; j++) {
+    const chunk = native?.decoded[k] === 1 ? undefined : decodeParsedReusing(parseChunk(window, entry.begin, { limit: entry.limit, limitIsEof: false }), entry, pickBuffers);
+    const end = first + (chunk?.count ?? entry.numRecords);
+    for (; j < pick.length && pick[j]! < end; j++) {
       if (!(pick[j]! >= first)) throw new ArrayRecordError("OUT_OF_RANGE", `picked record ${pick[j]} is not in chunk order in this span`);
-      const record = recordAt(chunk, pick[j]! - first);
+      const record = chunk === undefined ? nativeRecord(native!, pick[j]!) : recordAt(chunk, pick[j]! - first);
       pickStage = grownKeeping(pickStage, staged + record.length, staged);
       pickStage.set(record, staged);
       bounds[2 * j] = staged;
@@ -396,11 +398,12 @@ function decodePicked(bytes: Uint8Array, start: number, span: DecodeRequest["chu
   // Buffers grown for one huge chunk or pick are not kept.
   if (pickStage.length > MAX_SCRATCH) pickStage = new Uint8Array(0);
   if ((pickBuffers.decoded?.length ?? 0) > MAX_SCRATCH) pickBuffers.decoded = undefined;
+  if ((pickBuffers.spanValues?.length ?? 0) > MAX_SCRATCH) pickBuffers.spanValues = undefined;
   return { values, bounds };
 }
 
-/** Buffers {@link decodePicked} decodes compressed chunks into, reused from chunk to chunk. */
-const pickBuffers: { decoded: Uint8Array | undefined } = { decoded: undefined };
+/** Buffers {@link decodePicked} decodes into, reused from span to span (the addon's) and chunk to chunk (the others). */
+const pickBuffers: Pick<ReusedBuffers, "decoded" | "spanValues" | "spanBounds"> = { decoded: undefined, spanValues: undefined, spanBounds: undefined };
 /** Where {@link decodePicked} gathers the picked records before their exact-size copy. */
 let pickStage: Uint8Array = new Uint8Array(0);
 

@@ -35,12 +35,13 @@ export interface NativeSpan {
 
 /**
  * Decodes the simple zstd and Snappy chunks of `chunks` in `window` into their slots: the footer's decoded
- * sizes of `values` from `at` and record pairs of `bounds` from 0, in span order. Returns which
- * were decoded (`decoded[k]` = 1; see {@link allDecoded}), or undefined for none.
+ * sizes of `values` from `at` and record pairs of `bounds` from 0, in span order; with `stored`,
+ * uncompressed simple chunks too (see {@link spanGoesNative}). Returns which were decoded
+ * (`decoded[k]` = 1; see {@link allDecoded}), or undefined for none.
  */
-export function decodeSpanSlots(chunks: SpanChunks, window: FileWindow, values: Uint8Array, at: number, bounds: Float64Array): Uint8Array | undefined {
+export function decodeSpanSlots(chunks: SpanChunks, window: FileWindow, values: Uint8Array, at: number, bounds: Float64Array, stored = false): Uint8Array | undefined {
   const decoded = new Uint8Array(chunks.numRecords.length);
-  return decodeChunksNatively(window.bytes, window.start, chunks, values, at, bounds, 0, decoded) === 0 ? undefined : decoded;
+  return decodeChunksNatively(window.bytes, window.start, chunks, values, at, bounds, 0, decoded, stored) === 0 ? undefined : decoded;
 }
 
 /** True when {@link decodeSpanSlots} decoded every chunk. */
@@ -52,18 +53,29 @@ export function allDecoded(decoded: Uint8Array): boolean {
  * True when a span whose first chunk begins at file position `begin` in `window` goes to the
  * addon: it is loaded, no decode limits are set (those checks stay in TypeScript), and that chunk
  * is a simple zstd or Snappy chunk whose header and compression byte lie inside its block (its
- * data may cross block headers: the addon gathers it). A look before anything is gathered or
- * allocated for the addon (which checks everything), so spans of other codecs cost only this.
+ * data may cross block headers: the addon gathers it). With `stored` (callers decoding into
+ * reused memory), also a simple uncompressed chunk whose data crosses a block header: the addon
+ * hashes it where it lies and copies its values once into their slot, where the TypeScript parser
+ * would reassemble it in place (in shared memory, copies from JavaScript are ~5x slower per byte)
+ * and hash it in a call of its own; an uncompressed chunk inside its block is viewed where it was
+ * read. A look before anything is gathered or allocated for the addon (which checks everything),
+ * so spans of other codecs cost only this.
  */
-export function spanGoesNative(limits: DecodeLimits | undefined, window: FileWindow, begin: number): boolean {
-  return nativeChunkDecoding && limits === undefined && nativeChunkAt(window.bytes, begin - window.start, begin);
+export function spanGoesNative(limits: DecodeLimits | undefined, window: FileWindow, begin: number, stored = false): boolean {
+  return nativeChunkDecoding && limits === undefined && nativeChunkAt(window.bytes, begin - window.start, begin, stored);
 }
 
 /** The look of {@link spanGoesNative} at the chunk at `bytes[at]`, file position `begin`. */
-function nativeChunkAt(bytes: Uint8Array, at: number, begin: number): boolean {
-  if (remainingInBlock(begin) <= CHUNK_HEADER_SIZE || at < 0 || at + CHUNK_HEADER_SIZE >= bytes.length || bytes[at + 24] !== ChunkType.SIMPLE) return false;
+function nativeChunkAt(bytes: Uint8Array, at: number, begin: number, stored: boolean): boolean {
+  const room = remainingInBlock(begin);
+  if (room <= CHUNK_HEADER_SIZE || at < 0 || at + CHUNK_HEADER_SIZE >= bytes.length || bytes[at + 24] !== ChunkType.SIMPLE) return false;
   const compression = bytes[at + CHUNK_HEADER_SIZE];
-  return compression === CompressionByte.ZSTD || compression === CompressionByte.SNAPPY;
+  if (compression === CompressionByte.ZSTD || compression === CompressionByte.SNAPPY) return true;
+  if (!stored || compression !== CompressionByte.NONE) return false;
+  // The data size field, as a number (inexact above 2^53, where the addon refuses the chunk anyway).
+  const lo = (bytes[at + 8]! | (bytes[at + 9]! << 8) | (bytes[at + 10]! << 16) | (bytes[at + 11]! << 24)) >>> 0;
+  const hi = (bytes[at + 12]! | (bytes[at + 13]! << 8) | (bytes[at + 14]! << 16) | (bytes[at + 15]! << 24)) >>> 0;
+  return CHUNK_HEADER_SIZE + hi * 2 ** 32 + lo > room;
 }
 
 /** Decodes data chunks `[first, last]`, read with one I/O (they are adjacent in the file), as {@link decodeOwnedSpan} does. */

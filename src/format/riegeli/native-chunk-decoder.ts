@@ -3,9 +3,10 @@
  * `native/chunkhash` addon (`decodeChunks`, native/chunkhash/chunkdecode.c), for the reader's span
  * paths. Per group_size:1 chunk (~500 bytes decoding to ~1.3 KB) this spares a codec call from
  * JavaScript (zstd-napi's costs ~0.6 µs more than zstd's own loop) and the TypeScript parse of
- * the chunk and its streams (~1 µs), of a ~7 µs zstd read. A chunk the addon does not decode
- * (uncompressed or Brotli, transposed, damaged, with data over 16 MiB crossing block headers, or no addon at all) is
- * left to the caller's TypeScript path, which also reports what is wrong.
+ * the chunk and its streams (~1 µs), of a ~7 µs zstd read. Uncompressed chunks too where the
+ * caller asks (`stored`). A chunk the addon does not decode (Brotli, transposed, damaged, with
+ * data over 16 MiB crossing block headers, or no addon at all) is left to the caller's TypeScript
+ * path, which also reports what is wrong.
  */
 import { addon, KEY } from "./chunkhash-addon.js";
 
@@ -27,13 +28,25 @@ export const nativeChunkDecoding: boolean = addon !== null;
  * position `start`). Chunk k owns the `decodedSizes[k]` bytes of `out` after those of the chunks
  * before it (from `outAt`) and as many `[from, to)` pairs of `bounds` as it has records (from
  * `boundsAt`); `decoded[k]` becomes 1 where its records were written there (each pair a range of
- * `out`), 0 where the caller must decode it. Returns how many were decoded (0 without the addon).
- * Throws TypeError when a slot would not fit.
+ * `out`), 0 where the caller must decode it. With `stored`, uncompressed simple chunks are taken
+ * too, their values copied into their slots (for callers whose slots are reused memory: records
+ * of their own are better off viewing the bytes where they were read). Returns how many were
+ * decoded (0 without the addon). Throws TypeError when a slot would not fit.
  */
-export function decodeChunksNatively(bytes: Uint8Array, start: number, slots: ChunkSlots, out: Uint8Array, outAt: number, bounds: Float64Array, boundsAt: number, decoded: Uint8Array): number {
+export function decodeChunksNatively(
+  bytes: Uint8Array,
+  start: number,
+  slots: ChunkSlots,
+  out: Uint8Array,
+  outAt: number,
+  bounds: Float64Array,
+  boundsAt: number,
+  decoded: Uint8Array,
+  stored = false,
+): number {
   if (addon === null) return 0;
   const { offsets, numRecords, decodedSizes } = slots;
-  return addon.decodeChunks(KEY, bytes, start, offsets, numRecords.length, numRecords, decodedSizes, out, outAt, bounds, boundsAt, decoded);
+  return addon.decodeChunks(KEY, bytes, start, offsets, numRecords.length, numRecords, decodedSizes, out, outAt, bounds, boundsAt, decoded, stored);
 }
 
 /** The addon's decoder of one chunk, bound to the Riegeli key. */
