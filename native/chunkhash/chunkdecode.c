@@ -249,12 +249,11 @@ static int decode_uncompressed(thread_state* d, const chunk_args* a, const chunk
   uint64_t prefix_size = data_size < sizeof prefix ? data_size : sizeof prefix;
   uint64_t data_position = add_with_overhead(c->begin, CHUNK_HEADER_SIZE); /* a block boundary when the header fills its block: gather skips the block header */
   gather(a, data_position, prefix_size, prefix);
-  if (prefix[0] != 0) return 0;
-  const uint8_t* p = prefix + 1;
+  const uint8_t* p = prefix + 1; /* prefix[0] is 0: decode_chunk looked */
   uint64_t sizes_length;
   if (!read_varint(&p, prefix + prefix_size, &sizes_length)) return 0;
   uint64_t used = (uint64_t)(p - prefix);
-  if (sizes_length == 0 || sizes_length > 10 * records || sizes_length > MAX_SIZES_BYTES || sizes_length > data_size - used ||
+  if (sizes_length > 10 * records || sizes_length > MAX_SIZES_BYTES || sizes_length > data_size - used ||
       data_size - used - sizes_length != decoded_size) {
     return 0;
   }

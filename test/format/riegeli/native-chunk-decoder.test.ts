@@ -11,6 +11,7 @@ import { encodeArrayRecord } from "../../../src/format/array-record/writer.js";
 import { MemoryByteSource } from "../../../src/format/bytes/byte-source.js";
 import { OutputBuffer } from "../../../src/format/bytes/output-buffer.js";
 import { decodeDataChunkAt } from "../../../src/format/array-record/file-layout.js";
+import { spanGoesNative } from "../../../src/format/array-record/native-chunks.js";
 import { BLOCK_SIZE, writeBlockHeader } from "../../../src/format/riegeli/blocks.js";
 import { parseChunk } from "../../../src/format/riegeli/chunk-reader.js";
 import { ChunkType, decodeChunkHeader } from "../../../src/format/riegeli/chunk-header.js";
@@ -75,19 +76,20 @@ describe("native chunk decoder", () => {
     expect(nativeChunkDecoding).toBe(nativeChunkHashes);
   });
 
-  it.runIf(nativeChunkDecoding)("decodes every simple zstd or Snappy chunk into its slot, with the records the file holds, inside one block or across block headers", () => {
-    for (const options of ["group_size:1,zstd:3", "group_size:3,zstd:1", "group_size:1,snappy", "group_size:2,snappy", "group_size:60,zstd:3", "group_size:45,snappy"]) {
+  it.runIf(nativeChunkDecoding)("decodes every simple zstd or Snappy chunk (and with stored every uncompressed one) into its slot, with the records the file holds, inside one block or across block headers", () => {
+    for (const options of ["group_size:1,zstd:3", "group_size:3,zstd:1", "group_size:1,snappy", "group_size:2,snappy", "group_size:60,zstd:3", "group_size:45,snappy", "group_size:1,uncompressed", "group_size:60,uncompressed"]) {
       const bytes = encodeArrayRecord(RECORDS, options);
       const slots = slotsOf(bytes);
       const [outAt, boundsAt] = [7, 4];
       const out = new Uint8Array(outAt + sum(slots.decodedSizes) + 3);
       const bounds = new Float64Array(boundsAt + 2 * RECORDS.length + 1).fill(-1);
       const decoded = new Uint8Array(slots.count);
-      const count = decodeChunksNatively(bytes, 0, slots, out, outAt, bounds.subarray(boundsAt), 0, decoded);
+      const count = decodeChunksNatively(bytes, 0, slots, out, outAt, bounds.subarray(boundsAt), 0, decoded, options.endsWith("uncompressed"));
       expect(count, options).toBe(slots.count);
       expect(decoded.every((d) => d === 1), options).toBe(true);
       const split = Array.from({ length: slots.count }, (_, c) => !insideOneBlock(bytes, slots.offsets[c]!)).filter(Boolean).length;
       expect(split, options).toBeGreaterThan(options.startsWith("group_size:60") || options.startsWith("group_size:45") ? slots.count / 2 : 0);
+      expect(out.subarray(0, outAt).every((b) => b === 0) && out.subarray(out.length - 3).every((b) => b === 0), options).toBe(true); // nothing written outside the slots
       let record = 0;
       let at = outAt;
       for (let c = 0; c < slots.count; c++) {
@@ -109,6 +111,8 @@ describe("native chunk decoder", () => {
     for (const bytes of [brotli, plain]) {
       const slots = slotsOf(bytes);
       expect(decodeChunksNatively(bytes, 0, slots, new Uint8Array(sum(slots.decodedSizes)), 0, new Float64Array(80), 0, new Uint8Array(40))).toBe(0);
+      // Uncompressed chunks are taken on request (stored), Brotli ones never.
+      expect(decodeChunksNatively(bytes, 0, slots, new Uint8Array(sum(slots.decodedSizes)), 0, new Float64Array(80), 0, new Uint8Array(40), true)).toBe(bytes === plain ? 40 : 0);
     }
     const bytes = encodeArrayRecord(RECORDS.slice(0, 40), "group_size:1,zstd:3");
     const slots = slotsOf(bytes);
@@ -135,7 +139,9 @@ describe("native chunk decoder", () => {
     ["zstd:3", 4],
     ["snappy", 4],
     ["zstd:3", 1],
+    ["uncompressed", 4],
   ])("decodes a %s chunk of %i records only when the TypeScript decoder takes it, and to the same records (differential property over damaged streams, fixed seed)", (codec, group) => {
+    const stored = codec === "uncompressed";
     const source = encodeArrayRecord(RECORDS.slice(0, 8).map((r, i) => r.subarray(0, 200 + i * 37)), `group_size:${group},${codec}`);
     const { offsets } = slotsOf(source);
     const header = decodeChunkHeader(source.subarray(offsets[0]!, offsets[0]! + 40), offsets[0]!);
@@ -154,7 +160,7 @@ describe("native chunk decoder", () => {
       const slots = { offsets: Float64Array.of(begin, end), numRecords: Float64Array.of(numRecords), decodedSizes: Float64Array.of(decodedDataSize) };
       const values = new Uint8Array(decodedDataSize);
       const bounds = new Float64Array(2 * numRecords);
-      const native = decodeChunksNatively(bytes, begin, slots, values, 0, bounds, 0, new Uint8Array(1)) === 1;
+      const native = decodeChunksNatively(bytes, begin, slots, values, 0, bounds, 0, new Uint8Array(1), stored) === 1;
       if (numRecords === 1) {
         // A random read's decoder of one chunk decides as the span decoder does, to the same bytes.
         const alone = new Uint8Array(decodedDataSize);
@@ -254,19 +260,48 @@ describe("native chunk decoder", () => {
     expect(40 + many.data.length).toBeLessThan(100);
     expect(decodes(near, many)).toBe(true);
     expect(decodes(near, many, many, (bytes) => (bytes[100 + 12]! ^= 1))).toBe(false);
+    // Uncompressed (on request): sizes whose varint never ends, and sizes that leave values of another size than the footer's.
+    const storedDecodes = (data: Uint8Array, numRecords: number, decodedDataSize: number): boolean => {
+      const out = new OutputBuffer(1024);
+      const end = writeChunk(out, begin, { chunkType: ChunkType.SIMPLE, data, numRecords, decodedDataSize });
+      const slots = { offsets: Float64Array.of(begin, end), numRecords: Float64Array.of(numRecords), decodedSizes: Float64Array.of(decodedDataSize) };
+      return decodeChunksNatively(out.take(false), begin, slots, new Uint8Array(decodedDataSize), 0, new Float64Array(2 * numRecords), 0, new Uint8Array(1), true) === 1;
+    };
+    expect(storedDecodes(Uint8Array.of(0, 2, 3, 4, ...values.subarray(0, 7)), 2, 7)).toBe(true);
+    expect(storedDecodes(Uint8Array.of(0, ...new Array<number>(11).fill(0xff), ...values), 1, 10)).toBe(false);
+    expect(storedDecodes(Uint8Array.of(0, 2, 3, 4, ...values.subarray(0, 7)), 2, 6)).toBe(false);
   });
 
-  it.runIf(nativeChunkDecoding).each(["zstd:3", "snappy"])(
+  it.runIf(nativeChunkDecoding)("sends a span to the addon with stored when it begins with a zstd or Snappy chunk, or an uncompressed one crossing a block header", () => {
+    const cases = [
+      ["group_size:1,zstd:3", false, true],
+      ["group_size:1,snappy", true, true],
+      ["group_size:1,uncompressed", false, false],
+      ["group_size:1,uncompressed", true, false],
+      ["group_size:60,uncompressed", false, false],
+      ["group_size:60,uncompressed", true, true],
+      ["group_size:1,brotli:1", true, false],
+    ] as const;
+    for (const [options, stored, expected] of cases) {
+      const bytes = encodeArrayRecord(RECORDS.slice(0, 120), options);
+      const begin = slotsOf(bytes).offsets[0]!;
+      expect(spanGoesNative(undefined, { bytes, start: 0 }, begin, stored), `${options} stored ${stored}`).toBe(expected);
+    }
+  });
+
+  it.runIf(nativeChunkDecoding).each(["zstd:3", "snappy", "uncompressed"])(
     "decodes a %s chunk crossing block headers exactly when the TypeScript parser and decoder take it, to the same records (differential property over damaged block headers, headers and streams, fixed seed)",
     (codec) => {
-      const compressor = new StreamCompressor(codec === "snappy" ? { type: "snappy" } : { type: "zstd", level: 3 }, undefined);
+      const compressor = new StreamCompressor(codec === "snappy" ? { type: "snappy" } : codec === "uncompressed" ? { type: "uncompressed" } : { type: "zstd", level: 3 }, undefined);
+      // Uncompressed chunks are decoded only on request (stored), as the reused-memory paths ask.
+      const stored = codec === "uncompressed";
       const seen = { native: 0, refused: 0 };
       /** Whether the addon decoded the chunk laid out at `begin` (bytes[0] there), checked against the TypeScript path. */
       const check = (bytes: Uint8Array, begin: number, limit: number, numRecords: number, decodedDataSize: number): void => {
         const slots = { offsets: Float64Array.of(begin, limit), numRecords: Float64Array.of(numRecords), decodedSizes: Float64Array.of(decodedDataSize) };
         const values = new Uint8Array(decodedDataSize);
         const bounds = new Float64Array(2 * numRecords);
-        const native = decodeChunksNatively(bytes, begin, slots, values, 0, bounds, 0, new Uint8Array(1)) === 1;
+        const native = decodeChunksNatively(bytes, begin, slots, values, 0, bounds, 0, new Uint8Array(1), stored) === 1;
         let expected: string[] | undefined;
         let compressed = false;
         try {
@@ -277,8 +312,8 @@ describe("native chunk decoder", () => {
         } catch (e) {
           expect(e).toMatchObject({ code: expect.stringMatching(/^(CORRUPT|TRUNCATED)$/) });
         }
-        // Taken by the TypeScript path as zstd or Snappy data (a damaged compression byte may make it stored or Brotli).
-        expect(native, `begin ${begin}`).toBe(expected !== undefined && compressed);
+        // Taken by the TypeScript path as zstd or Snappy data, or with stored as any (a damaged compression byte may make a chunk stored or Brotli, which no damaged stream decodes as).
+        expect(native, `begin ${begin}`).toBe(expected !== undefined && (compressed || stored));
         if (!native) return void seen.refused++;
         seen.native++;
         expect(Array.from({ length: numRecords }, (_, i) => Buffer.from(values.subarray(bounds[2 * i]!, bounds[2 * i + 1]!)).toString("hex"))).toEqual(expected);
@@ -326,6 +361,25 @@ describe("native chunk decoder", () => {
     },
   );
 
+  it.runIf(nativeChunkDecoding)("hashes uncompressed data split anywhere by a block header, pieces of any length on either side", () => {
+    let decoded = 0;
+    for (let size = 1; size <= 70; size++) {
+      const values = new Uint8Array(size).map((_, i) => (i * 29 + size) & 0xff);
+      const data = encodeSimpleChunkData(new StreamCompressor({ type: "uncompressed" }, undefined), varintBytes(size), values, (n) => new Uint8Array(n));
+      // The data's first piece, before the block header, of 0..70 bytes.
+      for (let first = 0; first <= 70; first++) {
+        const begin = 3 * BLOCK_SIZE - 40 - first;
+        const out = new OutputBuffer(256);
+        const end = writeChunk(out, begin, { chunkType: ChunkType.SIMPLE, data, numRecords: 1, decodedDataSize: size });
+        const slots = { offsets: Float64Array.of(begin, end), numRecords: Float64Array.of(1), decodedSizes: Float64Array.of(size) };
+        const got = new Uint8Array(size);
+        const bounds = new Float64Array(2);
+        if (decodeChunksNatively(out.take(false), begin, slots, got, 0, bounds, 0, new Uint8Array(1), true) === 1 && Buffer.compare(got, values) === 0 && bounds[1] === size) decoded++;
+      }
+    }
+    expect(decoded).toBe(70 * 71);
+  });
+
   it.runIf(nativeChunkDecoding)("refuses slots that do not fit, and bad arguments, writing nothing", () => {
     const bytes = encodeArrayRecord(RECORDS.slice(0, 10), "group_size:1,zstd:3");
     const slots = slotsOf(bytes);
@@ -344,7 +398,10 @@ describe("native chunk decoder", () => {
 });
 
 describe("readers' span paths with the native decoder", () => {
-  const files = ["group_size:1,zstd:3", "group_size:3,zstd:3", "group_size:1,snappy", "group_size:60,zstd:3", "group_size:45,snappy"].map((options) => ({ options, bytes: encodeArrayRecord(RECORDS, options) }));
+  const files = ["group_size:1,zstd:3", "group_size:3,zstd:3", "group_size:1,snappy", "group_size:60,zstd:3", "group_size:45,snappy", "group_size:60,uncompressed", "group_size:1,uncompressed"].map((options) => ({
+    options,
+    bytes: encodeArrayRecord(RECORDS, options),
+  }));
   const hex = (records: Iterable<Uint8Array>): string[] => Array.from(records, (r) => Buffer.from(r).toString("hex"));
   const want = hex(RECORDS);
 
@@ -366,13 +423,20 @@ describe("readers' span paths with the native decoder", () => {
       await reader.forEachParallel((r, i) => (parallel[i] = Buffer.from(r).toString("hex")), 0, RECORDS.length, 2);
       expect(parallel, options).toEqual(want);
       expect(hex(await reader.readParallel(shuffled, 2)), options).toEqual(shuffled.map((i) => want[i]));
+      // A sparse batch (1 record in 25): its spans' records are picked out of reused buffers, on this thread and on the workers.
+      const sparse = shuffled.filter((_, k) => k % 25 === 0);
+      expect(hex(reader.readSync(sparse)), options).toEqual(sparse.map((i) => want[i]));
+      expect(hex(await reader.readParallel(sparse, 2)), options).toEqual(sparse.map((i) => want[i]));
+      const sparseAt: string[] = [];
+      await reader.forEachAtParallel(sparse, (r, k) => (sparseAt[k] = Buffer.from(r).toString("hex")), 2);
+      expect(sparseAt, options).toEqual(sparse.map((i) => want[i]));
       expect(hex(shuffled.map((i) => reader.readSync(i))), options).toEqual(shuffled.map((i) => want[i]));
       expect(hex(await Promise.all(shuffled.slice(0, 50).map((i) => reader.read(i)))), options).toEqual(shuffled.slice(0, 50).map((i) => want[i]));
     }
   });
 
-  it("report a damaged block header inside a chunk as the TypeScript path does, after the same records", async () => {
-    const bytes = encodeArrayRecord(RECORDS, "group_size:60,zstd:3");
+  it.each(["group_size:60,zstd:3", "group_size:60,uncompressed"])("report a damaged block header inside a chunk of %s as the TypeScript path does, after the same records", async (options) => {
+    const bytes = encodeArrayRecord(RECORDS, options);
     const { offsets } = slotsOf(bytes);
     const c = 4;
     const boundary = Math.ceil(offsets[c]! / BLOCK_SIZE) * BLOCK_SIZE;
@@ -394,8 +458,11 @@ describe("readers' span paths with the native decoder", () => {
       expect(yielded).toBeLessThanOrEqual(c * 60);
       expect(() => reader.readSync(c * 60 + 7)).toThrow(expect.objectContaining(corrupt));
       expect(() => reader.readSync([0, c * 60])).toThrow(expect.objectContaining(corrupt));
+      expect(() => reader.forEachAtSync([c * 60 + 3], () => {})).toThrow(expect.objectContaining(corrupt));
       await expect(reader.readAllParallel(2)).rejects.toMatchObject(corrupt);
       await expect(reader.forEachParallel(() => {}, 0, RECORDS.length, 2)).rejects.toMatchObject(corrupt);
+      await expect(reader.readParallel([c * 60 + 3], 2)).rejects.toMatchObject(corrupt);
+      await expect(reader.forEachAtParallel([c * 60 + 3], () => {}, 2)).rejects.toMatchObject(corrupt);
       expect(Buffer.from(reader.readSync((c + 1) * 60)).equals(RECORDS[(c + 1) * 60]!)).toBe(true);
     }
   });
