@@ -131,6 +131,16 @@ function startsOf(bounds: Float64Array, r: number, count: number, at: number): F
   return starts;
 }
 
+/**
+ * Calls `visit` for records `[from, to)` of a natively decoded span (indices in the span), numbered
+ * from `index`: views made with the buffer and offset hoisted ({@link nativeRecord} per record
+ * looks them up again: ~1.5 ms of a 65,536-record pass here).
+ */
+export function visitNativeRecords({ values, bounds }: NativeSpan, from: number, to: number, index: number, visit: (record: Uint8Array, index: number) => void): void {
+  const { buffer, byteOffset } = values;
+  for (let i = from; i < to; i++) visit(new Uint8Array(buffer, byteOffset + bounds[2 * i]!, bounds[2 * i + 1]! - bounds[2 * i]!), index + i - from);
+}
+
 /** Record `i` of a natively decoded span (its pair in `bounds`), as a view. */
 export function nativeRecord({ values, bounds }: NativeSpan, i: number): Uint8Array {
   const from = bounds[2 * i]!;

@@ -19,7 +19,7 @@ import { batchWorkerCount } from "./batch-workers.js";
 import { recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
 import type { FileWindow } from "../riegeli/chunk-reader.js";
 import { decodeChunkReusing, decodeSpanReusing, visitChunkRecords, type RecordVisitor, type ReusedBuffers, type VisitedSpan } from "./borrowed-chunks.js";
-import { decodeOwnedSpan, decodeReadChunk, nativeRecord, readChunks } from "./native-chunks.js";
+import { decodeOwnedSpan, decodeReadChunk, nativeRecord, readChunks, visitNativeRecords } from "./native-chunks.js";
 
 /**
  * A batch read copies the records of a span serving at most 1 in this many of the records its
@@ -402,7 +402,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
         const from = Math.max(start, base) - base;
         if (native !== undefined && native.decoded[c - span.first] === 1) {
           const to = Math.min(end, index.recordStart(c + 1)) - base;
-          for (let i = from; i < to; i++) visit(nativeRecord(native, base - spanBase + i), base + i);
+          visitNativeRecords(native, base - spanBase + from, base - spanBase + to, base + from, visit);
           continue;
         }
         const chunk = this.decodeReusing(window, c, buffers);
