@@ -51,6 +51,8 @@ export function generatedCorpus(): CorpusFile[] {
     ["text_gs1_snappy", textRecords(8, 80, 0, 2000), "group_size:1,snappy"],
     // Chunks of ~38 KB of zstd data, the second crossing a block header: gathered and decoded natively (group_size:256's case).
     ["text_gs100_zstd_multiblock", textRecords(9, 300, 500, 2500), "group_size:100,zstd:3"],
+    // Uncompressed chunks of ~90 KB, the first crossing a block header: the visit's spans go to the addon (stored).
+    ["text_gs60_uncompressed_multiblock", textRecords(10, 180, 1000, 2000), "group_size:60,uncompressed"],
     ["empty", [], ""],
   ];
   return specs.map(([name, records, options]) => corpusFile(name, encodeArrayRecord(records, options)));

@@ -91,6 +91,17 @@ export function checkCase(original: readonly Uint8Array[], damaged: Uint8Array, 
       });
     }
   });
+  // The borrowed visit decodes into reused memory (the addon takes uncompressed chunks crossing
+  // block headers there, not in the strict read): the original records, in order, up to a typed error.
+  let visited = 0;
+  const visit = typed("visit", () => {
+    const reader = ArrayRecordReader.openSync(new MemoryByteSource(damaged, "fuzz"), "", { limits });
+    reader.forEachSync((record, i) => {
+      if (i !== visited || i >= original.length || !sameBytes(record, original[i]!)) throw new Finding(`visit gave a wrong record ${i}`);
+      visited++;
+    });
+  });
+  if ((visit === "ok") !== (strict === "ok")) throw new Finding(`the visit ended ${visit} after ${visited} records, the strict read ${strict}`);
   const verify = typed("verify", () => void verifyArrayRecordSync(new MemoryByteSource(damaged, "fuzz")));
   let recover = "none";
   let reordered = false;
