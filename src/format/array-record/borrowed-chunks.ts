@@ -37,8 +37,8 @@ export interface VisitedSpan {
 
 /**
  * The span of data chunks `[first, last]` read into `read`, with its simple zstd and Snappy chunks
- * (and uncompressed ones crossing block headers) verified and decoded in one native call into
- * `buffers.spanValues` (native-chunk-decoder.ts); the chunks
+ * (and its uncompressed ones, when it begins with one crossing a block header) verified and
+ * decoded in one native call into `buffers.spanValues` (native-chunk-decoder.ts); the chunks
  * left (other codecs, damaged chunks) are decoded one by one from the window, their
  * hashes verified by the parser. Where the addon decodes none (no addon, decode limits, other
  * codecs), the window comes back with its chunks verified in one call as before.

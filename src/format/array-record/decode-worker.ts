@@ -95,8 +95,10 @@ function decode({ bytes: given, file, start, chunks: span, pick, into }: DecodeR
  * front in one go when an uncompressed chunk's records view them: V8 copies into or out of shared
  * memory atomically, ~5x slower than plain memory per call, so one copy of a MiB (~70 µs) beats
  * one per record (~0.4 µs for 1.3 KB). Simple zstd and Snappy chunks are decoded natively into their place
- * after the span (all in one call), other compressed simple chunks straight there too; other
- * chunks are copied there.
+ * after the span (all in one call), and so are the uncompressed chunks of a span beginning with
+ * one that crosses a block header (hashed where they lie, their values copied there once: the
+ * TypeScript parser's reassembly in place copies shared memory from JavaScript); other compressed
+ * simple chunks straight there too; other chunks are copied there.
  */
 function decodeShared(into: SharedArrayBuffer, bytes: Uint8Array, start: number, span: DecodeRequest["chunks"]): { values: Uint8Array; bounds: Float64Array } {
   const needed = bytes.length + spanDecodedSize(span);
