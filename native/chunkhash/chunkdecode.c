@@ -13,7 +13,7 @@
  * decodeChunks(key: Uint8Array(32), bytes: Uint8Array, start: number, offsets: Float64Array,
  *              count: number, numRecords: Float64Array, decodedSizes: Float64Array,
  *              out: Uint8Array, outAt: number, bounds: Float64Array, boundsAt: number,
- *              decoded: Uint8Array, stored: boolean): number
+ *              decoded: Uint8Array, stored: 0 | 1 | 2): number
  *   For k < count, chunk k begins at file position offsets[k] and its footer range ends at
  *   offsets[k + 1]; bytes[0] is at file position start. Chunk k's slot is the numRecords[k] pairs
  *   of bounds after those of the chunks before it (from boundsAt) and the decodedSizes[k] bytes of
@@ -23,11 +23,14 @@
  *   its begin up to its end, pointing back to its begin and on to its end (as the parser's
  *   BlockSplicer checks them; a chunk crossing block headers is gathered into scratch memory
  *   first, up to MAX_GATHERED_BYTES of data); it is a simple chunk agreeing with the footer's
- *   record count and decoded size, compressed with zstd or Snappy (or, with stored, not
- *   compressed: its values are copied into the slot), and its sizes and values streams decode
- *   exactly as decodeSimpleChunk requires; then record i is out[bounds[2i], bounds[2i + 1]) of
- *   its slot. (Without stored, uncompressed chunks are left: records of their own view them
- *   where they were read, which costs no copy.)
+ *   record count and decoded size, compressed with zstd or Snappy (or, with stored 1 or 2, not
+ *   compressed), and its sizes and values streams decode exactly as decodeSimpleChunk requires;
+ *   then record i is out[bounds[2i], bounds[2i + 1]) of its slot. With stored 2 (in place), out
+ *   must begin with bytes (the same memory) and the slots lie after them: an uncompressed
+ *   chunk's records between two block headers are left where they lie, record i then
+ *   out[bounds[2i], bounds[2i + 1]) inside bytes, and only those split by a block header are
+ *   copied into the slot. (With stored 0, uncompressed chunks are left: records of their own
+ *   view them where they were read, which costs no copy.)
  *   Else decoded[k] = 0 and the slot holds garbage: the caller decodes that chunk itself, and
  *   reports what is wrong. Returns how many were decoded. Throws TypeError if the slots do not fit.
  *
@@ -38,7 +41,6 @@
  *   exactly out.length bytes, into out: a random read's chunk, with one typed array argument fewer
  *   per call than decodeChunks' eight. True when decoded; else out holds garbage.
  */
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -236,14 +238,39 @@ static int decode_compressed(thread_state* d, const chunk_args* a, const chunk_p
   return bounds_from_sizes(d->sizes, sizes_size, records, decoded_size, at, bounds);
 }
 
+/* How decodeChunks takes uncompressed chunks (its `stored` argument). */
+enum { STORED_NO = 0, STORED_COPY = 1, STORED_IN_PLACE = 2 };
+
+/*
+ * The values of an uncompressed chunk from file position `position` on, whose bounds hold their
+ * slot offsets, left where they lie (out begins with the window's bytes): a record between two
+ * block headers gets bounds in the window, one split by a block header is gathered into its
+ * place in the slot. Only those few bytes are copied.
+ */
+static void place_in_window(const chunk_args* a, uint64_t position, uint64_t records, uint8_t* out, double* bounds) {
+  for (uint64_t i = 0; i < records; i++) {
+    uint64_t from = (uint64_t)bounds[2 * i], size = (uint64_t)bounds[2 * i + 1] - from;
+    if (position % BLOCK_SIZE == 0) position += BLOCK_HEADER_SIZE;
+    if (size <= remaining_in_block(position)) {
+      bounds[2 * i] = (double)(position - a->start);
+      bounds[2 * i + 1] = (double)(position - a->start + size);
+      position += size;
+    } else {
+      position = gather(a, position, size, out + from);
+    }
+  }
+}
+
 /*
  * Decodes the uncompressed chunk placed at c (compression byte 0: the sizes varints, then the
  * values, stored) into out[at..]: its data hashed where it lies between block headers, its sizes
- * gathered into this thread's scratch and its values straight into their slot (one copy, as the
- * TypeScript parser's reassembly in place is one; but no copy of shared memory from JavaScript,
- * ~5x slower per byte, and no parse or hash call per chunk). 0 where the caller must decode it.
+ * gathered into this thread's scratch, and its values copied straight into their slot (one copy,
+ * as the TypeScript parser's reassembly in place is one; but no copy of shared memory from
+ * JavaScript, ~5x slower per byte, and no parse or hash call per chunk), or with STORED_IN_PLACE
+ * left where they lie but the records split by a block header (place_in_window). 0 where the
+ * caller must decode it.
  */
-static int decode_uncompressed(thread_state* d, const chunk_args* a, const chunk_place* c, uint64_t records, uint64_t decoded_size, uint8_t* out, uint64_t at, double* bounds) {
+static int decode_uncompressed(thread_state* d, const chunk_args* a, const chunk_place* c, uint64_t records, uint64_t decoded_size, uint8_t* out, uint64_t at, double* bounds, int stored) {
   uint64_t data_size = c->data_size;
   uint8_t prefix[11];
   uint64_t prefix_size = data_size < sizeof prefix ? data_size : sizeof prefix;
@@ -264,18 +291,23 @@ static int decode_uncompressed(thread_state* d, const chunk_args* a, const chunk
   if (!grow_buffer(&d->sizes, &d->sizes_capacity, (size_t)sizes_length)) return 0;
   uint64_t position = gather(a, data_position, used, prefix);
   position = gather(a, position, sizes_length, d->sizes);
-  gather(a, position, decoded_size, out + at);
-  return bounds_from_sizes(d->sizes, sizes_length, records, decoded_size, at, bounds);
+  if (!bounds_from_sizes(d->sizes, sizes_length, records, decoded_size, at, bounds)) return 0;
+  if (stored == STORED_IN_PLACE) {
+    place_in_window(a, position, records, out, bounds);
+  } else {
+    gather(a, position, decoded_size, out + at);
+  }
+  return 1;
 }
 
-/* Decodes chunk k into out[at..] and its record bounds into bounds[0..] (uncompressed chunks only with `stored`); 0 where the caller must decode it. */
+/* Decodes chunk k into out[at..] and its record bounds into bounds[0..] (uncompressed chunks as `stored` says); 0 where the caller must decode it. */
 static int decode_chunk(thread_state* d, const chunk_args* a, size_t k, uint64_t records, uint64_t decoded_size, uint8_t* out, uint64_t at, double* bounds, int stored) {
   chunk_place c;
   if (records == 0 || decoded_size == 0 || !chunk_placed(a, k, records, decoded_size, &c)) return 0;
-  if (stored && c.data_size > 0) {
+  if (stored != STORED_NO && c.data_size > 0) {
     uint8_t compression;
     gather(a, add_with_overhead(c.begin, CHUNK_HEADER_SIZE), 1, &compression);
-    if (compression == 0) return decode_uncompressed(d, a, &c, records, decoded_size, out, at, bounds);
+    if (compression == 0) return decode_uncompressed(d, a, &c, records, decoded_size, out, at, bounds, stored);
   }
   return decode_compressed(d, a, &c, records, decoded_size, out, at, bounds);
 }
@@ -284,10 +316,11 @@ static napi_value decode_chunks(napi_env env, napi_callback_info info) {
   const char* usage =
       "decodeChunks(key: Uint8Array(32), bytes: Uint8Array, start: number, offsets: Float64Array(count + 1), count: number, "
       "numRecords: Float64Array, decodedSizes: Float64Array, out: Uint8Array, outAt: number, bounds: Float64Array, boundsAt: number, "
-      "decoded: Uint8Array, stored: boolean): every slot inside out and bounds";
+      "decoded: Uint8Array, stored: 0 | 1 | 2): every slot inside out and bounds, and with stored 2 out beginning with bytes and "
+      "outAt at or after its end";
   size_t argc = 13;
   napi_value argv[13];
-  bool stored;
+  uint32_t stored;
   chunk_args a;
   double *num_records, *decoded_sizes, *bounds, out_at, bounds_at;
   uint8_t *out, *decoded;
@@ -302,7 +335,8 @@ static napi_value decode_chunks(napi_env env, napi_callback_info info) {
       !typed_bytes(env, argv[9], napi_float64_array, (void**)&bounds, &bounds_length) ||
       napi_get_value_double(env, argv[10], &bounds_at) != napi_ok ||
       !typed_bytes(env, argv[11], napi_uint8_array, (void**)&decoded, &decoded_length) || decoded_length < a.count ||
-      napi_get_value_bool(env, argv[12], &stored) != napi_ok || !is_position(out_at) || !is_position(bounds_at)) {
+      napi_get_value_uint32(env, argv[12], &stored) != napi_ok || stored > STORED_IN_PLACE || !is_position(out_at) || !is_position(bounds_at) ||
+      (stored == STORED_IN_PLACE && (out != a.bytes || out_at < (double)a.length))) {
     return throw_usage(env, usage);
   }
   /* Every slot must fit before anything is written. */

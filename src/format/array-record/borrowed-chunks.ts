@@ -11,6 +11,7 @@ import { parseChunk, type Chunk, type FileWindow } from "../riegeli/chunk-reader
 import type { ChunkRecords } from "../riegeli/simple-chunk.js";
 import { checkDataChunk, dataChunkEntry, decodeCheckedDataChunk, spanChunks, spanDecodedSize, spanRecordCount, verifiedSpan, type DataChunkEntry, type FileLayout, type SpanChunks } from "./file-layout.js";
 import { decodeSpanSlots, MAX_SPAN_OUTPUT, spanGoesNative, type NativeSpan } from "./native-chunks.js";
+import { Stored } from "../riegeli/native-chunk-decoder.js";
 
 /**
  * A visit's callback: the record (borrowed: copy it with `slice()` to keep it) and its index. It is
@@ -60,7 +61,7 @@ export function decodeReusingSlots(chunks: SpanChunks, read: FileWindow, buffers
   const pairs = 2 * spanRecordCount(chunks);
   const held = buffers.spanBounds;
   const bounds = (buffers.spanBounds = held !== undefined && held.length >= pairs ? held : new Float64Array(Math.max(pairs, 2 * (held?.length ?? 0))));
-  const decoded = decodeSpanSlots(chunks, read, values, 0, bounds, true);
+  const decoded = decodeSpanSlots(chunks, read, values, 0, bounds, Stored.COPY);
   return decoded === undefined ? undefined : { values, bounds, decoded };
 }
 

@@ -15,6 +15,7 @@ import { allDecoded, decodeSpanSlots, MAX_SPAN_OUTPUT, nativeRecord, spanGoesNat
 import { CHUNK_HEADER_SIZE, ChunkType } from "../riegeli/chunk-header.js";
 import { BLOCK_HEADER_SIZE, USABLE_BLOCK_SIZE, remainingInBlock } from "../riegeli/blocks.js";
 import { CompressionByte } from "../riegeli/codecs.js";
+import { Stored } from "../riegeli/native-chunk-decoder.js";
 import { recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
 import { decodeParsedReusing, decodeReusingSlots, type ReusedBuffers } from "./borrowed-chunks.js";
 import { fileIoAddon } from "../bytes/native-file-io.js";
@@ -96,9 +97,10 @@ function decode({ bytes: given, file, start, chunks: span, pick, into }: DecodeR
  * memory atomically, ~5x slower than plain memory per call, so one copy of a MiB (~70 µs) beats
  * one per record (~0.4 µs for 1.3 KB). Simple zstd and Snappy chunks are decoded natively into their place
  * after the span (all in one call), and so are the uncompressed chunks of a span beginning with
- * one that crosses a block header (hashed where they lie, their values copied there once: the
- * TypeScript parser's reassembly in place copies shared memory from JavaScript); other compressed
- * simple chunks straight there too; other chunks are copied there.
+ * one that crosses a block header (hashed where they lie, the TypeScript parser's reassembly in
+ * place copying shared memory from JavaScript): their records left where they were read but those
+ * a block header splits, copied there (or all copied there, from bytes the request brought);
+ * other compressed simple chunks straight there too; other chunks are copied there.
  */
 function decodeShared(into: SharedArrayBuffer, bytes: Uint8Array, start: number, span: DecodeRequest["chunks"]): { values: Uint8Array; bounds: Float64Array } {
   const needed = bytes.length + spanDecodedSize(span);
@@ -107,7 +109,9 @@ function decodeShared(into: SharedArrayBuffer, bytes: Uint8Array, start: number,
   const values = new Uint8Array(into);
   const bounds = new Float64Array(2 * spanRecordCount(span));
   const read = { bytes, start, inPlace: true };
-  const native = spanGoesNative(span.limits, read, span.offsets[0]!, true) ? decodeSpanSlots(span, read, values, bytes.length, bounds, true) : undefined;
+  // Read into the front of the slot: uncompressed records stay where they were read.
+  const stored = bytes.buffer === into && bytes.byteOffset === 0 ? Stored.IN_PLACE : Stored.COPY;
+  const native = spanGoesNative(span.limits, read, span.offsets[0]!, true) ? decodeSpanSlots(span, read, values, bytes.length, bounds, stored) : undefined;
   if (native !== undefined && allDecoded(native)) return { values, bounds };
   const viewsSpan = decodeIntoSlots(read, span, native, values, bytes.length, bounds, true);
   if (viewsSpan && bytes.buffer !== into) values.set(bytes);

@@ -15,7 +15,7 @@ import { remainingInBlock } from "../riegeli/blocks.js";
 import { CHUNK_HEADER_SIZE, ChunkType } from "../riegeli/chunk-header.js";
 import type { FileWindow } from "../riegeli/chunk-reader.js";
 import { CompressionByte } from "../riegeli/codecs.js";
-import { decodeChunksNatively, decodeRecordChunkNatively, nativeChunkDecoding } from "../riegeli/native-chunk-decoder.js";
+import { decodeChunksNatively, decodeRecordChunkNatively, nativeChunkDecoding, Stored } from "../riegeli/native-chunk-decoder.js";
 import type { ChunkRecords } from "../riegeli/simple-chunk.js";
 import type { DecodeLimits } from "./decode-limits.js";
 import { decodeDataChunk, decodeReadDataChunk, spanChunks, spanDecodedSize, spanRecordCount, verifiedSpan, type FileLayout, type SpanChunks } from "./file-layout.js";
@@ -36,10 +36,10 @@ export interface NativeSpan {
 /**
  * Decodes the simple zstd and Snappy chunks of `chunks` in `window` into their slots: the footer's decoded
  * sizes of `values` from `at` and record pairs of `bounds` from 0, in span order; with `stored`,
- * uncompressed simple chunks too (see {@link spanGoesNative}). Returns which were decoded
+ * uncompressed simple chunks too (`Stored`; see {@link spanGoesNative}). Returns which were decoded
  * (`decoded[k]` = 1; see {@link allDecoded}), or undefined for none.
  */
-export function decodeSpanSlots(chunks: SpanChunks, window: FileWindow, values: Uint8Array, at: number, bounds: Float64Array, stored = false): Uint8Array | undefined {
+export function decodeSpanSlots(chunks: SpanChunks, window: FileWindow, values: Uint8Array, at: number, bounds: Float64Array, stored: Stored = Stored.NO): Uint8Array | undefined {
   const decoded = new Uint8Array(chunks.numRecords.length);
   return decodeChunksNatively(window.bytes, window.start, chunks, values, at, bounds, 0, decoded, stored) === 0 ? undefined : decoded;
 }

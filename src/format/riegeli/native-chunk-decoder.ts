@@ -20,6 +20,15 @@ export interface ChunkSlots {
   readonly decodedSizes: Float64Array;
 }
 
+/**
+ * How {@link decodeChunksNatively} takes uncompressed simple chunks: not at all (`NO`), their
+ * values copied into their slots (`COPY`), or left where they lie in `bytes` but for the records
+ * a block header splits, copied into their slots (`IN_PLACE`: `out` must begin with `bytes`, the
+ * same memory, and the slots lie after them).
+ */
+export const Stored = { NO: 0, COPY: 1, IN_PLACE: 2 } as const;
+export type Stored = (typeof Stored)[keyof typeof Stored];
+
 /** True where chunks can be decoded natively here. */
 export const nativeChunkDecoding: boolean = addon !== null;
 
@@ -28,10 +37,11 @@ export const nativeChunkDecoding: boolean = addon !== null;
  * position `start`). Chunk k owns the `decodedSizes[k]` bytes of `out` after those of the chunks
  * before it (from `outAt`) and as many `[from, to)` pairs of `bounds` as it has records (from
  * `boundsAt`); `decoded[k]` becomes 1 where its records were written there (each pair a range of
- * `out`), 0 where the caller must decode it. With `stored`, uncompressed simple chunks are taken
- * too, their values copied into their slots (for callers whose slots are reused memory: records
- * of their own are better off viewing the bytes where they were read). Returns how many were
- * decoded (0 without the addon). Throws TypeError when a slot would not fit.
+ * `out`), 0 where the caller must decode it. With `stored` ({@link Stored}), uncompressed simple
+ * chunks are taken too (for callers whose slots are reused memory: records of their own are
+ * better off viewing the bytes where they were read). Returns how many were decoded (0 without
+ * the addon). Throws TypeError when a slot would not fit, or `IN_PLACE` is asked of an `out`
+ * that does not begin with `bytes`.
  */
 export function decodeChunksNatively(
   bytes: Uint8Array,
@@ -42,7 +52,7 @@ export function decodeChunksNatively(
   bounds: Float64Array,
   boundsAt: number,
   decoded: Uint8Array,
-  stored = false,
+  stored: Stored = Stored.NO,
 ): number {
   if (addon === null) return 0;
   const { offsets, numRecords, decodedSizes } = slots;

@@ -17,7 +17,7 @@ import { parseChunk } from "../../../src/format/riegeli/chunk-reader.js";
 import { ChunkType, decodeChunkHeader } from "../../../src/format/riegeli/chunk-header.js";
 import { writeChunk } from "../../../src/format/riegeli/chunk-writer.js";
 import { nativeChunkHashes } from "../../../src/format/riegeli/chunk-hashes.js";
-import { decodeChunksNatively, decodeRecordChunkNatively, nativeChunkDecoding, type ChunkSlots } from "../../../src/format/riegeli/native-chunk-decoder.js";
+import { decodeChunksNatively, decodeRecordChunkNatively, nativeChunkDecoding, Stored, type ChunkSlots } from "../../../src/format/riegeli/native-chunk-decoder.js";
 import { StreamCompressor } from "../../../src/format/riegeli/codecs.js";
 import { decodeSimpleChunk, encodeSimpleChunkData, recordAt } from "../../../src/format/riegeli/simple-chunk.js";
 import { varintSize, writeVarint } from "../../../src/format/varint.js";
@@ -66,6 +66,26 @@ function varintBytes(n: number): Uint8Array {
 
 const sum = (a: Float64Array): number => a.reduce((x, y) => x + y, 0);
 
+/**
+ * `decodeChunksNatively` with `Stored.IN_PLACE`: `bytes` copied to the front of an output holding
+ * the slots after them. The records (views of that output), or undefined where a chunk was left;
+ * and how many records lie in the window (left where they were read). Checks that the window's
+ * bytes were not written.
+ */
+function decodeInPlace(bytes: Uint8Array, start: number, slots: ChunkSlots): { records: Uint8Array[] | undefined; inWindow: number } {
+  const out = new Uint8Array(bytes.length + sum(slots.decodedSizes));
+  out.set(bytes);
+  const bounds = new Float64Array(2 * sum(slots.numRecords));
+  const decoded = new Uint8Array(slots.numRecords.length);
+  decodeChunksNatively(out.subarray(0, bytes.length), start, slots, out, bytes.length, bounds, 0, decoded, Stored.IN_PLACE);
+  expect(Buffer.compare(out.subarray(0, bytes.length), bytes)).toBe(0);
+  if (decoded.includes(0)) return { records: undefined, inWindow: 0 };
+  const records = Array.from({ length: bounds.length / 2 }, (_, i) => out.subarray(bounds[2 * i]!, bounds[2 * i + 1]!));
+  return { records, inWindow: Array.from({ length: records.length }, (_, i) => bounds[2 * i + 1]! <= bytes.length && bounds[2 * i + 1]! > bounds[2 * i]!).filter(Boolean).length };
+}
+
+const hexOf = (records: readonly Uint8Array[]): string[] => records.map((r) => Buffer.from(r).toString("hex"));
+
 /** `usual` four times in five, else a value of `other`. */
 function often<T, U>(usual: T, other: fc.Arbitrary<U>): fc.Arbitrary<T | U> {
   return fc.oneof({ arbitrary: fc.constant(usual), weight: 4 }, { arbitrary: other, weight: 1 });
@@ -84,7 +104,7 @@ describe("native chunk decoder", () => {
       const out = new Uint8Array(outAt + sum(slots.decodedSizes) + 3);
       const bounds = new Float64Array(boundsAt + 2 * RECORDS.length + 1).fill(-1);
       const decoded = new Uint8Array(slots.count);
-      const count = decodeChunksNatively(bytes, 0, slots, out, outAt, bounds.subarray(boundsAt), 0, decoded, options.endsWith("uncompressed"));
+      const count = decodeChunksNatively(bytes, 0, slots, out, outAt, bounds.subarray(boundsAt), 0, decoded, options.endsWith("uncompressed") ? Stored.COPY : Stored.NO);
       expect(count, options).toBe(slots.count);
       expect(decoded.every((d) => d === 1), options).toBe(true);
       const split = Array.from({ length: slots.count }, (_, c) => !insideOneBlock(bytes, slots.offsets[c]!)).filter(Boolean).length;
@@ -102,6 +122,13 @@ describe("native chunk decoder", () => {
       }
       expect(record, options).toBe(RECORDS.length);
       expect(bounds[0]).toBe(-1); // nothing written before boundsAt
+      if (options.endsWith("uncompressed")) {
+        // In place: the same records, those a block header splits copied (every record of 1.3–3.3 KB is in a block in 20 to 50).
+        const { records, inWindow } = decodeInPlace(bytes, 0, slots);
+        expect(hexOf(records!), options).toEqual(hexOf(RECORDS));
+        expect(inWindow, options).toBeGreaterThan(RECORDS.length * 0.9);
+        expect(inWindow, options).toBeLessThan(RECORDS.length);
+      }
     }
   });
 
@@ -112,7 +139,7 @@ describe("native chunk decoder", () => {
       const slots = slotsOf(bytes);
       expect(decodeChunksNatively(bytes, 0, slots, new Uint8Array(sum(slots.decodedSizes)), 0, new Float64Array(80), 0, new Uint8Array(40))).toBe(0);
       // Uncompressed chunks are taken on request (stored), Brotli ones never.
-      expect(decodeChunksNatively(bytes, 0, slots, new Uint8Array(sum(slots.decodedSizes)), 0, new Float64Array(80), 0, new Uint8Array(40), true)).toBe(bytes === plain ? 40 : 0);
+      expect(decodeChunksNatively(bytes, 0, slots, new Uint8Array(sum(slots.decodedSizes)), 0, new Float64Array(80), 0, new Uint8Array(40), Stored.COPY)).toBe(bytes === plain ? 40 : 0);
     }
     const bytes = encodeArrayRecord(RECORDS.slice(0, 40), "group_size:1,zstd:3");
     const slots = slotsOf(bytes);
@@ -160,7 +187,13 @@ describe("native chunk decoder", () => {
       const slots = { offsets: Float64Array.of(begin, end), numRecords: Float64Array.of(numRecords), decodedSizes: Float64Array.of(decodedDataSize) };
       const values = new Uint8Array(decodedDataSize);
       const bounds = new Float64Array(2 * numRecords);
-      const native = decodeChunksNatively(bytes, begin, slots, values, 0, bounds, 0, new Uint8Array(1), stored) === 1;
+      const native = decodeChunksNatively(bytes, begin, slots, values, 0, bounds, 0, new Uint8Array(1), stored ? Stored.COPY : Stored.NO) === 1;
+      if (stored) {
+        // In place, the same decision and the same records.
+        const { records } = decodeInPlace(bytes, begin, slots);
+        expect(records !== undefined).toBe(native);
+        if (native) expect(hexOf(records!)).toEqual(hexOf(Array.from({ length: numRecords }, (_, i) => values.subarray(bounds[2 * i]!, bounds[2 * i + 1]!))));
+      }
       if (numRecords === 1) {
         // A random read's decoder of one chunk decides as the span decoder does, to the same bytes.
         const alone = new Uint8Array(decodedDataSize);
@@ -265,7 +298,10 @@ describe("native chunk decoder", () => {
       const out = new OutputBuffer(1024);
       const end = writeChunk(out, begin, { chunkType: ChunkType.SIMPLE, data, numRecords, decodedDataSize });
       const slots = { offsets: Float64Array.of(begin, end), numRecords: Float64Array.of(numRecords), decodedSizes: Float64Array.of(decodedDataSize) };
-      return decodeChunksNatively(out.take(false), begin, slots, new Uint8Array(decodedDataSize), 0, new Float64Array(2 * numRecords), 0, new Uint8Array(1), true) === 1;
+      const bytes = out.take(false);
+      const copied = decodeChunksNatively(bytes, begin, slots, new Uint8Array(decodedDataSize), 0, new Float64Array(2 * numRecords), 0, new Uint8Array(1), Stored.COPY) === 1;
+      expect(decodeInPlace(bytes, begin, slots).records !== undefined).toBe(copied);
+      return copied;
     };
     expect(storedDecodes(Uint8Array.of(0, 2, 3, 4, ...values.subarray(0, 7)), 2, 7)).toBe(true);
     expect(storedDecodes(Uint8Array.of(0, ...new Array<number>(11).fill(0xff), ...values), 1, 10)).toBe(false);
@@ -295,13 +331,21 @@ describe("native chunk decoder", () => {
       const compressor = new StreamCompressor(codec === "snappy" ? { type: "snappy" } : codec === "uncompressed" ? { type: "uncompressed" } : { type: "zstd", level: 3 }, undefined);
       // Uncompressed chunks are decoded only on request (stored), as the reused-memory paths ask.
       const stored = codec === "uncompressed";
-      const seen = { native: 0, refused: 0 };
+      const seen = { native: 0, refused: 0, inWindow: 0 };
       /** Whether the addon decoded the chunk laid out at `begin` (bytes[0] there), checked against the TypeScript path. */
       const check = (bytes: Uint8Array, begin: number, limit: number, numRecords: number, decodedDataSize: number): void => {
         const slots = { offsets: Float64Array.of(begin, limit), numRecords: Float64Array.of(numRecords), decodedSizes: Float64Array.of(decodedDataSize) };
         const values = new Uint8Array(decodedDataSize);
         const bounds = new Float64Array(2 * numRecords);
-        const native = decodeChunksNatively(bytes, begin, slots, values, 0, bounds, 0, new Uint8Array(1), stored) === 1;
+        const native = decodeChunksNatively(bytes, begin, slots, values, 0, bounds, 0, new Uint8Array(1), stored ? Stored.COPY : Stored.NO) === 1;
+        if (stored) {
+          const inPlace = decodeInPlace(bytes, begin, slots);
+          expect(inPlace.records !== undefined, `in place, begin ${begin}`).toBe(native);
+          if (native) {
+            expect(hexOf(inPlace.records!)).toEqual(hexOf(Array.from({ length: numRecords }, (_, i) => values.subarray(bounds[2 * i]!, bounds[2 * i + 1]!))));
+            seen.inWindow += inPlace.inWindow;
+          }
+        }
         let expected: string[] | undefined;
         let compressed = false;
         try {
@@ -357,6 +401,7 @@ describe("native chunk decoder", () => {
       );
       // Both ways were taken.
       expect(seen.native).toBeGreaterThan(60);
+      if (stored) expect(seen.inWindow).toBeGreaterThan(seen.native); // records left in place
       expect(seen.refused).toBeGreaterThan(60);
     },
   );
@@ -374,10 +419,14 @@ describe("native chunk decoder", () => {
         const slots = { offsets: Float64Array.of(begin, end), numRecords: Float64Array.of(1), decodedSizes: Float64Array.of(size) };
         const got = new Uint8Array(size);
         const bounds = new Float64Array(2);
-        if (decodeChunksNatively(out.take(false), begin, slots, got, 0, bounds, 0, new Uint8Array(1), true) === 1 && Buffer.compare(got, values) === 0 && bounds[1] === size) decoded++;
+        const bytes = out.take(false);
+        if (decodeChunksNatively(bytes, begin, slots, got, 0, bounds, 0, new Uint8Array(1), Stored.COPY) === 1 && Buffer.compare(got, values) === 0 && bounds[1] === size) decoded++;
+        // In place, the record is left where it lies unless the block header splits it.
+        const { records, inWindow } = decodeInPlace(bytes, begin, slots);
+        if (Buffer.compare(records![0]!, values) === 0 && inWindow === (first >= 1 + 1 + 1 + size || first <= 1 + 1 + 1 ? 1 : 0)) decoded++;
       }
     }
-    expect(decoded).toBe(70 * 71);
+    expect(decoded).toBe(2 * 70 * 71);
   });
 
   it.runIf(nativeChunkDecoding)("refuses slots that do not fit, and bad arguments, writing nothing", () => {
@@ -392,6 +441,14 @@ describe("native chunk decoder", () => {
     expect(() => decodeChunksNatively(bytes, 0, { ...slots, offsets: slots.offsets.subarray(0, 10) }, out, 0, new Float64Array(20), 0, flags)).toThrow(TypeError);
     expect(() => decodeChunksNatively(bytes, -1, slots, out, 0, new Float64Array(20), 0, flags)).toThrow(TypeError);
     expect(() => decodeChunksNatively(bytes, 0, { ...slots, numRecords: Float64Array.of(1.5, ...slots.numRecords.subarray(1)) }, out, 0, new Float64Array(20), 0, flags)).toThrow(TypeError);
+    // In place: out must begin with bytes (the same memory), the slots after them; stored is 0, 1 or 2.
+    const joined = new Uint8Array(bytes.length + size);
+    joined.set(bytes);
+    const front = joined.subarray(0, bytes.length);
+    expect(() => decodeChunksNatively(bytes, 0, slots, joined, bytes.length, new Float64Array(20), 0, flags, Stored.IN_PLACE)).toThrow(TypeError);
+    expect(() => decodeChunksNatively(front, 0, slots, joined, bytes.length - 1, new Float64Array(20), 0, flags, Stored.IN_PLACE)).toThrow(TypeError);
+    expect(() => decodeChunksNatively(bytes, 0, slots, out, 0, new Float64Array(20), 0, flags, 3 as Stored)).toThrow(TypeError);
+    expect(decodeChunksNatively(front, 0, slots, joined, bytes.length, new Float64Array(20), 0, new Uint8Array(10), Stored.IN_PLACE)).toBe(10);
     expect([out.every((b) => b === 0), flags.every((b) => b === 0)]).toEqual([true, true]);
     expect(decodeChunksNatively(bytes, 0, slots, out, 0, new Float64Array(20), 0, flags)).toBe(10);
   });
