@@ -4,6 +4,9 @@
  * one block or across block headers), into their slots, with the same records; a chunk it leaves goes to the TypeScript path, which
  * reports what is wrong; and the readers' span paths give the same records and errors with it.
  */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ArrayRecordReader } from "../../../src/format/array-record/reader.js";
@@ -521,6 +524,47 @@ describe("readers' span paths with the native decoder", () => {
       await expect(reader.readParallel([c * 60 + 3], 2)).rejects.toMatchObject(corrupt);
       await expect(reader.forEachAtParallel([c * 60 + 3], () => {}, 2)).rejects.toMatchObject(corrupt);
       expect(Buffer.from(reader.readSync((c + 1) * 60)).equals(RECORDS[(c + 1) * 60]!)).toBe(true);
+    }
+  });
+
+  it("give every record of a local file's uncompressed chunks crossing block headers from the workers' shared memory, and report a damaged block header there (records left where they were read)", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ar-in-place-"));
+    try {
+      const bytes = encodeArrayRecord(RECORDS, "group_size:60,uncompressed");
+      const file = path.join(dir, "gs60.array_record");
+      fs.writeFileSync(file, bytes);
+      const reader = ArrayRecordReader.openSync(file);
+      const parallel: string[] = [];
+      let inPlace = 0;
+      await reader.forEachParallel(
+        (r, i) => {
+          parallel[i] = Buffer.from(r).toString("hex");
+          // A span (at most 1 MiB of file) is read to the front of its shared memory, the slots for records a block header splits after it.
+          if (r.buffer instanceof SharedArrayBuffer && r.byteOffset + r.length <= 1 << 20) inPlace++;
+        },
+        0,
+        RECORDS.length,
+        2,
+      );
+      expect(parallel).toEqual(want);
+      expect(inPlace).toBeGreaterThan(RECORDS.length * 0.9);
+      const some: string[] = [];
+      await reader.forEachParallel((r, i) => (some[i - 100] = Buffer.from(r).toString("hex")), 100, 700, 2);
+      expect(some).toEqual(want.slice(100, 700));
+      reader.closeSync();
+      const { offsets } = slotsOf(bytes);
+      const c = 4;
+      const boundary = Math.ceil(offsets[c]! / BLOCK_SIZE) * BLOCK_SIZE;
+      const damaged = bytes.slice();
+      damaged[boundary + 17]! ^= 1; // its next_chunk
+      fs.writeFileSync(file, damaged);
+      const broken = ArrayRecordReader.openSync(file);
+      let visited = 0;
+      await expect(broken.forEachParallel(() => visited++, 0, RECORDS.length, 2)).rejects.toMatchObject({ code: "CORRUPT", offset: boundary });
+      expect(visited).toBeLessThanOrEqual(c * 60); // a span's records are handed over once all its chunks decoded
+      broken.closeSync();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
