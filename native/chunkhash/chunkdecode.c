@@ -111,16 +111,26 @@ static int compressed_and_verified(const uint8_t* key, const uint8_t* header, co
   return chunk_hashes_match(key, header, data);
 }
 
+/* Where chunk bytes continue from file position `position`: past the block header when it is at a block boundary. */
+static uint64_t past_block_header(uint64_t position) { return position % BLOCK_SIZE == 0 ? position + BLOCK_HEADER_SIZE : position; }
+
+/* The next piece of n chunk bytes from *position (at most to the next block boundary) in the window; moves *position past it. */
+static const uint8_t* next_piece(const chunk_args* a, uint64_t* position, uint64_t n, uint64_t* count) {
+  uint64_t at = past_block_header(*position);
+  uint64_t room = remaining_in_block(at);
+  *count = room < n ? room : n;
+  *position = at + *count;
+  return a->bytes + (at - a->start);
+}
+
 /* Copies the n chunk bytes from file position `position` to dst, skipping the block headers among them
    (the caller checked that add_with_overhead(position, n) lies inside the window); returns the position after them. */
 static uint64_t gather(const chunk_args* a, uint64_t position, uint64_t n, uint8_t* dst) {
   while (n > 0) {
-    if (position % BLOCK_SIZE == 0) position += BLOCK_HEADER_SIZE;
-    uint64_t count = remaining_in_block(position);
-    if (count > n) count = n;
-    memcpy(dst, a->bytes + (position - a->start), (size_t)count);
+    uint64_t count;
+    const uint8_t* piece = next_piece(a, &position, n, &count);
+    memcpy(dst, piece, (size_t)count);
     dst += count;
-    position += count;
     n -= count;
   }
   return position;
@@ -131,11 +141,9 @@ static uint64_t hash_between_headers(const chunk_args* a, uint64_t position, uin
   riegeli_hasher h;
   riegeli_hasher_init(&h, a->key);
   while (n > 0) {
-    if (position % BLOCK_SIZE == 0) position += BLOCK_HEADER_SIZE;
-    uint64_t count = remaining_in_block(position);
-    if (count > n) count = n;
-    riegeli_hasher_update(&h, a->bytes + (position - a->start), (size_t)count);
-    position += count;
+    uint64_t count;
+    const uint8_t* piece = next_piece(a, &position, n, &count);
+    riegeli_hasher_update(&h, piece, (size_t)count);
     n -= count;
   }
   return riegeli_hasher_final(&h);
@@ -153,11 +161,13 @@ static int block_headers_verified(const chunk_args* a, uint64_t begin, uint64_t 
   return 1;
 }
 
-/* Where chunk k lies: its header (in place, or gathered into head), its begin and data size; in_block when header and data lie inside one block. */
+/* Where chunk k lies: its header (in place, or gathered into head), its begin, data size and
+   the file position of its data (a block boundary when the header fills its block: the data
+   follows that block header); in_block when header and data lie inside one block. */
 typedef struct {
   const uint8_t* header;
   uint8_t head[CHUNK_HEADER_SIZE];
-  uint64_t begin, data_size;
+  uint64_t begin, data_size, data_position;
   int in_block;
 } chunk_place;
 
@@ -175,6 +185,7 @@ static int chunk_placed(const chunk_args* a, size_t k, uint64_t records, uint64_
   if (room >= USABLE_BLOCK_SIZE) return 0; /* not a chunk boundary: the parser says so */
   uint64_t window_end = a->start + a->length;
   c->begin = begin;
+  c->data_position = add_with_overhead(begin, CHUNK_HEADER_SIZE);
   c->header = chunk_in_block(a->bytes, a->length, a->start, offset);
   c->in_block = c->header != NULL;
   if (c->in_block) {
@@ -250,7 +261,7 @@ enum { STORED_NO = 0, STORED_COPY = 1, STORED_IN_PLACE = 2 };
 static void place_in_window(const chunk_args* a, uint64_t position, uint64_t records, uint8_t* out, double* bounds) {
   for (uint64_t i = 0; i < records; i++) {
     uint64_t from = (uint64_t)bounds[2 * i], size = (uint64_t)bounds[2 * i + 1] - from;
-    if (position % BLOCK_SIZE == 0) position += BLOCK_HEADER_SIZE;
+    position = past_block_header(position);
     if (size <= remaining_in_block(position)) {
       bounds[2 * i] = (double)(position - a->start);
       bounds[2 * i + 1] = (double)(position - a->start + size);
@@ -267,15 +278,13 @@ static void place_in_window(const chunk_args* a, uint64_t position, uint64_t rec
  * gathered into this thread's scratch, and its values copied straight into their slot (one copy,
  * as the TypeScript parser's reassembly in place is one; but no copy of shared memory from
  * JavaScript, ~5x slower per byte, and no parse or hash call per chunk), or with STORED_IN_PLACE
- * left where they lie but the records split by a block header (place_in_window). 0 where the
- * caller must decode it.
+ * left where they lie but the records split by a block header (place_in_window). prefix holds
+ * the first prefix_size bytes of its data, as decode_chunk gathered them. 0 where the caller
+ * must decode it.
  */
-static int decode_uncompressed(thread_state* d, const chunk_args* a, const chunk_place* c, uint64_t records, uint64_t decoded_size, uint8_t* out, uint64_t at, double* bounds, int stored) {
+static int decode_uncompressed(thread_state* d, const chunk_args* a, const chunk_place* c, const uint8_t* prefix, uint64_t prefix_size, uint64_t records,
+                               uint64_t decoded_size, uint8_t* out, uint64_t at, double* bounds, int stored) {
   uint64_t data_size = c->data_size;
-  uint8_t prefix[11];
-  uint64_t prefix_size = data_size < sizeof prefix ? data_size : sizeof prefix;
-  uint64_t data_position = add_with_overhead(c->begin, CHUNK_HEADER_SIZE); /* a block boundary when the header fills its block: gather skips the block header */
-  gather(a, data_position, prefix_size, prefix);
   const uint8_t* p = prefix + 1; /* prefix[0] is 0: decode_chunk looked */
   uint64_t sizes_length;
   if (!read_varint(&p, prefix + prefix_size, &sizes_length)) return 0;
@@ -285,12 +294,11 @@ static int decode_uncompressed(thread_state* d, const chunk_args* a, const chunk
     return 0;
   }
   if (riegeli_hash(a->key, c->header + 8, CHUNK_HEADER_SIZE - 8) != load64(c->header) ||
-      hash_between_headers(a, data_position, data_size) != load64(c->header + 16)) {
+      hash_between_headers(a, c->data_position, data_size) != load64(c->header + 16)) {
     return 0;
   }
   if (!grow_buffer(&d->sizes, &d->sizes_capacity, (size_t)sizes_length)) return 0;
-  uint64_t position = gather(a, data_position, used, prefix);
-  position = gather(a, position, sizes_length, d->sizes);
+  uint64_t position = gather(a, add_with_overhead(c->data_position, used), sizes_length, d->sizes);
   if (!bounds_from_sizes(d->sizes, sizes_length, records, decoded_size, at, bounds)) return 0;
   if (stored == STORED_IN_PLACE) {
     place_in_window(a, position, records, out, bounds);
@@ -305,9 +313,11 @@ static int decode_chunk(thread_state* d, const chunk_args* a, size_t k, uint64_t
   chunk_place c;
   if (records == 0 || decoded_size == 0 || !chunk_placed(a, k, records, decoded_size, &c)) return 0;
   if (stored != STORED_NO && c.data_size > 0) {
-    uint8_t compression;
-    gather(a, add_with_overhead(c.begin, CHUNK_HEADER_SIZE), 1, &compression);
-    if (compression == 0) return decode_uncompressed(d, a, &c, records, decoded_size, out, at, bounds, stored);
+    /* The compression byte and the sizes length (a varint of at most 10 bytes). */
+    uint8_t prefix[11];
+    uint64_t prefix_size = c.data_size < sizeof prefix ? c.data_size : sizeof prefix;
+    gather(a, c.data_position, prefix_size, prefix);
+    if (prefix[0] == 0) return decode_uncompressed(d, a, &c, prefix, prefix_size, records, decoded_size, out, at, bounds, stored);
   }
   return decode_compressed(d, a, &c, records, decoded_size, out, at, bounds);
 }

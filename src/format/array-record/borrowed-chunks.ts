@@ -45,13 +45,13 @@ export interface VisitedSpan {
  * codecs), the window comes back with its chunks verified in one call as before.
  */
 export function decodeSpanReusing(layout: FileLayout, read: FileWindow, first: number, last: number, buffers: ReusedBuffers): VisitedSpan {
-  const native = spanGoesNative(layout.limits, read, layout.index.offsets[first]!, true) ? decodeReusingSlots(spanChunks(layout, first, last), read, buffers) : undefined;
+  const native = spanGoesNative(layout.limits, read, layout.index.offsets[first]!, Stored.COPY) ? decodeReusingSlots(spanChunks(layout, first, last), read, buffers) : undefined;
   return { window: native === undefined ? verifiedSpan(layout, read, first, last) : read, native };
 }
 
 /**
  * The chunks of a span read into `read` that the addon decodes (the caller asked `spanGoesNative`
- * with `stored`: simple zstd and Snappy chunks, and uncompressed ones crossing block headers),
+ * with `Stored.COPY`: simple zstd and Snappy chunks, and uncompressed ones crossing block headers),
  * decoded in one call into `buffers.spanValues` and `buffers.spanBounds`; undefined when it takes none.
  */
 export function decodeReusingSlots(chunks: SpanChunks, read: FileWindow, buffers: Pick<ReusedBuffers, "spanValues" | "spanBounds">): NativeSpan | undefined {

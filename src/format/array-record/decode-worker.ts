@@ -111,7 +111,7 @@ function decodeShared(into: SharedArrayBuffer, bytes: Uint8Array, start: number,
   const read = { bytes, start, inPlace: true };
   // Read into the front of the slot: uncompressed records stay where they were read.
   const stored = bytes.buffer === into && bytes.byteOffset === 0 ? Stored.IN_PLACE : Stored.COPY;
-  const native = spanGoesNative(span.limits, read, span.offsets[0]!, true) ? decodeSpanSlots(span, read, values, bytes.length, bounds, stored) : undefined;
+  const native = spanGoesNative(span.limits, read, span.offsets[0]!, stored) ? decodeSpanSlots(span, read, values, bytes.length, bounds, stored) : undefined;
   if (native !== undefined && allDecoded(native)) return { values, bounds };
   const viewsSpan = decodeIntoSlots(read, span, native, values, bytes.length, bounds, true);
   if (viewsSpan && bytes.buffer !== into) values.set(bytes);
@@ -379,7 +379,7 @@ function fileMapping(fd: number, end: number): ArrayBuffer | undefined {
  */
 function decodePicked(bytes: Uint8Array, start: number, span: DecodeRequest["chunks"], pick: Float64Array): { values: Uint8Array; bounds: Float64Array } {
   const window = { bytes, start, inPlace: true };
-  const native = spanGoesNative(span.limits, window, span.offsets[0]!, true) ? decodeReusingSlots(span, window, pickBuffers) : undefined;
+  const native = spanGoesNative(span.limits, window, span.offsets[0]!, Stored.COPY) ? decodeReusingSlots(span, window, pickBuffers) : undefined;
   const n = span.numRecords.length;
   const bounds = new Float64Array(2 * pick.length);
   let staged = 0;

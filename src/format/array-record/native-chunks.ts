@@ -54,24 +54,24 @@ export function allDecoded(decoded: Uint8Array): boolean {
  * addon: it is loaded, no decode limits are set (those checks stay in TypeScript), and that chunk
  * is a simple zstd or Snappy chunk whose header and compression byte lie inside its block (its
  * data may cross block headers: the addon gathers it). With `stored` (callers decoding into
- * reused memory), also a simple uncompressed chunk whose data crosses a block header: the addon
+ * reused memory, passing the `Stored` mode they will decode with), also a simple uncompressed chunk whose data crosses a block header: the addon
  * hashes it where it lies and copies its values once into their slot, where the TypeScript parser
  * would reassemble it in place (in shared memory, copies from JavaScript are ~5x slower per byte)
  * and hash it in a call of its own; an uncompressed chunk inside its block is viewed where it was
  * read. A look before anything is gathered or allocated for the addon (which checks everything),
  * so spans of other codecs cost only this.
  */
-export function spanGoesNative(limits: DecodeLimits | undefined, window: FileWindow, begin: number, stored = false): boolean {
+export function spanGoesNative(limits: DecodeLimits | undefined, window: FileWindow, begin: number, stored: Stored = Stored.NO): boolean {
   return nativeChunkDecoding && limits === undefined && nativeChunkAt(window.bytes, begin - window.start, begin, stored);
 }
 
 /** The look of {@link spanGoesNative} at the chunk at `bytes[at]`, file position `begin`. */
-function nativeChunkAt(bytes: Uint8Array, at: number, begin: number, stored: boolean): boolean {
+function nativeChunkAt(bytes: Uint8Array, at: number, begin: number, stored: Stored): boolean {
   const room = remainingInBlock(begin);
   if (room <= CHUNK_HEADER_SIZE || at < 0 || at + CHUNK_HEADER_SIZE >= bytes.length || bytes[at + 24] !== ChunkType.SIMPLE) return false;
   const compression = bytes[at + CHUNK_HEADER_SIZE];
   if (compression === CompressionByte.ZSTD || compression === CompressionByte.SNAPPY) return true;
-  if (!stored || compression !== CompressionByte.NONE) return false;
+  if (stored === Stored.NO || compression !== CompressionByte.NONE) return false;
   // The data size field, as a number (inexact above 2^53, where the addon refuses the chunk anyway).
   const lo = (bytes[at + 8]! | (bytes[at + 9]! << 8) | (bytes[at + 10]! << 16) | (bytes[at + 11]! << 24)) >>> 0;
   const hi = (bytes[at + 12]! | (bytes[at + 13]! << 8) | (bytes[at + 14]! << 16) | (bytes[at + 15]! << 24)) >>> 0;

@@ -324,7 +324,7 @@ describe("native chunk decoder", () => {
     for (const [options, stored, expected] of cases) {
       const bytes = encodeArrayRecord(RECORDS.slice(0, 120), options);
       const begin = slotsOf(bytes).offsets[0]!;
-      expect(spanGoesNative(undefined, { bytes, start: 0 }, begin, stored), `${options} stored ${stored}`).toBe(expected);
+      expect(spanGoesNative(undefined, { bytes, start: 0 }, begin, stored ? Stored.COPY : Stored.NO), `${options} stored ${stored}`).toBe(expected);
     }
   });
 
