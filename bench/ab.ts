@@ -49,7 +49,8 @@ const sample = data.sampleFor(options);
 let sink = 0;
 /** One rep: [process CPU ms, main-thread busy ms, wall ms]. */
 async function once(lib: typeof Index, mmap: boolean): Promise<[number, number, number]> {
-  const reader = lib.ArrayRecordReader.openSync(file, "", mmap ? { mmap } : {}); // mmap: false would turn off the default's mapped small reads
+  // max_parallelism:1: `batch` stays a single-threaded readSync(indices); mmap: false would turn off the default's mapped small reads.
+  const reader = lib.ArrayRecordReader.openSync(file, "max_parallelism:1", mmap ? { mmap } : {});
   const c0 = process.cpuUsage();
   const e0 = performance.eventLoopUtilization();
   const t0 = performance.now();

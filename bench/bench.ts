@@ -9,7 +9,8 @@
  * - `sequential`: every record in order through `reader.records()`;
  * - `random`: `readSync(i)` over the sample, one index at a time;
  * - `random_async` (only when named in `--ops`): `await read(i)` over the sample, one at a time;
- * - `batch`: ONE `readSync(sample)` call over the whole sample;
+ * - `batch`: ONE `readSync(sample)` call over the whole sample, on this thread (the readers are
+ *   opened with `max_parallelism:1`, as the wheel's single-threaded figures);
  * - `batch2`: ONE `readParallel(sample, 2)` call (the batch, decoded on 2 workers);
  * - `parallel2`: `readAllParallel(2)`;
  * - `sequential_borrowed`: every record in order through `forEachSync` (records borrowed: valid
@@ -19,9 +20,11 @@
  *   workers into reused shared memory);
  * - `batch2_borrowed`: ONE `forEachAtParallel(sample, visit, 2)` call;
  * - `getitems`: ONE `ArrayRecordDataSource.getManySync(sample)` call on a fresh one-file data
- *   source (the Grain-style batched read; the wheel's `ArrayRecordDataSource.__getitems__`);
- * - `getitems_async` (only when named in `--ops`): ONE `await source.getMany(sample)`, which
- *   decodes large compressed spans on the decode workers (array-record/batch-workers.ts).
+ *   source with the default options (the Grain-style batched read; the wheel's
+ *   `ArrayRecordDataSource.__getitems__`, on its default pool): spans that decode to enough go
+ *   to the decode workers while this thread waits (array-record/batch-workers.ts);
+ * - `getitems_async` (only when named in `--ops`): ONE `await source.getMany(sample)`, the same
+ *   split, this thread free meanwhile.
  *
  * The sample is a fixed seeded permutation of all records (group_size 1) or its first 2,048
  * entries (larger groups, where every random record costs a whole chunk). Every timed run opens a
@@ -142,7 +145,9 @@ for (const options of optionSets) {
   let reader: ArrayRecordReader | undefined;
   const fresh = (): void => {
     reader?.closeSync();
-    reader = ArrayRecordReader.openSync(file, "", openMode);
+    // One thread for the single-threaded ops (`batch`: readSync(indices) would otherwise decode
+    // large spans on the workers); the parallel ops name their workers.
+    reader = ArrayRecordReader.openSync(file, "max_parallelism:1", openMode);
   };
   const sample = data.sampleFor(options);
   const sampleBytes = sample.reduce((s, i) => s + data.records[i]!.length, 0);

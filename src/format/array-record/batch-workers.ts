@@ -1,9 +1,13 @@
 /**
- * When an async batch read of a local file (`ArrayRecordReader.read(indices)`, and so a data
- * source's `getMany`) decodes on the decode workers instead of the calling thread: where each
- * span gives a worker enough to do to pay for its round trip. The workers read the file
- * themselves, verify and decode into buffers they reuse, and copy out the few records of sparse
- * spans; the calling thread's async path reads each span into fresh memory through libuv's pool.
+ * When a batch read of a local file (`ArrayRecordReader.read(indices)` and `readSync(indices)`,
+ * and so a data source's `getMany` and `getManySync`) decodes on the decode workers instead of
+ * the calling thread: where each span gives a worker enough to do to pay for its round trip. The
+ * workers read the file themselves, verify and decode into buffers they reuse, and copy out the
+ * few records of sparse spans; the calling thread's async path reads each span into fresh memory
+ * through libuv's pool. A sync batch blocks while the workers decode (parallel-decode.ts
+ * `waitSync`): with 2 workers on 2 cores, the group_size:256 zstd:3 bench file's `getitems`
+ * (2,048 random records) went from 18k to 31–34k records/s, group_size:256 uncompressed from 96k
+ * to 101–136k (`bench.js --ops getitems`, session 17).
  * Measured here (65,536 records of 1.3 KB, 2 cores): `await reader.read(sample)` against
  * `readParallel(sample, 2)`, 15 alternating reps: group_size:256 zstd:3 (333 KB chunks) 16 / 256 /
  * 2,048 random records 8.7 / 79 / 104 ms on this thread, 5.2 / 46 / 54 ms on 2 workers;
@@ -18,7 +22,7 @@
 export const WORKER_BATCH_MIN_SPAN_BYTES = 256 * 1024;
 
 /**
- * The workers an async batch read should decode on, or 0 for this thread: `workers` (from
+ * The workers a batch read should decode on, or 0 for this thread: `workers` (from
  * `max_parallelism`) when it is at least 2 and the batch's `spans` decode to at least
  * {@link WORKER_BATCH_MIN_SPAN_BYTES} each on average (`decodedBytes` in all).
  */

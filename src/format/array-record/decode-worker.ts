@@ -2,13 +2,15 @@
  * Worker thread of the parallel reader: decodes the data chunks of one span of file bytes and
  * sends their records back in one transferred buffer (the span's own, or one the chunks were
  * decoded into), or writes them into the shared memory the request brings and sends only where
- * they are (the borrowed visits). See parallel-decode.ts.
+ * they are (the borrowed visits). Requests come on the parent port (answered through the event
+ * loop) or on the sync channel (answered there, then the shared counter is bumped for a main
+ * thread blocked in `Atomics.wait`). See parallel-decode.ts.
  */
 import { fstatSync, type Stats } from "node:fs";
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import { checkDataChunk, decodeCheckedDataChunk, spanChunkEntry, spanDecodedSize, spanRecordCount, type DataChunkEntry } from "./file-layout.js";
 import { ArrayRecordError, isArrayRecordError } from "../errors.js";
-import type { DecodeRequest, DecodeResponse } from "./parallel-decode.js";
+import type { DecodeRequest, DecodeResponse, DecodeWorkerData } from "./parallel-decode.js";
 import { parseChunk, type Chunk, type FileWindow } from "../riegeli/chunk-reader.js";
 import { withVerifiedChunks } from "../riegeli/chunk-hashes.js";
 import { allDecoded, decodeSpanSlots, MAX_SPAN_OUTPUT, nativeRecord, spanGoesNative } from "./native-chunks.js";
@@ -447,26 +449,31 @@ function readSpanInto(fd: number, position: number, out: Uint8Array): Uint8Array
   return done === length ? out : out.subarray(0, done);
 }
 
-parentPort!.on("message", (request: DecodeRequest) => {
-  let response: DecodeResponse;
+/** The answer to a request: its records (with the buffers to transfer), or its error; the mapping is let go once idle. */
+function answer(request: DecodeRequest): [DecodeResponse, ArrayBuffer[]] {
   try {
     const { values, bounds, inFile } = decode(request);
     const transfer = [bounds.buffer as ArrayBuffer];
     // Records decoded into the request's shared memory: the bounds say where, nothing else is sent.
-    if (values.buffer === request.into) response = { id: request.id, bounds };
-    else if (inFile === undefined) {
-      response = { id: request.id, values, bounds };
-      transfer.push(values.buffer as ArrayBuffer);
-    } else {
-      response = { id: request.id, values, bounds, inFile };
-      transfer.push(values.buffer as ArrayBuffer, inFile.buffer as ArrayBuffer);
-    }
-    parentPort!.postMessage(response, transfer);
+    if (values.buffer === request.into) return [{ id: request.id, bounds }, transfer];
+    transfer.push(values.buffer as ArrayBuffer);
+    if (inFile === undefined) return [{ id: request.id, values, bounds }, transfer];
+    transfer.push(inFile.buffer as ArrayBuffer);
+    return [{ id: request.id, values, bounds, inFile }, transfer];
   } catch (e) {
-    response = isArrayRecordError(e)
-      ? { id: request.id, error: { code: e.code, reason: e.reason, offset: e.offset } }
-      : { id: request.id, error: { code: "CORRUPT", reason: `decoding failed: ${(e as Error).message}`, offset: undefined } };
-    parentPort!.postMessage(response);
+    const error = isArrayRecordError(e) ? { code: e.code, reason: e.reason, offset: e.offset } : { code: "CORRUPT" as const, reason: `decoding failed: ${(e as Error).message}`, offset: undefined };
+    return [{ id: request.id, error }, []];
+  } finally {
+    releaseMappingWhenIdle();
   }
-  releaseMappingWhenIdle();
+}
+
+parentPort!.on("message", (request: DecodeRequest) => parentPort!.postMessage(...answer(request)));
+
+// A main thread blocked on a sync request wakes when the counter moves (parallel-decode.ts waitSync).
+const { syncPort, signal } = workerData as DecodeWorkerData;
+syncPort.on("message", (request: DecodeRequest) => {
+  syncPort.postMessage(...answer(request));
+  Atomics.add(signal, 0, 1);
+  Atomics.notify(signal, 0);
 });

@@ -1,6 +1,7 @@
 /**
  * Parallel reads of spans of chunks for `ArrayRecordReader` (`readRangeParallel`, `readParallel`,
- * `forEachParallel`, `forEachAtParallel`): spans issued to the shared decode workers
+ * `forEachParallel`, `forEachAtParallel`, and batches of large spans: `read(indices)`,
+ * `readSync(indices)`): spans issued to the shared decode workers
  * (parallel-decode.ts) a few per worker ahead, their records handed over in span order, and for
  * the borrowed visits decoded into reused shared memory (shared-slots.ts).
  */
@@ -91,6 +92,44 @@ export async function decodeSpansParallel(
       slots[s] = undefined;
       slotPool.give(slot);
     }
+  }
+}
+
+/**
+ * {@link decodeSpansParallel} for a caller that blocks (`readSync(indices)` of a local file open
+ * as `fd`): the same spans in flight per worker, sent over the workers' sync channel, each span's
+ * records to `consume` in span order as this thread waits for them (`DecodePool.waitSync`). A
+ * failed span abandons those still in flight. No shared memory: the records are the caller's.
+ */
+export function decodeSpansParallelSync(
+  reader: Pick<SpanReads, "layout" | "source">,
+  fd: number,
+  spans: readonly { first: number; last: number; range: ByteRange }[],
+  workers: number,
+  consume: (s: number, records: PackedRecords) => void,
+  picks: readonly (Float64Array | undefined)[],
+): void {
+  const pool = sharedDecodePool();
+  const file = reader.source.name;
+  const mapped = reader.source.mapping !== undefined;
+  const ids: number[] = [];
+  const issue = (s: number): void => {
+    const span = spans[s]!;
+    const { position, length } = span.range;
+    ids[s] = pool.decodeFileSync(fd, position, length, spanChunks(reader.layout, span.first, span.last), workers, { pick: picks[s], mapped });
+  };
+  let issued = 0;
+  for (; issued < Math.min(SPANS_PER_WORKER * workers, spans.length); issued++) issue(issued);
+  let s = 0;
+  try {
+    for (; s < spans.length; s++) {
+      const records = pool.waitSync(ids[s]!, file);
+      if (issued < spans.length) issue(issued++);
+      consume(s, records);
+    }
+  } catch (e) {
+    pool.abandonSync(ids.slice(s + 1, issued));
+    throw e;
   }
 }
 

@@ -11,8 +11,8 @@ import { type FileLayout } from "./file-layout.js";
 import { openLayoutAsync, openLayoutSync, recoveryOf, type OpenOptions, type RecoveryReport } from "./recovery.js";
 import { allocBytes, grownBytes, isFresh, ownedBytes } from "../bytes/slab.js";
 import { chunkOrder } from "./batch-order.js";
-import { workerCount } from "./parallel-decode.js";
-import { decodeSpansParallel, packedRecord, type SpanReads } from "./parallel-spans.js";
+import { workerCount, type PackedRecords } from "./parallel-decode.js";
+import { decodeSpansParallel, decodeSpansParallelSync, packedRecord, type SpanReads } from "./parallel-spans.js";
 import { checkFullRead, runAsync, runSync, type ByteRange, type IoPlan } from "../bytes/io-plan.js";
 import { parseReaderOptions, type ReaderOptions } from "./options.js";
 import { batchWorkerCount } from "./batch-workers.js";
@@ -184,8 +184,13 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
       }
       return this.feedBatch(which, batch, bytes);
     }
-    if (this.source.readIntoSync !== undefined) return this.batchSync(which);
-    return this.runSync(this.batchPlan(which));
+    const batch = this.batchSpans(which);
+    const fd = this.source.fileDescriptor?.();
+    // A local file's batch of large spans decodes on the workers while this thread waits (batch-workers.ts).
+    const workers = fd === undefined ? 0 : this.batchWorkers(batch);
+    if (workers > 0) return this.batchOnWorkersSync(which, batch, fd!, workers);
+    if (this.source.readIntoSync !== undefined) return this.batchSync(which, batch);
+    return this.runSync(this.batchPlan(which, batch));
   }
 
   /** Async {@link readSync}. */
@@ -209,7 +214,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     if (this.source.fileDescriptor !== undefined) {
       // A local file's batch of large spans decodes on the workers (batch-workers.ts).
       const batch = this.batchSpans(which);
-      const workers = batchWorkerCount(workerCount(this.options.maxParallelism), batch.spans.length, this.decodedBytes(batch));
+      const workers = this.batchWorkers(batch);
       if (workers > 0) {
         const out = new Array<Uint8Array>(which.length);
         await this.batchParallel(which, workers, (record, k) => (out[k] = record), false, batch);
@@ -220,12 +225,12 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     return this.runAsync(this.batchPlan(which));
   }
 
-  /** What the chunks of a batch's spans decode to, by the footer. */
-  private decodedBytes({ spans }: BatchSpans): number {
+  /** The workers a local file's batch decodes on (0: this thread), by `max_parallelism` and what its spans decode to (batch-workers.ts). */
+  private batchWorkers({ spans }: BatchSpans): number {
     const { decodedSizes } = this.layout.index;
     let bytes = 0;
     for (const span of spans) for (let c = span.first; c <= span.last; c++) bytes += decodedSizes[c]!;
-    return bytes;
+    return batchWorkerCount(workerCount(this.options.maxParallelism), spans.length, bytes);
   }
 
   /** Records `[start, end)` in order. */
@@ -310,10 +315,26 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
   /** {@link readParallel} and {@link forEachAtParallel}: the record at each `indices[k]` to `take`, in file order; `shared` as in `decodeSpansParallel`. */
   private async batchParallel(indices: readonly number[], workers: number, take: RecordVisitor, shared: boolean, batch = this.batchSpans(indices)): Promise<void> {
     this.checkWorkers(workers);
-    const { spans, order } = batch;
+    const { picks, consume } = this.batchOnWorkers(indices, batch, take);
+    await decodeSpansParallel(this.spanReads(), batch.spans, workers, consume, { picks, shared });
+  }
+
+  /** {@link readSync} of a local file's batch on `workers` workers, this thread blocked until each span's records come. */
+  private batchOnWorkersSync(indices: readonly number[], batch: BatchSpans, fd: number, workers: number): Uint8Array[] {
+    const out = new Array<Uint8Array>(indices.length);
+    const { picks, consume } = this.batchOnWorkers(indices, batch, (record, k) => (out[k] = record));
+    decodeSpansParallelSync({ layout: this.layout, source: this.source }, fd, batch.spans, workers, consume, picks);
+    return out;
+  }
+
+  /**
+   * What a batch's spans ask of the workers, and how their records come back: a span serving few
+   * of its records (see SPARSE_BATCH) sends the worker just those to copy out (`picks`); `consume`
+   * hands the record at each `indices[k]` of a decoded span to `take`.
+   */
+  private batchOnWorkers(indices: readonly number[], { spans, order }: BatchSpans, take: RecordVisitor): { picks: (Float64Array | undefined)[]; consume: (s: number, records: PackedRecords) => void } {
     const { index } = this.layout;
     const fileBytes = this.source.mapping?.();
-    // A span serving few of its records (see SPARSE_BATCH) sends the worker just those to copy out.
     const picks = spans.map((span) => {
       const base = index.recordStart(span.first);
       if ((span.to - span.from) * SPARSE_BATCH > index.recordStart(span.last + 1) - base) return undefined;
@@ -321,21 +342,16 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
       for (let k = span.from; k < span.to; k++) pick[k - span.from] = indices[order === undefined ? k : order[k]!]! - base;
       return pick;
     });
-    await decodeSpansParallel(
-      this.spanReads(),
-      spans,
-      workers,
-      (s, records) => {
-        const span = spans[s]!;
-        const base = index.recordStart(span.first);
-        const picked = picks[s] !== undefined;
-        for (let k = span.from; k < span.to; k++) {
-          const p = order === undefined ? k : order[k]!;
-          take(packedRecord(records, picked ? k - span.from : indices[p]! - base, fileBytes), p);
-        }
-      },
-      { picks, shared },
-    );
+    const consume = (s: number, records: PackedRecords): void => {
+      const span = spans[s]!;
+      const base = index.recordStart(span.first);
+      const picked = picks[s] !== undefined;
+      for (let k = span.from; k < span.to; k++) {
+        const p = order === undefined ? k : order[k]!;
+        take(packedRecord(records, picked ? k - span.from : indices[p]! - base, fileBytes), p);
+      }
+    };
+    return { picks, consume };
   }
 
   /** Every record, decoded on worker threads (see {@link readRangeParallel}). */
@@ -655,8 +671,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
    * allocation was most of the GC in such a batch's profile, and a fresh array per decoded chunk
    * cost 2,048 records from the group_size:256 zstd:3 bench file 8–15% more CPU (bench/ab.ts).
    */
-  private batchSync(indices: readonly number[]): Uint8Array[] {
-    const batch = this.batchSpans(indices);
+  private batchSync(indices: readonly number[], batch: BatchSpans): Uint8Array[] {
     const { chunks, order } = batch;
     const out = new Array<Uint8Array>(indices.length);
     const { index } = this.layout;

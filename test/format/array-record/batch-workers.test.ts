@@ -1,18 +1,23 @@
 /**
- * Async batch reads (`read(indices)`) of local files decode large spans on the decode
- * workers and everything else on the calling thread (batch-workers.ts); either way the records
- * are exactly the ones asked for.
+ * Batch reads (`read(indices)`, `readSync(indices)`) of local files decode large spans on the
+ * decode workers and everything else on the calling thread (batch-workers.ts); either way the
+ * records are exactly the ones asked for. The sync ones block on the workers' answers
+ * (parallel-decode.ts waitSync): a damaged chunk, a worker that dies and one that never answers
+ * each end in a typed error, and the next batch reads again.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { batchWorkerCount, WORKER_BATCH_MIN_SPAN_BYTES } from "../../../src/format/array-record/batch-workers.js";
-import { sharedDecodePool } from "../../../src/format/array-record/parallel-decode.js";
+import { DecodePool, sharedDecodePool } from "../../../src/format/array-record/parallel-decode.js";
+import { spanChunks } from "../../../src/format/array-record/file-layout.js";
 import { ArrayRecordReader } from "../../../src/format/array-record/reader.js";
 import { ArrayRecordDataSource } from "../../../src/format/array-record/data-source.js";
 import { encodeArrayRecord } from "../../../src/format/array-record/writer.js";
 import { textRecords } from "../../helpers/generators.js";
+import { runTsxChild } from "../../helpers/tsx-child.js";
 
 describe("batchWorkerCount", () => {
   it("picks the workers only for spans that decode to enough each, with 2 or more of them", () => {
@@ -73,5 +78,170 @@ describe("async batch reads of local files", () => {
     } finally {
       await source.close();
     }
+  });
+});
+
+describe("sync batch reads of local files", () => {
+  const SEED = 20261203;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ar-batch-workers-sync-"));
+  // ~5 KB records: 64-record chunks decode to ~320 KB, enough for the workers (WORKER_BATCH_MIN_SPAN_BYTES).
+  const records = textRecords(37, 700, 4500, 5500);
+  const file = (options: string): string => {
+    const name = path.join(dir, `${options.replace(/[^a-z0-9]+/gi, "_")}.array_record`);
+    if (!fs.existsSync(name)) fs.writeFileSync(name, encodeArrayRecord(records, options));
+    return name;
+  };
+  const expectExact = (got: Uint8Array[], indices: readonly number[], what: string): void => {
+    expect(got.length, what).toBe(indices.length);
+    const wrong = got.findIndex((r, k) => !Buffer.from(r).equals(Buffer.from(records[indices[k]!]!)));
+    expect(wrong, `${what}: first wrong record`).toBe(-1);
+  };
+  const indices = Array.from({ length: 60 }, (_, k) => (k * 613 + 7) % records.length).concat([5, 5, 699]);
+
+  let decodeFileSync: ReturnType<typeof vi.spyOn>;
+  beforeAll(() => {
+    decodeFileSync = vi.spyOn(sharedDecodePool(), "decodeFileSync");
+  });
+  afterAll(() => {
+    decodeFileSync.mockRestore();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const cases: [string, string, boolean, boolean][] = [
+    ["group_size:64,zstd:3", "max_parallelism:2", false, true],
+    ["group_size:64,zstd:3", "max_parallelism:2", true, true], // a mapped reader: its workers map the file too
+    ["group_size:64,zstd:3", "max_parallelism:1", false, false], // one thread asked for: this one
+    ["group_size:64,uncompressed", "max_parallelism:2", false, true],
+    ["group_size:1,zstd:3", "max_parallelism:2", false, false], // 5 KB spans: this thread
+  ];
+  for (const [options, readerOptions, mmap, onWorkers] of cases) {
+    it(`${options} with ${readerOptions}${mmap ? ", mapped" : ""}: exact records, ${onWorkers ? "decoded on the workers" : "decoded on this thread"}`, () => {
+      decodeFileSync.mockClear();
+      const reader = ArrayRecordReader.openSync(file(options), readerOptions, { mmap });
+      try {
+        expectExact(reader.readSync(indices), indices, options);
+        expect(decodeFileSync.mock.calls.length > 0).toBe(onWorkers);
+      } finally {
+        reader.closeSync();
+      }
+    });
+  }
+
+  it("return exactly the records at any indices, sparse spans (picked) and dense ones, read and mapped (property, fixed seed)", () => {
+    const readers = ["group_size:64,zstd:3", "group_size:64,uncompressed", "group_size:48,snappy"].flatMap((options) =>
+      [false, true].map((mmap) => ({ what: `${options}${mmap ? " mapped" : ""}`, reader: ArrayRecordReader.openSync(file(options), "max_parallelism:2", { mmap }) })),
+    );
+    decodeFileSync.mockClear();
+    try {
+      fc.assert(
+        fc.property(fc.array(fc.nat(records.length - 1), { minLength: 1, maxLength: 400 }), fc.nat(readers.length - 1), (picked, r) => {
+          const { what, reader } = readers[r]!;
+          expectExact(reader.readSync(picked), picked, `${what}, ${picked.length} indices, seed ${SEED}`);
+        }),
+        { seed: SEED, numRuns: 60 },
+      );
+      expect(decodeFileSync).toHaveBeenCalled();
+    } finally {
+      for (const { reader } of readers) reader.closeSync();
+    }
+  });
+
+  it("a data source's getManySync over two shards takes the same path", () => {
+    decodeFileSync.mockClear();
+    const shards = [file("group_size:64,zstd:3"), file("group_size:64,uncompressed")];
+    const source = ArrayRecordDataSource.openSync(shards, "max_parallelism:2");
+    try {
+      const global = indices.map((i, k) => (k % 2 === 0 ? i : records.length + i));
+      const got = source.getManySync(global);
+      expectExact(got, indices, "two shards");
+      expect(decodeFileSync).toHaveBeenCalled();
+    } finally {
+      source.closeSync();
+    }
+  });
+
+  it("a damaged chunk fails the batch with CORRUPT naming the file and an offset in it; batches without it read on", () => {
+    const bytes = encodeArrayRecord(records, "group_size:64,zstd:3");
+    const reader0 = ArrayRecordReader.openSync(file("group_size:64,zstd:3"));
+    const { offsets } = reader0.fileLayout.index;
+    reader0.closeSync();
+    const damagedAt = Math.floor((offsets[3]! + offsets[4]!) / 2); // inside chunk 3 (records 192..255)
+    bytes[damagedAt]! ^= 0x20;
+    const damaged = path.join(dir, "damaged.array_record");
+    fs.writeFileSync(damaged, bytes);
+    const reader = ArrayRecordReader.openSync(damaged, "max_parallelism:2");
+    try {
+      const all = Array.from({ length: records.length }, (_, i) => records.length - 1 - i);
+      const error = (() => {
+        try {
+          reader.readSync(all);
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })();
+      expect(error).toMatchObject({ code: "CORRUPT", file: damaged });
+      const offset = (error as { offset?: number }).offset!;
+      expect(offset >= offsets[3]! && offset < offsets[4]!, `offset ${offset} in chunk 3 [${offsets[3]}, ${offsets[4]})`).toBe(true);
+      const others = all.filter((i) => i < 192 || i >= 256);
+      expectExact(reader.readSync(others), others, "after the failure");
+    } finally {
+      reader.closeSync();
+    }
+  });
+
+  it("a worker that dies fails the wait with IO at once, and the next request starts another", () => {
+    const pool = new DecodePool();
+    const reader = ArrayRecordReader.openSync(file("group_size:64,uncompressed"));
+    const fd = fs.openSync(file("group_size:64,uncompressed"), "r");
+    try {
+      const chunks = spanChunks(reader.fileLayout, 0, 0);
+      const { offsets } = reader.fileLayout.index;
+      const first = pool.decodeFileSync(fd, offsets[0]!, offsets[1]! - offsets[0]!, chunks, 1);
+      // Queued behind `first` on the still-starting worker: a null request throws outside its
+      // handler's try (answer(null).id), an uncaught error that ends the worker.
+      (pool as unknown as { workers: { syncPort: { postMessage(message: unknown): void } }[] }).workers[0]!.syncPort.postMessage(null);
+      const second = pool.decodeFileSync(fd, offsets[0]!, offsets[1]! - offsets[0]!, chunks, 1);
+      expect(pool.waitSync(first, "f").bounds.length).toBe(2 * 64);
+      const started = performance.now();
+      expect(() => pool.waitSync(second, "f")).toThrow(expect.objectContaining({ code: "IO", reason: "decode worker exited before answering", file: "f" }));
+      expect(performance.now() - started).toBeLessThan(2_000);
+      const third = pool.decodeFileSync(fd, offsets[0]!, offsets[1]! - offsets[0]!, chunks, 1);
+      expect(pool.waitSync(third, "f").bounds.length).toBe(2 * 64);
+    } finally {
+      reader.closeSync();
+      fs.closeSync(fd);
+    }
+  });
+
+  it("a worker that never answers is given up after the pool's timeout with IO, and the next request starts another", () => {
+    const pool = new DecodePool(400);
+    const reader = ArrayRecordReader.openSync(file("group_size:64,uncompressed"));
+    const fd = fs.openSync(file("group_size:64,uncompressed"), "r");
+    try {
+      const chunks = spanChunks(reader.fileLayout, 1, 1);
+      const { offsets } = reader.fileLayout.index;
+      const span = (): number => pool.decodeFileSync(fd, offsets[1]!, offsets[2]! - offsets[1]!, chunks, 1);
+      expect(pool.waitSync(span(), "f").bounds.length).toBe(2 * 64);
+      // Terminated behind the pool's back (no exit hook runs, and no event turns while this thread waits).
+      void (pool as unknown as { workers: { worker: { terminate(): Promise<number> } }[] }).workers[0]!.worker.terminate();
+      const started = performance.now();
+      expect(() => pool.waitSync(span(), "f")).toThrow(expect.objectContaining({ code: "IO", reason: "decode worker gave no answer in 0.4 s" }));
+      expect(performance.now() - started).toBeGreaterThanOrEqual(390);
+      expect(pool.waitSync(span(), "f").bounds.length).toBe(2 * 64);
+    } finally {
+      reader.closeSync();
+      fs.closeSync(fd);
+    }
+  });
+
+  it("a process that read a batch on the workers and never closed its reader exits by itself", () => {
+    const script = `import { ArrayRecordReader } from "./src/format/array-record/reader.ts";
+      const r = ArrayRecordReader.openSync(${JSON.stringify(file("group_size:64,zstd:3"))}, "max_parallelism:2");
+      console.log(r.readSync(Array.from({ length: 700 }, (_, i) => 699 - i)).length);`;
+    const child = runTsxChild({ source: script }, { timeoutMs: 60_000 });
+    expect(child.error, "the child must exit by itself within 60 s").toBeUndefined();
+    expect(child.status, child.stderr).toBe(0);
+    expect(child.stdout.trim()).toBe("700");
   });
 });
