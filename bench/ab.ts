@@ -13,7 +13,10 @@
  * sequential_borrowed, batch_borrowed, parallel2_borrowed, batch2_borrowed (forEachSync,
  * forEachAtSync, forEachParallel, forEachAtParallel; both builds must have them). A build directory written as DIR+mmap
  * opens its readers with `{ mmap: true }` (a build without the option ignores it), so
- * `ab.js .bench-build .bench-build+mmap OPTIONS random 10` compares positional reads with a mapping. The bench file is written once per
+ * `ab.js .bench-build .bench-build+mmap OPTIONS random 10` compares positional reads with a mapping;
+ * DIR+workers opens them with the default `max_parallelism` instead of 1, so
+ * `ab.js .bench-build .bench-build+workers OPTIONS batch 10` compares a `readSync(indices)` on this
+ * thread with one on the decode workers (batch-workers.ts). The bench file is written once per
  * option set under os.tmpdir()/arrayrecord-ab (with build B's writer) and kept for later runs.
  */
 import * as fs from "node:fs";
@@ -30,8 +33,9 @@ if (dirA === undefined || dirB === undefined || options === undefined || op === 
   throw new Error("usage: ab.js BUILD_A[+mmap] BUILD_B[+mmap] OPTIONS OP [REPS]");
 }
 const reps = Number(repsArg);
-const mapped = (dir: string) => dir.endsWith("+mmap");
-const load = async (dir: string) => (await import(pathToFileURL(path.resolve(dir.replace(/\+mmap$/, ""), "src", "index.js")).href)) as typeof Index;
+/** A build directory's flags: `DIR+mmap`, `DIR+workers`, `DIR+mmap+workers`. */
+const flags = (dir: string) => new Set(dir.split("+").slice(1));
+const load = async (dir: string) => (await import(pathToFileURL(path.resolve(dir.split("+")[0]!, "src", "index.js")).href)) as typeof Index;
 const A = await load(dirA);
 const B = await load(dirB);
 
@@ -48,9 +52,9 @@ const sample = data.sampleFor(options);
 
 let sink = 0;
 /** One rep: [process CPU ms, main-thread busy ms, wall ms]. */
-async function once(lib: typeof Index, mmap: boolean): Promise<[number, number, number]> {
-  // max_parallelism:1: `batch` stays a single-threaded readSync(indices); mmap: false would turn off the default's mapped small reads.
-  const reader = lib.ArrayRecordReader.openSync(file, "max_parallelism:1", mmap ? { mmap } : {});
+async function once(lib: typeof Index, dirFlags: Set<string>): Promise<[number, number, number]> {
+  // max_parallelism:1 unless +workers: `batch` stays a single-threaded readSync(indices); mmap: false would turn off the default's mapped small reads.
+  const reader = lib.ArrayRecordReader.openSync(file, dirFlags.has("workers") ? "" : "max_parallelism:1", dirFlags.has("mmap") ? { mmap: true } : {});
   const c0 = process.cpuUsage();
   const e0 = performance.eventLoopUtilization();
   const t0 = performance.now();
@@ -75,7 +79,7 @@ const runs = { A: [[], [], []] as number[][], B: [[], [], []] as number[][] };
 for (let r = 0; r < reps + 1; r++) {
   const pair: ["A" | "B", typeof Index][] = r % 2 ? [["A", A], ["B", B]] : [["B", B], ["A", A]];
   for (const [k, lib] of pair) {
-    const got = await once(lib, mapped(k === "A" ? dirA : dirB));
+    const got = await once(lib, flags(k === "A" ? dirA : dirB));
     if (r > 0) got.forEach((v, i) => runs[k][i]!.push(v)); // the first rep of each warms up
   }
 }

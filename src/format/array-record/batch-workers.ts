@@ -5,9 +5,8 @@
  * workers read the file themselves, verify and decode into buffers they reuse, and copy out the
  * few records of sparse spans; the calling thread's async path reads each span into fresh memory
  * through libuv's pool. A sync batch blocks while the workers decode (parallel-decode.ts
- * `waitSync`): with 2 workers on 2 cores, the group_size:256 zstd:3 bench file's `getitems`
- * (2,048 random records) went from 18k to 31–34k records/s, group_size:256 uncompressed from 96k
- * to 101–136k (`bench.js --ops getitems`, session 17).
+ * `waitSync`), and goes to them only when its chunks are compressed: uncompressed chunks are
+ * verified (a native hash) and viewed in place here for less than the round trip costs.
  * Measured here (65,536 records of 1.3 KB, 2 cores): `await reader.read(sample)` against
  * `readParallel(sample, 2)`, 15 alternating reps: group_size:256 zstd:3 (333 KB chunks) 16 / 256 /
  * 2,048 random records 8.7 / 79 / 104 ms on this thread, 5.2 / 46 / 54 ms on 2 workers;
@@ -29,4 +28,22 @@ export const WORKER_BATCH_MIN_SPAN_BYTES = 256 * 1024;
 export function batchWorkerCount(workers: number, spans: number, decodedBytes: number): number {
   if (workers < 2 || spans === 0) return 0;
   return decodedBytes / spans >= WORKER_BATCH_MIN_SPAN_BYTES ? workers : 0;
+}
+
+/**
+ * Least ratio of decoded to stored bytes from which a sync batch's spans decode on the workers.
+ * `bench/ab.js .bench-build .bench-build+workers OPTIONS batch 12` (one `readSync(sample)` over
+ * the 65,536-record bench file, this thread vs 2 workers, median wall ms, session 18):
+ * group_size:1 zstd:3 288 vs 165, snappy 135 vs 91, group_size:256 zstd:3 (2,048 records) 75 vs
+ * 65; uncompressed (ratio ~1) group_size:1 85 vs 92, group_size:256 17 vs 17.
+ */
+export const SYNC_WORKER_BATCH_MIN_RATIO = 1.25;
+
+/**
+ * The workers a sync batch read should decode on, or 0 for this thread: as
+ * {@link batchWorkerCount}, and only when its spans decode to at least
+ * {@link SYNC_WORKER_BATCH_MIN_RATIO} times their `storedBytes` (compressed chunks).
+ */
+export function syncBatchWorkerCount(workers: number, spans: number, decodedBytes: number, storedBytes: number): number {
+  return decodedBytes >= SYNC_WORKER_BATCH_MIN_RATIO * storedBytes ? batchWorkerCount(workers, spans, decodedBytes) : 0;
 }

@@ -15,7 +15,7 @@ import { workerCount, type PackedRecords } from "./parallel-decode.js";
 import { decodeSpansParallel, decodeSpansParallelSync, packedRecord, type SpanReads } from "./parallel-spans.js";
 import { checkFullRead, runAsync, runSync, type ByteRange, type IoPlan } from "../bytes/io-plan.js";
 import { parseReaderOptions, type ReaderOptions } from "./options.js";
-import { batchWorkerCount } from "./batch-workers.js";
+import { batchWorkerCount, syncBatchWorkerCount } from "./batch-workers.js";
 import { recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
 import type { FileWindow } from "../riegeli/chunk-reader.js";
 import { decodeChunkReusing, decodeSpanReusing, visitChunkRecords, type RecordVisitor, type ReusedBuffers, type VisitedSpan } from "./borrowed-chunks.js";
@@ -187,7 +187,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     const batch = this.batchSpans(which);
     const fd = this.source.fileDescriptor?.();
     // A local file's batch of large spans decodes on the workers while this thread waits (batch-workers.ts).
-    const workers = fd === undefined ? 0 : this.batchWorkers(batch);
+    const workers = fd === undefined ? 0 : this.batchWorkers(batch, true);
     if (workers > 0) return this.batchOnWorkersSync(which, batch, fd!, workers);
     if (this.source.readIntoSync !== undefined) return this.batchSync(which, batch);
     return this.runSync(this.batchPlan(which, batch));
@@ -225,12 +225,17 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     return this.runAsync(this.batchPlan(which));
   }
 
-  /** The workers a local file's batch decodes on (0: this thread), by `max_parallelism` and what its spans decode to (batch-workers.ts). */
-  private batchWorkers({ spans }: BatchSpans): number {
+  /** The workers a local file's batch decodes on (0: this thread), by `max_parallelism` and what its spans decode to and, for a `sync` one, are stored in (batch-workers.ts). */
+  private batchWorkers({ spans }: BatchSpans, sync = false): number {
     const { decodedSizes } = this.layout.index;
-    let bytes = 0;
-    for (const span of spans) for (let c = span.first; c <= span.last; c++) bytes += decodedSizes[c]!;
-    return batchWorkerCount(workerCount(this.options.maxParallelism), spans.length, bytes);
+    let decoded = 0;
+    let stored = 0;
+    for (const span of spans) {
+      stored += span.range.length;
+      for (let c = span.first; c <= span.last; c++) decoded += decodedSizes[c]!;
+    }
+    const workers = workerCount(this.options.maxParallelism);
+    return sync ? syncBatchWorkerCount(workers, spans.length, decoded, stored) : batchWorkerCount(workers, spans.length, decoded);
   }
 
   /** Records `[start, end)` in order. */

@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { batchWorkerCount, WORKER_BATCH_MIN_SPAN_BYTES } from "../../../src/format/array-record/batch-workers.js";
+import { batchWorkerCount, syncBatchWorkerCount, SYNC_WORKER_BATCH_MIN_RATIO, WORKER_BATCH_MIN_SPAN_BYTES } from "../../../src/format/array-record/batch-workers.js";
 import { DecodePool, sharedDecodePool } from "../../../src/format/array-record/parallel-decode.js";
 import { spanChunks } from "../../../src/format/array-record/file-layout.js";
 import { ArrayRecordReader } from "../../../src/format/array-record/reader.js";
@@ -27,6 +27,14 @@ describe("batchWorkerCount", () => {
     expect(batchWorkerCount(2, 4, big - 1)).toBe(0); // just under the average
     expect(batchWorkerCount(1, 4, big)).toBe(0);
     expect(batchWorkerCount(2, 0, 0)).toBe(0);
+  });
+
+  it("sends a sync batch to them only where its chunks are compressed", () => {
+    const big = 4 * WORKER_BATCH_MIN_SPAN_BYTES;
+    expect(syncBatchWorkerCount(2, 4, big, big / SYNC_WORKER_BATCH_MIN_RATIO)).toBe(2);
+    expect(syncBatchWorkerCount(2, 4, big, big / SYNC_WORKER_BATCH_MIN_RATIO + 1)).toBe(0); // just under the ratio
+    expect(syncBatchWorkerCount(2, 4, big - 1, big / 4)).toBe(0); // compressed, but small spans
+    expect(syncBatchWorkerCount(1, 4, big, big / 4)).toBe(0);
   });
 });
 
@@ -111,7 +119,8 @@ describe("sync batch reads of local files", () => {
     ["group_size:64,zstd:3", "max_parallelism:2", false, true],
     ["group_size:64,zstd:3", "max_parallelism:2", true, true], // a mapped reader: its workers map the file too
     ["group_size:64,zstd:3", "max_parallelism:1", false, false], // one thread asked for: this one
-    ["group_size:64,uncompressed", "max_parallelism:2", false, true],
+    ["group_size:64,uncompressed", "max_parallelism:2", false, false], // verified and viewed here for less than a round trip
+    ["group_size:48,snappy", "max_parallelism:2", true, true],
     ["group_size:1,zstd:3", "max_parallelism:2", false, false], // 5 KB spans: this thread
   ];
   for (const [options, readerOptions, mmap, onWorkers] of cases) {
@@ -146,7 +155,7 @@ describe("sync batch reads of local files", () => {
     }
   });
 
-  it("a data source's getManySync over two shards takes the same path", () => {
+  it("a data source's getManySync over two shards takes the same path (the compressed shard's batch on the workers)", () => {
     decodeFileSync.mockClear();
     const shards = [file("group_size:64,zstd:3"), file("group_size:64,uncompressed")];
     const source = ArrayRecordDataSource.openSync(shards, "max_parallelism:2");
