@@ -5,8 +5,9 @@
  * workers read the file themselves, verify and decode into buffers they reuse, and copy out the
  * few records of sparse spans; the calling thread's async path reads each span into fresh memory
  * through libuv's pool. A sync batch blocks while the workers decode (parallel-decode.ts
- * `waitSync`), and goes to them only when its chunks are compressed: uncompressed chunks are
- * verified (a native hash) and viewed in place here for less than the round trip costs.
+ * `waitSync`), and goes to them only when its chunks are compressed: this thread verifies
+ * uncompressed chunks (a native hash) and views or copies out their records for what the round
+ * trip would cost.
  * Measured here (65,536 records of 1.3 KB, 2 cores): `await reader.read(sample)` against
  * `readParallel(sample, 2)`, 15 alternating reps: group_size:256 zstd:3 (333 KB chunks) 16 / 256 /
  * 2,048 random records 8.7 / 79 / 104 ms on this thread, 5.2 / 46 / 54 ms on 2 workers;
