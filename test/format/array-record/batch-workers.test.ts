@@ -155,6 +155,20 @@ describe("sync batch reads of local files", () => {
     }
   });
 
+  it("a sync batch while async batches of the same reader are on the same workers: every record exact", async () => {
+    const reader = ArrayRecordReader.openSync(file("group_size:64,zstd:3"), "max_parallelism:2");
+    try {
+      const reversed = [...indices].reverse();
+      const pending = [reader.read(indices), reader.readParallel(reversed, 2)];
+      expectExact(reader.readSync(indices), indices, "sync, async in flight");
+      const [first, second] = await Promise.all(pending);
+      expectExact(first!, indices, "async read");
+      expectExact(second!, reversed, "readParallel");
+    } finally {
+      reader.closeSync();
+    }
+  });
+
   it("a data source's getManySync over two shards takes the same path (the compressed shard's batch on the workers)", () => {
     decodeFileSync.mockClear();
     const shards = [file("group_size:64,zstd:3"), file("group_size:64,uncompressed")];
