@@ -30,7 +30,7 @@ import { median } from "./stats.js";
 
 const [dirA, dirB, options, op, repsArg = "10"] = process.argv.slice(2);
 if (dirA === undefined || dirB === undefined || options === undefined || op === undefined) {
-  throw new Error("usage: ab.js BUILD_A[+mmap] BUILD_B[+mmap] OPTIONS OP [REPS]");
+  throw new Error("usage: ab.js BUILD_A[+mmap][+workers] BUILD_B[+mmap][+workers] OPTIONS OP [REPS]");
 }
 const reps = Number(repsArg);
 /** A build directory's flags: `DIR+mmap`, `DIR+workers`, `DIR+mmap+workers`. */

@@ -10,7 +10,7 @@
  * - `random`: `readSync(i)` over the sample, one index at a time;
  * - `random_async` (only when named in `--ops`): `await read(i)` over the sample, one at a time;
  * - `batch`: ONE `readSync(sample)` call over the whole sample, on this thread (the readers are
- *   opened with `max_parallelism:1`, as the wheel's single-threaded figures);
+ *   opened with `max_parallelism:1`: the issue's single-threaded column);
  * - `batch2`: ONE `readParallel(sample, 2)` call (the batch, decoded on 2 workers);
  * - `parallel2`: `readAllParallel(2)`;
  * - `sequential_borrowed`: every record in order through `forEachSync` (records borrowed: valid

@@ -103,7 +103,7 @@ export function workerCount(maxParallelism: number | "auto"): number {
 }
 
 /** How long {@link DecodePool.waitSync} waits for a live worker's answer before giving the worker up (a span takes milliseconds). */
-export const SYNC_ANSWER_TIMEOUT_MS = 120_000;
+const SYNC_ANSWER_TIMEOUT_MS = 120_000;
 
 /** How long one `Atomics.wait` of {@link DecodePool.waitSync} lasts before it looks at the worker again. */
 const SYNC_WAIT_SLICE_MS = 1_000;
@@ -203,16 +203,12 @@ export class DecodePool {
         this.forget(id);
         return unpack(response, file, undefined);
       }
-      if (Atomics.load(state.exited, 0) === 1) {
-        this.retire(state);
-        this.forget(id);
-        throw new ArrayRecordError("IO", "decode worker exited before answering", { file });
-      }
       const left = deadline - performance.now();
-      if (left <= 0) {
+      const failure = Atomics.load(state.exited, 0) === 1 ? "decode worker exited before answering" : left <= 0 ? `decode worker gave no answer in ${this.answerTimeoutMs / 1000} s` : undefined;
+      if (failure !== undefined) {
         this.retire(state);
         this.forget(id);
-        throw new ArrayRecordError("IO", `decode worker gave no answer in ${this.answerTimeoutMs / 1000} s`, { file });
+        throw new ArrayRecordError("IO", failure, { file });
       }
       Atomics.wait(this.signal, 0, seen, Math.min(SYNC_WAIT_SLICE_MS, left));
     }

@@ -185,10 +185,10 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
       return this.feedBatch(which, batch, bytes);
     }
     const batch = this.batchSpans(which);
+    // A local file's batch of large compressed spans decodes on the workers while this thread waits (batch-workers.ts).
     const fd = this.source.fileDescriptor?.();
-    // A local file's batch of large spans decodes on the workers while this thread waits (batch-workers.ts).
     const workers = fd === undefined ? 0 : this.batchWorkers(batch, true);
-    if (workers > 0) return this.batchOnWorkersSync(which, batch, fd!, workers);
+    if (fd !== undefined && workers > 0) return this.batchOnWorkersSync(which, batch, fd, workers);
     if (this.source.readIntoSync !== undefined) return this.batchSync(which, batch);
     return this.runSync(this.batchPlan(which, batch));
   }

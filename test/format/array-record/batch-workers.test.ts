@@ -19,6 +19,15 @@ import { encodeArrayRecord } from "../../../src/format/array-record/writer.js";
 import { textRecords } from "../../helpers/generators.js";
 import { runTsxChild } from "../../helpers/tsx-child.js";
 
+/** The path of `records` written with `options` under `dir` (written on first use). */
+function fileOf(dir: string, records: Uint8Array[]): (options: string) => string {
+  return (options) => {
+    const name = path.join(dir, `${options.replace(/[^a-z0-9]+/gi, "_")}.array_record`);
+    if (!fs.existsSync(name)) fs.writeFileSync(name, encodeArrayRecord(records, options));
+    return name;
+  };
+}
+
 describe("batchWorkerCount", () => {
   it("picks the workers only for spans that decode to enough each, with 2 or more of them", () => {
     const big = 4 * WORKER_BATCH_MIN_SPAN_BYTES;
@@ -41,11 +50,7 @@ describe("batchWorkerCount", () => {
 describe("async batch reads of local files", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ar-batch-workers-"));
   const records = textRecords(31, 1500, 1200, 1400);
-  const file = (options: string): string => {
-    const name = path.join(dir, `${options.replace(/[^a-z0-9]+/gi, "_")}.array_record`);
-    if (!fs.existsSync(name)) fs.writeFileSync(name, encodeArrayRecord(records, options));
-    return name;
-  };
+  const file = fileOf(dir, records);
   const indices = Array.from({ length: 40 }, (_, k) => (k * 613 + 7) % records.length).concat([5, 5, 1499]);
   const same = (got: Uint8Array[]): boolean => got.length === indices.length && got.every((r, k) => Buffer.from(r).equals(Buffer.from(records[indices[k]!]!)));
 
@@ -94,11 +99,7 @@ describe("sync batch reads of local files", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ar-batch-workers-sync-"));
   // ~5 KB records: 64-record chunks decode to ~320 KB, enough for the workers (WORKER_BATCH_MIN_SPAN_BYTES).
   const records = textRecords(37, 700, 4500, 5500);
-  const file = (options: string): string => {
-    const name = path.join(dir, `${options.replace(/[^a-z0-9]+/gi, "_")}.array_record`);
-    if (!fs.existsSync(name)) fs.writeFileSync(name, encodeArrayRecord(records, options));
-    return name;
-  };
+  const file = fileOf(dir, records);
   const expectExact = (got: Uint8Array[], indices: readonly number[], what: string): void => {
     expect(got.length, what).toBe(indices.length);
     const wrong = got.findIndex((r, k) => !Buffer.from(r).equals(Buffer.from(records[indices[k]!]!)));
