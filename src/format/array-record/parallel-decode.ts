@@ -191,27 +191,35 @@ export class DecodePool {
    * the pool's timeout (the worker is then terminated; the next request starts another).
    */
   waitSync(id: number, file: string): PackedRecords {
-    const state = this.syncOwners.get(id);
-    if (state === undefined) throw new ArrayRecordError("IO", `no decode request ${id} is waiting`, { file });
     const deadline = performance.now() + this.answerTimeoutMs;
     for (;;) {
-      // Loaded before draining: an answer posted after the drain has bumped the counter past it.
+      // Loaded before polling: an answer posted after the poll's drain has bumped the counter past it.
       const seen = Atomics.load(this.signal, 0);
-      this.drainSync();
-      const response = this.syncAnswers.get(id);
-      if (response !== undefined) {
-        this.forget(id);
-        return unpack(response, file, undefined);
-      }
-      const left = deadline - performance.now();
-      const failure = Atomics.load(state.exited, 0) === 1 ? "decode worker exited before answering" : left <= 0 ? `decode worker gave no answer in ${this.answerTimeoutMs / 1000} s` : undefined;
-      if (failure !== undefined) {
-        this.retire(state);
-        this.forget(id);
-        throw new ArrayRecordError("IO", failure, { file });
-      }
-      Atomics.wait(this.signal, 0, seen, Math.min(SYNC_WAIT_SLICE_MS, left));
+      const records = this.pollSync(id, file, deadline);
+      if (records !== undefined) return records;
+      Atomics.wait(this.signal, 0, seen, Math.min(SYNC_WAIT_SLICE_MS, deadline - performance.now()));
     }
+  }
+
+  /**
+   * Request `id`'s records if its answer has come, else undefined, without blocking; throws as
+   * {@link waitSync} does (its error, or IO when its worker has exited or `deadline`, a
+   * `performance.now()` time, has passed).
+   */
+  pollSync(id: number, file: string, deadline = Infinity): PackedRecords | undefined {
+    const state = this.syncOwners.get(id);
+    if (state === undefined) throw new ArrayRecordError("IO", `no decode request ${id} is waiting`, { file });
+    this.drainSync();
+    const response = this.syncAnswers.get(id);
+    if (response !== undefined) {
+      this.forget(id);
+      return unpack(response, file, undefined);
+    }
+    const failure = Atomics.load(state.exited, 0) === 1 ? "decode worker exited before answering" : performance.now() >= deadline ? `decode worker gave no answer in ${this.answerTimeoutMs / 1000} s` : undefined;
+    if (failure === undefined) return undefined;
+    this.retire(state);
+    this.forget(id);
+    throw new ArrayRecordError("IO", failure, { file });
   }
 
   /** Drops sync requests no longer wanted (a batch failed before them): their answers are discarded as they come. */

@@ -98,8 +98,14 @@ export async function decodeSpansParallel(
 /**
  * {@link decodeSpansParallel} for a caller that blocks (`readSync(indices)` of a local file open
  * as `fd`): the same spans in flight per worker, sent over the workers' sync channel, each span's
- * records to `consume` in span order as this thread waits for them (`DecodePool.waitSync`). A
- * failed span abandons those still in flight. No shared memory: the records are the caller's.
+ * records to `consume` in span order. A failed span abandons those still in flight. No shared
+ * memory: the records are the caller's.
+ *
+ * With `onThisThread`, this thread decodes spans too instead of idling: the workers take spans
+ * from the front, and whenever the next worker answer is not in yet this thread calls
+ * `onThisThread(s)` for the last span nobody has taken (its records are then the callback's to
+ * deliver). It keeps about its share of the spans out of the first sends, so a batch of a few
+ * spans is split too.
  */
 export function decodeSpansParallelSync(
   reader: Pick<SpanReads, "layout" | "source">,
@@ -108,6 +114,7 @@ export function decodeSpansParallelSync(
   workers: number,
   consume: (s: number, records: PackedRecords) => void,
   picks: readonly (Float64Array | undefined)[],
+  onThisThread?: (s: number) => void,
 ): void {
   const pool = sharedDecodePool();
   const file = reader.source.name;
@@ -118,17 +125,27 @@ export function decodeSpansParallelSync(
     const { position, length } = span.range;
     ids[s] = pool.decodeFileSync(fd, position, length, spanChunks(reader.layout, span.first, span.last), workers, { pick: picks[s], mapped });
   };
+  /** Spans from `end` on are this thread's; those before it the workers'. */
+  let end = spans.length;
+  const ownShare = onThisThread === undefined ? 0 : Math.ceil(spans.length / (workers + 1));
   let issued = 0;
-  for (; issued < Math.min(SPANS_PER_WORKER * workers, spans.length); issued++) issue(issued);
+  for (; issued < Math.min(SPANS_PER_WORKER * workers, end - ownShare); issued++) issue(issued);
   let s = 0;
   try {
-    for (; s < spans.length; s++) {
-      const records = pool.waitSync(ids[s]!, file);
-      if (issued < spans.length) issue(issued++);
-      consume(s, records);
+    while (s < end) {
+      // Nothing in flight (s === issued) only happens with onThisThread, and then spans are left for it.
+      let records = s === issued ? undefined : onThisThread === undefined ? pool.waitSync(ids[s]!, file) : pool.pollSync(ids[s]!, file);
+      if (records === undefined && onThisThread !== undefined && issued < end) {
+        onThisThread(--end);
+        continue;
+      }
+      records ??= pool.waitSync(ids[s]!, file);
+      s++;
+      if (issued < end) issue(issued++);
+      consume(s - 1, records);
     }
   } catch (e) {
-    pool.abandonSync(ids.slice(s + 1, issued));
+    pool.abandonSync(ids.slice(s, issued));
     throw e;
   }
 }

@@ -15,7 +15,7 @@ import { workerCount, type PackedRecords } from "./parallel-decode.js";
 import { decodeSpansParallel, decodeSpansParallelSync, packedRecord, type SpanReads } from "./parallel-spans.js";
 import { checkFullRead, runAsync, runSync, type ByteRange, type IoPlan } from "../bytes/io-plan.js";
 import { parseReaderOptions, type ReaderOptions } from "./options.js";
-import { batchWorkerCount, syncBatchWorkerCount } from "./batch-workers.js";
+import { batchWorkerCount, syncBatchPlan, type SyncBatchPlan } from "./batch-workers.js";
 import { recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
 import type { FileWindow } from "../riegeli/chunk-reader.js";
 import { decodeChunkReusing, decodeSpanReusing, visitChunkRecords, type RecordVisitor, type ReusedBuffers, type VisitedSpan } from "./borrowed-chunks.js";
@@ -185,10 +185,12 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
       return this.feedBatch(which, batch, bytes);
     }
     const batch = this.batchSpans(which);
-    // A local file's batch of large compressed spans decodes on the workers while this thread waits (batch-workers.ts).
+    // A local file's batch of large spans decodes on the workers: compressed ones while this thread waits, others with it (batch-workers.ts).
     const fd = this.source.fileDescriptor?.();
-    const workers = fd === undefined ? 0 : this.batchWorkers(batch, true);
-    if (fd !== undefined && workers > 0) return this.batchOnWorkersSync(which, batch, fd, workers);
+    const plan = fd === undefined ? undefined : this.syncBatchPlan(batch);
+    // Spans decoded here too are read into buffers (batchSpansHere): a mapped source's stay on this thread.
+    const onWorkers = plan !== undefined && plan.workers > 0 && (!plan.here || this.source.readIntoSync !== undefined);
+    if (fd !== undefined && onWorkers) return this.batchOnWorkersSync(which, batch, fd, plan);
     if (this.source.readIntoSync !== undefined) return this.batchSync(which, batch);
     return this.runSync(this.batchPlan(which, batch));
   }
@@ -225,8 +227,19 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     return this.runAsync(this.batchPlan(which));
   }
 
-  /** The workers a local file's batch decodes on (0: this thread), by `max_parallelism` and what its spans decode to and, for a `sync` one, are stored in (batch-workers.ts). */
-  private batchWorkers({ spans }: BatchSpans, sync = false): number {
+  /** The workers a local file's async batch decodes on (0: this thread), by `max_parallelism` and what its spans decode to (batch-workers.ts). */
+  private batchWorkers({ spans }: BatchSpans): number {
+    return batchWorkerCount(workerCount(this.options.maxParallelism), spans.length, this.batchBytes(spans).decoded);
+  }
+
+  /** How a local file's sync batch decodes, by `max_parallelism` and what its spans decode to and are stored in (batch-workers.ts). */
+  private syncBatchPlan({ spans }: BatchSpans): SyncBatchPlan {
+    const { decoded, stored } = this.batchBytes(spans);
+    return syncBatchPlan(workerCount(this.options.maxParallelism), spans.length, decoded, stored);
+  }
+
+  /** What a batch's spans decode to (by the footer) and are stored in. */
+  private batchBytes(spans: BatchSpans["spans"]): { decoded: number; stored: number } {
     const { decodedSizes } = this.layout.index;
     let decoded = 0;
     let stored = 0;
@@ -234,8 +247,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
       stored += span.range.length;
       for (let c = span.first; c <= span.last; c++) decoded += decodedSizes[c]!;
     }
-    const workers = workerCount(this.options.maxParallelism);
-    return sync ? syncBatchWorkerCount(workers, spans.length, decoded, stored) : batchWorkerCount(workers, spans.length, decoded);
+    return { decoded, stored };
   }
 
   /** Records `[start, end)` in order. */
@@ -324,11 +336,18 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     await decodeSpansParallel(this.spanReads(), batch.spans, workers, consume, { picks, shared });
   }
 
-  /** {@link readSync} of a local file's batch on `workers` workers, this thread blocked until each span's records come. */
-  private batchOnWorkersSync(indices: readonly number[], batch: BatchSpans, fd: number, workers: number): Uint8Array[] {
+  /** {@link readSync} of a local file's batch on the plan's workers, this thread decoding spans too (`here`) or blocked until each span's records come. */
+  private batchOnWorkersSync(indices: readonly number[], batch: BatchSpans, fd: number, { workers, here: andHere }: SyncBatchPlan): Uint8Array[] {
     const out = new Array<Uint8Array>(indices.length);
     const { picks, consume } = this.batchOnWorkers(indices, batch, (record, k) => (out[k] = record));
-    decodeSpansParallelSync({ layout: this.layout, source: this.source }, fd, batch.spans, workers, consume, picks);
+    const here = this.batchSpansHere(indices, batch, out);
+    try {
+      decodeSpansParallelSync({ layout: this.layout, source: this.source }, fd, batch.spans, workers, consume, picks, andHere ? here.decode : undefined);
+    } catch (e) {
+      throw withFile(e, this.source.name);
+    } finally {
+      here.done();
+    }
     return out;
   }
 
@@ -677,36 +696,49 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
    * cost 2,048 records from the group_size:256 zstd:3 bench file 8–15% more CPU (bench/ab.ts).
    */
   private batchSync(indices: readonly number[], batch: BatchSpans): Uint8Array[] {
-    const { chunks, order } = batch;
     const out = new Array<Uint8Array>(indices.length);
+    const here = this.batchSpansHere(indices, batch, out);
+    try {
+      for (let s = 0; s < batch.spans.length; s++) here.decode(s);
+    } catch (e) {
+      throw withFile(e, this.source.name);
+    } finally {
+      here.done();
+    }
+    return out;
+  }
+
+  /**
+   * How {@link batchSync} decodes a batch's span on this thread, its records into `out`: `decode(s)`
+   * for span s (in any order), then `done()` once (gives back the visit buffers a sparse span took).
+   */
+  private batchSpansHere(indices: readonly number[], batch: BatchSpans, out: Uint8Array[]): { decode: (s: number) => void; done: () => void } {
+    const { chunks, order } = batch;
     const { index } = this.layout;
-    const source = this.source;
     const copyOut = (record: Uint8Array, p: number): void => {
       const copy = allocBytes(record.length); // a slab view: cheaper than slice() for small records
       copy.set(record);
       out[p] = copy;
     };
     let buffers: ReusedBuffers | undefined;
-    try {
-      for (const span of batch.spans) {
-        const held = index.recordStart(span.last + 1) - index.recordStart(span.first);
-        if ((span.to - span.from) * SPARSE_BATCH <= held) {
-          this.visitSpanAt(indices, batch, span, (buffers ??= this.takeVisitBuffers()), copyOut);
-          continue;
-        }
-        const decoded = this.spanBufferChunks(span);
-        for (let k = span.from; k < span.to; k++) {
-          const p = order === undefined ? k : order[k]!;
-          const c = chunks[p]!;
-          out[p] = recordAt(decoded[c - span.first]!, indices[p]! - index.recordStart(c));
-        }
+    const decode = (s: number): void => {
+      const span = batch.spans[s]!;
+      const held = index.recordStart(span.last + 1) - index.recordStart(span.first);
+      if ((span.to - span.from) * SPARSE_BATCH <= held) {
+        this.visitSpanAt(indices, batch, span, (buffers ??= this.takeVisitBuffers()), copyOut);
+        return;
       }
-    } catch (e) {
-      throw withFile(e, source.name);
-    } finally {
+      const decoded = this.spanBufferChunks(span);
+      for (let k = span.from; k < span.to; k++) {
+        const p = order === undefined ? k : order[k]!;
+        const c = chunks[p]!;
+        out[p] = recordAt(decoded[c - span.first]!, indices[p]! - index.recordStart(c));
+      }
+    };
+    const done = (): void => {
       if (buffers !== undefined) this.keepVisitBuffers(buffers);
-    }
-    return out;
+    };
+    return { decode, done };
   }
 
   /**

@@ -1,7 +1,8 @@
 /**
  * Batch reads (`read(indices)`, `readSync(indices)`) of local files decode large spans on the
- * decode workers and everything else on the calling thread (batch-workers.ts); either way the
- * records are exactly the ones asked for. The sync ones block on the workers' answers
+ * decode workers (a sync batch of uncompressed spans on this thread and one worker) and everything
+ * else on the calling thread (batch-workers.ts); either way the records are exactly the ones asked
+ * for. The sync ones block on the workers' answers
  * (parallel-decode.ts waitSync): a damaged chunk, a worker that dies and one that never answers
  * each end in a typed error, and the next batch reads again.
  */
@@ -10,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { batchWorkerCount, syncBatchWorkerCount, SYNC_WORKER_BATCH_MIN_RATIO, WORKER_BATCH_MIN_SPAN_BYTES } from "../../../src/format/array-record/batch-workers.js";
+import { batchWorkerCount, syncBatchPlan, SYNC_WORKER_BATCH_MIN_RATIO, WORKER_BATCH_MIN_SPAN_BYTES } from "../../../src/format/array-record/batch-workers.js";
 import { DecodePool, sharedDecodePool } from "../../../src/format/array-record/parallel-decode.js";
 import { spanChunks } from "../../../src/format/array-record/file-layout.js";
 import { ArrayRecordReader } from "../../../src/format/array-record/reader.js";
@@ -38,12 +39,14 @@ describe("batchWorkerCount", () => {
     expect(batchWorkerCount(2, 0, 0)).toBe(0);
   });
 
-  it("sends a sync batch to them only where its chunks are compressed", () => {
+  it("plans a sync batch: compressed spans on the workers alone, others on this thread and one worker fewer", () => {
     const big = 4 * WORKER_BATCH_MIN_SPAN_BYTES;
-    expect(syncBatchWorkerCount(2, 4, big, big / SYNC_WORKER_BATCH_MIN_RATIO)).toBe(2);
-    expect(syncBatchWorkerCount(2, 4, big, big / SYNC_WORKER_BATCH_MIN_RATIO + 1)).toBe(0); // just under the ratio
-    expect(syncBatchWorkerCount(2, 4, big - 1, big / 4)).toBe(0); // compressed, but small spans
-    expect(syncBatchWorkerCount(1, 4, big, big / 4)).toBe(0);
+    expect(syncBatchPlan(2, 4, big, big / SYNC_WORKER_BATCH_MIN_RATIO)).toEqual({ workers: 2, here: false });
+    expect(syncBatchPlan(3, 4, big, big / 4)).toEqual({ workers: 3, here: false });
+    expect(syncBatchPlan(2, 4, big, big / SYNC_WORKER_BATCH_MIN_RATIO + 1)).toEqual({ workers: 1, here: true }); // just under the ratio
+    expect(syncBatchPlan(3, 4, big, big)).toEqual({ workers: 2, here: true });
+    expect(syncBatchPlan(2, 4, big - 1, big / 4)).toEqual({ workers: 0, here: true }); // compressed, but small spans
+    expect(syncBatchPlan(1, 4, big, big / 4)).toEqual({ workers: 0, here: true });
   });
 });
 
@@ -120,7 +123,8 @@ describe("sync batch reads of local files", () => {
     ["group_size:64,zstd:3", "max_parallelism:2", false, true],
     ["group_size:64,zstd:3", "max_parallelism:2", true, true], // a mapped reader: its workers map the file too
     ["group_size:64,zstd:3", "max_parallelism:1", false, false], // one thread asked for: this one
-    ["group_size:64,uncompressed", "max_parallelism:2", false, false], // verified and viewed here for less than a round trip
+    ["group_size:64,uncompressed", "max_parallelism:2", false, true], // this thread and one worker
+    ["group_size:64,uncompressed", "max_parallelism:2", true, false], // mapped: this thread alone (it reads no spans into buffers)
     ["group_size:48,snappy", "max_parallelism:2", true, true],
     ["group_size:1,zstd:3", "max_parallelism:2", false, false], // 5 KB spans: this thread
   ];
@@ -184,35 +188,58 @@ describe("sync batch reads of local files", () => {
     }
   });
 
-  it("a damaged chunk fails the batch with CORRUPT naming the file and an offset in it; batches without it read on", () => {
-    const bytes = encodeArrayRecord(records, "group_size:64,zstd:3");
-    const reader0 = ArrayRecordReader.openSync(file("group_size:64,zstd:3"));
-    const { offsets } = reader0.fileLayout.index;
-    reader0.closeSync();
-    const damagedAt = Math.floor((offsets[3]! + offsets[4]!) / 2); // inside chunk 3 (records 192..255)
-    bytes[damagedAt]! ^= 0x20;
-    const damaged = path.join(dir, "damaged.array_record");
-    fs.writeFileSync(damaged, bytes);
-    const reader = ArrayRecordReader.openSync(damaged, "max_parallelism:2");
+  it("an uncompressed batch is split: the workers take spans from the front, this thread the rest", () => {
+    decodeFileSync.mockClear();
+    const reader = ArrayRecordReader.openSync(file("group_size:64,uncompressed"), "max_parallelism:2");
     try {
-      const all = Array.from({ length: records.length }, (_, i) => records.length - 1 - i);
-      const error = (() => {
-        try {
-          reader.readSync(all);
-        } catch (e) {
-          return e;
-        }
-        return undefined;
-      })();
-      expect(error).toMatchObject({ code: "CORRUPT", file: damaged });
-      const offset = (error as { offset?: number }).offset!;
-      expect(offset >= offsets[3]! && offset < offsets[4]!, `offset ${offset} in chunk 3 [${offsets[3]}, ${offsets[4]})`).toBe(true);
-      const others = all.filter((i) => i < 192 || i >= 256);
-      expectExact(reader.readSync(others), others, "after the failure");
+      const all = Array.from({ length: records.length }, (_, i) => (i * 263) % records.length);
+      expectExact(reader.readSync(all), all, "all records");
+      const { offsets } = reader.fileLayout.index;
+      const calls = decodeFileSync.mock.calls as unknown[][];
+      const sent = calls.map((call) => ({ position: call[1] as number, length: call[2] as number }));
+      const stored = offsets[offsets.length - 1]! - offsets[0]!;
+      const sentBytes = sent.reduce((sum, { length }) => sum + length, 0);
+      expect(sent.length, "spans sent to the worker").toBeGreaterThan(0);
+      expect(sent.every(({ position }) => position < offsets[0]! + stored / 2 + 1), "the worker's spans are the first ones").toBe(true);
+      expect(sentBytes, `bytes sent to the worker of ${stored}`).toBeLessThan(stored);
+      expect(calls.every((call) => call[4] === 1), "one worker").toBe(true);
     } finally {
       reader.closeSync();
     }
   });
+
+  // Chunk 3 of 11 is in the workers' first spans; chunk 9 in the spans this thread takes in an uncompressed batch.
+  for (const [options, chunk] of [["group_size:64,zstd:3", 3], ["group_size:64,uncompressed", 3], ["group_size:64,uncompressed", 9]] as const) {
+    it(`${options}: a damaged chunk ${chunk} fails the batch with CORRUPT naming the file and an offset in it; batches without it read on`, () => {
+      const bytes = encodeArrayRecord(records, options);
+      const reader0 = ArrayRecordReader.openSync(file(options));
+      const { offsets } = reader0.fileLayout.index;
+      reader0.closeSync();
+      const damagedAt = Math.floor((offsets[chunk]! + offsets[chunk + 1]!) / 2);
+      bytes[damagedAt]! ^= 0x20;
+      const damaged = path.join(dir, `damaged-${chunk}-${options.replace(/[^a-z0-9]+/gi, "_")}.array_record`);
+      fs.writeFileSync(damaged, bytes);
+      const reader = ArrayRecordReader.openSync(damaged, "max_parallelism:2");
+      try {
+        const all = Array.from({ length: records.length }, (_, i) => records.length - 1 - i);
+        const error = (() => {
+          try {
+            reader.readSync(all);
+          } catch (e) {
+            return e;
+          }
+          return undefined;
+        })();
+        expect(error).toMatchObject({ code: "CORRUPT", file: damaged });
+        const offset = (error as { offset?: number }).offset!;
+        expect(offset >= offsets[chunk]! && offset < offsets[chunk + 1]!, `offset ${offset} in chunk ${chunk} [${offsets[chunk]}, ${offsets[chunk + 1]})`).toBe(true);
+        const others = all.filter((i) => i < 64 * chunk || i >= 64 * (chunk + 1));
+        expectExact(reader.readSync(others), others, "after the failure");
+      } finally {
+        reader.closeSync();
+      }
+    });
+  }
 
   it("a worker that dies fails the wait with IO at once, and the next request starts another", () => {
     const pool = new DecodePool();
