@@ -15,7 +15,10 @@
 import { ArrayRecordError } from "../errors.js";
 import { globPaths, globPathsSync } from "../bytes/path-openers.js";
 import { recoveryOf, type OpenOptions, type RecoveryReport } from "./recovery.js";
-import { FOOTER_CONCURRENCY, pathOpener, ShardHandles, type ShardOpener } from "./shard-handles.js";
+import { workerCount } from "./parallel-decode.js";
+import type { ArrayRecordReader } from "./reader.js";
+import { FOOTER_CONCURRENCY, pathOpener, ShardHandles, type Handle, type ShardOpener } from "./shard-handles.js";
+import { readSyncBatches } from "./sync-batches.js";
 
 /** Files: a list of paths, or one glob pattern (e.g. `data/train.array_record-*`). */
 export type DataSourceInput = string | readonly string[];
@@ -129,9 +132,21 @@ export class ArrayRecordDataSource implements Iterable<Uint8Array> {
   /** The records at `indices`, in the order given; one batched read per file. */
   getManySync(indices: readonly number[]): Uint8Array[] {
     const out = new Array<Uint8Array>(indices.length);
-    for (const [f, group] of groupByFile(this.startsSync(), indices)) {
-      const records = this.shards.useSync(f, (reader) => reader.readSync(group.local));
-      group.positions.forEach((p, k) => (out[p] = records[k]!));
+    const groups = [...groupByFile(this.startsSync(), indices)];
+    // Up to maxOpenFiles shards at a time, their local files' batches read together (sync-batches.ts).
+    for (let from = 0; from < groups.length; from += this.shards.maxOpen) {
+      const window = groups.slice(from, from + this.shards.maxOpen);
+      const handles: Handle[] = [];
+      try {
+        for (const [f] of window) handles.push(this.shards.acquireSync(f));
+        const records = readManyShardsSync(
+          handles.map((handle) => handle.reader),
+          window.map(([, group]) => group.local),
+        );
+        window.forEach(([, group], k) => group.positions.forEach((p, i) => (out[p] = records[k]![i]!)));
+      } finally {
+        for (const handle of handles) this.shards.release(handle);
+      }
     }
     return out;
   }
@@ -218,6 +233,25 @@ function groupByFile(starts: Float64Array, indices: readonly number[]): Map<numb
     group.positions.push(p);
   });
   return groups;
+}
+
+/**
+ * `readers[k].readSync(locals[k])` for every k: the batches of local files together on the decode
+ * workers where they pay (sync-batches.ts), the others one by one.
+ */
+function readManyShardsSync(readers: readonly ArrayRecordReader[], locals: readonly number[][]): Uint8Array[][] {
+  const prepared = readers.map((reader, k) => reader.prepareSyncBatch(locals[k]!));
+  const local = prepared.flatMap((batch, k) => (batch === undefined ? [] : [k]));
+  const out = new Array<Uint8Array[]>(readers.length);
+  if (local.length > 0) {
+    // Every shard is opened with the same reader options.
+    const read = readSyncBatches(
+      local.map((k) => prepared[k]!),
+      workerCount(readers[local[0]!]!.options.maxParallelism),
+    );
+    local.forEach((k, i) => (out[k] = read[i]!));
+  }
+  return readers.map((reader, k) => out[k] ?? reader.readSync(locals[k]!));
 }
 
 /** The file holding global record `index`. */

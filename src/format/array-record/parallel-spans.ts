@@ -7,7 +7,7 @@
  */
 import type { ByteSource } from "../bytes/byte-source.js";
 import type { ByteRange } from "../bytes/io-plan.js";
-import { spanChunks, spanDecodedSize, type FileLayout } from "./file-layout.js";
+import { spanChunks, spanDecodedSize, type FileLayout, type SpanChunks } from "./file-layout.js";
 import { sharedDecodePool, type PackedRecords } from "./parallel-decode.js";
 import { sharedSlotPool } from "./shared-slots.js";
 
@@ -95,11 +95,25 @@ export async function decodeSpansParallel(
   }
 }
 
+/** A span of a local file for {@link decodeSpansParallelSync}: what its worker reads and decodes. */
+export interface SyncSpan {
+  /** The file's descriptor (the workers read it themselves), and its name for errors. */
+  readonly fd: number;
+  readonly file: string;
+  /** Whether the file is mapped (the workers map it too). */
+  readonly mapped: boolean;
+  readonly position: number;
+  readonly length: number;
+  readonly chunks: SpanChunks;
+  /** The records to copy out (span-relative), or undefined for all. */
+  readonly pick: Float64Array | undefined;
+}
+
 /**
- * {@link decodeSpansParallel} for a caller that blocks (`readSync(indices)` of a local file open
- * as `fd`): the same spans in flight per worker, sent over the workers' sync channel, each span's
- * records to `consume` in span order. A failed span abandons those still in flight. No shared
- * memory: the records are the caller's.
+ * {@link decodeSpansParallel} for a caller that blocks (`readSync(indices)` of local files, one
+ * or several: the spans may come from different files): the same spans in flight per worker,
+ * sent over the workers' sync channel, each span's records to `consume` in span order. A failed
+ * span abandons those still in flight. No shared memory: the records are the caller's.
  *
  * With `onThisThread`, this thread decodes spans too instead of idling: the workers take spans
  * from the front, and whenever the next worker answer is not in yet this thread calls
@@ -108,22 +122,16 @@ export async function decodeSpansParallel(
  * spans is split too.
  */
 export function decodeSpansParallelSync(
-  reader: Pick<SpanReads, "layout" | "source">,
-  fd: number,
-  spans: readonly { first: number; last: number; range: ByteRange }[],
+  spans: readonly SyncSpan[],
   workers: number,
   consume: (s: number, records: PackedRecords) => void,
-  picks: readonly (Float64Array | undefined)[],
   onThisThread?: (s: number) => void,
 ): void {
   const pool = sharedDecodePool();
-  const file = reader.source.name;
-  const mapped = reader.source.mapping !== undefined;
   const ids: number[] = [];
   const issue = (s: number): void => {
-    const span = spans[s]!;
-    const { position, length } = span.range;
-    ids[s] = pool.decodeFileSync(fd, position, length, spanChunks(reader.layout, span.first, span.last), workers, { pick: picks[s], mapped });
+    const { fd, position, length, chunks, pick, mapped } = spans[s]!;
+    ids[s] = pool.decodeFileSync(fd, position, length, chunks, workers, { pick, mapped });
   };
   /** Spans from `end` on are this thread's; those before it the workers'. */
   let end = spans.length;
@@ -134,6 +142,7 @@ export function decodeSpansParallelSync(
   try {
     while (s < end) {
       // Nothing in flight (s === issued) only happens with onThisThread, and then spans are left for it.
+      const file = spans[s]!.file;
       let records = s === issued ? undefined : onThisThread === undefined ? pool.waitSync(ids[s]!, file) : pool.pollSync(ids[s]!, file);
       if (records === undefined && onThisThread !== undefined && issued < end) {
         onThisThread(--end);

@@ -7,15 +7,16 @@ import { ArrayRecordError } from "../errors.js";
 import type { ByteSource } from "../bytes/byte-source.js";
 import { openPathSource, openPathSourceSync } from "../bytes/path-openers.js";
 import { dataChunkStats, type DataChunkStats } from "./chunk-stats.js";
-import { type FileLayout } from "./file-layout.js";
+import { spanChunks, type FileLayout } from "./file-layout.js";
 import { openLayoutAsync, openLayoutSync, recoveryOf, type OpenOptions, type RecoveryReport } from "./recovery.js";
 import { allocBytes, grownBytes, isFresh, ownedBytes } from "../bytes/slab.js";
 import { chunkOrder } from "./batch-order.js";
 import { workerCount, type PackedRecords } from "./parallel-decode.js";
-import { decodeSpansParallel, decodeSpansParallelSync, packedRecord, type SpanReads } from "./parallel-spans.js";
+import { decodeSpansParallel, packedRecord, type SpanReads } from "./parallel-spans.js";
 import { checkFullRead, runAsync, runSync, type ByteRange, type IoPlan } from "../bytes/io-plan.js";
 import { parseReaderOptions, type ReaderOptions } from "./options.js";
-import { batchWorkerCount, syncBatchPlan, type SyncBatchPlan } from "./batch-workers.js";
+import { batchWorkerCount } from "./batch-workers.js";
+import { readSyncBatches, type PreparedSyncBatch, type SyncBatchJob } from "./sync-batches.js";
 import { recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
 import type { FileWindow } from "../riegeli/chunk-reader.js";
 import { decodeChunkReusing, decodeSpanReusing, visitChunkRecords, type RecordVisitor, type ReusedBuffers, type VisitedSpan } from "./borrowed-chunks.js";
@@ -184,15 +185,36 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
       }
       return this.feedBatch(which, batch, bytes);
     }
-    const batch = this.batchSpans(which);
-    // A local file's batch of large spans decodes on the workers: compressed ones while this thread waits, others with it (batch-workers.ts).
+    // A local file's batch of large spans decodes on the workers (sync-batches.ts).
+    const prepared = this.prepareSyncBatch(which);
+    if (prepared !== undefined) return readSyncBatches([prepared], workerCount(this.options.maxParallelism))[0]!;
+    return this.readBatchHere(which, this.batchSpans(which));
+  }
+
+  /**
+   * A local file's {@link readSync}(indices), prepared to run on the decode workers alone or with
+   * other readers' batches (sync-batches.ts: a data source's `getManySync`); undefined for other
+   * sources. Not for applications: `readSync` runs it.
+   */
+  prepareSyncBatch(indices: readonly number[]): PreparedSyncBatch | undefined {
     const fd = this.source.fileDescriptor?.();
-    const plan = fd === undefined ? undefined : this.syncBatchPlan(batch);
-    // Spans decoded here too are read into buffers (batchSpansHere): a mapped source's stay on this thread.
-    const onWorkers = plan !== undefined && plan.workers > 0 && (!plan.here || this.source.readIntoSync !== undefined);
-    if (fd !== undefined && onWorkers) return this.batchOnWorkersSync(which, batch, fd, plan);
-    if (this.source.readIntoSync !== undefined) return this.batchSync(which, batch);
-    return this.runSync(this.batchPlan(which, batch));
+    if (fd === undefined || this.source.readManySync !== undefined) return undefined;
+    const batch = this.batchSpans(indices);
+    const { decoded, stored } = this.batchBytes(batch.spans);
+    return {
+      spanCount: batch.spans.length,
+      decodedBytes: decoded,
+      storedBytes: stored,
+      // Spans decoded here are read into buffers (batchSpansHere).
+      canDecodeHere: this.source.readIntoSync !== undefined,
+      readHere: () => this.readBatchHere(indices, batch),
+      onWorkers: () => this.syncBatchJob(indices, batch, fd),
+    };
+  }
+
+  /** A batch read on this thread: into reused buffers where the source reads into them, else by its plan. */
+  private readBatchHere(indices: readonly number[], batch: BatchSpans): Uint8Array[] {
+    return this.source.readIntoSync !== undefined ? this.batchSync(indices, batch) : this.runSync(this.batchPlan(indices, batch));
   }
 
   /** Async {@link readSync}. */
@@ -230,12 +252,6 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
   /** The workers a local file's async batch decodes on (0: this thread), by `max_parallelism` and what its spans decode to (batch-workers.ts). */
   private batchWorkers({ spans }: BatchSpans): number {
     return batchWorkerCount(workerCount(this.options.maxParallelism), spans.length, this.batchBytes(spans).decoded);
-  }
-
-  /** How a local file's sync batch decodes, by `max_parallelism` and what its spans decode to and are stored in (batch-workers.ts). */
-  private syncBatchPlan({ spans }: BatchSpans): SyncBatchPlan {
-    const { decoded, stored } = this.batchBytes(spans);
-    return syncBatchPlan(workerCount(this.options.maxParallelism), spans.length, decoded, stored);
   }
 
   /** What a batch's spans decode to (by the footer) and are stored in. */
@@ -336,19 +352,22 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     await decodeSpansParallel(this.spanReads(), batch.spans, workers, consume, { picks, shared });
   }
 
-  /** {@link readSync} of a local file's batch on the plan's workers, this thread decoding spans too (`here`) or blocked until each span's records come. */
-  private batchOnWorkersSync(indices: readonly number[], batch: BatchSpans, fd: number, { workers, here: andHere }: SyncBatchPlan): Uint8Array[] {
+  /** A local file's batch (open as `fd`) as work for the decode workers and this thread (sync-batches.ts). */
+  private syncBatchJob(indices: readonly number[], batch: BatchSpans, fd: number): SyncBatchJob {
     const out = new Array<Uint8Array>(indices.length);
     const { picks, consume } = this.batchOnWorkers(indices, batch, (record, k) => (out[k] = record));
     const here = this.batchSpansHere(indices, batch, out);
-    try {
-      decodeSpansParallelSync({ layout: this.layout, source: this.source }, fd, batch.spans, workers, consume, picks, andHere ? here.decode : undefined);
-    } catch (e) {
-      throw withFile(e, this.source.name);
-    } finally {
-      here.done();
-    }
-    return out;
+    const file = this.source.name;
+    const mapped = this.source.mapping !== undefined;
+    const spans = batch.spans.map(({ first, last, range }, s) => ({ fd, file, mapped, position: range.position, length: range.length, chunks: spanChunks(this.layout, first, last), pick: picks[s] }));
+    const decodeHere = (s: number): void => {
+      try {
+        here.decode(s);
+      } catch (e) {
+        throw withFile(e, file);
+      }
+    };
+    return { spans, out, consume, decodeHere, done: here.done };
   }
 
   /**

@@ -37,7 +37,7 @@ const PATH_OPENER = pathOpener();
 export const FOOTER_CONCURRENCY = 16;
 
 /** An open shard: its reader, and how many reads are using it (a used reader is never closed). */
-interface Handle {
+export interface Handle {
   readonly reader: ArrayRecordReader;
   pins: number;
 }

@@ -241,6 +241,64 @@ describe("sync batch reads of local files", () => {
     });
   }
 
+  describe("a data source's getManySync over several local shards", () => {
+    const shardFiles = (options: string): string[] =>
+      [0, 1, 2].map((k) => {
+        const name = path.join(dir, `shard-${k}-${options.replace(/[^a-z0-9]+/gi, "_")}.array_record`);
+        if (!fs.existsSync(name)) fs.copyFileSync(file(options), name);
+        return name;
+      });
+    // Records of all three shards, interleaved, some twice.
+    const global = indices.flatMap((i, k) => [i, records.length + ((i + 100 * k) % records.length), 2 * records.length + ((i * 7) % records.length)]);
+    const expected = global.map((g) => g % records.length);
+
+    it("sends the spans of every shard to the workers as one stream: exact records", () => {
+      const waitSync = vi.spyOn(sharedDecodePool(), "waitSync");
+      decodeFileSync.mockClear();
+      const source = ArrayRecordDataSource.openSync(shardFiles("group_size:64,zstd:3"), "max_parallelism:2");
+      try {
+        expectExact(source.getManySync(global), expected, "three shards");
+        const firstWait = Math.min(...waitSync.mock.invocationCallOrder);
+        const sent = decodeFileSync.mock.calls as unknown[][];
+        const sentBeforeFirstWait = sent.filter((_, k) => decodeFileSync.mock.invocationCallOrder[k]! < firstWait).map((call) => call[0] as number);
+        expect(new Set(sentBeforeFirstWait).size, `descriptors of the spans sent before the first wait: ${sentBeforeFirstWait.join(",")}`).toBeGreaterThanOrEqual(2);
+      } finally {
+        source.closeSync();
+        waitSync.mockRestore();
+      }
+    });
+
+    it("with maxOpenFiles below the shards touched, reads them a window at a time: exact records", () => {
+      const source = ArrayRecordDataSource.openSync(shardFiles("group_size:64,zstd:3"), "max_parallelism:2", { maxOpenFiles: 2 });
+      try {
+        expectExact(source.getManySync(global), expected, "three shards, two open at once");
+      } finally {
+        source.closeSync();
+      }
+    });
+
+    for (const options of ["group_size:64,zstd:3", "group_size:64,uncompressed"]) {
+      it(`${options}: a damaged chunk in the second shard fails with CORRUPT naming that shard; the others read on`, () => {
+        const files = shardFiles(options);
+        const damaged = path.join(dir, `damaged-shard-${options.replace(/[^a-z0-9]+/gi, "_")}.array_record`);
+        const bytes = fs.readFileSync(files[1]!);
+        const reader0 = ArrayRecordReader.openSync(files[1]!);
+        const { offsets } = reader0.fileLayout.index;
+        reader0.closeSync();
+        bytes[Math.floor((offsets[5]! + offsets[6]!) / 2)]! ^= 0x20; // chunk 5: records 320..383
+        fs.writeFileSync(damaged, bytes);
+        const source = ArrayRecordDataSource.openSync([files[0]!, damaged, files[2]!], "max_parallelism:2");
+        try {
+          expect(() => source.getManySync(global)).toThrow(expect.objectContaining({ code: "CORRUPT", file: damaged }));
+          const others = global.filter((g) => g < records.length || g >= 2 * records.length);
+          expectExact(source.getManySync(others), others.map((g) => g % records.length), "the other shards after the failure");
+        } finally {
+          source.closeSync();
+        }
+      });
+    }
+  });
+
   it("a worker that dies fails the wait with IO at once, and the next request starts another", () => {
     const pool = new DecodePool();
     const reader = ArrayRecordReader.openSync(file("group_size:64,uncompressed"));
