@@ -24,7 +24,10 @@
  *   `ArrayRecordDataSource.__getitems__`, on its default pool): spans that decode to enough go
  *   to the decode workers while this thread waits (array-record/batch-workers.ts);
  * - `getitems_async` (only when named in `--ops`): ONE `await source.getMany(sample)`, the same
- *   split, this thread free meanwhile.
+ *   split, this thread free meanwhile;
+ * - `getitems_shards`: `getitems` over the same records written as 16 shards of 4,096 (a
+ *   fresh data source over all 16 each run: each run opens the shards it touches), the sample's
+ *   indices global, as a Grain data set of several files is read.
  *
  * The sample is a fixed seeded permutation of all records (group_size 1) or its first 2,048
  * entries (larger groups, where every random record costs a whole chunk). Every timed run opens a
@@ -64,8 +67,10 @@ const { values } = scriptArgs("npm run bench --", {
 const runs = Number(values.runs);
 const warmup = Number(values.warmup);
 const optionSets = values.only ?? OPTION_SETS;
-const ops = new Set((values.ops ?? "write,write_durable,write2,open,sequential,random,batch,batch2,parallel2,sequential_borrowed,batch_borrowed,batch2_borrowed,parallel2_borrowed,getitems").split(","));
+const ops = new Set((values.ops ?? "write,write_durable,write2,open,sequential,random,batch,batch2,parallel2,sequential_borrowed,batch_borrowed,batch2_borrowed,parallel2_borrowed,getitems,getitems_shards").split(","));
 const data: BenchData = benchData(Number(values.records));
+/** Shards of `getitems_shards` (the records must divide evenly). */
+const SHARDS = 16;
 const dir = values.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "arrayrecord-bench-"));
 
 /** One measured cell: the median and the spread of `runs` timings. */
@@ -208,20 +213,35 @@ for (const options of optionSets) {
   const getItems: [string, (source: ArrayRecordDataSource) => Uint8Array[] | Promise<Uint8Array[]>][] = [
     ["getitems", (source) => source.getManySync(sample)],
     ["getitems_async", (source) => source.getMany(sample)],
+    ["getitems_shards", (source) => source.getManySync(sample)],
   ];
   for (const [op, get] of getItems) {
     if (!ops.has(op)) continue;
+    const files = op === "getitems_shards" ? writeShards(file, options) : [file];
     let source: ArrayRecordDataSource | undefined;
     const freshSource = (): void => {
       source?.closeSync();
-      source = ArrayRecordDataSource.openSync([file], "", openMode);
+      source = ArrayRecordDataSource.openSync(files, "", openMode);
     };
     const t = await timings(async () => {
       for (const record of await get(source!)) sink += record.length;
     }, freshSource);
     source?.closeSync();
+    if (files.length > 1) for (const shard of files) fs.rmSync(shard);
     emit(cell(options, op, t, sample.length, sampleBytes));
   }
+}
+
+/** The bench records as {@link SHARDS} shards beside `file` (each durable, as the read file is); their paths in order. */
+function writeShards(file: string, options: string): string[] {
+  const per = data.records.length / SHARDS;
+  return Array.from({ length: SHARDS }, (_, k) => {
+    const shard = `${file}-${String(k).padStart(5, "0")}-of-${String(SHARDS).padStart(5, "0")}`;
+    const writer = ArrayRecordWriter.openSync(shard, options);
+    for (let i = k * per; i < (k + 1) * per; i++) writer.writeSync(data.records[i]!);
+    writer.closeSync();
+    return shard;
+  });
 }
 if (!values.dir) fs.rmSync(dir, { recursive: true, force: true });
 if (sink === 0 && ops.size > 0 && [...ops].some((op) => !op.startsWith("write") && op !== "open")) throw new Error("nothing read");

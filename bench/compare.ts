@@ -56,7 +56,7 @@ for (const options of values.only ?? OPTION_SETS) {
   // takes no thread pool. The *_borrowed ops (records valid only in a callback) stand beside the
   // wheel op of the same access pattern.
   const wheelOp: Record<string, string> = { batch2: "batch", sequential_borrowed: "sequential", batch_borrowed: "batch", batch2_borrowed: "batch", parallel2_borrowed: "parallel2" };
-  for (const op of ["write", "write2", "sequential", "random", "batch", "batch2", "parallel2", "open", "sequential_borrowed", "batch_borrowed", "batch2_borrowed", "parallel2_borrowed", "getitems"]) {
+  for (const op of ["write", "write2", "sequential", "random", "batch", "batch2", "parallel2", "open", "sequential_borrowed", "batch_borrowed", "batch2_borrowed", "parallel2_borrowed", "getitems", "getitems_shards"]) {
     const a = find("ours", op);
     const b = find("wheel", wheelOp[op] ?? op);
     const k = (r: Row | undefined) => (r ? `${Math.round(r.records_per_s / 1e3)}k±${r.spread}` : "-");
