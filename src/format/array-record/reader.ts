@@ -17,6 +17,7 @@ import { checkFullRead, runAsync, runSync, type ByteRange, type IoPlan } from ".
 import { parseReaderOptions, type ReaderOptions } from "./options.js";
 import { batchWorkerCount } from "./batch-workers.js";
 import { readSyncBatches, type PreparedSyncBatch, type SyncBatchJob } from "./sync-batches.js";
+import { keepVisitBuffers, takeVisitBuffers } from "./visit-buffers.js";
 import { recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
 import type { FileWindow } from "../riegeli/chunk-reader.js";
 import { decodeChunkReusing, decodeSpanReusing, visitChunkRecords, type RecordVisitor, type ReusedBuffers, type VisitedSpan } from "./borrowed-chunks.js";
@@ -53,7 +54,6 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
   /** Read buffer reused by one-record reads of large chunks (see {@link readChunkSync}). */
   private chunkScratch: Uint8Array | undefined;
   /** Buffers {@link forEachSync}, {@link forEachAtSync} and the sparse spans of {@link batchSync} reuse, kept between calls. */
-  private visitBuffers: ReusedBuffers | undefined;
   /** Whether {@link cached} views {@link chunkScratch} (its records are then copied out); set by {@link cache}. */
   private cachedInScratch = false;
 
@@ -356,18 +356,18 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
   private syncBatchJob(indices: readonly number[], batch: BatchSpans, fd: number): SyncBatchJob {
     const out = new Array<Uint8Array>(indices.length);
     const { picks, consume } = this.batchOnWorkers(indices, batch, (record, k) => (out[k] = record));
-    const here = this.batchSpansHere(indices, batch, out);
+    const here = this.batchSpanHere(indices, batch, out);
     const file = this.source.name;
     const mapped = this.source.mapping !== undefined;
     const spans = batch.spans.map(({ first, last, range }, s) => ({ fd, file, mapped, position: range.position, length: range.length, chunks: spanChunks(this.layout, first, last), pick: picks[s] }));
     const decodeHere = (s: number): void => {
       try {
-        here.decode(s);
+        here(s);
       } catch (e) {
         throw withFile(e, file);
       }
     };
-    return { spans, out, consume, decodeHere, done: here.done };
+    return { spans, out, consume, decodeHere };
   }
 
   /**
@@ -509,11 +509,9 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     return decodeSpanReusing(this.layout, this.readSpanReusing(span.range, buffers), span.first, span.last, buffers);
   }
 
-  /** Keeps a visit's buffers for the next one, unless the reader was closed meanwhile; a read buffer grown past a span for one large chunk is not kept. */
+  /** Gives a visit's buffers back for later visits (visit-buffers.ts). */
   private keepVisitBuffers(buffers: ReusedBuffers): void {
-    if (this.closed) return;
-    if ((buffers.read?.length ?? 0) > this.spanBytes) buffers.read = undefined;
-    this.visitBuffers = buffers;
+    keepVisitBuffers(buffers, this.spanBytes);
   }
 
   /** Async {@link records}: the next span's I/O runs while the current one is consumed. */
@@ -536,7 +534,6 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     this.cached = undefined;
     this.spanScratch = undefined;
     this.chunkScratch = undefined;
-    this.visitBuffers = undefined;
     this.source.closeSync();
   }
 
@@ -547,7 +544,6 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     this.cached = undefined;
     this.spanScratch = undefined;
     this.chunkScratch = undefined;
-    this.visitBuffers = undefined;
     await this.source.close();
   }
 
@@ -716,22 +712,21 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
    */
   private batchSync(indices: readonly number[], batch: BatchSpans): Uint8Array[] {
     const out = new Array<Uint8Array>(indices.length);
-    const here = this.batchSpansHere(indices, batch, out);
+    const decode = this.batchSpanHere(indices, batch, out);
     try {
-      for (let s = 0; s < batch.spans.length; s++) here.decode(s);
+      for (let s = 0; s < batch.spans.length; s++) decode(s);
     } catch (e) {
       throw withFile(e, this.source.name);
-    } finally {
-      here.done();
     }
     return out;
   }
 
   /**
-   * How {@link batchSync} decodes a batch's span on this thread, its records into `out`: `decode(s)`
-   * for span s (in any order), then `done()` once (gives back the visit buffers a sparse span took).
+   * How {@link batchSync} decodes span s of a batch on this thread (in any order), its records
+   * into `out`. A sparse span takes the visit buffers for itself alone (visit-buffers.ts), so the
+   * spans of many readers' batches decoded in turn here (a data source's) share one set.
    */
-  private batchSpansHere(indices: readonly number[], batch: BatchSpans, out: Uint8Array[]): { decode: (s: number) => void; done: () => void } {
+  private batchSpanHere(indices: readonly number[], batch: BatchSpans, out: Uint8Array[]): (s: number) => void {
     const { chunks, order } = batch;
     const { index } = this.layout;
     const copyOut = (record: Uint8Array, p: number): void => {
@@ -739,12 +734,13 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
       copy.set(record);
       out[p] = copy;
     };
-    let buffers: ReusedBuffers | undefined;
-    const decode = (s: number): void => {
+    return (s) => {
       const span = batch.spans[s]!;
       const held = index.recordStart(span.last + 1) - index.recordStart(span.first);
       if ((span.to - span.from) * SPARSE_BATCH <= held) {
-        this.visitSpanAt(indices, batch, span, (buffers ??= this.takeVisitBuffers()), copyOut);
+        const buffers = this.takeVisitBuffers();
+        this.visitSpanAt(indices, batch, span, buffers, copyOut);
+        this.keepVisitBuffers(buffers);
         return;
       }
       const decoded = this.spanBufferChunks(span);
@@ -754,10 +750,6 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
         out[p] = recordAt(decoded[c - span.first]!, indices[p]! - index.recordStart(c));
       }
     };
-    const done = (): void => {
-      if (buffers !== undefined) this.keepVisitBuffers(buffers);
-    };
-    return { decode, done };
   }
 
   /**
@@ -855,15 +847,10 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
     }
   }
 
-  /**
-   * The reused buffers of a visit, taken from the reader for its duration (a visit that starts
-   * another one from its callback gets buffers of its own).
-   */
+  /** The reused buffers of a visit, taken for its duration (visit-buffers.ts: a visit that starts another from its callback gets a set of its own). */
   private takeVisitBuffers(): ReusedBuffers {
     this.checkOpen();
-    const buffers = this.visitBuffers ?? { read: undefined, decoded: undefined, spanValues: undefined, spanBounds: undefined };
-    this.visitBuffers = undefined;
-    return buffers;
+    return takeVisitBuffers();
   }
 
   /** A span's bytes for a visit: read into `buffers.read` when the source reads into buffers (a local file). */

@@ -32,8 +32,6 @@ export interface SyncBatchJob {
   consume(s: number, records: PackedRecords): void;
   /** Decodes span s on this thread into `out`. */
   decodeHere(s: number): void;
-  /** Gives back the buffers {@link decodeHere} took; called once after the run, failed or not. */
-  done(): void;
 }
 
 /**
@@ -64,15 +62,11 @@ export function readSyncBatches(batches: readonly PreparedSyncBatch[], workers: 
       within.push(s);
     });
   });
-  try {
-    decodeSpansParallelSync(
-      all,
-      plan.workers,
-      (s, records) => jobs[jobOf[s]!]!.consume(within[s]!, records),
-      plan.here ? (s) => jobs[jobOf[s]!]!.decodeHere(within[s]!) : undefined,
-    );
-  } finally {
-    for (const job of jobs) job.done();
-  }
+  decodeSpansParallelSync(
+    all,
+    plan.workers,
+    (s, records) => jobs[jobOf[s]!]!.consume(within[s]!, records),
+    plan.here ? (s) => jobs[jobOf[s]!]!.decodeHere(within[s]!) : undefined,
+  );
   return jobs.map((job) => job.out);
 }
