@@ -108,7 +108,7 @@ const SYNC_ANSWER_TIMEOUT_MS = 120_000;
 /** How long one `Atomics.wait` of {@link DecodePool.waitSync} lasts before it looks at the worker again. */
 const SYNC_WAIT_SLICE_MS = 1_000;
 
-/** A started worker: its async requests out, its sync ones, and how to tell it died. */
+/** A started worker: its async requests out, its sync ones not answered yet, and how to tell it died. */
 interface WorkerState {
   worker: Worker;
   pending: number;
@@ -177,6 +177,9 @@ export class DecodePool {
    * the records of a sync read are the caller's to keep.
    */
   decodeFileSync(fd: number, start: number, length: number, chunks: SpanChunks, size: number, extra: { pick?: Float64Array | undefined; mapped?: boolean } = {}): number {
+    // Answers in, so the least busy worker is the one with the fewest spans still to decode: a
+    // worker whose answers wait to be taken in span order is idle.
+    this.drainSync();
     const state = this.workers[this.leastBusy(size)]!;
     const id = this.nextId++;
     state.syncPort.postMessage(fileRequest(id, fd, start, length, chunks, extra.mapped, { pick: extra.pick }));
@@ -238,7 +241,7 @@ export class DecodePool {
     for (const state of this.workers) {
       for (let message = receiveMessageOnPort(state.syncPort); message !== undefined; message = receiveMessageOnPort(state.syncPort)) {
         const response = message.message as DecodeResponse;
-        if (state.syncPending.has(response.id)) this.syncAnswers.set(response.id, response);
+        if (state.syncPending.delete(response.id)) this.syncAnswers.set(response.id, response);
       }
     }
   }

@@ -53,7 +53,6 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
   private spanScratch: Uint8Array | undefined;
   /** Read buffer reused by one-record reads of large chunks (see {@link readChunkSync}). */
   private chunkScratch: Uint8Array | undefined;
-  /** Buffers {@link forEachSync}, {@link forEachAtSync} and the sparse spans of {@link batchSync} reuse, kept between calls. */
   /** Whether {@link cached} views {@link chunkScratch} (its records are then copied out); set by {@link cache}. */
   private cachedInScratch = false;
 
@@ -205,7 +204,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
       spanCount: batch.spans.length,
       decodedBytes: decoded,
       storedBytes: stored,
-      // Spans decoded here are read into buffers (batchSpansHere).
+      // Spans decoded here are read into buffers (batchSpanHere).
       canDecodeHere: this.source.readIntoSync !== undefined,
       readHere: () => this.readBatchHere(indices, batch),
       onWorkers: () => this.syncBatchJob(indices, batch, fd),

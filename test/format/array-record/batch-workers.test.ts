@@ -323,6 +323,38 @@ describe("sync batch reads of local files", () => {
     }
   });
 
+  it("sends a sync span to the worker with the fewest spans still to decode: answers waiting to be taken do not count", async () => {
+    const pool = new DecodePool();
+    const reader = ArrayRecordReader.openSync(file("group_size:64,uncompressed"));
+    const fd = fs.openSync(file("group_size:64,uncompressed"), "r");
+    try {
+      const chunks = spanChunks(reader.fileLayout, 0, 0);
+      const { offsets } = reader.fileLayout.index;
+      const length = offsets[1]! - offsets[0]!;
+      await Promise.all([pool.decodeFile(fd, offsets[0]!, length, chunks, 2, "f"), pool.decodeFile(fd, offsets[0]!, length, chunks, 2, "f")]); // both workers started
+      const internals = pool as unknown as { workers: { syncPending: Set<number> }[]; syncOwners: Map<number, unknown>; drainSync(): void };
+      const span = (): number => pool.decodeFileSync(fd, offsets[0]!, length, chunks, 2);
+      const first = span();
+      const second = span();
+      expect(internals.syncOwners.get(first)).toBe(internals.workers[0]);
+      expect(internals.syncOwners.get(second)).toBe(internals.workers[1]);
+      expect(pool.waitSync(second, "f").bounds.length).toBe(2 * 64);
+      // The first answer in, not taken (as a batch takes answers in span order).
+      const pause = new Int32Array(new SharedArrayBuffer(4));
+      for (const until = performance.now() + 10_000; internals.workers[0]!.syncPending.has(first) && performance.now() < until; ) {
+        internals.drainSync();
+        Atomics.wait(pause, 0, 0, 5);
+      }
+      const third = span();
+      expect(internals.syncOwners.get(third), "worker 0 has nothing left to decode").toBe(internals.workers[0]);
+      expect(pool.waitSync(first, "f").bounds.length).toBe(2 * 64);
+      expect(pool.waitSync(third, "f").bounds.length).toBe(2 * 64);
+    } finally {
+      reader.closeSync();
+      fs.closeSync(fd);
+    }
+  });
+
   it("a worker that never answers is given up after the pool's timeout with IO, and the next request starts another", async () => {
     const pool = new DecodePool(400);
     const reader = ArrayRecordReader.openSync(file("group_size:64,uncompressed"));
