@@ -13,7 +13,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { batchWorkerCount, syncBatchPlan, SYNC_WORKER_BATCH_MIN_RATIO, WORKER_BATCH_MIN_SPAN_BYTES } from "../../../src/format/array-record/batch-workers.js";
 import { DecodePool, sharedDecodePool } from "../../../src/format/array-record/parallel-decode.js";
-import { spanChunks } from "../../../src/format/array-record/file-layout.js";
+import { spanChunks, type SpanChunks } from "../../../src/format/array-record/file-layout.js";
 import { ArrayRecordReader } from "../../../src/format/array-record/reader.js";
 import { ArrayRecordDataSource } from "../../../src/format/array-record/data-source.js";
 import { encodeArrayRecord } from "../../../src/format/array-record/writer.js";
@@ -299,41 +299,41 @@ describe("sync batch reads of local files", () => {
     }
   });
 
-  it("a worker that dies fails the wait with IO at once, and the next request starts another", () => {
-    const pool = new DecodePool();
+  /** Chunk `c` of the uncompressed fixture as a span to send a pool, its file open as `fd` while `fn` runs. */
+  async function withSpan(c: number, fn: (span: { fd: number; position: number; length: number; chunks: SpanChunks }) => unknown): Promise<void> {
     const reader = ArrayRecordReader.openSync(file("group_size:64,uncompressed"));
     const fd = fs.openSync(file("group_size:64,uncompressed"), "r");
     try {
-      const chunks = spanChunks(reader.fileLayout, 0, 0);
       const { offsets } = reader.fileLayout.index;
-      const first = pool.decodeFileSync(fd, offsets[0]!, offsets[1]! - offsets[0]!, chunks, 1);
-      // Queued behind `first` on the still-starting worker: a null request throws outside its
-      // handler's try (answer(null).id), an uncaught error that ends the worker.
-      (pool as unknown as { workers: { syncPort: { postMessage(message: unknown): void } }[] }).workers[0]!.syncPort.postMessage(null);
-      const second = pool.decodeFileSync(fd, offsets[0]!, offsets[1]! - offsets[0]!, chunks, 1);
-      expect(pool.waitSync(first, "f").bounds.length).toBe(2 * 64);
-      const started = performance.now();
-      expect(() => pool.waitSync(second, "f")).toThrow(expect.objectContaining({ code: "IO", reason: "decode worker exited before answering", file: "f" }));
-      expect(performance.now() - started).toBeLessThan(2_000);
-      const third = pool.decodeFileSync(fd, offsets[0]!, offsets[1]! - offsets[0]!, chunks, 1);
-      expect(pool.waitSync(third, "f").bounds.length).toBe(2 * 64);
+      await fn({ fd, position: offsets[c]!, length: offsets[c + 1]! - offsets[c]!, chunks: spanChunks(reader.fileLayout, c, c) });
     } finally {
       reader.closeSync();
       fs.closeSync(fd);
     }
-  });
+  }
 
-  it("sends a sync span to the worker with the fewest spans still to decode: answers waiting to be taken do not count", async () => {
-    const pool = new DecodePool();
-    const reader = ArrayRecordReader.openSync(file("group_size:64,uncompressed"));
-    const fd = fs.openSync(file("group_size:64,uncompressed"), "r");
-    try {
-      const chunks = spanChunks(reader.fileLayout, 0, 0);
-      const { offsets } = reader.fileLayout.index;
-      const length = offsets[1]! - offsets[0]!;
-      await Promise.all([pool.decodeFile(fd, offsets[0]!, length, chunks, 2, "f"), pool.decodeFile(fd, offsets[0]!, length, chunks, 2, "f")]); // both workers started
+  it("a worker that dies fails the wait with IO at once, and the next request starts another", () =>
+    withSpan(0, ({ fd, position, length, chunks }) => {
+      const pool = new DecodePool();
+      const first = pool.decodeFileSync(fd, position, length, chunks, 1);
+      // Queued behind `first` on the still-starting worker: a null request throws outside its
+      // handler's try (answer(null).id), an uncaught error that ends the worker.
+      (pool as unknown as { workers: { syncPort: { postMessage(message: unknown): void } }[] }).workers[0]!.syncPort.postMessage(null);
+      const second = pool.decodeFileSync(fd, position, length, chunks, 1);
+      expect(pool.waitSync(first, "f").bounds.length).toBe(2 * 64);
+      const started = performance.now();
+      expect(() => pool.waitSync(second, "f")).toThrow(expect.objectContaining({ code: "IO", reason: "decode worker exited before answering", file: "f" }));
+      expect(performance.now() - started).toBeLessThan(2_000);
+      const third = pool.decodeFileSync(fd, position, length, chunks, 1);
+      expect(pool.waitSync(third, "f").bounds.length).toBe(2 * 64);
+    }));
+
+  it("sends a sync span to the worker with the fewest spans still to decode: answers waiting to be taken do not count", () =>
+    withSpan(0, async ({ fd, position, length, chunks }) => {
+      const pool = new DecodePool();
+      await Promise.all([pool.decodeFile(fd, position, length, chunks, 2, "f"), pool.decodeFile(fd, position, length, chunks, 2, "f")]); // both workers started
       const internals = pool as unknown as { workers: { syncPending: Set<number> }[]; syncOwners: Map<number, unknown>; drainSync(): void };
-      const span = (): number => pool.decodeFileSync(fd, offsets[0]!, length, chunks, 2);
+      const span = (): number => pool.decodeFileSync(fd, position, length, chunks, 2);
       const first = span();
       const second = span();
       expect(internals.syncOwners.get(first)).toBe(internals.workers[0]);
@@ -349,22 +349,14 @@ describe("sync batch reads of local files", () => {
       expect(internals.syncOwners.get(third), "worker 0 has nothing left to decode").toBe(internals.workers[0]);
       expect(pool.waitSync(first, "f").bounds.length).toBe(2 * 64);
       expect(pool.waitSync(third, "f").bounds.length).toBe(2 * 64);
-    } finally {
-      reader.closeSync();
-      fs.closeSync(fd);
-    }
-  });
+    }));
 
-  it("a worker that never answers is given up after the pool's timeout with IO, and the next request starts another", async () => {
-    const pool = new DecodePool(400);
-    const reader = ArrayRecordReader.openSync(file("group_size:64,uncompressed"));
-    const fd = fs.openSync(file("group_size:64,uncompressed"), "r");
-    try {
-      const chunks = spanChunks(reader.fileLayout, 1, 1);
-      const { offsets } = reader.fileLayout.index;
-      const span = (): number => pool.decodeFileSync(fd, offsets[1]!, offsets[2]! - offsets[1]!, chunks, 1);
+  it("a worker that never answers is given up after the pool's timeout with IO, and the next request starts another", () =>
+    withSpan(1, async ({ fd, position, length, chunks }) => {
+      const pool = new DecodePool(400);
+      const span = (): number => pool.decodeFileSync(fd, position, length, chunks, 1);
       // Each worker is started by an async request (no timeout: a loaded machine may take longer than 0.4 s to start one).
-      const started = async (): Promise<void> => void expect((await pool.decodeFile(fd, offsets[1]!, offsets[2]! - offsets[1]!, chunks, 1, "f")).bounds.length).toBe(2 * 64);
+      const started = async (): Promise<void> => void expect((await pool.decodeFile(fd, position, length, chunks, 1, "f")).bounds.length).toBe(2 * 64);
       await started();
       expect(pool.waitSync(span(), "f").bounds.length).toBe(2 * 64);
       // Terminated behind the pool's back (no exit hook runs, and no event turns while this thread waits).
@@ -374,11 +366,7 @@ describe("sync batch reads of local files", () => {
       expect(performance.now() - from).toBeGreaterThanOrEqual(390);
       await started(); // a new worker
       expect(pool.waitSync(span(), "f").bounds.length).toBe(2 * 64);
-    } finally {
-      reader.closeSync();
-      fs.closeSync(fd);
-    }
-  });
+    }));
 
   it("a process that read a batch on the workers and never closed its reader exits by itself", () => {
     const script = `import { ArrayRecordReader } from "./src/format/array-record/reader.ts";
