@@ -69,7 +69,7 @@ const warmup = Number(values.warmup);
 const optionSets = values.only ?? OPTION_SETS;
 const ops = new Set((values.ops ?? "write,write_durable,write2,open,sequential,random,batch,batch2,parallel2,sequential_borrowed,batch_borrowed,batch2_borrowed,parallel2_borrowed,getitems,getitems_shards").split(","));
 const data: BenchData = benchData(Number(values.records));
-/** Shards of `getitems_shards` (the records must divide evenly). */
+/** Shards of `getitems_shards`. */
 const SHARDS = 16;
 const dir = values.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "arrayrecord-bench-"));
 
@@ -232,13 +232,14 @@ for (const options of optionSets) {
   }
 }
 
-/** The bench records as {@link SHARDS} shards beside `file` (each durable, as the read file is); their paths in order. */
+/** The bench records as {@link SHARDS} shards beside `file` (each durable, as the read file is; the last takes any remainder); their paths in order. */
 function writeShards(file: string, options: string): string[] {
-  const per = data.records.length / SHARDS;
+  const per = Math.floor(data.records.length / SHARDS);
   return Array.from({ length: SHARDS }, (_, k) => {
     const shard = `${file}-${String(k).padStart(5, "0")}-of-${String(SHARDS).padStart(5, "0")}`;
     const writer = ArrayRecordWriter.openSync(shard, options);
-    for (let i = k * per; i < (k + 1) * per; i++) writer.writeSync(data.records[i]!);
+    const end = k === SHARDS - 1 ? data.records.length : (k + 1) * per;
+    for (let i = k * per; i < end; i++) writer.writeSync(data.records[i]!);
     writer.closeSync();
     return shard;
   });

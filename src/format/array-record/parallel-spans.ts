@@ -143,7 +143,7 @@ export function decodeSpansParallelSync(
     while (s < end) {
       // Nothing in flight (s === issued) only happens with onThisThread, and then spans are left for it.
       const file = spans[s]!.file;
-      let records = s === issued ? undefined : onThisThread === undefined ? pool.waitSync(ids[s]!, file) : pool.pollSync(ids[s]!, file);
+      let records = onThisThread !== undefined && s < issued ? pool.pollSync(ids[s]!, file) : undefined;
       if (records === undefined && onThisThread !== undefined && issued < end) {
         onThisThread(--end);
         continue;

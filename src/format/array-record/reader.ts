@@ -355,18 +355,10 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
   private syncBatchJob(indices: readonly number[], batch: BatchSpans, fd: number): SyncBatchJob {
     const out = new Array<Uint8Array>(indices.length);
     const { picks, consume } = this.batchOnWorkers(indices, batch, (record, k) => (out[k] = record));
-    const here = this.batchSpanHere(indices, batch, out);
     const file = this.source.name;
     const mapped = this.source.mapping !== undefined;
     const spans = batch.spans.map(({ first, last, range }, s) => ({ fd, file, mapped, position: range.position, length: range.length, chunks: spanChunks(this.layout, first, last), pick: picks[s] }));
-    const decodeHere = (s: number): void => {
-      try {
-        here(s);
-      } catch (e) {
-        throw withFile(e, file);
-      }
-    };
-    return { spans, out, consume, decodeHere };
+    return { spans, out, consume, decodeHere: this.batchSpanHere(indices, batch, out) };
   }
 
   /**
@@ -712,18 +704,15 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
   private batchSync(indices: readonly number[], batch: BatchSpans): Uint8Array[] {
     const out = new Array<Uint8Array>(indices.length);
     const decode = this.batchSpanHere(indices, batch, out);
-    try {
-      for (let s = 0; s < batch.spans.length; s++) decode(s);
-    } catch (e) {
-      throw withFile(e, this.source.name);
-    }
+    for (let s = 0; s < batch.spans.length; s++) decode(s);
     return out;
   }
 
   /**
    * How {@link batchSync} decodes span s of a batch on this thread (in any order), its records
-   * into `out`. A sparse span takes the visit buffers for itself alone (visit-buffers.ts), so the
-   * spans of many readers' batches decoded in turn here (a data source's) share one set.
+   * into `out`; its errors name the file. A sparse span takes the visit buffers for itself alone
+   * (visit-buffers.ts), so the spans of many readers' batches decoded in turn here (a data
+   * source's) share one set.
    */
   private batchSpanHere(indices: readonly number[], batch: BatchSpans, out: Uint8Array[]): (s: number) => void {
     const { chunks, order } = batch;
@@ -733,8 +722,7 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
       copy.set(record);
       out[p] = copy;
     };
-    return (s) => {
-      const span = batch.spans[s]!;
+    const decode = (span: BatchSpans["spans"][number]): void => {
       const held = index.recordStart(span.last + 1) - index.recordStart(span.first);
       if ((span.to - span.from) * SPARSE_BATCH <= held) {
         const buffers = this.takeVisitBuffers();
@@ -747,6 +735,13 @@ export class ArrayRecordReader implements Iterable<Uint8Array>, AsyncIterable<Ui
         const p = order === undefined ? k : order[k]!;
         const c = chunks[p]!;
         out[p] = recordAt(decoded[c - span.first]!, indices[p]! - index.recordStart(c));
+      }
+    };
+    return (s) => {
+      try {
+        decode(batch.spans[s]!);
+      } catch (e) {
+        throw withFile(e, this.source.name);
       }
     };
   }

@@ -51,22 +51,13 @@ export function readSyncBatches(batches: readonly PreparedSyncBatch[], workers: 
   const plan = syncBatchPlan(workers, spans, decoded, stored);
   if (plan.workers === 0 || (plan.here && !batches.every((batch) => batch.canDecodeHere))) return batches.map((batch) => batch.readHere());
   const jobs = batches.map((batch) => batch.onWorkers());
-  const all: SyncSpan[] = [];
-  /** For each span of `all`: its job, and its index within it. */
-  const jobOf: number[] = [];
-  const within: number[] = [];
-  jobs.forEach((job, j) => {
-    job.spans.forEach((span, s) => {
-      all.push(span);
-      jobOf.push(j);
-      within.push(s);
-    });
-  });
+  /** For each span of the run: its job, and its index within the job. */
+  const owners = jobs.flatMap((job) => job.spans.map((_, s) => ({ job, s })));
   decodeSpansParallelSync(
-    all,
+    jobs.flatMap((job) => job.spans),
     plan.workers,
-    (s, records) => jobs[jobOf[s]!]!.consume(within[s]!, records),
-    plan.here ? (s) => jobs[jobOf[s]!]!.decodeHere(within[s]!) : undefined,
+    (g, records) => owners[g]!.job.consume(owners[g]!.s, records),
+    plan.here ? (g) => owners[g]!.job.decodeHere(owners[g]!.s) : undefined,
   );
   return jobs.map((job) => job.out);
 }
