@@ -250,7 +250,7 @@ static int decode_compressed(thread_state* d, const chunk_args* a, const chunk_p
 }
 
 /* How decodeChunks takes uncompressed chunks (its `stored` argument). */
-enum { STORED_NO = 0, STORED_COPY = 1, STORED_IN_PLACE = 2 };
+enum { STORED_NO = 0, STORED_COPY = 1, STORED_IN_PLACE = 2, STORED_VIEW = 3 };
 
 /*
  * The values of an uncompressed chunk from file position `position` on, whose bounds hold their
@@ -308,6 +308,81 @@ static int decode_uncompressed(thread_state* d, const chunk_args* a, const chunk
   return 1;
 }
 
+/*
+ * STORED_VIEW's check of chunk k: 1 when it is an uncompressed simple chunk agreeing with the
+ * footer whose hashes, sizes and values pass what decode_uncompressed checks; its record bounds
+ * then go to bounds[0..] as positions in the window's bytes where its values lie once its data
+ * is contiguous from its first byte (reassemble_in_place, for a chunk crossing block headers).
+ * Nothing is written to the window; *moves says whether the data crosses a block header.
+ */
+static int view_chunk(thread_state* d, const chunk_args* a, size_t k, uint64_t records, uint64_t decoded_size, double* bounds, int* moves) {
+  chunk_place c;
+  if (records == 0 || decoded_size == 0 || !chunk_placed(a, k, records, decoded_size, &c) || c.data_size == 0) return 0;
+  uint8_t prefix[11];
+  uint64_t prefix_size = c.data_size < sizeof prefix ? c.data_size : sizeof prefix;
+  gather(a, c.data_position, prefix_size, prefix);
+  if (prefix[0] != 0) return 0;
+  const uint8_t* p = prefix + 1;
+  uint64_t sizes_length;
+  if (!read_varint(&p, prefix + prefix_size, &sizes_length)) return 0;
+  uint64_t used = (uint64_t)(p - prefix);
+  if (sizes_length > 10 * records || sizes_length > MAX_SIZES_BYTES || sizes_length > c.data_size - used ||
+      c.data_size - used - sizes_length != decoded_size) {
+    return 0;
+  }
+  if (riegeli_hash(a->key, c.header + 8, CHUNK_HEADER_SIZE - 8) != load64(c.header) ||
+      hash_between_headers(a, c.data_position, c.data_size) != load64(c.header + 16)) {
+    return 0;
+  }
+  if (!grow_buffer(&d->sizes, &d->sizes_capacity, (size_t)sizes_length)) return 0;
+  gather(a, add_with_overhead(c.data_position, used), sizes_length, d->sizes);
+  uint64_t data_start = past_block_header(c.data_position);
+  *moves = c.data_size > remaining_in_block(data_start);
+  return bounds_from_sizes(d->sizes, sizes_length, records, decoded_size, data_start - a->start + used + sizes_length, bounds);
+}
+
+/* Moves the pieces of the data of the chunk placed at c (checked by view_chunk) left over the block headers among them, so its data is contiguous from its first byte, as the TypeScript parser's in-place reassembly does. */
+static void reassemble_in_place(const chunk_args* a, const chunk_place* c) {
+  uint64_t position = past_block_header(c->data_position);
+  uint64_t n = c->data_size;
+  uint8_t* to = a->bytes + (position - a->start);
+  while (n > 0) {
+    uint64_t count;
+    const uint8_t* piece = next_piece(a, &position, n, &count);
+    if (piece != to) memmove(to, piece, (size_t)count);
+    to += count;
+    n -= count;
+  }
+}
+
+/*
+ * STORED_VIEW: every chunk checked first (view_chunk), then those crossing block headers
+ * reassembled in place; or, if any chunk is not one view_chunk takes, none is decoded and the
+ * window is left as it was (the caller's parser then takes the span, and reports what is wrong).
+ */
+static size_t view_chunks(thread_state* d, const chunk_args* a, const double* num_records, const double* decoded_sizes, double* bounds, uint8_t* decoded) {
+  uint64_t r = 0;
+  for (size_t k = 0; k < a->count; k++) {
+    uint64_t records = (uint64_t)num_records[k];
+    int moves = 0;
+    if (!view_chunk(d, a, k, records, (uint64_t)decoded_sizes[k], bounds + r, &moves)) {
+      memset(decoded, 0, a->count);
+      return 0;
+    }
+    decoded[k] = (uint8_t)(moves ? 2 : 1);
+    r += 2 * records;
+  }
+  for (size_t k = 0; k < a->count; k++) {
+    chunk_place c;
+    if (decoded[k] != 2) continue;
+    /* Placed as view_chunk placed it: nothing before it moved bytes it reads. */
+    chunk_placed(a, k, (uint64_t)num_records[k], (uint64_t)decoded_sizes[k], &c);
+    reassemble_in_place(a, &c);
+    decoded[k] = 1;
+  }
+  return a->count;
+}
+
 /* Decodes chunk k into out[at..] and its record bounds into bounds[0..] (uncompressed chunks as `stored` says); 0 where the caller must decode it. */
 static int decode_chunk(thread_state* d, const chunk_args* a, size_t k, uint64_t records, uint64_t decoded_size, uint8_t* out, uint64_t at, double* bounds, int stored) {
   chunk_place c;
@@ -326,8 +401,8 @@ static napi_value decode_chunks(napi_env env, napi_callback_info info) {
   const char* usage =
       "decodeChunks(key: Uint8Array(32), bytes: Uint8Array, start: number, offsets: Float64Array(count + 1), count: number, "
       "numRecords: Float64Array, decodedSizes: Float64Array, out: Uint8Array, outAt: number, bounds: Float64Array, boundsAt: number, "
-      "decoded: Uint8Array, stored: 0 | 1 | 2): every slot inside out and bounds, and with stored 2 out beginning with bytes and "
-      "outAt at or after its end";
+      "decoded: Uint8Array, stored: 0 | 1 | 2 | 3): every slot inside out (but with stored 3) and bounds, and with stored 2 out "
+      "beginning with bytes and outAt at or after its end";
   size_t argc = 13;
   napi_value argv[13];
   uint32_t stored;
@@ -345,7 +420,7 @@ static napi_value decode_chunks(napi_env env, napi_callback_info info) {
       !typed_bytes(env, argv[9], napi_float64_array, (void**)&bounds, &bounds_length) ||
       napi_get_value_double(env, argv[10], &bounds_at) != napi_ok ||
       !typed_bytes(env, argv[11], napi_uint8_array, (void**)&decoded, &decoded_length) || decoded_length < a.count ||
-      napi_get_value_uint32(env, argv[12], &stored) != napi_ok || stored > STORED_IN_PLACE || !is_position(out_at) || !is_position(bounds_at) ||
+      napi_get_value_uint32(env, argv[12], &stored) != napi_ok || stored > STORED_VIEW || !is_position(out_at) || !is_position(bounds_at) ||
       (stored == STORED_IN_PLACE && (out != a.bytes || out_at < (double)a.length))) {
     return throw_usage(env, usage);
   }
@@ -356,7 +431,7 @@ static napi_value decode_chunks(napi_env env, napi_callback_info info) {
     out_end += decoded_sizes[k];
     bounds_end += 2 * num_records[k];
   }
-  if (!(out_end <= (double)out_length) || !(bounds_end <= (double)bounds_length)) return throw_usage(env, usage);
+  if (!(stored == STORED_VIEW || out_end <= (double)out_length) || !(bounds_end <= (double)bounds_length)) return throw_usage(env, usage);
   thread_state* d = decoder_of(env);
   if (d == NULL) {
     napi_throw_error(env, NULL, "cannot make a zstd decoder");
@@ -364,7 +439,8 @@ static napi_value decode_chunks(napi_env env, napi_callback_info info) {
   }
   uint64_t at = (uint64_t)out_at, r = (uint64_t)bounds_at;
   size_t done = 0;
-  for (size_t k = 0; k < a.count; k++) {
+  if (stored == STORED_VIEW) done = view_chunks(d, &a, num_records, decoded_sizes, bounds + r, decoded);
+  for (size_t k = 0; stored != STORED_VIEW && k < a.count; k++) {
     uint64_t records = (uint64_t)num_records[k], size = (uint64_t)decoded_sizes[k];
     decoded[k] = (uint8_t)decode_chunk(d, &a, k, records, size, out, at, bounds + r, stored);
     done += decoded[k];

@@ -42,7 +42,7 @@ export interface ChunkHashAddon {
     bounds: Float64Array,
     boundsAt: number,
     decoded: Uint8Array,
-    stored: 0 | 1 | 2,
+    stored: 0 | 1 | 2 | 3,
   ): number;
   chunkDecoder(key: Uint8Array): (bytes: Uint8Array, start: number, begin: number, limit: number, out: Uint8Array) => boolean;
   encodeChunks(...args: [...EncodeArguments, position: number, begins: Float64Array]): number;

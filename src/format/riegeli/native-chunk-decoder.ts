@@ -24,9 +24,13 @@ export interface ChunkSlots {
  * How {@link decodeChunksNatively} takes uncompressed simple chunks: not at all (`NO`), their
  * values copied into their slots (`COPY`), or left where they lie in `bytes` but for the records
  * a block header splits, copied into their slots (`IN_PLACE`: `out` must begin with `bytes`, the
- * same memory, and the slots lie after them).
+ * same memory, and the slots lie after them). `VIEW` takes only uncompressed chunks, and all of
+ * the span's or none: their records are left in `bytes` (bounds are positions in it), a chunk
+ * crossing block headers reassembled in place by moving its data over them (so `bytes` must be
+ * the caller's own, as an in-place window's); `out` is not used, and when any chunk is not one
+ * it takes, `bytes` is left as it was and nothing is decoded.
  */
-export const Stored = { NO: 0, COPY: 1, IN_PLACE: 2 } as const;
+export const Stored = { NO: 0, COPY: 1, IN_PLACE: 2, VIEW: 3 } as const;
 export type Stored = (typeof Stored)[keyof typeof Stored];
 
 /** True where chunks can be decoded natively here. */

@@ -8,18 +8,19 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { ArrayRecordReader } from "../../../src/format/array-record/reader.js";
 import { encodeArrayRecord } from "../../../src/format/array-record/writer.js";
 import { MemoryByteSource } from "../../../src/format/bytes/byte-source.js";
 import { OutputBuffer } from "../../../src/format/bytes/output-buffer.js";
 import { decodeDataChunkAt } from "../../../src/format/array-record/file-layout.js";
-import { spanGoesNative } from "../../../src/format/array-record/native-chunks.js";
+import { spanGoesNative, viewsSpan } from "../../../src/format/array-record/native-chunks.js";
 import { BLOCK_SIZE, writeBlockHeader } from "../../../src/format/riegeli/blocks.js";
 import { parseChunk } from "../../../src/format/riegeli/chunk-reader.js";
 import { ChunkType, decodeChunkHeader } from "../../../src/format/riegeli/chunk-header.js";
 import { writeChunk } from "../../../src/format/riegeli/chunk-writer.js";
 import { nativeChunkHashes } from "../../../src/format/riegeli/chunk-hashes.js";
+import { addon } from "../../../src/format/riegeli/chunkhash-addon.js";
 import { decodeChunksNatively, decodeRecordChunkNatively, nativeChunkDecoding, Stored, type ChunkSlots } from "../../../src/format/riegeli/native-chunk-decoder.js";
 import { StreamCompressor } from "../../../src/format/riegeli/codecs.js";
 import { decodeSimpleChunk, encodeSimpleChunkData, recordAt } from "../../../src/format/riegeli/simple-chunk.js";
@@ -89,6 +90,25 @@ function decodeInPlace(bytes: Uint8Array, start: number, slots: ChunkSlots): { r
 
 const hexOf = (records: readonly Uint8Array[]): string[] => records.map((r) => Buffer.from(r).toString("hex"));
 
+/**
+ * `decodeChunksNatively` with `Stored.VIEW` on a copy of `bytes`: the records (views of the copy,
+ * where chunks crossing block headers were reassembled), or undefined where it left the span, all
+ * of it, and then the copy must be as it was.
+ */
+function decodeViewed(bytes: Uint8Array, start: number, slots: ChunkSlots): Uint8Array[] | undefined {
+  const copy = bytes.slice();
+  const bounds = new Float64Array(2 * sum(slots.numRecords));
+  const decoded = new Uint8Array(slots.numRecords.length);
+  const count = decodeChunksNatively(copy, start, slots, copy, 0, bounds, 0, decoded, Stored.VIEW);
+  if (count === 0) {
+    expect(Buffer.compare(copy, bytes)).toBe(0);
+    expect(decoded.every((d) => d === 0)).toBe(true);
+    return undefined;
+  }
+  expect([count, decoded.every((d) => d === 1)]).toEqual([decoded.length, true]);
+  return Array.from({ length: bounds.length / 2 }, (_, i) => copy.subarray(bounds[2 * i]!, bounds[2 * i + 1]!));
+}
+
 /** `usual` four times in five, else a value of `other`. */
 function often<T, U>(usual: T, other: fc.Arbitrary<U>): fc.Arbitrary<T | U> {
   return fc.oneof({ arbitrary: fc.constant(usual), weight: 4 }, { arbitrary: other, weight: 1 });
@@ -129,6 +149,8 @@ describe("native chunk decoder", () => {
         // In place: the same records, those a block header splits copied (every record of 1.3–3.3 KB is in a block in 20 to 50).
         const { records, inWindow } = decodeInPlace(bytes, 0, slots);
         expect(hexOf(records!), options).toEqual(hexOf(RECORDS));
+        // Viewed: the same records, every one in the window.
+        expect(hexOf(decodeViewed(bytes, 0, slots)!), options).toEqual(hexOf(RECORDS));
         expect(inWindow, options).toBeGreaterThan(RECORDS.length * 0.9);
         expect(inWindow, options).toBeLessThan(RECORDS.length);
       }
@@ -143,6 +165,7 @@ describe("native chunk decoder", () => {
       expect(decodeChunksNatively(bytes, 0, slots, new Uint8Array(sum(slots.decodedSizes)), 0, new Float64Array(80), 0, new Uint8Array(40))).toBe(0);
       // Uncompressed chunks are taken on request (stored), Brotli ones never.
       expect(decodeChunksNatively(bytes, 0, slots, new Uint8Array(sum(slots.decodedSizes)), 0, new Float64Array(80), 0, new Uint8Array(40), Stored.COPY)).toBe(bytes === plain ? 40 : 0);
+      expect(decodeViewed(bytes, 0, slots) !== undefined).toBe(bytes === plain);
     }
     const bytes = encodeArrayRecord(RECORDS.slice(0, 40), "group_size:1,zstd:3");
     const slots = slotsOf(bytes);
@@ -153,6 +176,8 @@ describe("native chunk decoder", () => {
     };
     const all = run(bytes, slots);
     expect(all.every((d) => d === 1)).toBe(true);
+    // Viewed takes uncompressed chunks only.
+    expect(decodeViewed(bytes, 0, slots)).toBeUndefined();
     const damaged = bytes.slice();
     damaged[slots.offsets[5]! + 40 + 30]! ^= 1; // chunk 5's data
     damaged[slots.offsets[6]! + 26]! ^= 1; // chunk 6's record count
@@ -192,10 +217,14 @@ describe("native chunk decoder", () => {
       const bounds = new Float64Array(2 * numRecords);
       const native = decodeChunksNatively(bytes, begin, slots, values, 0, bounds, 0, new Uint8Array(1), stored ? Stored.COPY : Stored.NO) === 1;
       if (stored) {
-        // In place, the same decision and the same records.
+        // In place and viewed, the same decision and the same records.
+        const copied = hexOf(Array.from({ length: numRecords }, (_, i) => values.subarray(bounds[2 * i]!, bounds[2 * i + 1]!)));
         const { records } = decodeInPlace(bytes, begin, slots);
         expect(records !== undefined).toBe(native);
-        if (native) expect(hexOf(records!)).toEqual(hexOf(Array.from({ length: numRecords }, (_, i) => values.subarray(bounds[2 * i]!, bounds[2 * i + 1]!))));
+        if (native) expect(hexOf(records!)).toEqual(copied);
+        const viewed = decodeViewed(bytes, begin, slots);
+        expect(viewed !== undefined).toBe(native);
+        if (native) expect(hexOf(viewed!)).toEqual(copied);
       }
       if (numRecords === 1) {
         // A random read's decoder of one chunk decides as the span decoder does, to the same bytes.
@@ -304,6 +333,7 @@ describe("native chunk decoder", () => {
       const bytes = out.take(false);
       const copied = decodeChunksNatively(bytes, begin, slots, new Uint8Array(decodedDataSize), 0, new Float64Array(2 * numRecords), 0, new Uint8Array(1), Stored.COPY) === 1;
       expect(decodeInPlace(bytes, begin, slots).records !== undefined).toBe(copied);
+      expect(decodeViewed(bytes, begin, slots) !== undefined).toBe(copied);
       return copied;
     };
     expect(storedDecodes(Uint8Array.of(0, 2, 3, 4, ...values.subarray(0, 7)), 2, 7)).toBe(true);
@@ -325,7 +355,40 @@ describe("native chunk decoder", () => {
       const bytes = encodeArrayRecord(RECORDS.slice(0, 120), options);
       const begin = slotsOf(bytes).offsets[0]!;
       expect(spanGoesNative(undefined, { bytes, start: 0 }, begin, stored ? Stored.COPY : Stored.NO), `${options} stored ${stored}`).toBe(expected);
+      // Viewed: uncompressed chunks, inside a block or not, and nothing else; only in the caller's own window.
+      const uncompressed = options.endsWith("uncompressed");
+      expect(spanGoesNative(undefined, { bytes, start: 0 }, begin, Stored.VIEW), `${options} viewed`).toBe(uncompressed);
+      expect([viewsSpan(undefined, { bytes, start: 0, inPlace: true }, begin), viewsSpan(undefined, { bytes, start: 0 }, begin)], options).toEqual([uncompressed, false]);
+      expect(viewsSpan({ maxChunkBytes: 1 << 30 }, { bytes, start: 0, inPlace: true }, begin), `${options} with limits`).toBe(false);
     }
+  });
+
+  it.runIf(nativeChunkDecoding)("views all of a span's uncompressed chunks or none, leaving the window as it was when one is damaged or compressed", () => {
+    const bytes = encodeArrayRecord(RECORDS.slice(0, 300), "group_size:60,uncompressed");
+    const slots = slotsOf(bytes);
+    expect(slots.count).toBe(5);
+    expect(hexOf(decodeViewed(bytes, 0, slots)!)).toEqual(hexOf(RECORDS.slice(0, 300)));
+    // The last chunk's last value byte: the chunks before it, which cross block headers, are not reassembled either.
+    const damaged = bytes.slice();
+    damaged[slots.offsets[5]! - 1 - (slots.offsets[5]! % BLOCK_SIZE < 24 ? 24 : 0)]! ^= 1;
+    expect(decodeViewed(damaged, 0, slots)).toBeUndefined();
+    // A span that goes on into a zstd chunk.
+    const zstd = encodeArrayRecord(RECORDS.slice(0, 2), "group_size:1,zstd:3");
+    const mixed = new Uint8Array(bytes.length + BLOCK_SIZE);
+    mixed.set(bytes);
+    const z = slotsOf(zstd);
+    const at = Math.ceil(bytes.length / BLOCK_SIZE) * BLOCK_SIZE + (z.offsets[0]! % BLOCK_SIZE);
+    mixed.set(zstd.subarray(z.offsets[0]!, z.offsets[1]!), at);
+    expect(at + z.offsets[1]! - z.offsets[0]!).toBeLessThan(mixed.length);
+    const both = {
+      offsets: Float64Array.of(...slots.offsets.subarray(0, 5), at, at + z.offsets[1]! - z.offsets[0]!),
+      numRecords: Float64Array.of(...slots.numRecords, 1),
+      decodedSizes: Float64Array.of(...slots.decodedSizes, z.decodedSizes[0]!),
+    };
+    const alone = { offsets: both.offsets.subarray(5), numRecords: Float64Array.of(1), decodedSizes: both.decodedSizes.subarray(5) };
+    expect(decodeChunksNatively(mixed, 0, alone, new Uint8Array(z.decodedSizes[0]!), 0, new Float64Array(2), 0, new Uint8Array(1))).toBe(1); // a zstd chunk where it lies
+    expect(decodeViewed(mixed, 0, both)).toBeUndefined();
+    expect(decodeViewed(mixed, 0, { offsets: both.offsets.subarray(0, 6), numRecords: slots.numRecords, decodedSizes: slots.decodedSizes })!.length).toBe(300);
   });
 
   it.runIf(nativeChunkDecoding).each(["zstd:3", "snappy", "uncompressed"])(
@@ -342,10 +405,14 @@ describe("native chunk decoder", () => {
         const bounds = new Float64Array(2 * numRecords);
         const native = decodeChunksNatively(bytes, begin, slots, values, 0, bounds, 0, new Uint8Array(1), stored ? Stored.COPY : Stored.NO) === 1;
         if (stored) {
+          const copied = hexOf(Array.from({ length: numRecords }, (_, i) => values.subarray(bounds[2 * i]!, bounds[2 * i + 1]!)));
           const inPlace = decodeInPlace(bytes, begin, slots);
           expect(inPlace.records !== undefined, `in place, begin ${begin}`).toBe(native);
+          const viewed = decodeViewed(bytes, begin, slots);
+          expect(viewed !== undefined, `viewed, begin ${begin}`).toBe(native);
           if (native) {
-            expect(hexOf(inPlace.records!)).toEqual(hexOf(Array.from({ length: numRecords }, (_, i) => values.subarray(bounds[2 * i]!, bounds[2 * i + 1]!))));
+            expect(hexOf(inPlace.records!)).toEqual(copied);
+            expect(hexOf(viewed!)).toEqual(copied);
             seen.inWindow += inPlace.inWindow;
           }
         }
@@ -427,9 +494,12 @@ describe("native chunk decoder", () => {
         // In place, the record is left where it lies unless the block header splits it.
         const { records, inWindow } = decodeInPlace(bytes, begin, slots);
         if (Buffer.compare(records![0]!, values) === 0 && inWindow === (first >= 1 + 1 + 1 + size || first <= 1 + 1 + 1 ? 1 : 0)) decoded++;
+        // Viewed, the record is reassembled where it lies.
+        const viewed = decodeViewed(bytes, begin, slots);
+        if (viewed !== undefined && Buffer.compare(viewed[0]!, values) === 0 && viewed[0]!.byteOffset === 3 * BLOCK_SIZE - first - begin + (first === 0 ? 24 : 0) + 1 + 1 + 1) decoded++;
       }
     }
-    expect(decoded).toBe(2 * 70 * 71);
+    expect(decoded).toBe(3 * 70 * 71);
   });
 
   it.runIf(nativeChunkDecoding)("refuses slots that do not fit, and bad arguments, writing nothing", () => {
@@ -444,13 +514,15 @@ describe("native chunk decoder", () => {
     expect(() => decodeChunksNatively(bytes, 0, { ...slots, offsets: slots.offsets.subarray(0, 10) }, out, 0, new Float64Array(20), 0, flags)).toThrow(TypeError);
     expect(() => decodeChunksNatively(bytes, -1, slots, out, 0, new Float64Array(20), 0, flags)).toThrow(TypeError);
     expect(() => decodeChunksNatively(bytes, 0, { ...slots, numRecords: Float64Array.of(1.5, ...slots.numRecords.subarray(1)) }, out, 0, new Float64Array(20), 0, flags)).toThrow(TypeError);
-    // In place: out must begin with bytes (the same memory), the slots after them; stored is 0, 1 or 2.
+    // In place: out must begin with bytes (the same memory), the slots after them; stored is 0 to 3.
     const joined = new Uint8Array(bytes.length + size);
     joined.set(bytes);
     const front = joined.subarray(0, bytes.length);
     expect(() => decodeChunksNatively(bytes, 0, slots, joined, bytes.length, new Float64Array(20), 0, flags, Stored.IN_PLACE)).toThrow(TypeError);
     expect(() => decodeChunksNatively(front, 0, slots, joined, bytes.length - 1, new Float64Array(20), 0, flags, Stored.IN_PLACE)).toThrow(TypeError);
-    expect(() => decodeChunksNatively(bytes, 0, slots, out, 0, new Float64Array(20), 0, flags, 3 as Stored)).toThrow(TypeError);
+    expect(() => decodeChunksNatively(bytes, 0, slots, out, 0, new Float64Array(20), 0, flags, 4 as Stored)).toThrow(TypeError);
+    // Viewed: out is not used, the bounds must fit.
+    expect(() => decodeChunksNatively(bytes, 0, slots, out, 0, new Float64Array(19), 0, flags, Stored.VIEW)).toThrow(TypeError);
     expect(decodeChunksNatively(front, 0, slots, joined, bytes.length, new Float64Array(20), 0, new Uint8Array(10), Stored.IN_PLACE)).toBe(10);
     expect([out.every((b) => b === 0), flags.every((b) => b === 0)]).toEqual([true, true]);
     expect(decodeChunksNatively(bytes, 0, slots, out, 0, new Float64Array(20), 0, flags)).toBe(10);
@@ -567,6 +639,55 @@ describe("readers' span paths with the native decoder", () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it.runIf(nativeChunkDecoding).each(["group_size:1,uncompressed", "group_size:60,uncompressed"])(
+    "read a local file's %s spans with the addon viewing them where they were read, on this thread and the workers, and report a damaged chunk at its offset",
+    async (options) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ar-viewed-"));
+      const viewCalls = vi.spyOn(addon!, "decodeChunks");
+      try {
+        const bytes = encodeArrayRecord(RECORDS, options);
+        const file = path.join(dir, "plain.array_record");
+        fs.writeFileSync(file, bytes);
+        const reader = ArrayRecordReader.openSync(file);
+        const viewed = (): number => viewCalls.mock.calls.filter((args) => args[12] === Stored.VIEW).length;
+        expect(hex(reader.records())).toEqual(want);
+        expect(viewed()).toBeGreaterThan(0); // this thread's spans went to the addon
+        const shuffled = RECORDS.map((_, i) => (i * 337) % RECORDS.length);
+        expect(hex(ArrayRecordReader.openSync(file, "max_parallelism:1").readSync(shuffled))).toEqual(shuffled.map((i) => want[i]));
+        expect(hex(await reader.readAllParallel(2))).toEqual(want);
+        expect(hex(await reader.readRangeParallel(100, 700, 2))).toEqual(want.slice(100, 700));
+        expect(hex(await reader.readParallel(shuffled, 2))).toEqual(shuffled.map((i) => want[i]));
+        reader.closeSync();
+        // A damaged value byte in a chunk inside its block, and a damaged block header inside a chunk.
+        const { offsets } = slotsOf(bytes);
+        const c = options.startsWith("group_size:1,") ? 300 : 4;
+        const boundary = Math.ceil(offsets[c]! / BLOCK_SIZE) * BLOCK_SIZE;
+        const inBlock = insideOneBlock(bytes, offsets[c]!);
+        expect(inBlock).toBe(c === 300);
+        const damaged = bytes.slice();
+        const at = inBlock ? offsets[c]! + 40 + 50 : boundary + 17;
+        damaged[at]! ^= 1;
+        fs.writeFileSync(file, damaged);
+        const corrupt = { code: "CORRUPT", offset: inBlock ? offsets[c]! : boundary };
+        const first = c * (options.startsWith("group_size:1,") ? 1 : 60);
+        for (const broken of [ArrayRecordReader.openSync(file), ArrayRecordReader.openSync(file, "max_parallelism:1")]) {
+          let yielded = 0;
+          expect(() => {
+            for (const _ of broken.records()) yielded++;
+          }).toThrow(expect.objectContaining(corrupt));
+          expect(yielded).toBeLessThanOrEqual(first);
+          expect(() => broken.readSync(shuffled)).toThrow(expect.objectContaining(corrupt));
+          await expect(broken.readAllParallel(2)).rejects.toMatchObject(corrupt);
+          expect(hex(broken.readSync([first - 1, first + 60]))).toEqual([want[first - 1], want[first + 60]]);
+          broken.closeSync();
+        }
+      } finally {
+        viewCalls.mockRestore();
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it("report a damaged chunk as CORRUPT at its offset, after the records before it", async () => {
     const { bytes } = files[0]!;
