@@ -10,7 +10,7 @@ import { ChunkType } from "../riegeli/chunk-header.js";
 import { parseChunk, type Chunk, type FileWindow } from "../riegeli/chunk-reader.js";
 import type { ChunkRecords } from "../riegeli/simple-chunk.js";
 import { checkDataChunk, dataChunkEntry, decodeCheckedDataChunk, spanChunks, spanDecodedSize, spanRecordCount, verifiedSpan, type DataChunkEntry, type FileLayout, type SpanChunks } from "./file-layout.js";
-import { decodeSpanSlots, MAX_SPAN_OUTPUT, spanGoesNative, type NativeSpan } from "./native-chunks.js";
+import { decodeSpanSlots, MAX_SPAN_OUTPUT, spanGoesNative, viewSpan, viewsSpan, type NativeSpan } from "./native-chunks.js";
 import { Stored } from "../riegeli/native-chunk-decoder.js";
 
 /**
@@ -37,16 +37,34 @@ export interface VisitedSpan {
 }
 
 /**
- * The span of data chunks `[first, last]` read into `read`, with its simple zstd and Snappy chunks
- * (and its uncompressed ones, when it begins with one crossing a block header) verified and
- * decoded in one native call into `buffers.spanValues` (native-chunk-decoder.ts); the chunks
- * left (other codecs, damaged chunks) are decoded one by one from the window, their
- * hashes verified by the parser. Where the addon decodes none (no addon, decode limits, other
- * codecs), the window comes back with its chunks verified in one call as before.
+ * The span of data chunks `[first, last]` read into `read`: a span of uncompressed chunks in a
+ * window the visit owns checked and left where it was read (`viewSpan`, bounds in
+ * `buffers.spanBounds`); else its simple zstd and Snappy chunks (and its uncompressed ones, when
+ * it begins with one crossing a block header) verified and decoded in one native call into
+ * `buffers.spanValues` (native-chunk-decoder.ts); the chunks left (other codecs, damaged chunks)
+ * are decoded one by one from the window, their hashes verified by the parser. Where the addon
+ * decodes none (no addon, decode limits, other codecs), the window comes back with its chunks
+ * verified in one call as before.
  */
 export function decodeSpanReusing(layout: FileLayout, read: FileWindow, first: number, last: number, buffers: ReusedBuffers): VisitedSpan {
-  const native = spanGoesNative(layout.limits, read, layout.index.offsets[first]!, Stored.COPY) ? decodeReusingSlots(spanChunks(layout, first, last), read, buffers) : undefined;
+  const begin = layout.index.offsets[first]!;
+  const native = viewsSpan(layout.limits, read, begin)
+    ? viewReusingBounds(spanChunks(layout, first, last), read, buffers)
+    : spanGoesNative(layout.limits, read, begin, Stored.COPY)
+      ? decodeReusingSlots(spanChunks(layout, first, last), read, buffers)
+      : undefined;
   return { window: native === undefined ? verifiedSpan(layout, read, first, last) : read, native };
+}
+
+/** `viewSpan` with its bounds in `buffers.spanBounds` (grown as needed). */
+function viewReusingBounds(chunks: SpanChunks, read: FileWindow, buffers: Pick<ReusedBuffers, "spanBounds">): NativeSpan | undefined {
+  return viewSpan(chunks, read, reusedBounds(buffers, 2 * spanRecordCount(chunks)));
+}
+
+/** `buffers.spanBounds` when it holds `pairs` numbers, else a new one of at least that (twice the old). */
+function reusedBounds(buffers: Pick<ReusedBuffers, "spanBounds">, pairs: number): Float64Array {
+  const held = buffers.spanBounds;
+  return (buffers.spanBounds = held !== undefined && held.length >= pairs ? held : new Float64Array(Math.max(pairs, 2 * (held?.length ?? 0))));
 }
 
 /**
@@ -58,9 +76,7 @@ export function decodeReusingSlots(chunks: SpanChunks, read: FileWindow, buffers
   const size = spanDecodedSize(chunks);
   if (size > MAX_SPAN_OUTPUT) return undefined;
   const values = (buffers.spanValues = grownBytes(buffers.spanValues, size));
-  const pairs = 2 * spanRecordCount(chunks);
-  const held = buffers.spanBounds;
-  const bounds = (buffers.spanBounds = held !== undefined && held.length >= pairs ? held : new Float64Array(Math.max(pairs, 2 * (held?.length ?? 0))));
+  const bounds = reusedBounds(buffers, 2 * spanRecordCount(chunks));
   const decoded = decodeSpanSlots(chunks, read, values, 0, bounds, Stored.COPY);
   return decoded === undefined ? undefined : { values, bounds, decoded };
 }

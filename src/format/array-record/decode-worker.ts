@@ -13,7 +13,7 @@ import { ArrayRecordError, isArrayRecordError } from "../errors.js";
 import type { DecodeRequest, DecodeResponse, DecodeWorkerData } from "./parallel-decode.js";
 import { parseChunk, type Chunk, type FileWindow } from "../riegeli/chunk-reader.js";
 import { withVerifiedChunks } from "../riegeli/chunk-hashes.js";
-import { allDecoded, decodeSpanSlots, MAX_SPAN_OUTPUT, nativeRecord, spanGoesNative, viewedSpan, viewsSpan } from "./native-chunks.js";
+import { allDecoded, decodeSpanSlots, MAX_SPAN_OUTPUT, nativeRecord, spanGoesNative, viewSpan, viewsSpan } from "./native-chunks.js";
 import { CHUNK_HEADER_SIZE, ChunkType } from "../riegeli/chunk-header.js";
 import { BLOCK_HEADER_SIZE, USABLE_BLOCK_SIZE, remainingInBlock } from "../riegeli/blocks.js";
 import { CompressionByte } from "../riegeli/codecs.js";
@@ -58,11 +58,11 @@ function decode({ bytes: given, file, start, chunks: span, pick, into }: DecodeR
     if (given === undefined) lastSpanViewed = false;
     return decodeNativeFirst(window, span, size);
   }
-  const viewed = viewsSpan(span.limits, window, span.offsets[0]!) ? viewedSpan(span, window) : undefined;
+  const viewed = viewsSpan(span.limits, window, span.offsets[0]!) ? viewSpan(span, window) : undefined;
   if (viewed !== undefined) {
     if (given === undefined) lastSpanViewed = true;
     // Bounds are positions in `bytes`; a reused buffer's span goes as a copy of just the span.
-    return { values: reused ? bytes.slice() : bytes, bounds: viewed };
+    return { values: reused ? bytes.slice() : bytes, bounds: viewed.bounds };
   }
   const { parsed, entries } = parseSpan(window, span) as { parsed: Chunk[]; entries: DataChunkEntry[] };
   const views = parsed.every(isUncompressedSimple);

@@ -53,14 +53,16 @@ export function allDecoded(decoded: Uint8Array): boolean {
  * True when a span whose first chunk begins at file position `begin` in `window` goes to the
  * addon: it is loaded, no decode limits are set (those checks stay in TypeScript), and that chunk
  * is a simple zstd or Snappy chunk whose header and compression byte lie inside its block (its
- * data may cross block headers: the addon gathers it). With `stored` (callers decoding into
- * reused memory, passing the `Stored` mode they will decode with), also a simple uncompressed chunk whose data crosses a block header: the addon
+ * data may cross block headers: the addon gathers it). With `Stored.COPY` (callers decoding into
+ * reused memory), also a simple uncompressed chunk whose data crosses a block header: the addon
  * hashes it where it lies and copies its values once into their slot, where the TypeScript parser
  * would reassemble it in place (in shared memory, copies from JavaScript are ~5x slower per byte)
  * and hash it in a call of its own; an uncompressed chunk inside its block is viewed where it was
- * read. With `Stored.VIEW`, a simple uncompressed chunk whose header and compression byte lie
- * inside its block, and nothing else (see {@link viewedSpan}). A look before anything is gathered
- * or allocated for the addon (which checks everything), so spans of other codecs cost only this.
+ * read. With `Stored.IN_PLACE`, any simple uncompressed chunk (its records left where they were
+ * read but those a block header splits). With `Stored.VIEW`, a simple uncompressed chunk and
+ * nothing else (see {@link viewSpan}). Only the chunk's header and compression byte must lie
+ * inside its block. A look before anything is gathered or allocated for the addon (which checks
+ * everything), so spans of other codecs cost only this.
  */
 export function spanGoesNative(limits: DecodeLimits | undefined, window: FileWindow, begin: number, stored: Stored = Stored.NO): boolean {
   return nativeChunkDecoding && limits === undefined && nativeChunkAt(window.bytes, begin - window.start, begin, stored);
@@ -74,6 +76,7 @@ function nativeChunkAt(bytes: Uint8Array, at: number, begin: number, stored: Sto
   if (stored === Stored.VIEW) return compression === CompressionByte.NONE;
   if (compression === CompressionByte.ZSTD || compression === CompressionByte.SNAPPY) return true;
   if (stored === Stored.NO || compression !== CompressionByte.NONE) return false;
+  if (stored === Stored.IN_PLACE) return true;
   // The data size field, as a number (inexact above 2^53, where the addon refuses the chunk anyway).
   const lo = (bytes[at + 8]! | (bytes[at + 9]! << 8) | (bytes[at + 10]! << 16) | (bytes[at + 11]! << 24)) >>> 0;
   const hi = (bytes[at + 12]! | (bytes[at + 13]! << 8) | (bytes[at + 14]! << 16) | (bytes[at + 15]! << 24)) >>> 0;
@@ -88,26 +91,27 @@ export function* readChunks(layout: FileLayout, first: number, last: number): Io
   return decodeOwnedSpan(layout, { bytes, start, inPlace: isFresh(bytes) }, first, last);
 }
 
-/** True when a span whose first chunk begins at file position `begin` goes to {@link viewedSpan}: the window is the caller's to change, and that chunk looks like a simple uncompressed one. */
+/** True when a span whose first chunk begins at file position `begin` goes to {@link viewSpan}: the window is the caller's to change, and that chunk looks like a simple uncompressed one. */
 export function viewsSpan(limits: DecodeLimits | undefined, window: FileWindow, begin: number): boolean {
   return window.inPlace === true && spanGoesNative(limits, window, begin, Stored.VIEW);
 }
 
 /**
- * The record bounds (positions in `window.bytes`) of a span of simple uncompressed chunks checked
- * and left where they lie by the addon in one call (`Stored.VIEW`), those crossing block headers
- * reassembled in place: what the TypeScript parser does for them in an in-place window, without
- * its parse and calls per chunk (~0.4 µs a 1.3 KB chunk here). For a span {@link viewsSpan}
- * says yes to; undefined, with the window untouched, unless the addon takes every chunk.
+ * A span of simple uncompressed chunks checked and left where they lie in `window.bytes` by the
+ * addon in one call (`Stored.VIEW`; record pairs in `bounds`, positions in the window's bytes),
+ * those crossing block headers reassembled in place: what the TypeScript parser does for them
+ * in an in-place window, without its parse and calls per chunk (~0.4 µs a 1.3 KB chunk here). For
+ * a span {@link viewsSpan} says yes to; undefined, with the window untouched, unless the addon
+ * takes every chunk.
  */
-export function viewedSpan(chunks: SpanChunks, window: FileWindow): Float64Array | undefined {
-  const bounds = new Float64Array(2 * spanRecordCount(chunks));
-  return decodeSpanSlots(chunks, window, window.bytes, 0, bounds, Stored.VIEW) === undefined ? undefined : bounds;
+export function viewSpan(chunks: SpanChunks, window: FileWindow, bounds: Float64Array = new Float64Array(2 * spanRecordCount(chunks))): NativeSpan | undefined {
+  const decoded = decodeSpanSlots(chunks, window, window.bytes, 0, bounds, Stored.VIEW);
+  return decoded === undefined ? undefined : { values: window.bytes, bounds, decoded };
 }
 
 /**
  * Records of their own for data chunks `[first, last]` read into `read`: simple uncompressed
- * chunks left where they were read ({@link viewedSpan}), or the simple zstd and Snappy chunks
+ * chunks left where they were read ({@link viewSpan}), or the simple zstd and Snappy chunks
  * decoded natively into one new buffer (their records view it, as the decode workers' spans do),
  * the others one by one (verified in one call where none was native).
  */
@@ -121,11 +125,11 @@ export function decodeOwnedSpan(layout: FileLayout, read: FileWindow, first: num
   return out;
 }
 
-/** {@link decodeOwnedSpan}'s chunks when {@link viewedSpan} takes them all: each chunk's values a view of `window.bytes`. */
+/** {@link decodeOwnedSpan}'s chunks when {@link viewSpan} takes them all: each chunk's values a view of `window.bytes`. */
 function viewedChunks(layout: FileLayout, window: FileWindow, first: number, last: number): ChunkRecords[] | undefined {
   if (!viewsSpan(layout.limits, window, layout.index.offsets[first]!)) return undefined;
   const chunks = spanChunks(layout, first, last);
-  const bounds = viewedSpan(chunks, window);
+  const bounds = viewSpan(chunks, window)?.bounds;
   if (bounds === undefined) return undefined;
   const out: ChunkRecords[] = [];
   let r = 0;

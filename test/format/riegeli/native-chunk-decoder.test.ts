@@ -658,6 +658,18 @@ describe("readers' span paths with the native decoder", () => {
         expect(hex(await reader.readAllParallel(2))).toEqual(want);
         expect(hex(await reader.readRangeParallel(100, 700, 2))).toEqual(want.slice(100, 700));
         expect(hex(await reader.readParallel(shuffled, 2))).toEqual(shuffled.map((i) => want[i]));
+        // Borrowed: the visits' reused buffers too, and the workers' shared memory.
+        const before = viewed();
+        const visited: Uint8Array[] = [];
+        reader.forEachSync((r) => visited.push(r.slice()));
+        expect(hex(visited)).toEqual(want);
+        expect(viewed()).toBeGreaterThan(before);
+        const picked: string[] = [];
+        reader.forEachAtSync(shuffled, (r, k) => (picked[k] = Buffer.from(r).toString("hex")));
+        expect(picked).toEqual(shuffled.map((i) => want[i]));
+        const parallel: string[] = [];
+        await reader.forEachParallel((r, i) => (parallel[i] = Buffer.from(r).toString("hex")), 0, RECORDS.length, 2);
+        expect(parallel).toEqual(want);
         reader.closeSync();
         // A damaged value byte in a chunk inside its block, and a damaged block header inside a chunk.
         const { offsets } = slotsOf(bytes);
@@ -678,7 +690,11 @@ describe("readers' span paths with the native decoder", () => {
           }).toThrow(expect.objectContaining(corrupt));
           expect(yielded).toBeLessThanOrEqual(first);
           expect(() => broken.readSync(shuffled)).toThrow(expect.objectContaining(corrupt));
+          let visited = 0;
+          expect(() => broken.forEachSync(() => visited++)).toThrow(expect.objectContaining(corrupt));
+          expect(visited).toBeLessThanOrEqual(first);
           await expect(broken.readAllParallel(2)).rejects.toMatchObject(corrupt);
+          await expect(broken.forEachParallel(() => {}, 0, RECORDS.length, 2)).rejects.toMatchObject(corrupt);
           expect(hex(broken.readSync([first - 1, first + 60]))).toEqual([want[first - 1], want[first + 60]]);
           broken.closeSync();
         }
