@@ -62,7 +62,7 @@ function viewReusingBounds(chunks: SpanChunks, read: FileWindow, buffers: Pick<R
 }
 
 /** `buffers.spanBounds` when it holds `pairs` numbers, else a new one of at least that (twice the old). */
-function reusedBounds(buffers: Pick<ReusedBuffers, "spanBounds">, pairs: number): Float64Array {
+export function reusedBounds(buffers: Pick<ReusedBuffers, "spanBounds">, pairs: number): Float64Array {
   const held = buffers.spanBounds;
   return (buffers.spanBounds = held !== undefined && held.length >= pairs ? held : new Float64Array(Math.max(pairs, 2 * (held?.length ?? 0))));
 }

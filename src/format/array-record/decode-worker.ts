@@ -13,13 +13,13 @@ import { ArrayRecordError, isArrayRecordError } from "../errors.js";
 import type { DecodeRequest, DecodeResponse, DecodeWorkerData } from "./parallel-decode.js";
 import { parseChunk, type Chunk, type FileWindow } from "../riegeli/chunk-reader.js";
 import { withVerifiedChunks } from "../riegeli/chunk-hashes.js";
-import { allDecoded, decodeSpanSlots, MAX_SPAN_OUTPUT, nativeRecord, spanGoesNative, viewSpan, viewsSpan } from "./native-chunks.js";
+import { allDecoded, decodeSpanSlots, MAX_SPAN_OUTPUT, nativeRecord, spanGoesNative, viewSpan, viewsSpan, type NativeSpan } from "./native-chunks.js";
 import { CHUNK_HEADER_SIZE, ChunkType } from "../riegeli/chunk-header.js";
 import { BLOCK_HEADER_SIZE, USABLE_BLOCK_SIZE, remainingInBlock } from "../riegeli/blocks.js";
 import { CompressionByte } from "../riegeli/codecs.js";
 import { Stored } from "../riegeli/native-chunk-decoder.js";
 import { recordAt, type ChunkRecords } from "../riegeli/simple-chunk.js";
-import { decodeParsedReusing, decodeReusingSlots, type ReusedBuffers } from "./borrowed-chunks.js";
+import { decodeParsedReusing, decodeReusingSlots, reusedBounds, type ReusedBuffers } from "./borrowed-chunks.js";
 import { fileIoAddon } from "../bytes/native-file-io.js";
 import { preadFully } from "../bytes/file-source.js";
 import { grownKeeping, ownedBytes } from "../bytes/slab.js";
@@ -37,7 +37,7 @@ import { grownKeeping, ownedBytes } from "../bytes/slab.js";
 function decode({ bytes: given, file, start, chunks: span, pick, into }: DecodeRequest): { values: Uint8Array; bounds: Float64Array; inFile?: Uint8Array } {
   // A few picked records are copied out anyway: a read into the reused buffer, reassembled in place
   // there, costs less than reassembling split chunks out of a mapping into fresh memory.
-  if (pick !== undefined) return decodePicked(given ?? readSpan(file!.fd, start, file!.length, true), start, span, pick);
+  if (pick !== undefined) return decodePicked(given ?? readSpan(file!.fd, start, file!.length, true, spanDecodedSize(span)), start, span, pick);
   // A local file's span is read straight into the front of the shared memory, where it is verified in place.
   if (into !== undefined) return decodeShared(into, given ?? readSpanInto(file!.fd, start, sharedFront(into, file!.length)), start, span);
   const size = spanDecodedSize(span);
@@ -387,7 +387,7 @@ function fileMapping(fd: number, end: number): ArrayBuffer | undefined {
  */
 function decodePicked(bytes: Uint8Array, start: number, span: DecodeRequest["chunks"], pick: Float64Array): { values: Uint8Array; bounds: Float64Array } {
   const window = { bytes, start, inPlace: true };
-  const native = spanGoesNative(span.limits, window, span.offsets[0]!, Stored.COPY) ? decodeReusingSlots(span, window, pickBuffers) : undefined;
+  const native = pickedNatively(span, window);
   const n = span.numRecords.length;
   const bounds = new Float64Array(2 * pick.length);
   let staged = 0;
@@ -416,6 +416,26 @@ function decodePicked(bytes: Uint8Array, start: number, span: DecodeRequest["chu
   return { values, bounds };
 }
 
+/**
+ * The chunks of a span to pick from that the addon takes in one call: when the span was read into
+ * the worker's scratch buffer with room after it for the span's decoded size, every simple chunk,
+ * uncompressed records left where they were read but those a block header splits, gathered into
+ * that room (`Stored.IN_PLACE`: no copy of a 333 KB chunk for its ~8 picks); else those
+ * `decodeReusingSlots` takes, decoded into {@link pickBuffers}.
+ */
+function pickedNatively(span: DecodeRequest["chunks"], window: FileWindow): NativeSpan | undefined {
+  const { bytes } = window;
+  const begin = span.offsets[0]!;
+  const withRoom = bytes.length + spanDecodedSize(span);
+  if (bytes.byteOffset + withRoom <= bytes.buffer.byteLength && spanGoesNative(span.limits, window, begin, Stored.IN_PLACE)) {
+    const values = new Uint8Array(bytes.buffer, bytes.byteOffset, withRoom);
+    const bounds = reusedBounds(pickBuffers, 2 * spanRecordCount(span));
+    const decoded = decodeSpanSlots(span, window, values, bytes.length, bounds, Stored.IN_PLACE);
+    return decoded === undefined ? undefined : { values, bounds, decoded };
+  }
+  return spanGoesNative(span.limits, window, begin, Stored.COPY) ? decodeReusingSlots(span, window, pickBuffers) : undefined;
+}
+
 /** Buffers {@link decodePicked} decodes into, reused from span to span (the addon's) and chunk to chunk (the others). */
 const pickBuffers: Pick<ReusedBuffers, "decoded" | "spanValues" | "spanBounds"> = { decoded: undefined, spanValues: undefined, spanBounds: undefined };
 /** Where {@link decodePicked} gathers the picked records before their exact-size copy. */
@@ -434,10 +454,10 @@ const MAX_SCRATCH = 16 << 20;
  * worker's scratch buffer; fewer only at the end of the file, which the decoding then reports as
  * truncated chunks.
  */
-function readSpan(fd: number, position: number, length: number, reuse = false): Uint8Array {
+function readSpan(fd: number, position: number, length: number, reuse = false, room = 0): Uint8Array {
   let out: Uint8Array;
-  if (reuse && length <= MAX_SCRATCH) {
-    if (scratch === undefined || scratch.length < length) scratch = ownedBytes(length);
+  if (reuse && length + room <= MAX_SCRATCH) {
+    if (scratch === undefined || scratch.length < length + room) scratch = ownedBytes(length + room);
     out = scratch.subarray(0, length);
   } else out = ownedBytes(length);
   return readSpanInto(fd, position, out);

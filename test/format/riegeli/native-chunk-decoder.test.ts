@@ -658,6 +658,9 @@ describe("readers' span paths with the native decoder", () => {
         expect(hex(await reader.readAllParallel(2))).toEqual(want);
         expect(hex(await reader.readRangeParallel(100, 700, 2))).toEqual(want.slice(100, 700));
         expect(hex(await reader.readParallel(shuffled, 2))).toEqual(shuffled.map((i) => want[i]));
+        // A sparse batch: the workers pick its records out of their read buffers.
+        const sparse = shuffled.filter((_, k) => k % 25 === 0);
+        expect(hex(await reader.readParallel(sparse, 2))).toEqual(sparse.map((i) => want[i]));
         // Borrowed: the visits' reused buffers too, and the workers' shared memory.
         const before = viewed();
         const visited: Uint8Array[] = [];
@@ -695,6 +698,7 @@ describe("readers' span paths with the native decoder", () => {
           expect(visited).toBeLessThanOrEqual(first);
           await expect(broken.readAllParallel(2)).rejects.toMatchObject(corrupt);
           await expect(broken.forEachParallel(() => {}, 0, RECORDS.length, 2)).rejects.toMatchObject(corrupt);
+          await expect(broken.readParallel([first, 0], 2)).rejects.toMatchObject(corrupt);
           expect(hex(broken.readSync([first - 1, first + 60]))).toEqual([want[first - 1], want[first + 60]]);
           broken.closeSync();
         }
