@@ -278,9 +278,11 @@ static void place_in_window(const chunk_args* a, uint64_t position, uint64_t rec
  * gathered into this thread's scratch, and its values copied straight into their slot (one copy,
  * as the TypeScript parser's reassembly in place is one; but no copy of shared memory from
  * JavaScript, ~5x slower per byte, and no parse or hash call per chunk), or with STORED_IN_PLACE
- * left where they lie but the records split by a block header (place_in_window). prefix holds
- * the first prefix_size bytes of its data, as decode_chunk gathered them. 0 where the caller
- * must decode it.
+ * left where they lie but the records split by a block header (place_in_window). With
+ * STORED_VIEW nothing is written: the bounds are where the values lie in the window once the
+ * chunk's data is contiguous from its first byte, and 2 (not 1) says that its data crosses a block
+ * header, so view_chunks must reassemble it there. prefix holds the first prefix_size bytes of its
+ * data, as decode_chunk gathered them. 0 where the caller must decode it.
  */
 static int decode_uncompressed(thread_state* d, const chunk_args* a, const chunk_place* c, const uint8_t* prefix, uint64_t prefix_size, uint64_t records,
                                uint64_t decoded_size, uint8_t* out, uint64_t at, double* bounds, int stored) {
@@ -299,7 +301,10 @@ static int decode_uncompressed(thread_state* d, const chunk_args* a, const chunk
   }
   if (!grow_buffer(&d->sizes, &d->sizes_capacity, (size_t)sizes_length)) return 0;
   uint64_t position = gather(a, add_with_overhead(c->data_position, used), sizes_length, d->sizes);
+  uint64_t data_start = past_block_header(c->data_position);
+  if (stored == STORED_VIEW) at = data_start - a->start + used + sizes_length;
   if (!bounds_from_sizes(d->sizes, sizes_length, records, decoded_size, at, bounds)) return 0;
+  if (stored == STORED_VIEW) return data_size > remaining_in_block(data_start) ? 2 : 1;
   if (stored == STORED_IN_PLACE) {
     place_in_window(a, position, records, out, bounds);
   } else {
@@ -308,40 +313,21 @@ static int decode_uncompressed(thread_state* d, const chunk_args* a, const chunk
   return 1;
 }
 
-/*
- * STORED_VIEW's check of chunk k: 1 when it is an uncompressed simple chunk agreeing with the
- * footer whose hashes, sizes and values pass what decode_uncompressed checks; its record bounds
- * then go to bounds[0..] as positions in the window's bytes where its values lie once its data
- * is contiguous from its first byte (reassemble_in_place, for a chunk crossing block headers).
- * Nothing is written to the window; *moves says whether the data crosses a block header.
- */
-static int view_chunk(thread_state* d, const chunk_args* a, size_t k, uint64_t records, uint64_t decoded_size, double* bounds, int* moves) {
+/* Decodes chunk k into out[at..] and its record bounds into bounds[0..] (uncompressed chunks as `stored` says; with STORED_VIEW those only, see decode_uncompressed); 0 where the caller must decode it. */
+static int decode_chunk(thread_state* d, const chunk_args* a, size_t k, uint64_t records, uint64_t decoded_size, uint8_t* out, uint64_t at, double* bounds, int stored) {
   chunk_place c;
-  if (records == 0 || decoded_size == 0 || !chunk_placed(a, k, records, decoded_size, &c) || c.data_size == 0) return 0;
-  uint8_t prefix[11];
-  uint64_t prefix_size = c.data_size < sizeof prefix ? c.data_size : sizeof prefix;
-  gather(a, c.data_position, prefix_size, prefix);
-  if (prefix[0] != 0) return 0;
-  const uint8_t* p = prefix + 1;
-  uint64_t sizes_length;
-  if (!read_varint(&p, prefix + prefix_size, &sizes_length)) return 0;
-  uint64_t used = (uint64_t)(p - prefix);
-  if (sizes_length > 10 * records || sizes_length > MAX_SIZES_BYTES || sizes_length > c.data_size - used ||
-      c.data_size - used - sizes_length != decoded_size) {
-    return 0;
+  if (records == 0 || decoded_size == 0 || !chunk_placed(a, k, records, decoded_size, &c)) return 0;
+  if (stored != STORED_NO && c.data_size > 0) {
+    /* The compression byte and the sizes length (a varint of at most 10 bytes). */
+    uint8_t prefix[11];
+    uint64_t prefix_size = c.data_size < sizeof prefix ? c.data_size : sizeof prefix;
+    gather(a, c.data_position, prefix_size, prefix);
+    if (prefix[0] == 0) return decode_uncompressed(d, a, &c, prefix, prefix_size, records, decoded_size, out, at, bounds, stored);
   }
-  if (riegeli_hash(a->key, c.header + 8, CHUNK_HEADER_SIZE - 8) != load64(c.header) ||
-      hash_between_headers(a, c.data_position, c.data_size) != load64(c.header + 16)) {
-    return 0;
-  }
-  if (!grow_buffer(&d->sizes, &d->sizes_capacity, (size_t)sizes_length)) return 0;
-  gather(a, add_with_overhead(c.data_position, used), sizes_length, d->sizes);
-  uint64_t data_start = past_block_header(c.data_position);
-  *moves = c.data_size > remaining_in_block(data_start);
-  return bounds_from_sizes(d->sizes, sizes_length, records, decoded_size, data_start - a->start + used + sizes_length, bounds);
+  return stored == STORED_VIEW ? 0 : decode_compressed(d, a, &c, records, decoded_size, out, at, bounds);
 }
 
-/* Moves the pieces of the data of the chunk placed at c (checked by view_chunk) left over the block headers among them, so its data is contiguous from its first byte, as the TypeScript parser's in-place reassembly does. */
+/* Moves the pieces of the data of the chunk placed at c (checked by decode_chunk with STORED_VIEW) left over the block headers among them, so its data is contiguous from its first byte, as the TypeScript parser's in-place reassembly does. */
 static void reassemble_in_place(const chunk_args* a, const chunk_place* c) {
   uint64_t position = past_block_header(c->data_position);
   uint64_t n = c->data_size;
@@ -356,45 +342,32 @@ static void reassemble_in_place(const chunk_args* a, const chunk_place* c) {
 }
 
 /*
- * STORED_VIEW: every chunk checked first (view_chunk), then those crossing block headers
- * reassembled in place; or, if any chunk is not one view_chunk takes, none is decoded and the
- * window is left as it was (the caller's parser then takes the span, and reports what is wrong).
+ * STORED_VIEW: every chunk checked first (decode_chunk, which takes only uncompressed ones then),
+ * then those crossing block headers reassembled in place; or, if any chunk is not taken, none is
+ * decoded and the window is left as it was (the caller's parser then takes the span, and reports
+ * what is wrong).
  */
 static size_t view_chunks(thread_state* d, const chunk_args* a, const double* num_records, const double* decoded_sizes, double* bounds, uint8_t* decoded) {
   uint64_t r = 0;
   for (size_t k = 0; k < a->count; k++) {
     uint64_t records = (uint64_t)num_records[k];
-    int moves = 0;
-    if (!view_chunk(d, a, k, records, (uint64_t)decoded_sizes[k], bounds + r, &moves)) {
+    int taken = decode_chunk(d, a, k, records, (uint64_t)decoded_sizes[k], NULL, 0, bounds + r, STORED_VIEW);
+    if (!taken) {
       memset(decoded, 0, a->count);
       return 0;
     }
-    decoded[k] = (uint8_t)(moves ? 2 : 1);
+    decoded[k] = (uint8_t)taken;
     r += 2 * records;
   }
   for (size_t k = 0; k < a->count; k++) {
     chunk_place c;
     if (decoded[k] != 2) continue;
-    /* Placed as view_chunk placed it: nothing before it moved bytes it reads. */
+    /* Placed as decode_chunk placed it: nothing before it moved bytes it reads. */
     chunk_placed(a, k, (uint64_t)num_records[k], (uint64_t)decoded_sizes[k], &c);
     reassemble_in_place(a, &c);
     decoded[k] = 1;
   }
   return a->count;
-}
-
-/* Decodes chunk k into out[at..] and its record bounds into bounds[0..] (uncompressed chunks as `stored` says); 0 where the caller must decode it. */
-static int decode_chunk(thread_state* d, const chunk_args* a, size_t k, uint64_t records, uint64_t decoded_size, uint8_t* out, uint64_t at, double* bounds, int stored) {
-  chunk_place c;
-  if (records == 0 || decoded_size == 0 || !chunk_placed(a, k, records, decoded_size, &c)) return 0;
-  if (stored != STORED_NO && c.data_size > 0) {
-    /* The compression byte and the sizes length (a varint of at most 10 bytes). */
-    uint8_t prefix[11];
-    uint64_t prefix_size = c.data_size < sizeof prefix ? c.data_size : sizeof prefix;
-    gather(a, c.data_position, prefix_size, prefix);
-    if (prefix[0] == 0) return decode_uncompressed(d, a, &c, prefix, prefix_size, records, decoded_size, out, at, bounds, stored);
-  }
-  return decode_compressed(d, a, &c, records, decoded_size, out, at, bounds);
 }
 
 static napi_value decode_chunks(napi_env env, napi_callback_info info) {

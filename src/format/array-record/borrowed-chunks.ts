@@ -47,18 +47,18 @@ export interface VisitedSpan {
  * verified in one call as before.
  */
 export function decodeSpanReusing(layout: FileLayout, read: FileWindow, first: number, last: number, buffers: ReusedBuffers): VisitedSpan {
-  const begin = layout.index.offsets[first]!;
-  const native = viewsSpan(layout.limits, read, begin)
-    ? viewReusingBounds(spanChunks(layout, first, last), read, buffers)
-    : spanGoesNative(layout.limits, read, begin, Stored.COPY)
-      ? decodeReusingSlots(spanChunks(layout, first, last), read, buffers)
-      : undefined;
+  const native = spanReusing(layout, read, first, last, buffers);
   return { window: native === undefined ? verifiedSpan(layout, read, first, last) : read, native };
 }
 
-/** `viewSpan` with its bounds in `buffers.spanBounds` (grown as needed). */
-function viewReusingBounds(chunks: SpanChunks, read: FileWindow, buffers: Pick<ReusedBuffers, "spanBounds">): NativeSpan | undefined {
-  return viewSpan(chunks, read, reusedBounds(buffers, 2 * spanRecordCount(chunks)));
+/** {@link decodeSpanReusing}'s native part: the span viewed where it was read, or decoded into `buffers.spanValues`, or undefined. */
+function spanReusing(layout: FileLayout, read: FileWindow, first: number, last: number, buffers: ReusedBuffers): NativeSpan | undefined {
+  const begin = layout.index.offsets[first]!;
+  if (viewsSpan(layout.limits, read, begin)) {
+    const chunks = spanChunks(layout, first, last);
+    return viewSpan(chunks, read, reusedBounds(buffers, 2 * spanRecordCount(chunks)));
+  }
+  return spanGoesNative(layout.limits, read, begin, Stored.COPY) ? decodeReusingSlots(spanChunks(layout, first, last), read, buffers) : undefined;
 }
 
 /** `buffers.spanBounds` when it holds `pairs` numbers, else a new one of at least that (twice the old). */

@@ -132,13 +132,7 @@ function viewedChunks(layout: FileLayout, window: FileWindow, first: number, las
   const bounds = viewSpan(chunks, window)?.bounds;
   if (bounds === undefined) return undefined;
   const out: ChunkRecords[] = [];
-  let r = 0;
-  for (let k = 0; k < chunks.numRecords.length; k++) {
-    const count = chunks.numRecords[k]!;
-    const at = bounds[r]!;
-    out.push({ count, values: viewOf(window.bytes, at, bounds[r + 2 * count - 1]!), starts: count === 1 ? undefined : startsOf(bounds, r, count, at) });
-    r += 2 * count;
-  }
+  for (let k = 0, r = 0; k < chunks.numRecords.length; r += 2 * chunks.numRecords[k++]!) out.push(chunkOfBounds(window.bytes, bounds, r, chunks.numRecords[k]!));
   return out;
 }
 
@@ -154,16 +148,14 @@ function ownedSpanChunks(layout: FileLayout, window: FileWindow, first: number, 
   const native = decodeSpanSlots(chunks, window, values, 0, bounds);
   if (native === undefined) return undefined;
   const out: (ChunkRecords | undefined)[] = [];
-  let at = 0;
-  let r = 0;
-  for (let k = 0; k < chunks.numRecords.length; k++) {
-    const count = chunks.numRecords[k]!;
-    const chunkSize = chunks.decodedSizes[k]!;
-    out.push(native[k] === 1 ? { count, values: viewOf(values, at, at + chunkSize), starts: count === 1 ? undefined : startsOf(bounds, r, count, at) } : undefined);
-    at += chunkSize;
-    r += 2 * count;
-  }
+  for (let k = 0, r = 0; k < chunks.numRecords.length; r += 2 * chunks.numRecords[k++]!) out.push(native[k] === 1 ? chunkOfBounds(values, bounds, r, chunks.numRecords[k]!) : undefined);
   return out;
+}
+
+/** A decoded chunk of `count` records whose pairs `bounds[r..]` are ranges of `values` lying one after another (its slot, or where they were read). */
+function chunkOfBounds(values: Uint8Array, bounds: Float64Array, r: number, count: number): ChunkRecords {
+  const at = bounds[r]!;
+  return { count, values: viewOf(values, at, bounds[r + 2 * count - 1]!), starts: count === 1 ? undefined : startsOf(bounds, r, count, at) };
 }
 
 /** A chunk's record starts (see `ChunkRecords`) from its `count` pairs of `bounds` at `r`, relative to `at`. */
